@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * uapi_test: the uAPI header pinned to SPEC section 3, to the bit.
+ *
+ * Struct sizes and field offsets, every constant, and every ioctl number,
+ * both as the header's macros and as literals computed by hand from
+ * _IOC(dir, 0xBA, nr, size) on x86-64 (dir: none 0, write 1, read 2 at bit
+ * 30; size at bit 16; type at bit 8).  Needs no module.
+ */
+#include <stddef.h>
+
+#include "gaspace_util.h"
+#include "kselftest_harness.h"
+
+#define EXPECT_OFFSET(type, field, off) \
+	EXPECT_EQ((size_t)(off), offsetof(struct type, field))
+
+#define EXPECT_FIELD_SIZE(type, field, sz) \
+	EXPECT_EQ((size_t)(sz), sizeof(((struct type *)0)->field))
+
+TEST(api_version_and_magic)
+{
+	EXPECT_EQ(1, GASPACE_API_VERSION);
+	EXPECT_EQ(0xBA, GASPACE_IO);
+}
+
+TEST(formats)
+{
+	EXPECT_EQ(1, GASPACE_FMT_EPT);
+	EXPECT_EQ(2, GASPACE_FMT_NPT);
+	EXPECT_EQ(3, GASPACE_FMT_ARM64_S2);
+	EXPECT_EQ(4, GASPACE_FMT_RISCV_G);
+	EXPECT_EQ(ALL_FORMATS_MASK,
+		  (1ULL << GASPACE_FMT_EPT) | (1ULL << GASPACE_FMT_NPT) |
+		  (1ULL << GASPACE_FMT_ARM64_S2) |
+		  (1ULL << GASPACE_FMT_RISCV_G));
+}
+
+TEST(capabilities)
+{
+	EXPECT_EQ(1, GASPACE_CAP_FORMATS);
+	EXPECT_EQ(2, GASPACE_CAP_HUGE);
+	EXPECT_EQ(3, GASPACE_CAP_MMAP);
+	EXPECT_EQ(4, GASPACE_CAP_MAX_AREAS);
+}
+
+TEST(prot_bits)
+{
+	EXPECT_EQ(0x1, GASPACE_PROT_READ);
+	EXPECT_EQ(0x2, GASPACE_PROT_WRITE);
+	EXPECT_EQ(0x4, GASPACE_PROT_EXEC);
+}
+
+TEST(map_flags)
+{
+	EXPECT_EQ(1u << 0, GASPACE_MAP_POPULATE);
+	EXPECT_EQ(1u << 1, GASPACE_MAP_DEVICE);
+	EXPECT_EQ(1u << 2, GASPACE_MAP_HUGE);
+	EXPECT_EQ(1u << 3, GASPACE_MAP_NOHUGE);
+	EXPECT_EQ(1u << 4, GASPACE_MAP_REPLACE);
+	/* unsigned, so that ~flags masks stay 32-bit */
+	EXPECT_EQ(sizeof(unsigned int), sizeof(GASPACE_MAP_REPLACE));
+}
+
+TEST(backends)
+{
+	EXPECT_EQ(1, GASPACE_BACKEND_LINEAR);
+	EXPECT_EQ(2, GASPACE_BACKEND_ALLOC);
+}
+
+TEST(struct_gaspace_create)
+{
+	EXPECT_EQ(64UL, sizeof(struct gaspace_create));
+	EXPECT_EQ(8UL, __alignof__(struct gaspace_create));
+	EXPECT_OFFSET(gaspace_create, format, 0);
+	EXPECT_OFFSET(gaspace_create, gpa_bits, 4);
+	EXPECT_OFFSET(gaspace_create, base, 8);
+	EXPECT_OFFSET(gaspace_create, size, 16);
+	EXPECT_OFFSET(gaspace_create, flags, 24);
+	EXPECT_OFFSET(gaspace_create, reserved, 32);
+	EXPECT_FIELD_SIZE(gaspace_create, format, 4);
+	EXPECT_FIELD_SIZE(gaspace_create, gpa_bits, 4);
+	EXPECT_FIELD_SIZE(gaspace_create, base, 8);
+	EXPECT_FIELD_SIZE(gaspace_create, size, 8);
+	EXPECT_FIELD_SIZE(gaspace_create, flags, 8);
+	EXPECT_FIELD_SIZE(gaspace_create, reserved, 32);
+}
+
+TEST(struct_gaspace_map)
+{
+	EXPECT_EQ(48UL, sizeof(struct gaspace_map));
+	EXPECT_OFFSET(gaspace_map, gpa, 0);
+	EXPECT_OFFSET(gaspace_map, size, 8);
+	EXPECT_OFFSET(gaspace_map, hpa, 16);
+	EXPECT_OFFSET(gaspace_map, prot, 24);
+	EXPECT_OFFSET(gaspace_map, flags, 28);
+	EXPECT_OFFSET(gaspace_map, reserved, 32);
+	EXPECT_FIELD_SIZE(gaspace_map, gpa, 8);
+	EXPECT_FIELD_SIZE(gaspace_map, size, 8);
+	EXPECT_FIELD_SIZE(gaspace_map, hpa, 8);
+	EXPECT_FIELD_SIZE(gaspace_map, prot, 4);
+	EXPECT_FIELD_SIZE(gaspace_map, flags, 4);
+	EXPECT_FIELD_SIZE(gaspace_map, reserved, 16);
+}
+
+TEST(struct_gaspace_range)
+{
+	EXPECT_EQ(40UL, sizeof(struct gaspace_range));
+	EXPECT_OFFSET(gaspace_range, gpa, 0);
+	EXPECT_OFFSET(gaspace_range, size, 8);
+	EXPECT_OFFSET(gaspace_range, prot, 16);
+	EXPECT_OFFSET(gaspace_range, flags, 20);
+	EXPECT_OFFSET(gaspace_range, reserved, 24);
+	EXPECT_FIELD_SIZE(gaspace_range, gpa, 8);
+	EXPECT_FIELD_SIZE(gaspace_range, size, 8);
+	EXPECT_FIELD_SIZE(gaspace_range, prot, 4);
+	EXPECT_FIELD_SIZE(gaspace_range, flags, 4);
+	EXPECT_FIELD_SIZE(gaspace_range, reserved, 16);
+}
+
+TEST(struct_gaspace_translation)
+{
+	EXPECT_EQ(48UL, sizeof(struct gaspace_translation));
+	EXPECT_OFFSET(gaspace_translation, gpa, 0);
+	EXPECT_OFFSET(gaspace_translation, hpa, 8);
+	EXPECT_OFFSET(gaspace_translation, page_size, 16);
+	EXPECT_OFFSET(gaspace_translation, limit, 24);
+	EXPECT_OFFSET(gaspace_translation, prot, 32);
+	EXPECT_OFFSET(gaspace_translation, backend, 36);
+	EXPECT_OFFSET(gaspace_translation, level, 40);
+	EXPECT_OFFSET(gaspace_translation, pad, 44);
+	EXPECT_FIELD_SIZE(gaspace_translation, gpa, 8);
+	EXPECT_FIELD_SIZE(gaspace_translation, hpa, 8);
+	EXPECT_FIELD_SIZE(gaspace_translation, page_size, 8);
+	EXPECT_FIELD_SIZE(gaspace_translation, limit, 8);
+	EXPECT_FIELD_SIZE(gaspace_translation, prot, 4);
+	EXPECT_FIELD_SIZE(gaspace_translation, backend, 4);
+	EXPECT_FIELD_SIZE(gaspace_translation, level, 4);
+	EXPECT_FIELD_SIZE(gaspace_translation, pad, 4);
+}
+
+TEST(struct_gaspace_fault)
+{
+	EXPECT_EQ(16UL, sizeof(struct gaspace_fault));
+	EXPECT_OFFSET(gaspace_fault, gpa, 0);
+	EXPECT_OFFSET(gaspace_fault, access, 8);
+	EXPECT_OFFSET(gaspace_fault, flags, 12);
+	EXPECT_FIELD_SIZE(gaspace_fault, gpa, 8);
+	EXPECT_FIELD_SIZE(gaspace_fault, access, 4);
+	EXPECT_FIELD_SIZE(gaspace_fault, flags, 4);
+}
+
+TEST(struct_gaspace_info)
+{
+	EXPECT_EQ(152UL, sizeof(struct gaspace_info));
+	EXPECT_OFFSET(gaspace_info, format, 0);
+	EXPECT_OFFSET(gaspace_info, gpa_bits, 4);
+	EXPECT_OFFSET(gaspace_info, levels, 8);
+	EXPECT_OFFSET(gaspace_info, root_pages, 12);
+	EXPECT_OFFSET(gaspace_info, base, 16);
+	EXPECT_OFFSET(gaspace_info, size, 24);
+	EXPECT_OFFSET(gaspace_info, root_hpa, 32);
+	EXPECT_OFFSET(gaspace_info, root_pointer, 40);
+	EXPECT_OFFSET(gaspace_info, walk_config, 48);
+	EXPECT_OFFSET(gaspace_info, nr_areas, 56);
+	EXPECT_OFFSET(gaspace_info, nr_table_pages, 64);
+	EXPECT_OFFSET(gaspace_info, nr_data_pages, 72);
+	EXPECT_OFFSET(gaspace_info, mapped_bytes, 80);
+	EXPECT_OFFSET(gaspace_info, reserved, 88);
+	EXPECT_FIELD_SIZE(gaspace_info, format, 4);
+	EXPECT_FIELD_SIZE(gaspace_info, gpa_bits, 4);
+	EXPECT_FIELD_SIZE(gaspace_info, levels, 4);
+	EXPECT_FIELD_SIZE(gaspace_info, root_pages, 4);
+	EXPECT_FIELD_SIZE(gaspace_info, root_hpa, 8);
+	EXPECT_FIELD_SIZE(gaspace_info, root_pointer, 8);
+	EXPECT_FIELD_SIZE(gaspace_info, walk_config, 8);
+	EXPECT_FIELD_SIZE(gaspace_info, mapped_bytes, 8);
+	EXPECT_FIELD_SIZE(gaspace_info, reserved, 64);
+}
+
+/* _IOC(dir, type, nr, size) written out by hand. */
+#define IOC(dir, nr, size) \
+	((unsigned long)(dir) << 30 | (unsigned long)(size) << 16 | \
+	 0xBAul << 8 | (nr))
+
+TEST(device_ioctl_numbers)
+{
+	EXPECT_EQ(0xBA00ul, GASPACE_GET_API_VERSION);
+	EXPECT_EQ(0xBA01ul, GASPACE_CHECK_EXTENSION);
+	EXPECT_EQ(0x4040BA02ul, GASPACE_CREATE);
+
+	EXPECT_EQ(IOC(0, 0x00, 0), GASPACE_GET_API_VERSION);
+	EXPECT_EQ(IOC(0, 0x01, 0), GASPACE_CHECK_EXTENSION);
+	EXPECT_EQ(IOC(1, 0x02, 64), GASPACE_CREATE);
+
+	EXPECT_EQ(_IO(0xBA, 0x00), GASPACE_GET_API_VERSION);
+	EXPECT_EQ(_IO(0xBA, 0x01), GASPACE_CHECK_EXTENSION);
+	EXPECT_EQ(_IOW(0xBA, 0x02, struct gaspace_create), GASPACE_CREATE);
+}
+
+TEST(space_ioctl_numbers)
+{
+	EXPECT_EQ(0x4030BA10ul, GASPACE_MAP_LINEAR);
+	EXPECT_EQ(0x4030BA11ul, GASPACE_MAP_ALLOC);
+	EXPECT_EQ(0x4028BA12ul, GASPACE_UNMAP);
+	EXPECT_EQ(0x4028BA13ul, GASPACE_PROTECT);
+	EXPECT_EQ(0xC030BA14ul, GASPACE_TRANSLATE);
+	EXPECT_EQ(0x4010BA15ul, GASPACE_FAULT);
+	EXPECT_EQ(0x8098BA16ul, GASPACE_GET_INFO);
+
+	EXPECT_EQ(IOC(1, 0x10, 48), GASPACE_MAP_LINEAR);
+	EXPECT_EQ(IOC(1, 0x11, 48), GASPACE_MAP_ALLOC);
+	EXPECT_EQ(IOC(1, 0x12, 40), GASPACE_UNMAP);
+	EXPECT_EQ(IOC(1, 0x13, 40), GASPACE_PROTECT);
+	EXPECT_EQ(IOC(3, 0x14, 48), GASPACE_TRANSLATE);
+	EXPECT_EQ(IOC(1, 0x15, 16), GASPACE_FAULT);
+	EXPECT_EQ(IOC(2, 0x16, 152), GASPACE_GET_INFO);
+
+	EXPECT_EQ(_IOW(0xBA, 0x10, struct gaspace_map), GASPACE_MAP_LINEAR);
+	EXPECT_EQ(_IOW(0xBA, 0x11, struct gaspace_map), GASPACE_MAP_ALLOC);
+	EXPECT_EQ(_IOW(0xBA, 0x12, struct gaspace_range), GASPACE_UNMAP);
+	EXPECT_EQ(_IOW(0xBA, 0x13, struct gaspace_range), GASPACE_PROTECT);
+	EXPECT_EQ(_IOWR(0xBA, 0x14, struct gaspace_translation),
+		  GASPACE_TRANSLATE);
+	EXPECT_EQ(_IOW(0xBA, 0x15, struct gaspace_fault), GASPACE_FAULT);
+	EXPECT_EQ(_IOR(0xBA, 0x16, struct gaspace_info), GASPACE_GET_INFO);
+}
+
+TEST(ioctl_numbers_distinct)
+{
+	static const unsigned long cmds[] = {
+		GASPACE_GET_API_VERSION, GASPACE_CHECK_EXTENSION,
+		GASPACE_CREATE, GASPACE_MAP_LINEAR, GASPACE_MAP_ALLOC,
+		GASPACE_UNMAP, GASPACE_PROTECT, GASPACE_TRANSLATE,
+		GASPACE_FAULT, GASPACE_GET_INFO,
+	};
+	unsigned int i, j;
+
+	for (i = 0; i < ARRAY_LEN(cmds); i++) {
+		for (j = i + 1; j < ARRAY_LEN(cmds); j++) {
+			EXPECT_NE(cmds[i], cmds[j]);
+		}
+	}
+}
+
+TEST_HARNESS_MAIN
