@@ -85,6 +85,7 @@ FIXTURE(max_areas_param) {
 
 FIXTURE_SETUP(max_areas_param)
 {
+	self->saved = -1;
 	self->dev = gas_open_dev();
 	ASSERT_LE(0, self->dev);
 	self->saved = gas_read_number(GASPACE_PARAM("max_areas"));
@@ -95,8 +96,10 @@ FIXTURE_TEARDOWN(max_areas_param)
 {
 	char buf[32];
 
-	snprintf(buf, sizeof(buf), "%lld\n", self->saved);
-	gas_write_string(GASPACE_PARAM("max_areas"), buf);
+	if (self->saved > 0) {
+		snprintf(buf, sizeof(buf), "%lld\n", self->saved);
+		gas_write_string(GASPACE_PARAM("max_areas"), buf);
+	}
 	close(self->dev);
 }
 

@@ -1,0 +1,357 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * info_test: GASPACE_GET_INFO of an empty space (SPEC 2, 2.1, 3.2).
+ *
+ * One fixture variant per format and gpa_bits (0 = the default included);
+ * every expected number is written out per variant: levels, root pages,
+ * the RISC-V hgatp mode and the Arm VTCR_EL2 fields.  The root pointer is
+ * checked against root_hpa to the bit, and both read 0 for a caller without
+ * CAP_SYS_ADMIN.
+ */
+#include <sys/mman.h>
+#include <sys/wait.h>
+
+#include "gaspace_util.h"
+#include "kselftest_harness.h"
+
+/* VTCR_EL2 fields of SPEC 2.1, besides T0SZ and SL0. */
+#define VTCR_IRGN0_WBWA		(1ULL << 8)
+#define VTCR_ORGN0_WBWA		(1ULL << 10)
+#define VTCR_SH0_INNER		(3ULL << 12)
+#define VTCR_FIXED		(VTCR_IRGN0_WBWA | VTCR_ORGN0_WBWA | \
+				 VTCR_SH0_INNER)
+
+FIXTURE(info) {
+	int dev;
+	int fd;
+	unsigned long long base, size;
+	struct gaspace_info info;
+};
+
+FIXTURE_VARIANT(info) {
+	unsigned int format;
+	unsigned int bits;		/* asked for */
+	unsigned int eff_bits;		/* in effect */
+	unsigned int levels;
+	unsigned int root_pages;
+	unsigned int hgatp_mode;	/* RISC-V */
+	unsigned long long walk_config;	/* Arm */
+};
+
+#define X86(fmt, name, b, eff, l)					\
+	FIXTURE_VARIANT_ADD(info, name) {				\
+		.format = GASPACE_FMT_##fmt, .bits = b,			\
+		.eff_bits = eff, .levels = l, .root_pages = 1,		\
+	}
+
+X86(EPT, ept_default, 0, 48, 4);
+X86(EPT, ept_48, 48, 48, 4);
+X86(EPT, ept_57, 57, 57, 5);
+X86(NPT, npt_default, 0, 48, 4);
+X86(NPT, npt_48, 48, 48, 4);
+X86(NPT, npt_57, 57, 57, 5);
+
+#define RISCV(name, b, eff, l, mode)					\
+	FIXTURE_VARIANT_ADD(info, name) {				\
+		.format = GASPACE_FMT_RISCV_G, .bits = b,		\
+		.eff_bits = eff, .levels = l, .root_pages = 4,		\
+		.hgatp_mode = mode,					\
+	}
+
+RISCV(riscv_g_default, 0, 41, 3, 8);
+RISCV(riscv_g_41, 41, 41, 3, 8);
+RISCV(riscv_g_50, 50, 50, 4, 9);
+RISCV(riscv_g_59, 59, 59, 5, 10);
+
+/* walk_config = T0SZ | SL0 << 6 | 0x3500; SL0 2, 1, 0 = start level 0, 1, 2 */
+#define ARM(name, b, eff, l, pages, vtcr)				\
+	FIXTURE_VARIANT_ADD(info, name) {				\
+		.format = GASPACE_FMT_ARM64_S2, .bits = b,		\
+		.eff_bits = eff, .levels = l, .root_pages = pages,	\
+		.walk_config = vtcr,					\
+	}
+
+ARM(arm64_s2_default, 0, 40, 3, 2, 0x3558);
+ARM(arm64_s2_32, 32, 32, 2, 4, 0x3520);
+ARM(arm64_s2_33, 33, 33, 2, 8, 0x351f);
+ARM(arm64_s2_34, 34, 34, 2, 16, 0x351e);
+ARM(arm64_s2_35, 35, 35, 3, 1, 0x355d);
+ARM(arm64_s2_36, 36, 36, 3, 1, 0x355c);
+ARM(arm64_s2_37, 37, 37, 3, 1, 0x355b);
+ARM(arm64_s2_38, 38, 38, 3, 1, 0x355a);
+ARM(arm64_s2_39, 39, 39, 3, 1, 0x3559);
+ARM(arm64_s2_40, 40, 40, 3, 2, 0x3558);
+ARM(arm64_s2_41, 41, 41, 3, 4, 0x3557);
+ARM(arm64_s2_42, 42, 42, 3, 8, 0x3556);
+ARM(arm64_s2_43, 43, 43, 3, 16, 0x3555);
+ARM(arm64_s2_44, 44, 44, 4, 1, 0x3594);
+ARM(arm64_s2_45, 45, 45, 4, 1, 0x3593);
+ARM(arm64_s2_46, 46, 46, 4, 1, 0x3592);
+ARM(arm64_s2_47, 47, 47, 4, 1, 0x3591);
+ARM(arm64_s2_48, 48, 48, 4, 1, 0x3590);
+
+FIXTURE_SETUP(info)
+{
+	self->fd = -1;
+	self->dev = gas_open_dev();
+	ASSERT_LE(0, self->dev) TH_LOG("open %s: %s", GASPACE_DEV,
+				       strerror(errno));
+	/* a space that does not start at 0 and ends at the width's end */
+	self->base = 1ULL << 21;
+	self->size = (1ULL << variant->eff_bits) - self->base;
+	self->fd = gas_create(self->dev, variant->format, variant->bits,
+			      self->base, self->size);
+	ASSERT_LE(0, self->fd) TH_LOG("CREATE %s/%u: %s",
+				      gas_format_name(variant->format),
+				      variant->bits, strerror(-self->fd));
+	ASSERT_EQ(0, gas_get_info(self->fd, &self->info));
+}
+
+FIXTURE_TEARDOWN(info)
+{
+	if (self->fd >= 0)
+		close(self->fd);
+	close(self->dev);
+}
+
+TEST_F(info, format_and_width)
+{
+	EXPECT_EQ(variant->format, self->info.format);
+	EXPECT_EQ(variant->eff_bits, self->info.gpa_bits);
+}
+
+TEST_F(info, levels_and_root_pages)
+{
+	struct gas_geometry g = gas_expected_geometry(variant->format,
+						      variant->bits);
+
+	EXPECT_EQ(variant->levels, self->info.levels);
+	EXPECT_EQ(variant->root_pages, self->info.root_pages);
+	/* the variant table and the helper agree */
+	EXPECT_EQ(variant->levels, g.levels);
+	EXPECT_EQ(variant->root_pages, g.root_pages);
+}
+
+TEST_F(info, base_and_size)
+{
+	struct gaspace_info info;
+	int fd;
+
+	EXPECT_EQ(self->base, self->info.base);
+	EXPECT_EQ(self->size, self->info.size);
+
+	/* one page at 0 */
+	fd = gas_create(self->dev, variant->format, variant->bits, 0,
+			PAGE_4K);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, gas_get_info(fd, &info));
+	EXPECT_EQ(0ULL, info.base);
+	EXPECT_EQ(PAGE_4K, info.size);
+	EXPECT_EQ(variant->eff_bits, info.gpa_bits);
+	EXPECT_EQ(variant->levels, info.levels);
+	close(fd);
+}
+
+TEST_F(info, counters_of_empty_space)
+{
+	EXPECT_EQ(0ULL, self->info.nr_areas);
+	EXPECT_EQ((__u64)variant->root_pages, self->info.nr_table_pages);
+	EXPECT_EQ(0ULL, self->info.nr_data_pages);
+	EXPECT_EQ(0ULL, self->info.mapped_bytes);
+}
+
+TEST_F(info, reserved_is_zero)
+{
+	unsigned int i;
+
+	/* gas_get_info() filled the buffer with 0xa5 first */
+	for (i = 0; i < ARRAY_LEN(self->info.reserved); i++) {
+		EXPECT_EQ(0ULL, self->info.reserved[i])
+			TH_LOG("reserved[%u]", i);
+	}
+}
+
+TEST_F(info, root_hpa_aligned_to_root_size)
+{
+	unsigned long long root_size = variant->root_pages * PAGE_4K;
+	unsigned long long align = root_size;
+
+	/* RISC-V: 16 KiB root, 16 KiB aligned */
+	if (variant->format == GASPACE_FMT_RISCV_G) {
+		EXPECT_EQ(SZ_16K, root_size);
+		align = SZ_16K;
+	}
+	ASSERT_TRUE(gas_have_cap(CAP_SYS_ADMIN));
+	EXPECT_NE(0ULL, self->info.root_hpa);
+	EXPECT_EQ(0ULL, self->info.root_hpa & (align - 1))
+		TH_LOG("root_hpa %#llx, root of %llu bytes",
+		       (unsigned long long)self->info.root_hpa, root_size);
+	/* an x86-64 host: physical addresses below 1 << 52 */
+	EXPECT_EQ(0ULL, self->info.root_hpa >> 52);
+}
+
+TEST_F(info, root_pointer)
+{
+	__u64 hpa = self->info.root_hpa;
+	__u64 want = 0;
+
+	ASSERT_TRUE(gas_have_cap(CAP_SYS_ADMIN));
+	switch (variant->format) {
+	case GASPACE_FMT_EPT:
+		/* WB (6), walk length - 1 in bits 5:3, A/D off */
+		want = hpa | (__u64)(variant->levels - 1) << 3 | 6;
+		EXPECT_EQ(variant->levels == 4 ? 0x1eULL : 0x26ULL,
+			  self->info.root_pointer & 0xfff);
+		break;
+	case GASPACE_FMT_NPT:
+		want = hpa;
+		break;
+	case GASPACE_FMT_ARM64_S2:
+		/* VTTBR_EL2: BADDR, VMID 0, CnP 0 */
+		want = hpa;
+		break;
+	case GASPACE_FMT_RISCV_G:
+		want = (__u64)variant->hgatp_mode << 60 | hpa >> 12;
+		break;
+	}
+	EXPECT_EQ(want, self->info.root_pointer)
+		TH_LOG("root_hpa %#llx root_pointer %#llx",
+		       (unsigned long long)hpa,
+		       (unsigned long long)self->info.root_pointer);
+}
+
+TEST_F(info, walk_config)
+{
+	if (variant->format != GASPACE_FMT_ARM64_S2) {
+		EXPECT_EQ(0ULL, self->info.walk_config);
+		return;
+	}
+	EXPECT_EQ(variant->walk_config, self->info.walk_config);
+	/* the same, by SPEC 2.1's formula */
+	EXPECT_EQ((64ULL - variant->eff_bits) |
+		  (__u64)(variant->levels - 2) << 6 | VTCR_FIXED,
+		  self->info.walk_config);
+}
+
+/* GET_INFO of @fd in a child that dropped CAP_SYS_ADMIN; 0 or -errno. */
+static int info_without_sys_admin(int fd, struct gaspace_info *out)
+{
+	int pipefd[2], status, ret;
+	pid_t pid;
+
+	if (pipe(pipefd))
+		return -errno;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (!pid) {
+		struct gaspace_info info;
+
+		close(pipefd[0]);
+		if (gas_drop_cap(CAP_SYS_ADMIN) || gas_have_cap(CAP_SYS_ADMIN))
+			_exit(2);
+		if (gas_get_info(fd, &info))
+			_exit(3);
+		if (write(pipefd[1], &info, sizeof(info)) != sizeof(info))
+			_exit(4);
+		_exit(0);
+	}
+	close(pipefd[1]);
+	ret = read(pipefd[0], out, sizeof(*out)) == sizeof(*out) ? 0 : -EIO;
+	close(pipefd[0]);
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status))
+		ret = -ECHILD;
+	return ret;
+}
+
+TEST_F(info, root_hidden_without_sys_admin)
+{
+	struct gaspace_info info, again;
+
+	ASSERT_EQ(0, info_without_sys_admin(self->fd, &info));
+	EXPECT_EQ(0ULL, info.root_hpa);
+	EXPECT_EQ(0ULL, info.root_pointer);
+
+	/* everything else is the same */
+	info.root_hpa = self->info.root_hpa;
+	info.root_pointer = self->info.root_pointer;
+	EXPECT_EQ(0, memcmp(&info, &self->info, sizeof(info)));
+
+	/* capabilities count at the time of the call: ours still show it */
+	ASSERT_EQ(0, gas_get_info(self->fd, &again));
+	EXPECT_EQ(0, memcmp(&again, &self->info, sizeof(again)));
+	EXPECT_NE(0ULL, again.root_hpa);
+}
+
+FIXTURE(info_misc) {
+	int dev;
+};
+
+FIXTURE_SETUP(info_misc)
+{
+	self->dev = gas_open_dev();
+	ASSERT_LE(0, self->dev) TH_LOG("open %s: %s", GASPACE_DEV,
+				       strerror(errno));
+}
+
+FIXTURE_TEARDOWN(info_misc)
+{
+	close(self->dev);
+}
+
+TEST_F(info_misc, each_space_has_its_own_root)
+{
+	struct gaspace_info a, b;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_LEN(gas_formats); i++) {
+		int fa = gas_create(self->dev, gas_formats[i], 0, 0, PAGE_4K);
+		int fb = gas_create(self->dev, gas_formats[i], 0, 0, PAGE_4K);
+
+		ASSERT_LE(0, fa);
+		ASSERT_LE(0, fb);
+		ASSERT_EQ(0, gas_get_info(fa, &a));
+		ASSERT_EQ(0, gas_get_info(fb, &b));
+		EXPECT_NE(a.root_hpa, b.root_hpa);
+		EXPECT_NE(a.root_pointer, b.root_pointer);
+		close(fa);
+		close(fb);
+	}
+}
+
+TEST_F(info_misc, info_is_stable)
+{
+	struct gaspace_info a, b;
+	int fd;
+
+	fd = gas_create(self->dev, GASPACE_FMT_ARM64_S2, 0, 0, 1ULL << 30);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, gas_get_info(fd, &a));
+	ASSERT_EQ(0, gas_get_info(fd, &b));
+	EXPECT_EQ(0, memcmp(&a, &b, sizeof(a)));
+	close(fd);
+}
+
+TEST_F(info_misc, bad_pointer_is_efault)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	void *ro;
+	int fd;
+
+	fd = gas_create(self->dev, GASPACE_FMT_EPT, 0, 0, PAGE_4K);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-EFAULT, gas_ioctl(fd, GASPACE_GET_INFO, 0));
+	EXPECT_EQ(-EFAULT, gas_ioctl(fd, GASPACE_GET_INFO, 4096));
+	EXPECT_EQ(-EFAULT, gas_ioctl(fd, GASPACE_GET_INFO,
+				     0xffff800000000000ul));
+
+	/* a read-only page cannot take the result */
+	ro = mmap(NULL, page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, ro);
+	EXPECT_EQ(-EFAULT, gas_ioctl_ptr(fd, GASPACE_GET_INFO, ro));
+	munmap(ro, page);
+	close(fd);
+}
+
+TEST_HARNESS_MAIN

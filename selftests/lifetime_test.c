@@ -1,0 +1,354 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * lifetime_test: what keeps an address space, and the module, alive
+ * (SPEC 3.2 "Lifetime").
+ *
+ * The module's refcount goes up while an address-space fd lives and back
+ * down when it is closed; unload is refused while one lives (tried only when
+ * the refcount says the space holds the module, so that it can never
+ * succeed under our open fds); a space passed over fork or SCM_RIGHTS works
+ * in the other process and outlives the sender's fd; its table pages count
+ * in SecPageTables while it lives and not after.
+ */
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "gaspace_util.h"
+#include "kselftest_harness.h"
+
+/*
+ * The refcount once the last reference is gone.  close() drops it before
+ * returning; allow a second for a module that frees a space in a work item.
+ */
+static long long refcnt_settles_at(long long want)
+{
+	struct timespec ts = { 0, 10 * 1000 * 1000 };
+	long long now = gas_module_refcnt();
+	int i;
+
+	for (i = 0; i < 100 && now != want; i++) {
+		nanosleep(&ts, NULL);
+		now = gas_module_refcnt();
+	}
+	return now;
+}
+
+static int try_unload(void)
+{
+	return syscall(SYS_delete_module, GASPACE_MODULE, O_NONBLOCK) ?
+	       -errno : 0;
+}
+
+static bool same_space(const struct gaspace_info *a,
+		       const struct gaspace_info *b)
+{
+	return !memcmp(a, b, sizeof(*a));
+}
+
+FIXTURE(life) {
+	int dev;
+	long long refcnt;	/* with only our /dev/gaspace fd open */
+};
+
+FIXTURE_SETUP(life)
+{
+	self->dev = gas_open_dev();
+	ASSERT_LE(0, self->dev) TH_LOG("open %s: %s", GASPACE_DEV,
+				       strerror(errno));
+	self->refcnt = gas_module_refcnt();
+	ASSERT_LE(0, self->refcnt) TH_LOG("%s: %s", GASPACE_REFCNT,
+					  strerror(-self->refcnt));
+}
+
+FIXTURE_TEARDOWN(life)
+{
+	if (self->dev >= 0)
+		close(self->dev);
+}
+
+TEST_F(life, refcnt_follows_one_space)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_LEN(gas_formats); i++) {
+		int fd = gas_create(self->dev, gas_formats[i], 0, 0, PAGE_4K);
+
+		ASSERT_LE(0, fd);
+		EXPECT_LT(self->refcnt, gas_module_refcnt())
+			TH_LOG("%s", gas_format_name(gas_formats[i]));
+		ASSERT_EQ(0, close(fd));
+		EXPECT_EQ(self->refcnt, refcnt_settles_at(self->refcnt))
+			TH_LOG("%s", gas_format_name(gas_formats[i]));
+	}
+}
+
+TEST_F(life, refcnt_counts_every_space)
+{
+	long long prev = self->refcnt, now;
+	int fds[16];
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_LEN(fds); i++) {
+		fds[i] = gas_create(self->dev, gas_formats[i % 4], 0, 0,
+				    PAGE_4K);
+		ASSERT_LE(0, fds[i]);
+		now = gas_module_refcnt();
+		EXPECT_LT(prev, now) TH_LOG("space %u", i);
+		prev = now;
+	}
+	for (i = 0; i < ARRAY_LEN(fds); i++) {
+		ASSERT_EQ(0, close(fds[i]));
+		now = gas_module_refcnt();
+		EXPECT_GT(prev, now) TH_LOG("close %u", i);
+		prev = now;
+	}
+	EXPECT_EQ(self->refcnt, refcnt_settles_at(self->refcnt));
+}
+
+TEST_F(life, dup_keeps_space_until_last_close)
+{
+	struct gaspace_info a, b;
+	int fd, fd2;
+
+	fd = gas_create(self->dev, GASPACE_FMT_ARM64_S2, 0, 0, PAGE_4K);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, gas_get_info(fd, &a));
+	fd2 = dup(fd);
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(0, close(fd));
+	EXPECT_LT(self->refcnt, gas_module_refcnt());
+	ASSERT_EQ(0, gas_get_info(fd2, &b));
+	EXPECT_TRUE(same_space(&a, &b));
+	ASSERT_EQ(0, close(fd2));
+	EXPECT_EQ(self->refcnt, refcnt_settles_at(self->refcnt));
+}
+
+TEST_F(life, space_holds_module_without_device_fd)
+{
+	struct gaspace_info info;
+	int fd;
+
+	fd = gas_create(self->dev, GASPACE_FMT_EPT, 0, 0, PAGE_4K);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, close(self->dev));
+	self->dev = -1;
+	/* the space alone holds the module */
+	EXPECT_LT(0, gas_module_refcnt());
+	EXPECT_EQ(0, gas_get_info(fd, &info));
+	ASSERT_EQ(0, close(fd));
+}
+
+TEST_F(life, unload_refused_while_space_lives)
+{
+	struct gaspace_info info;
+	long long refcnt;
+	int fd, ret;
+
+	fd = gas_create(self->dev, GASPACE_FMT_NPT, 0, 0, PAGE_4K);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, close(self->dev));
+	self->dev = -1;
+
+	/*
+	 * Only the space is open now.  Were it not holding the module,
+	 * delete_module() could succeed and pull the module from under the
+	 * fd: check the refcount first and never try in that case.
+	 */
+	refcnt = gas_module_refcnt();
+	ASSERT_LT(0, refcnt) TH_LOG("an open space does not hold the module");
+
+	ret = try_unload();
+	EXPECT_TRUE(ret == -EBUSY || ret == -EAGAIN || ret == -EWOULDBLOCK)
+		TH_LOG("delete_module: %d (%s)", ret, strerror(-ret));
+	ASSERT_NE(0, ret) TH_LOG("the module was unloaded under a live space");
+
+	/* still loaded, the space still works */
+	EXPECT_EQ(refcnt, gas_module_refcnt());
+	EXPECT_EQ(0, gas_get_info(fd, &info));
+	EXPECT_EQ((__u32)GASPACE_FMT_NPT, info.format);
+	ASSERT_EQ(0, close(fd));
+}
+
+TEST_F(life, fork_child_uses_inherited_space)
+{
+	struct gaspace_info info;
+	int fd, status, go[2];
+	pid_t pid;
+
+	fd = gas_create(self->dev, GASPACE_FMT_RISCV_G, 0, 1ULL << 30,
+			1ULL << 30);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, gas_get_info(fd, &info));
+	ASSERT_EQ(0, pipe(go));
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		struct gaspace_info child;
+		char c;
+
+		close(go[1]);
+		/* wait until the parent closed its copies */
+		if (read(go[0], &c, 1) != 0)
+			_exit(2);
+		if (gas_get_info(fd, &child))
+			_exit(3);
+		_exit(same_space(&info, &child) ? 0 : 4);
+	}
+	close(go[0]);
+	ASSERT_EQ(0, close(fd));
+	ASSERT_EQ(0, close(go[1]));
+	/* the child's copy still holds the module */
+	EXPECT_LT(self->refcnt, gas_module_refcnt());
+
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	EXPECT_EQ(self->refcnt, refcnt_settles_at(self->refcnt));
+}
+
+static int send_fd(int sock, int fd)
+{
+	char data = 'f';
+	struct iovec iov = { .iov_base = &data, .iov_len = 1 };
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} u;
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = u.buf, .msg_controllen = sizeof(u.buf),
+	};
+	struct cmsghdr *cmsg;
+
+	memset(&u, 0, sizeof(u));
+	cmsg = CMSG_FIRSTHDR(&msg);
+	cmsg->cmsg_level = SOL_SOCKET;
+	cmsg->cmsg_type = SCM_RIGHTS;
+	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
+	return sendmsg(sock, &msg, 0) == 1 ? 0 : -errno;
+}
+
+static int recv_fd(int sock)
+{
+	char data;
+	struct iovec iov = { .iov_base = &data, .iov_len = 1 };
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} u;
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = u.buf, .msg_controllen = sizeof(u.buf),
+	};
+	struct cmsghdr *cmsg;
+	int fd;
+
+	if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) != 1)
+		return -EIO;
+	cmsg = CMSG_FIRSTHDR(&msg);
+	if (!cmsg || cmsg->cmsg_level != SOL_SOCKET ||
+	    cmsg->cmsg_type != SCM_RIGHTS ||
+	    cmsg->cmsg_len != CMSG_LEN(sizeof(int)))
+		return -EPROTO;
+	memcpy(&fd, CMSG_DATA(cmsg), sizeof(int));
+	return fd;
+}
+
+TEST_F(life, scm_rights_space_works_in_receiver)
+{
+	struct gaspace_info info, got;
+	int sv[2], fd, status;
+	pid_t pid;
+
+	fd = gas_create(self->dev, GASPACE_FMT_ARM64_S2, 36, 1ULL << 32,
+			1ULL << 32);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, gas_get_info(fd, &info));
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		struct gaspace_info child;
+		int rfd;
+
+		/* a child with no copy of the space: only the socket */
+		close(fd);
+		close(sv[0]);
+		rfd = recv_fd(sv[1]);
+		if (rfd < 0)
+			_exit(2);
+		if (gas_get_info(rfd, &child))
+			_exit(3);
+		if (write(sv[1], &child, sizeof(child)) != sizeof(child))
+			_exit(4);
+		close(rfd);
+		_exit(0);
+	}
+	close(sv[1]);
+	ASSERT_EQ(0, send_fd(sv[0], fd));
+	/* in flight, the message holds the space */
+	ASSERT_EQ(0, close(fd));
+
+	ASSERT_EQ((ssize_t)sizeof(got), read(sv[0], &got, sizeof(got)));
+	EXPECT_TRUE(same_space(&info, &got));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	close(sv[0]);
+	EXPECT_EQ(self->refcnt, refcnt_settles_at(self->refcnt));
+}
+
+/* SecPageTables of /proc/meminfo in kB, per-CPU counters folded first. */
+static long long sec_page_tables_kb(void)
+{
+	char line[256];
+	long long kb = -ENOENT;
+	FILE *f;
+
+	if (gas_write_string("/proc/sys/vm/stat_refresh", "1\n"))
+		return -EIO;
+	f = fopen("/proc/meminfo", "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "SecPageTables: %lld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+#define NR_SEC_SPACES 64
+
+TEST_F(life, table_pages_count_in_secpagetables)
+{
+	long long before, during, after, want_kb = 0;
+	int fds[NR_SEC_SPACES];
+	unsigned int i;
+
+	before = sec_page_tables_kb();
+	ASSERT_LE(0, before) TH_LOG("SecPageTables: %s", strerror(-before));
+
+	for (i = 0; i < NR_SEC_SPACES; i++) {
+		unsigned int format = gas_formats[i % 4];
+		struct gas_geometry g = gas_expected_geometry(format, 0);
+
+		fds[i] = gas_create(self->dev, format, 0, 0, PAGE_4K);
+		ASSERT_LE(0, fds[i]);
+		want_kb += g.root_pages * 4;
+	}
+	during = sec_page_tables_kb();
+	for (i = 0; i < NR_SEC_SPACES; i++)
+		close(fds[i]);
+	after = sec_page_tables_kb();
+
+	EXPECT_EQ(want_kb, during - before)
+		TH_LOG("SecPageTables %lld kB -> %lld kB with %u empty spaces",
+		       before, during, NR_SEC_SPACES);
+	EXPECT_EQ(before, after);
+}
+
+TEST_HARNESS_MAIN
