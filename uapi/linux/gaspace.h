@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * gaspace: guest address spaces with real nested page tables.
+ *
+ * /dev/gaspace hands out address-space file descriptors; their ioctls build
+ * a set of areas and a nested page table of one hardware format (Intel EPT,
+ * AMD NPT, Arm stage-2, RISC-V G-stage).  See Documentation/gaspace.rst.
+ *
+ * Every struct uses fixed-width types and explicit padding; reserved fields
+ * and padding must be zero.  Pointers travel as __u64.
+ */
+#ifndef _UAPI_LINUX_GASPACE_H
+#define _UAPI_LINUX_GASPACE_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+
+#define GASPACE_API_VERSION	1
+
+/* Ioctl magic. */
+#define GASPACE_IO		0xBA
+
+/* Page-table formats (struct gaspace_create.format). */
+enum gaspace_format {
+	GASPACE_FMT_EPT		= 1,	/* Intel EPT: gpa_bits 48 (default), 57 */
+	GASPACE_FMT_NPT		= 2,	/* AMD NPT: gpa_bits 48 (default), 57 */
+	GASPACE_FMT_ARM64_S2	= 3,	/* Arm stage-2, 4 KiB granule: 32..48, default 40 */
+	GASPACE_FMT_RISCV_G	= 4,	/* RISC-V G-stage: 41 (default), 50, 59 */
+};
+
+/* Capabilities (GASPACE_CHECK_EXTENSION). */
+#define GASPACE_CAP_FORMATS	1	/* bitmask of 1 << format */
+#define GASPACE_CAP_HUGE	2	/* OR of block sizes linear maps can use */
+#define GASPACE_CAP_MMAP	3	/* 1: address-space fds can be mmapped */
+#define GASPACE_CAP_MAX_AREAS	4	/* areas per address space */
+
+/* Guest access rights (prot, access). */
+#define GASPACE_PROT_READ	0x1
+#define GASPACE_PROT_WRITE	0x2	/* requires READ */
+#define GASPACE_PROT_EXEC	0x4
+
+/* struct gaspace_map.flags */
+#define GASPACE_MAP_POPULATE	0x01u		/* alloc: allocate and map every page now */
+#define GASPACE_MAP_DEVICE	0x02u		/* linear: device memory type */
+#define GASPACE_MAP_HUGE	0x04u		/* alloc: 2 MiB frames where possible */
+#define GASPACE_MAP_NOHUGE	0x08u		/* linear: 4 KiB leaves only */
+#define GASPACE_MAP_REPLACE	0x10u		/* atomically unmap whatever overlaps first */
+
+/* struct gaspace_translation.backend */
+#define GASPACE_BACKEND_LINEAR	1
+#define GASPACE_BACKEND_ALLOC	2
+
+/**
+ * struct gaspace_create - argument of GASPACE_CREATE
+ * @format: an enum gaspace_format value
+ * @gpa_bits: guest-physical width; 0 selects the format's default
+ * @base: first guest-physical address of the space, page aligned
+ * @size: size of the space, page aligned, > 0, base + size <= 1 << gpa_bits
+ * @flags: none defined, must be 0
+ * @reserved: must be 0
+ */
+struct gaspace_create {
+	__u32 format;
+	__u32 gpa_bits;
+	__u64 base;
+	__u64 size;
+	__u64 flags;
+	__u64 reserved[4];
+};
+
+/**
+ * struct gaspace_map - argument of GASPACE_MAP_LINEAR and GASPACE_MAP_ALLOC
+ * @gpa: guest-physical start, page aligned
+ * @size: bytes, page aligned, > 0
+ * @hpa: host-physical start (linear); must be 0 for alloc
+ * @prot: GASPACE_PROT_* (0 allowed: the area exists, its leaves are not present)
+ * @flags: GASPACE_MAP_*
+ * @reserved: must be 0
+ */
+struct gaspace_map {
+	__u64 gpa;
+	__u64 size;
+	__u64 hpa;
+	__u32 prot;
+	__u32 flags;
+	__u64 reserved[2];
+};
+
+/**
+ * struct gaspace_range - argument of GASPACE_UNMAP and GASPACE_PROTECT
+ * @gpa: guest-physical start, page aligned
+ * @size: bytes, page aligned, > 0
+ * @prot: new GASPACE_PROT_* (PROTECT); must be 0 for UNMAP
+ * @flags: must be 0
+ * @reserved: must be 0
+ */
+struct gaspace_range {
+	__u64 gpa;
+	__u64 size;
+	__u32 prot;
+	__u32 flags;
+	__u64 reserved[2];
+};
+
+/**
+ * struct gaspace_translation - argument of GASPACE_TRANSLATE
+ * @gpa: in: any byte address
+ * @hpa: out: host-physical address of that byte; 0 without CAP_SYS_ADMIN
+ * @page_size: out: size of the leaf (4 KiB, 2 MiB, 1 GiB)
+ * @limit: out: bytes from @gpa to the end of the area that holds it
+ * @prot: out: GASPACE_PROT_* of the leaf
+ * @backend: out: GASPACE_BACKEND_*
+ * @level: out: page-table level of the leaf, 0 = last level
+ * @pad: out: 0
+ */
+struct gaspace_translation {
+	__u64 gpa;
+	__u64 hpa;
+	__u64 page_size;
+	__u64 limit;
+	__u32 prot;
+	__u32 backend;
+	__u32 level;
+	__u32 pad;
+};
+
+/**
+ * struct gaspace_fault - argument of GASPACE_FAULT
+ * @gpa: any byte address
+ * @access: non-empty subset of GASPACE_PROT_* describing the access
+ * @flags: must be 0
+ */
+struct gaspace_fault {
+	__u64 gpa;
+	__u32 access;
+	__u32 flags;
+};
+
+/**
+ * struct gaspace_info - result of GASPACE_GET_INFO
+ * @format: enum gaspace_format
+ * @gpa_bits: width in effect
+ * @levels: page-table levels walked
+ * @root_pages: 4 KiB pages in the root table
+ * @base: first guest-physical address
+ * @size: size of the space
+ * @root_hpa: host-physical address of the root; 0 without CAP_SYS_ADMIN
+ * @root_pointer: EPTP / nCR3 / VTTBR_EL2 / hgatp; 0 without CAP_SYS_ADMIN
+ * @walk_config: VTCR_EL2 fields for GASPACE_FMT_ARM64_S2, else 0
+ * @nr_areas: areas in the space
+ * @nr_table_pages: 4 KiB table pages linked in, root included
+ * @nr_data_pages: alloc frames, in 4 KiB pages
+ * @mapped_bytes: bytes covered by present leaves
+ * @reserved: 0
+ */
+struct gaspace_info {
+	__u32 format;
+	__u32 gpa_bits;
+	__u32 levels;
+	__u32 root_pages;
+	__u64 base;
+	__u64 size;
+	__u64 root_hpa;
+	__u64 root_pointer;
+	__u64 walk_config;
+	__u64 nr_areas;
+	__u64 nr_table_pages;
+	__u64 nr_data_pages;
+	__u64 mapped_bytes;
+	__u64 reserved[8];
+};
+
+/* /dev/gaspace */
+#define GASPACE_GET_API_VERSION	_IO(GASPACE_IO, 0x00)
+#define GASPACE_CHECK_EXTENSION	_IO(GASPACE_IO, 0x01)
+#define GASPACE_CREATE		_IOW(GASPACE_IO, 0x02, struct gaspace_create)
+
+/* Address-space fd */
+#define GASPACE_MAP_LINEAR	_IOW(GASPACE_IO, 0x10, struct gaspace_map)
+#define GASPACE_MAP_ALLOC	_IOW(GASPACE_IO, 0x11, struct gaspace_map)
+#define GASPACE_UNMAP		_IOW(GASPACE_IO, 0x12, struct gaspace_range)
+#define GASPACE_PROTECT		_IOW(GASPACE_IO, 0x13, struct gaspace_range)
+#define GASPACE_TRANSLATE	_IOWR(GASPACE_IO, 0x14, struct gaspace_translation)
+#define GASPACE_FAULT		_IOW(GASPACE_IO, 0x15, struct gaspace_fault)
+#define GASPACE_GET_INFO	_IOR(GASPACE_IO, 0x16, struct gaspace_info)
+
+#endif /* _UAPI_LINUX_GASPACE_H */
