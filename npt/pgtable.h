@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * npt/: nested page tables, independent of areas, files and frame owners.
+ *
+ * A format (one file each: ept.c, npt.c, stage2.c, gstage.c) describes its
+ * geometry and converts between portable prot and hardware bits.  One
+ * generic walker (walk.c) implements every operation on top of it.
+ *
+ * Levels are numbered from the leaves: level 0 maps 4 KiB, level 1 2 MiB,
+ * level 2 1 GiB; the root is level (levels - 1).  The root may hold more than
+ * 512 entries (Arm concatenated tables, RISC-V x4): its index takes
+ * gpa_bits - 12 - 9 * (levels - 1) bits.
+ */
+#ifndef _GASPACE_NPT_PGTABLE_H
+#define _GASPACE_NPT_PGTABLE_H
+
+#include <linux/bits.h>
+#include <linux/types.h>
+#include <uapi/linux/gaspace.h>
+
+#define GPT_PAGE_SHIFT		12
+#define GPT_LEVEL_BITS		9
+#define GPT_MAX_LEVELS		5
+
+/* Portable prot: GASPACE_PROT_{READ,WRITE,EXEC} plus these attributes. */
+#define GPT_PROT_RWX		(GASPACE_PROT_READ | GASPACE_PROT_WRITE | \
+				 GASPACE_PROT_EXEC)
+#define GPT_ATTR_DEVICE		(1u << 8)	/* device memory type */
+
+/*
+ * A leaf of prot 0 is non-present to the hardware (its valid bits are 0) but
+ * keeps its address and attributes, marked by this bit, which every format
+ * ignores in a non-present entry (and Arm reserves for software).
+ */
+#define GPT_SW_PROTNONE		BIT_ULL(58)
+
+/* Block (leaf above level 0) sizes the walker may use, as level masks. */
+#define GPT_LEVEL_MASK(l)	(1u << (l))
+
+struct gpt;
+
+/**
+ * struct gpt_fmt - a hardware page-table format
+ * @format: GASPACE_FMT_*
+ * @name: short name for messages
+ * @default_bits: gpa_bits used when 0 is asked
+ * @pa_bits: host physical address width of the format
+ * @block_levels: levels above 0 that may hold leaves (GPT_LEVEL_MASK)
+ * @check_bits: -EINVAL unless gpa_bits is allowed; 0 otherwise
+ * @levels: number of levels walked for gpa_bits
+ * @addr_mask: the bits of an entry that hold the address
+ * @addr_shift: an entry's address bits are (pa >> @addr_shift) & @addr_mask
+ * @table_mask: an entry above level 0 is a table iff its bits under
+ *	@table_mask equal @table_bits (leaves, empty and prot-0 entries differ)
+ * @table_bits: see @table_mask
+ * @hw_bits: bits the hardware may set in entries it walks (accessed/dirty)
+ * @bbm: a valid block must be made invalid and invalidated before it is
+ *	replaced by a table (Arm break-before-make)
+ * @encode_table: entry pointing to the next-level table at @pa
+ * @encode_leaf: leaf at @level mapping @pa with portable @prot | attrs; for
+ *	every format encode_leaf(pa, prot, level) equals
+ *	encode_leaf(0, prot, level) | gpt_addr_bits(fmt, pa)
+ * @decode: read an entry back: returns false if it is neither a table nor a
+ *	leaf (empty); sets *pa, *prot (portable, attrs included) and *leaf
+ * @root_pointer: value a hypervisor loads (EPTP, nCR3, VTTBR_EL2, hgatp)
+ * @walk_config: VTCR_EL2 fields for Arm, 0 elsewhere
+ */
+struct gpt_fmt {
+	u32 format;
+	const char *name;
+	u32 default_bits;
+	u32 pa_bits;
+	u32 block_levels;
+	u64 addr_mask;
+	u32 addr_shift;
+	bool bbm;
+	u64 table_mask;
+	u64 table_bits;
+	u64 hw_bits;
+	int (*check_bits)(u32 gpa_bits);
+	u32 (*levels)(u32 gpa_bits);
+	u64 (*encode_table)(phys_addr_t pa);
+	u64 (*encode_leaf)(phys_addr_t pa, u32 prot, u32 level);
+	bool (*decode)(u64 pte, u32 level, phys_addr_t *pa, u32 *prot,
+		       bool *leaf);
+	u64 (*root_pointer)(const struct gpt *pt);
+	u64 (*walk_config)(const struct gpt *pt);
+};
+
+extern const struct gpt_fmt gpt_fmt_ept;
+extern const struct gpt_fmt gpt_fmt_npt;
+extern const struct gpt_fmt gpt_fmt_stage2;
+extern const struct gpt_fmt gpt_fmt_gstage;
+
+/**
+ * struct gpt_mm_ops - where table pages come from
+ * @zalloc_pages: a zeroed, naturally aligned block of 1 << order pages,
+ *	or NULL; returns its kernel address
+ * @free_pages: give back what zalloc_pages returned
+ * @invalidate: leaves in [gpa, gpa + size) were cleared or downgraded; runs
+ *	before any table page that held them is freed
+ */
+struct gpt_mm_ops {
+	void *(*zalloc_pages)(struct gpt *pt, unsigned int order);
+	void (*free_pages)(struct gpt *pt, void *va, unsigned int order);
+	void (*invalidate)(struct gpt *pt, u64 gpa, u64 size);
+};
+
+/**
+ * struct gpt - one nested page table
+ * @fmt: its format
+ * @mm_ops: allocation and invalidation callbacks
+ * @gpa_bits: guest-physical width
+ * @levels: levels walked
+ * @root_order: the root is 1 << root_order pages, naturally aligned
+ * @root: kernel address of the root
+ * @root_pa: host-physical address of the root
+ * @nr_table_pages: 4 KiB table pages linked in, root included
+ * @present_bytes: bytes covered by present leaves (prot 0 leaves excluded)
+ * @priv: the owner's
+ */
+struct gpt {
+	const struct gpt_fmt *fmt;
+	const struct gpt_mm_ops *mm_ops;
+	u32 gpa_bits;
+	u32 levels;
+	u32 root_order;
+	u64 *root;
+	phys_addr_t root_pa;
+	u64 nr_table_pages;
+	u64 present_bytes;
+	void *priv;
+};
+
+/* gpt_map() flags */
+#define GPT_MAP_NOHUGE		BIT(0)	/* 4 KiB leaves only */
+
+/**
+ * struct gpt_leaf - one leaf, as gpt_query() and unmap reports see it
+ * @gpa: guest-physical base of the leaf
+ * @pa: host-physical base of the leaf
+ * @size: bytes it maps (4 KiB, 2 MiB or 1 GiB)
+ * @level: its level, 0 = 4 KiB
+ * @prot: portable prot and attributes (GPT_ATTR_DEVICE); a prot 0 leaf,
+ *	non-present to the hardware, has no GASPACE_PROT_* bit
+ */
+struct gpt_leaf {
+	u64 gpa;
+	phys_addr_t pa;
+	u64 size;
+	u32 level;
+	u32 prot;
+};
+
+/**
+ * typedef gpt_leaf_fn - called for each leaf an unmap removed
+ * @arg: the caller's cookie
+ * @leaf: the removed leaf
+ *
+ * Runs after the invalidate callback for its range and before gpt_unmap()
+ * returns, so the caller may free the memory the leaf mapped.
+ */
+typedef void (*gpt_leaf_fn)(void *arg, const struct gpt_leaf *leaf);
+
+/**
+ * struct gpt_pa_src - host pages for gpt_map_src(), one leaf at a time
+ * @get: give the host address for the leaf at @gpa: *@level (at most
+ *	@max_level, which alignment and the range allow) and *@pa (aligned to
+ *	that level's size).  Return 0 or a negative errno, which stops the map
+ *	(e.g. -ENOMEM, -EINTR).
+ * @put: the map failed: the leaf at @gpa that @get gave (@pa, @level) is no
+ *	longer mapped and was invalidated; may be NULL
+ */
+struct gpt_pa_src {
+	int (*get)(void *arg, u64 gpa, u32 max_level, phys_addr_t *pa,
+		   u32 *level);
+	void (*put)(void *arg, u64 gpa, phys_addr_t pa, u32 level);
+};
+
+int gpt_map(struct gpt *pt, u64 gpa, u64 size, phys_addr_t hpa, u32 prot,
+	    u32 flags);
+int gpt_map_src(struct gpt *pt, u64 gpa, u64 size, u32 prot, u32 flags,
+		const struct gpt_pa_src *src, void *arg);
+int gpt_unmap(struct gpt *pt, u64 gpa, u64 size, gpt_leaf_fn removed,
+	      void *arg);
+int gpt_protect(struct gpt *pt, u64 gpa, u64 size, u32 prot);
+int gpt_query(const struct gpt *pt, u64 gpa, struct gpt_leaf *leaf);
+
+const struct gpt_fmt *gpt_fmt_get(u32 format);
+int gpt_geometry(u32 format, u32 *gpa_bits, u32 *levels, u32 *root_order);
+int gpt_init(struct gpt *pt, u32 format, u32 gpa_bits,
+	     const struct gpt_mm_ops *mm_ops, void *priv);
+void gpt_destroy(struct gpt *pt);
+
+static inline u64 gpt_root_pointer(const struct gpt *pt)
+{
+	return pt->fmt->root_pointer(pt);
+}
+
+static inline u64 gpt_walk_config(const struct gpt *pt)
+{
+	return pt->fmt->walk_config ? pt->fmt->walk_config(pt) : 0;
+}
+
+/* Bytes one entry at @level maps. */
+static inline u64 gpt_level_size(u32 level)
+{
+	return 1ULL << (GPT_PAGE_SHIFT + GPT_LEVEL_BITS * level);
+}
+
+/* An entry's address bits for @pa, and back. */
+static inline u64 gpt_addr_bits(const struct gpt_fmt *fmt, phys_addr_t pa)
+{
+	return ((u64)pa >> fmt->addr_shift) & fmt->addr_mask;
+}
+
+static inline phys_addr_t gpt_entry_pa(const struct gpt_fmt *fmt, u64 pte)
+{
+	return (pte & fmt->addr_mask) << fmt->addr_shift;
+}
+
+/* Bits of the gpa that index the table at @level. */
+static inline u32 gpt_level_shift(u32 level)
+{
+	return GPT_PAGE_SHIFT + GPT_LEVEL_BITS * level;
+}
+
+/* Index bits of the root: more than 9 for concatenated / x4 roots. */
+static inline u32 gpt_root_index_bits(u32 gpa_bits, u32 levels)
+{
+	return gpa_bits - gpt_level_shift(levels - 1);
+}
+
+#endif /* _GASPACE_NPT_PGTABLE_H */
