@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /dev/gaspace: the API version, capabilities and GASPACE_CREATE.
+ */
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/uaccess.h>
+
+#include "internal.h"
+
+static long gaspace_check_extension(unsigned long cap)
+{
+	switch (cap) {
+	case GASPACE_CAP_FORMATS:
+		return BIT(GASPACE_FMT_EPT) | BIT(GASPACE_FMT_NPT) |
+		       BIT(GASPACE_FMT_ARM64_S2) | BIT(GASPACE_FMT_RISCV_G);
+	case GASPACE_CAP_MAX_AREAS:
+		return READ_ONCE(gaspace_max_areas);
+	default:
+		/* HUGE and MMAP come with linear maps and guest memory. */
+		return 0;
+	}
+}
+
+static bool gaspace_create_valid(const struct gaspace_create *c)
+{
+	int i;
+
+	if (c->flags)
+		return false;
+	for (i = 0; i < ARRAY_SIZE(c->reserved); i++)
+		if (c->reserved[i])
+			return false;
+	return true;
+}
+
+static long gaspace_dev_create(void __user *argp)
+{
+	struct gaspace_create c;
+	struct gaspace *as;
+	int fd;
+
+	if (copy_from_user(&c, argp, sizeof(c)))
+		return -EFAULT;
+	if (!gaspace_create_valid(&c))
+		return -EINVAL;
+	as = gaspace_create(c.format, c.gpa_bits, c.base, c.size);
+	if (IS_ERR(as))
+		return PTR_ERR(as);
+	fd = gaspace_install_fd(as);
+	if (fd < 0)
+		gaspace_put(as);
+	return fd;
+}
+
+static long gaspace_dev_ioctl(struct file *file, unsigned int cmd,
+			      unsigned long arg)
+{
+	switch (cmd) {
+	case GASPACE_GET_API_VERSION:
+		return arg ? -EINVAL : GASPACE_API_VERSION;
+	case GASPACE_CHECK_EXTENSION:
+		return gaspace_check_extension(arg);
+	case GASPACE_CREATE:
+		return gaspace_dev_create((void __user *)arg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static const struct file_operations gaspace_dev_fops = {
+	.owner		= THIS_MODULE,
+	.unlocked_ioctl	= gaspace_dev_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.llseek		= noop_llseek,
+};
+
+static struct miscdevice gaspace_dev = {
+	.minor	= MISC_DYNAMIC_MINOR,
+	.name	= "gaspace",
+	.fops	= &gaspace_dev_fops,
+	.mode	= 0600,
+};
+
+static int __init gaspace_init(void)
+{
+	int ret;
+
+	ret = gaspace_fs_init();
+	if (ret)
+		return ret;
+	ret = misc_register(&gaspace_dev);
+	if (ret)
+		gaspace_fs_exit();
+	return ret;
+}
+
+static void __exit gaspace_exit(void)
+{
+	misc_deregister(&gaspace_dev);
+	gaspace_fs_exit();
+}
+
+module_init(gaspace_init);
+module_exit(gaspace_exit);
+
+MODULE_DESCRIPTION("Guest address spaces with nested page tables");
+MODULE_LICENSE("GPL");

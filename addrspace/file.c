@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The address-space file: the only code that knows userspace.  Each ioctl is
+ * one short function: copy in, check the struct's own fields, call the core,
+ * copy out.
+ *
+ * Every address space gets its own inode from a small pseudo filesystem
+ * (anon_inode_getfile() files share one inode, so zapping one space's VMM
+ * mappings would zap every space's).
+ */
+#include <linux/capability.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/module.h>
+#include <linux/mount.h>
+#include <linux/pseudo_fs.h>
+#include <linux/uaccess.h>
+
+#include "internal.h"
+
+#define GASPACE_FS_MAGIC	0x67617370	/* "gasp" */
+
+static struct vfsmount *gaspace_mnt;
+
+static int gaspace_ioctl_get_info(struct gaspace *as, void __user *argp)
+{
+	struct gaspace_info info;
+
+	gaspace_get_info(as, &info);
+	if (!capable(CAP_SYS_ADMIN)) {
+		info.root_hpa = 0;
+		info.root_pointer = 0;
+	}
+	return copy_to_user(argp, &info, sizeof(info)) ? -EFAULT : 0;
+}
+
+static long gaspace_file_ioctl(struct file *file, unsigned int cmd,
+			       unsigned long arg)
+{
+	struct gaspace *as = file->private_data;
+	void __user *argp = (void __user *)arg;
+
+	switch (cmd) {
+	case GASPACE_GET_INFO:
+		return gaspace_ioctl_get_info(as, argp);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static int gaspace_file_release(struct inode *inode, struct file *file)
+{
+	gaspace_put(file->private_data);
+	return 0;
+}
+
+static const struct file_operations gaspace_file_fops = {
+	.owner		= THIS_MODULE,
+	.release	= gaspace_file_release,
+	.unlocked_ioctl	= gaspace_file_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.llseek		= noop_llseek,
+};
+
+/**
+ * gaspace_get_file() - the address space behind a file
+ * @file: a file, possibly an address-space fd's
+ *
+ * Return: the space with a new reference (drop it with gaspace_put()), or
+ * ERR_PTR(-EBADF) when @file is not an address space.
+ */
+struct gaspace *gaspace_get_file(struct file *file)
+{
+	struct gaspace *as;
+
+	if (!file || file->f_op != &gaspace_file_fops)
+		return ERR_PTR(-EBADF);
+	as = file->private_data;
+	gaspace_get(as);
+	return as;
+}
+EXPORT_SYMBOL_GPL(gaspace_get_file);
+
+/*
+ * Give @as an fd (O_RDWR | O_CLOEXEC).  On success the file owns the
+ * caller's reference; on failure the caller keeps it.
+ */
+int gaspace_install_fd(struct gaspace *as)
+{
+	struct inode *inode;
+	struct file *file;
+	int fd, ret;
+
+	fd = get_unused_fd_flags(O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return fd;
+	inode = alloc_anon_inode(gaspace_mnt->mnt_sb);
+	if (IS_ERR(inode)) {
+		ret = PTR_ERR(inode);
+		goto err_fd;
+	}
+	inode->i_private = as;
+	/* alloc_file_pseudo() takes no module reference; __fput() drops one. */
+	__module_get(THIS_MODULE);
+	file = alloc_file_pseudo(inode, gaspace_mnt, "[gaspace]", O_RDWR,
+				 &gaspace_file_fops);
+	if (IS_ERR(file)) {
+		ret = PTR_ERR(file);
+		module_put(THIS_MODULE);
+		iput(inode);
+		goto err_fd;
+	}
+	file->private_data = as;
+	file->f_mode |= FMODE_PREAD | FMODE_PWRITE;
+	fd_install(fd, file);
+	return fd;
+
+err_fd:
+	put_unused_fd(fd);
+	return ret;
+}
+
+static int gaspace_fs_init_fs_context(struct fs_context *fc)
+{
+	return init_pseudo(fc, GASPACE_FS_MAGIC) ? 0 : -ENOMEM;
+}
+
+/* No .owner: the kernel mount would pin the module forever. */
+static struct file_system_type gaspace_fs_type = {
+	.name			= "gaspace",
+	.init_fs_context	= gaspace_fs_init_fs_context,
+	.kill_sb		= kill_anon_super,
+};
+
+int gaspace_fs_init(void)
+{
+	gaspace_mnt = kern_mount(&gaspace_fs_type);
+	return PTR_ERR_OR_ZERO(gaspace_mnt);
+}
+
+void gaspace_fs_exit(void)
+{
+	kern_unmount(gaspace_mnt);
+}

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * gaspace: the in-kernel API, for hypervisor modules and KUnit.
+ *
+ * Exported GPL by gaspace.ko.  Errors are those of the uAPI
+ * (uapi/linux/gaspace.h); kernel callers are trusted for linear RAM.
+ */
+#ifndef _LINUX_GASPACE_H
+#define _LINUX_GASPACE_H
+
+#include <linux/list.h>
+#include <linux/types.h>
+#include <uapi/linux/gaspace.h>
+
+struct file;
+struct gaspace;
+
+/**
+ * struct gaspace_notifier - told when leaves are cleared or downgraded
+ * @invalidate: runs after the leaves of [@gpa, @gpa + @size) were cleared or
+ *	downgraded and before any frame or table page of that range is freed;
+ *	may sleep; runs with the space's map lock held and must not call back
+ *	into gaspace for the same space
+ * @node: gaspace's own
+ */
+struct gaspace_notifier {
+	void (*invalidate)(struct gaspace_notifier *n, struct gaspace *as,
+			   u64 gpa, u64 size);
+	struct list_head node;
+};
+
+struct gaspace *gaspace_create(u32 format, u32 gpa_bits, u64 base, u64 size);
+void gaspace_get(struct gaspace *as);
+void gaspace_put(struct gaspace *as);
+struct gaspace *gaspace_get_file(struct file *file);
+int gaspace_get_info(struct gaspace *as, struct gaspace_info *out);
+int gaspace_register_notifier(struct gaspace *as, struct gaspace_notifier *n);
+void gaspace_unregister_notifier(struct gaspace *as,
+				 struct gaspace_notifier *n);
+
+#endif /* _LINUX_GASPACE_H */
