@@ -1,0 +1,196 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# make check: build gaspace for three kernels and test it inside each under
+# QEMU, plus lint and the log scanner's own cases.  Ends with
+# "N passed, N failed[, N skipped]" and exits non-zero on any failure.
+#
+# Environment (or make variables):
+#   KERNELS  which kernels, default "debug stock61 stock612"
+#   TESTS    only these test programs (names from selftests' list); "none"
+#            runs no program (KUnit still runs on the debug kernel)
+#   NOLINT=1 skip the lint case (counted as skipped)
+set -u
+. "$(dirname "$0")/lib.sh"
+
+KERNELS=${KERNELS:-debug stock61 stock612}
+B=$GASPACE_ROOT/.build
+PASS=0 FAIL=0 SKIP=0
+REASONS=()
+
+pass() { PASS=$((PASS + 1)); echo "ok - $*"; }
+fail() { FAIL=$((FAIL + 1)); echo "not ok - $*"; REASONS+=("$*"); }
+skip() { SKIP=$((SKIP + 1)); echo "ok - $* # SKIP"; }
+
+"$GASPACE_ROOT/scripts/deps.sh" || exit 1
+SRC=$(src_tree) || exit 1
+mkdir -p "$B"
+
+# --- the log scanner's own cases: recorded logs, one per kind of splat ----
+for f in "$GASPACE_ROOT"/scripts/testdata/scan/*.log; do
+	name=scan.$(basename "$f" .log)
+	out=$("$GASPACE_ROOT/scripts/scan-log.sh" "$f")
+	rc=$?
+	case "$(basename "$f")" in
+	clean*) [ $rc = 0 ] && pass "$name" || fail "$name: clean log flagged: $out" ;;
+	*) [ $rc = 1 ] && pass "$name" || fail "$name: splat not caught" ;;
+	esac
+done
+
+# --- lint -------------------------------------------------------------------
+if [ "${NOLINT:-0}" = 1 ]; then
+	skip "lint"
+elif "$GASPACE_ROOT/scripts/lint.sh" > "$B/lint.log" 2>&1; then
+	pass "lint"
+else
+	tail -n 20 "$B/lint.log"
+	fail "lint: see .build/lint.log"
+fi
+
+# --- test programs (static, kernel independent) -----------------------------
+progs=
+if [ -f "$GASPACE_ROOT/selftests/Makefile" ]; then
+	if make -s -C "$GASPACE_ROOT/selftests" O="$B/selftests" \
+		HARNESS_DIR="$SRC/tools/testing/selftests" > "$B/selftests.log" 2>&1; then
+		progs=$(make -s -C "$GASPACE_ROOT/selftests" list)
+		pass "build.selftests"
+	else
+		tail -n 20 "$B/selftests.log"
+		fail "build.selftests: see .build/selftests.log"
+	fi
+fi
+case "${TESTS:-}" in
+'') ;;
+none) progs= ;;
+*) progs=$TESTS ;;
+esac
+
+# Expected KUnit suites: the name of every struct kunit_suite in kunit/.
+kunit_suites=$(sed -n '/struct kunit_suite [a-z0-9_]* = {/,/};/s/.*\.name[ \t]*=[ \t]*"\([^"]*\)".*/\1/p' \
+	"$GASPACE_ROOT"/kunit/*.c 2>/dev/null)
+
+# Parse one VM log: KUnit results from the kernel log, kselftest results
+# between the program markers.  Prints "ok/not ok - K case" lines.
+parse_log() {
+	local k=$1 log=$2 want_kunit=$3
+	awk -v k="$k" -v want_kunit="$want_kunit" -v suites="$kunit_suites" \
+	    -v progs="$progs" '
+	function res(ok, name, skip) {
+		if (!ok) { print "not ok - " k " " name; nf++ }
+		else if (skip) { print "ok - " k " " name " # SKIP"; ns++ }
+		else { print "ok - " k " " name; np++ }
+	}
+	{ sub(/\r$/, "") }
+	/^GASPACE-INSMOD / { insmod = $2 }
+	/^GASPACE-RMMOD / { rmmod = $2 }
+	/^GASPACE-DMESG-BEGIN/ { dm = 1; next }
+	/^GASPACE-DMESG-END/ { dm = 0; next }
+	/^GASPACE-DONE/ { done = 1 }
+	dm && /^    # Subtest: / { suite = $3; seen[suite] = 1; next }
+	dm && /^    (not )?ok [0-9]+ / {
+		line = $0; sub(/^    /, "", line)
+		ok = line !~ /^not ok/; sk = line ~ /# SKIP/
+		sub(/^(not )?ok [0-9]+ /, "", line); sub(/ # .*/, "", line)
+		res(ok, "kunit:" suite "." line, sk); next
+	}
+	dm && /^(not )?ok [0-9]+ / { sname = $0; sub(/^(not )?ok [0-9]+ /, "", sname)
+		sub(/ # .*/, "", sname); sres[sname] = $0 !~ /^not ok/; next }
+	/^GASPACE-PROG-BEGIN / { prog = $2; inprog = 1; plan[prog] = -1;
+		nres[prog] = 0; began[prog] = 1; next }
+	/^GASPACE-PROG-END / { inprog = 0; rc[prog] = $2; ended[prog] = 1; next }
+	inprog && /^1\.\.[0-9]+/ { plan[prog] = substr($1, 4) + 0 }
+	inprog && /^(not )?ok [0-9]+ / {
+		line = $0; ok = line !~ /^not ok/; sk = line ~ /# SKIP/
+		sub(/^(not )?ok [0-9]+ /, "", line); sub(/ # .*/, "", line)
+		nres[prog]++; res(ok, prog ":" line, sk)
+	}
+	END {
+		if (insmod != "0") res(0, "insmod gaspace.ko failed")
+		if (want_kunit == 1) {
+			n = split(suites, s, /[ \n]+/)
+			for (i = 1; i <= n; i++) {
+				if (s[i] == "") continue
+				if (!seen[s[i]]) res(0, "kunit:" s[i] " did not run")
+				else if (!(s[i] in sres)) res(0, "kunit:" s[i] " did not finish")
+			}
+		}
+		n = split(progs, p, /[ \n]+/)
+		for (i = 1; i <= n; i++) {
+			if (p[i] == "") continue
+			if (!began[p[i]]) { res(0, p[i] " did not run"); continue }
+			if (!ended[p[i]]) { res(0, p[i] " did not finish"); continue }
+			if (rc[p[i]] != 0 && rc[p[i]] != 4)
+				res(0, p[i] " exited with " rc[p[i]])
+			if (plan[p[i]] >= 0 && plan[p[i]] != nres[p[i]])
+				res(0, p[i] ": " nres[p[i]] " results for a plan of " plan[p[i]])
+		}
+		if (insmod == "0" && rmmod != "0") res(0, "rmmod gaspace failed")
+		printf "COUNTS %d %d %d\n", np, nf, ns
+	}' "$log"
+}
+
+SUMMARY=()
+for k in $KERNELS; do
+	kp=$PASS kf=$FAIL ks=$SKIP
+	if ! read -r kdir image rel < <("$GASPACE_ROOT/scripts/kernel.sh" "$k"); then
+		fail "$k: kernel not available"
+		SUMMARY+=("$k: kernel not available")
+		continue
+	fi
+	kb=$B/$k
+	rm -rf "$kb/src" "$kb/mods" "$kb/tests"
+	mkdir -p "$kb/src" "$kb/mods" "$kb/tests"
+	(cd "$GASPACE_ROOT" && tar -cf - Kbuild addrspace npt backends kunit \
+		include uapi 2>/dev/null) | tar -xf - -C "$kb/src"
+	if make -C "$kdir" M="$kb/src" W=1 modules > "$kb/build.log" 2>&1 &&
+	   ! grep -E 'warning:|error:' "$kb/build.log" >/dev/null; then
+		pass "$k build.modules ($rel, W=1, no warning)"
+	else
+		grep -E 'warning:|error:' "$kb/build.log" | head -n 20
+		fail "$k build.modules: see .build/$k/build.log"
+		SUMMARY+=("$k: build failed")
+		continue
+	fi
+	find "$kb/src" -name '*.ko' -exec cp {} "$kb/mods/" \;
+	for t in $progs; do
+		cp "$B/selftests/$t" "$kb/tests/" 2>/dev/null
+	done
+	echo "$progs" | tr ' ' '\n' | sed '/^$/d' > "$kb/tests/list"
+	want_kunit=0
+	[ -f "$kb/mods/gaspace_kunit.ko" ] && want_kunit=1
+	[ "$k" = debug ] && [ $want_kunit = 0 ] && fail "$k: gaspace_kunit.ko not built"
+	timeout=600
+	[ "$k" = debug ] && timeout=1800
+	note "booting $k ($rel) under QEMU"
+	start=$(date +%s)
+	"$GASPACE_ROOT/scripts/vm.sh" "$image" "$kb/mods" "$kb/tests" \
+		"$kb/console.log" "$timeout"
+	vmrc=$?
+	secs=$(($(date +%s) - start))
+	while read -r line; do
+		case "$line" in
+		COUNTS*) set -- $line
+			PASS=$((PASS + $2)) FAIL=$((FAIL + $3)) SKIP=$((SKIP + $4)) ;;
+		"not ok"*) echo "$line"; REASONS+=("${line#not ok - }") ;;
+		*) echo "$line" ;;
+		esac
+	done < <(parse_log "$k" "$kb/console.log" "$want_kunit")
+	if [ $vmrc != 0 ]; then
+		fail "$k: VM did not finish (rc $vmrc after ${secs}s; .build/$k/console.log)"
+	fi
+	if out=$("$GASPACE_ROOT/scripts/scan-log.sh" "$kb/console.log"); then
+		pass "$k no kernel splat"
+	else
+		fail "$k: $out"
+	fi
+	SUMMARY+=("$k ($rel): $((PASS - kp)) passed, $((FAIL - kf)) failed, $((SKIP - ks)) skipped in ${secs}s")
+done
+
+echo
+for s in "${SUMMARY[@]}"; do echo "$s"; done
+for r in "${REASONS[@]}"; do echo "FAILED: $r"; done
+if [ "$SKIP" -gt 0 ]; then
+	echo "$PASS passed, $FAIL failed, $SKIP skipped"
+else
+	echo "$PASS passed, $FAIL failed"
+fi
+[ "$FAIL" = 0 ]

@@ -1,0 +1,35 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Install what the make targets need on Debian 12 (as root), or name what is
+# missing.  Usage: deps.sh [lint|bench]  (the default set serves check/demo).
+set -eu
+. "$(dirname "$0")/lib.sh"
+
+# command-or-file:package
+need=(
+	gcc:gcc make:make /usr/include/stdio.h:libc6-dev bc:bc bison:bison
+	flex:flex /usr/include/libelf.h:libelf-dev
+	/usr/include/openssl/ssl.h:libssl-dev cpio:cpio xz:xz-utils
+	perl:perl pahole:dwarves qemu-system-x86_64:qemu-system-x86
+	/bin/busybox:busybox-static /usr/src/linux-source-6.1.tar.xz:linux-source-6.1
+	/usr/share/doc/linux-headers-amd64:linux-headers-amd64
+	x86_64-linux-gnu-gcc-12:gcc-12 sparse:sparse dpkg-deb:dpkg
+	apt-get:apt
+)
+missing=()
+for n in "${need[@]}"; do
+	what=${n%%:*} pkg=${n##*:}
+	case "$what" in
+	/*) [ -e "$what" ] || missing+=("$pkg") ;;
+	*) command -v "$what" >/dev/null 2>&1 || missing+=("$pkg") ;;
+	esac
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+	die "missing packages (run as root, or install them): ${missing[*]}"
+fi
+note "installing: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >/dev/null || die "apt-get update failed"
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
+	die "apt-get install ${missing[*]} failed"

@@ -1,0 +1,57 @@
+#!/bin/busybox sh
+# SPDX-License-Identifier: GPL-2.0
+# /init of the test initramfs: load gaspace, run KUnit (when the module is
+# there) and every test program, check that the module unloads, scan for
+# leaks, dump the kernel log, power off.  Markers start with "GASPACE-".
+/bin/busybox --install -s /bin
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+mount -t tmpfs tmp /tmp
+mkdir -p /sys/fs/cgroup && mount -t cgroup2 cgroup2 /sys/fs/cgroup 2>/dev/null
+
+echo "GASPACE-BOOT $(uname -r)"
+leak=/sys/kernel/debug/kmemleak
+[ -w $leak ] && echo clear > $leak
+echo "gaspace-test: start" > /dev/kmsg
+
+run_prog() {
+	echo "GASPACE-PROG-BEGIN $1"
+	shift
+	"$@"
+	echo "GASPACE-PROG-END $?"
+}
+
+if insmod /gaspace/gaspace.ko $(cat /gaspace/params 2>/dev/null); then
+	echo "GASPACE-INSMOD 0"
+	if [ -f /gaspace/gaspace_kunit.ko ]; then
+		insmod /gaspace/gaspace_kunit.ko && rmmod gaspace_kunit
+		echo "GASPACE-KUNIT-DONE $?"
+	fi
+	for t in $(cat /tests/list 2>/dev/null); do
+		run_prog "$t" /tests/$t
+	done
+	for s in $(cat /tests/shell 2>/dev/null); do
+		run_prog "$s" sh /tests/$s
+	done
+	rmmod gaspace
+	echo "GASPACE-RMMOD $?"
+else
+	echo "GASPACE-INSMOD 1"
+fi
+
+if [ -w $leak ]; then
+	sleep 6
+	echo scan > $leak
+	echo scan > $leak
+	echo "GASPACE-KMEMLEAK-BEGIN"
+	cat $leak
+	echo "GASPACE-KMEMLEAK-END"
+fi
+echo "GASPACE-DMESG-BEGIN"
+dmesg
+echo "GASPACE-DMESG-END"
+echo "GASPACE-DONE"
+poweroff -f

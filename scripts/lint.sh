@@ -1,0 +1,38 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# make lint: checkpatch.pl --strict (from linux-source-6.1) over every source
+# file of the module and its tests, and sparse (C=2) over a build against the
+# stock 6.1 headers.  Exits non-zero on any complaint.
+set -u
+. "$(dirname "$0")/lib.sh"
+
+"$GASPACE_ROOT/scripts/deps.sh" || exit 1
+SRC=$(src_tree) || exit 1
+cd "$GASPACE_ROOT" || exit 1
+rc=0
+
+files=$(git ls-files -co --exclude-standard -- '*.c' '*.h' |
+	grep -E '^(addrspace|npt|backends|kunit|include|uapi|selftests|samples)/')
+# checkpatch's --no-tree mode cannot resolve the SPDX tag style of uapi
+# headers against the tree's LICENSES/: point it at the package's tree.
+for f in $files; do
+	out=$(perl "$SRC/scripts/checkpatch.pl" --strict --no-tree --quiet \
+		--terse --show-types --ignore SPDX_LICENSE_TAG,FILE_PATH_CHANGES \
+		-f "$f" 2>&1 | grep -E ': (ERROR|WARNING|CHECK):')
+	if [ -n "$out" ]; then
+		echo "$out"
+		rc=1
+	fi
+done
+
+read -r kdir _ < <("$GASPACE_ROOT/scripts/kernel.sh" stock61) || exit 1
+work=$GASPACE_ROOT/.build/sparse
+rm -rf "$work" && mkdir -p "$work"
+tar -cf - Kbuild addrspace npt backends kunit include uapi 2>/dev/null |
+	tar -xf - -C "$work"
+out=$(make -C "$kdir" M="$work" C=2 CHECK="sparse" W=1 modules 2>&1)
+if echo "$out" | grep -E 'warning:|error:'; then
+	rc=1
+fi
+[ $rc = 0 ] && echo "lint: checkpatch --strict and sparse clean"
+exit $rc

@@ -1,0 +1,38 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Boot a kernel under QEMU (TCG, -cpu max, 2 vCPUs) with a busybox initramfs
+# that loads the modules of MODDIR and runs the programs of TESTDIR (those
+# named in TESTDIR/list), writing the serial console to LOG.
+#
+# Usage: vm.sh IMAGE MODDIR TESTDIR LOG [TIMEOUT [EXTRA_APPEND]]
+# Exits 0 when the VM powered off by itself with GASPACE-DONE, 124 on timeout.
+set -eu
+. "$(dirname "$0")/lib.sh"
+
+image=$1 moddir=$2 testdir=$3 log=$4 timeout=${5:-900} extra=${6:-}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+mkdir -p "$work"/root/{bin,dev,proc,sys,tmp,gaspace,tests}
+cp /bin/busybox "$work/root/bin/busybox"
+install -m 0755 "$GASPACE_ROOT/scripts/init.sh" "$work/root/init"
+cp "$moddir"/*.ko "$work/root/gaspace/"
+[ -f "$moddir/params" ] && cp "$moddir/params" "$work/root/gaspace/"
+[ -d "$testdir" ] && cp -r "$testdir"/. "$work/root/tests/"
+(cd "$work/root" && find . | cpio -o -H newc --quiet | gzip -1) \
+	> "$work/initrd.gz"
+
+accel=${GASPACE_ACCEL:-tcg}
+rc=0
+timeout --foreground -k 10 "$timeout" \
+	qemu-system-x86_64 -accel "$accel" -cpu max -smp 2 -m 2G \
+	-display none -monitor none -no-reboot \
+	-serial "file:$log" -kernel "$image" -initrd "$work/initrd.gz" \
+	-append "console=ttyS0 loglevel=4 printk.time=0 panic=-1 $extra" \
+	</dev/null >"$work/qemu.out" 2>&1 || rc=$?
+if [ "$rc" != 0 ]; then
+	cat "$work/qemu.out" >&2
+	exit "$rc"
+fi
+grep -q '^GASPACE-DONE' "$log" || exit 1
+exit 0
