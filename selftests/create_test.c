@@ -390,8 +390,7 @@ TEST_F(create, fd_is_rdwr_and_cloexec)
 TEST_F(create, fd_closed_across_execve)
 {
 	char env[64];
-	char *argv[] = { "create_test", NULL };
-	char *envp[] = { env, NULL };
+	char *const envp[] = { env, NULL };
 	int fd, status;
 	pid_t pid;
 
@@ -402,7 +401,7 @@ TEST_F(create, fd_closed_across_execve)
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (!pid) {
-		execve("/proc/self/exe", argv, envp);
+		execle("/proc/self/exe", "create_test", (char *)NULL, envp);
 		_exit(2);
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));

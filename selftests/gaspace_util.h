@@ -7,6 +7,10 @@
  * expected geometry of every format is written out here from SPEC section 2
  * (not computed the way the module computes it), so the tests pin the
  * contract rather than the implementation.
+ *
+ * Note for loops: EXPECT_*() and ASSERT_*() expand to two statements (the
+ * check and the optional TH_LOG() handler), so a loop body that holds one
+ * is always braced, even where checkpatch finds the braces unnecessary.
  */
 #ifndef GASPACE_UTIL_H
 #define GASPACE_UTIL_H
@@ -97,8 +101,8 @@ struct gas_geometry {
 	unsigned int root_pages;
 };
 
-static inline struct gas_geometry gas_expected_geometry(unsigned int format,
-							 unsigned int bits)
+static inline struct gas_geometry
+gas_expected_geometry(unsigned int format, unsigned int bits)
 {
 	static const struct gas_geometry arm[] = {
 		/* 32..34: start level 2 */

@@ -15,9 +15,9 @@
 #include "kselftest_harness.h"
 
 /* VTCR_EL2 fields of SPEC 2.1, besides T0SZ and SL0. */
-#define VTCR_IRGN0_WBWA		(1ULL << 8)
-#define VTCR_ORGN0_WBWA		(1ULL << 10)
-#define VTCR_SH0_INNER		(3ULL << 12)
+#define VTCR_IRGN0_WBWA		0x100ULL
+#define VTCR_ORGN0_WBWA		0x400ULL
+#define VTCR_SH0_INNER		0x3000ULL
 #define VTCR_FIXED		(VTCR_IRGN0_WBWA | VTCR_ORGN0_WBWA | \
 				 VTCR_SH0_INNER)
 
@@ -38,57 +38,260 @@ FIXTURE_VARIANT(info) {
 	unsigned long long walk_config;	/* Arm */
 };
 
-#define X86(fmt, name, b, eff, l)					\
-	FIXTURE_VARIANT_ADD(info, name) {				\
-		.format = GASPACE_FMT_##fmt, .bits = b,			\
-		.eff_bits = eff, .levels = l, .root_pages = 1,		\
-	}
+FIXTURE_VARIANT_ADD(info, ept_default) {
+	.format = GASPACE_FMT_EPT,
+	.bits = 0,
+	.eff_bits = 48,
+	.levels = 4,
+	.root_pages = 1,
+};
 
-X86(EPT, ept_default, 0, 48, 4);
-X86(EPT, ept_48, 48, 48, 4);
-X86(EPT, ept_57, 57, 57, 5);
-X86(NPT, npt_default, 0, 48, 4);
-X86(NPT, npt_48, 48, 48, 4);
-X86(NPT, npt_57, 57, 57, 5);
+FIXTURE_VARIANT_ADD(info, ept_48) {
+	.format = GASPACE_FMT_EPT,
+	.bits = 48,
+	.eff_bits = 48,
+	.levels = 4,
+	.root_pages = 1,
+};
 
-#define RISCV(name, b, eff, l, mode)					\
-	FIXTURE_VARIANT_ADD(info, name) {				\
-		.format = GASPACE_FMT_RISCV_G, .bits = b,		\
-		.eff_bits = eff, .levels = l, .root_pages = 4,		\
-		.hgatp_mode = mode,					\
-	}
+FIXTURE_VARIANT_ADD(info, ept_57) {
+	.format = GASPACE_FMT_EPT,
+	.bits = 57,
+	.eff_bits = 57,
+	.levels = 5,
+	.root_pages = 1,
+};
 
-RISCV(riscv_g_default, 0, 41, 3, 8);
-RISCV(riscv_g_41, 41, 41, 3, 8);
-RISCV(riscv_g_50, 50, 50, 4, 9);
-RISCV(riscv_g_59, 59, 59, 5, 10);
+FIXTURE_VARIANT_ADD(info, npt_default) {
+	.format = GASPACE_FMT_NPT,
+	.bits = 0,
+	.eff_bits = 48,
+	.levels = 4,
+	.root_pages = 1,
+};
 
-/* walk_config = T0SZ | SL0 << 6 | 0x3500; SL0 2, 1, 0 = start level 0, 1, 2 */
-#define ARM(name, b, eff, l, pages, vtcr)				\
-	FIXTURE_VARIANT_ADD(info, name) {				\
-		.format = GASPACE_FMT_ARM64_S2, .bits = b,		\
-		.eff_bits = eff, .levels = l, .root_pages = pages,	\
-		.walk_config = vtcr,					\
-	}
+FIXTURE_VARIANT_ADD(info, npt_48) {
+	.format = GASPACE_FMT_NPT,
+	.bits = 48,
+	.eff_bits = 48,
+	.levels = 4,
+	.root_pages = 1,
+};
 
-ARM(arm64_s2_default, 0, 40, 3, 2, 0x3558);
-ARM(arm64_s2_32, 32, 32, 2, 4, 0x3520);
-ARM(arm64_s2_33, 33, 33, 2, 8, 0x351f);
-ARM(arm64_s2_34, 34, 34, 2, 16, 0x351e);
-ARM(arm64_s2_35, 35, 35, 3, 1, 0x355d);
-ARM(arm64_s2_36, 36, 36, 3, 1, 0x355c);
-ARM(arm64_s2_37, 37, 37, 3, 1, 0x355b);
-ARM(arm64_s2_38, 38, 38, 3, 1, 0x355a);
-ARM(arm64_s2_39, 39, 39, 3, 1, 0x3559);
-ARM(arm64_s2_40, 40, 40, 3, 2, 0x3558);
-ARM(arm64_s2_41, 41, 41, 3, 4, 0x3557);
-ARM(arm64_s2_42, 42, 42, 3, 8, 0x3556);
-ARM(arm64_s2_43, 43, 43, 3, 16, 0x3555);
-ARM(arm64_s2_44, 44, 44, 4, 1, 0x3594);
-ARM(arm64_s2_45, 45, 45, 4, 1, 0x3593);
-ARM(arm64_s2_46, 46, 46, 4, 1, 0x3592);
-ARM(arm64_s2_47, 47, 47, 4, 1, 0x3591);
-ARM(arm64_s2_48, 48, 48, 4, 1, 0x3590);
+FIXTURE_VARIANT_ADD(info, npt_57) {
+	.format = GASPACE_FMT_NPT,
+	.bits = 57,
+	.eff_bits = 57,
+	.levels = 5,
+	.root_pages = 1,
+};
+
+/* RISC-V: a 16 KiB root; hgatp MODE 8, 9, 10 for Sv39x4, Sv48x4, Sv57x4 */
+
+FIXTURE_VARIANT_ADD(info, riscv_g_default) {
+	.format = GASPACE_FMT_RISCV_G,
+	.bits = 0,
+	.eff_bits = 41,
+	.levels = 3,
+	.root_pages = 4,
+	.hgatp_mode = 8,
+};
+
+FIXTURE_VARIANT_ADD(info, riscv_g_41) {
+	.format = GASPACE_FMT_RISCV_G,
+	.bits = 41,
+	.eff_bits = 41,
+	.levels = 3,
+	.root_pages = 4,
+	.hgatp_mode = 8,
+};
+
+FIXTURE_VARIANT_ADD(info, riscv_g_50) {
+	.format = GASPACE_FMT_RISCV_G,
+	.bits = 50,
+	.eff_bits = 50,
+	.levels = 4,
+	.root_pages = 4,
+	.hgatp_mode = 9,
+};
+
+FIXTURE_VARIANT_ADD(info, riscv_g_59) {
+	.format = GASPACE_FMT_RISCV_G,
+	.bits = 59,
+	.eff_bits = 59,
+	.levels = 5,
+	.root_pages = 4,
+	.hgatp_mode = 10,
+};
+
+/*
+ * Arm, as KVM: levels = (bits - 8) / 9; the root resolves
+ * bits - 12 - 9 * (levels - 1) bits, so it concatenates 2^(that - 9) tables
+ * when that exceeds 9; walk_config = T0SZ | SL0 << 6 | 0x3500 with SL0 = 2,
+ * 1, 0 for start level 0, 1, 2.
+ */
+
+FIXTURE_VARIANT_ADD(info, arm64_s2_default) {
+	.format = GASPACE_FMT_ARM64_S2,
+	.bits = 0,
+	.eff_bits = 40,
+	.levels = 3,
+	.root_pages = 2,
+	.walk_config = 0x3558,
+};
+
+FIXTURE_VARIANT_ADD(info, arm64_s2_32) {
+	.format = GASPACE_FMT_ARM64_S2,
+	.bits = 32,
+	.eff_bits = 32,
+	.levels = 2,
+	.root_pages = 4,
+	.walk_config = 0x3520,
+};
+
+FIXTURE_VARIANT_ADD(info, arm64_s2_33) {
+	.format = GASPACE_FMT_ARM64_S2,
+	.bits = 33,
+	.eff_bits = 33,
+	.levels = 2,
+	.root_pages = 8,
+	.walk_config = 0x351f,
+};
+
+FIXTURE_VARIANT_ADD(info, arm64_s2_34) {
+	.format = GASPACE_FMT_ARM64_S2,
+	.bits = 34,
+	.eff_bits = 34,
+	.levels = 2,
+	.root_pages = 16,
+	.walk_config = 0x351e,
+};
+
+FIXTURE_VARIANT_ADD(info, arm64_s2_35) {
+	.format = GASPACE_FMT_ARM64_S2,
+	.bits = 35,
+	.eff_bits = 35,
+	.levels = 3,
+	.root_pages = 1,
+	.walk_config = 0x355d,
+};
+
+FIXTURE_VARIANT_ADD(info, arm64_s2_36) {
+	.format = GASPACE_FMT_ARM64_S2,
+	.bits = 36,
+	.eff_bits = 36,
+	.levels = 3,
+	.root_pages = 1,
+	.walk_config = 0x355c,
+};
+
+FIXTURE_VARIANT_ADD(info, arm64_s2_37) {
+	.format = GASPACE_FMT_ARM64_S2,
+	.bits = 37,
+	.eff_bits = 37,
+	.levels = 3,
+	.root_pages = 1,
+	.walk_config = 0x355b,
+};
+
+FIXTURE_VARIANT_ADD(info, arm64_s2_38) {
+	.format = GASPACE_FMT_ARM64_S2,
+	.bits = 38,
+	.eff_bits = 38,
+	.levels = 3,
+	.root_pages = 1,
+	.walk_config = 0x355a,
+};
+
+FIXTURE_VARIANT_ADD(info, arm64_s2_39) {
+	.format = GASPACE_FMT_ARM64_S2,
+	.bits = 39,
+	.eff_bits = 39,
+	.levels = 3,
+	.root_pages = 1,
+	.walk_config = 0x3559,
+};
+
+FIXTURE_VARIANT_ADD(info, arm64_s2_40) {
+	.format = GASPACE_FMT_ARM64_S2,
+	.bits = 40,
+	.eff_bits = 40,
+	.levels = 3,
+	.root_pages = 2,
+	.walk_config = 0x3558,
+};
+
+FIXTURE_VARIANT_ADD(info, arm64_s2_41) {
+	.format = GASPACE_FMT_ARM64_S2,
+	.bits = 41,
+	.eff_bits = 41,
+	.levels = 3,
+	.root_pages = 4,
+	.walk_config = 0x3557,
+};
+
+FIXTURE_VARIANT_ADD(info, arm64_s2_42) {
+	.format = GASPACE_FMT_ARM64_S2,
+	.bits = 42,
+	.eff_bits = 42,
+	.levels = 3,
+	.root_pages = 8,
+	.walk_config = 0x3556,
+};
+
+FIXTURE_VARIANT_ADD(info, arm64_s2_43) {
+	.format = GASPACE_FMT_ARM64_S2,
+	.bits = 43,
+	.eff_bits = 43,
+	.levels = 3,
+	.root_pages = 16,
+	.walk_config = 0x3555,
+};
+
+FIXTURE_VARIANT_ADD(info, arm64_s2_44) {
+	.format = GASPACE_FMT_ARM64_S2,
+	.bits = 44,
+	.eff_bits = 44,
+	.levels = 4,
+	.root_pages = 1,
+	.walk_config = 0x3594,
+};
+
+FIXTURE_VARIANT_ADD(info, arm64_s2_45) {
+	.format = GASPACE_FMT_ARM64_S2,
+	.bits = 45,
+	.eff_bits = 45,
+	.levels = 4,
+	.root_pages = 1,
+	.walk_config = 0x3593,
+};
+
+FIXTURE_VARIANT_ADD(info, arm64_s2_46) {
+	.format = GASPACE_FMT_ARM64_S2,
+	.bits = 46,
+	.eff_bits = 46,
+	.levels = 4,
+	.root_pages = 1,
+	.walk_config = 0x3592,
+};
+
+FIXTURE_VARIANT_ADD(info, arm64_s2_47) {
+	.format = GASPACE_FMT_ARM64_S2,
+	.bits = 47,
+	.eff_bits = 47,
+	.levels = 4,
+	.root_pages = 1,
+	.walk_config = 0x3591,
+};
+
+FIXTURE_VARIANT_ADD(info, arm64_s2_48) {
+	.format = GASPACE_FMT_ARM64_S2,
+	.bits = 48,
+	.eff_bits = 48,
+	.levels = 4,
+	.root_pages = 1,
+	.walk_config = 0x3590,
+};
 
 FIXTURE_SETUP(info)
 {

@@ -51,7 +51,8 @@ static const struct {
 	{ GASPACE_FMT_RISCV_G, "RISC-V G-stage", "hgatp" },
 };
 
-#define NR_FORMATS (sizeof(formats) / sizeof(formats[0]))
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define NR_FORMATS ARRAY_SIZE(formats)
 
 static const char *format_name(unsigned int format)
 {
@@ -219,9 +220,10 @@ static void explain_root_pointer(const struct gaspace_info *info)
 
 	switch (info->format) {
 	case GASPACE_FMT_EPT:
-		say("EPTP = %#llx: root %#llx, memory type %s, a %llu-level walk, accessed/dirty flags %s.",
+		say("EPTP = %#llx: root %#llx, memory type %s,",
 		    ptr, ptr & ~0xfffULL,
-		    (ptr & 7) == 6 ? "write-back" : "uncacheable",
+		    (ptr & 7) == 6 ? "write-back" : "uncacheable");
+		say("a %llu-level walk, accessed/dirty flags %s.",
 		    ((ptr >> 3) & 7) + 1, ptr & (1 << 6) ? "on" : "off");
 		break;
 	case GASPACE_FMT_NPT:
@@ -231,9 +233,10 @@ static void explain_root_pointer(const struct gaspace_info *info)
 	case GASPACE_FMT_ARM64_S2:
 		say("VTTBR_EL2 = %#llx: root %#llx, VMID 0.", ptr,
 		    ptr & ((1ULL << 48) - 1));
-		say("VTCR_EL2 fields %#llx: T0SZ %llu (%llu-bit input), start level %llu, write-back walks, inner shareable, 4 KiB granule.",
+		say("VTCR_EL2 fields %#llx: T0SZ %llu (%llu-bit input), start level %llu,",
 		    vtcr, vtcr & 0x3f, 64 - (vtcr & 0x3f),
 		    2 - ((vtcr >> 6) & 3));
+		say("write-back table walks, inner shareable, 4 KiB granule.");
 		say("(The hypervisor adds PS, VS and the RES1 bits itself.)");
 		break;
 	case GASPACE_FMT_RISCV_G:
