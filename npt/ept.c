@@ -9,6 +9,7 @@
  */
 #include <linux/bits.h>
 #include <linux/errno.h>
+#include <linux/export.h>
 
 #include "pgtable.h"
 
@@ -107,3 +108,4 @@ const struct gpt_fmt gpt_fmt_ept = {
 	.decode		= ept_decode,
 	.root_pointer	= ept_root_pointer,
 };
+EXPORT_SYMBOL_NS_GPL(gpt_fmt_ept, GASPACE_INTERNAL);

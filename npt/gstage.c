@@ -11,6 +11,7 @@
  */
 #include <linux/bits.h>
 #include <linux/errno.h>
+#include <linux/export.h>
 
 #include "pgtable.h"
 
@@ -110,3 +111,4 @@ const struct gpt_fmt gpt_fmt_gstage = {
 	.decode		= gstage_decode,
 	.root_pointer	= gstage_root_pointer,
 };
+EXPORT_SYMBOL_NS_GPL(gpt_fmt_gstage, GASPACE_INTERNAL);

@@ -12,6 +12,7 @@
  */
 #include <linux/bits.h>
 #include <linux/errno.h>
+#include <linux/export.h>
 
 #include "pgtable.h"
 
@@ -105,3 +106,4 @@ const struct gpt_fmt gpt_fmt_npt = {
 	.decode		= npt_decode,
 	.root_pointer	= npt_root_pointer,
 };
+EXPORT_SYMBOL_NS_GPL(gpt_fmt_npt, GASPACE_INTERNAL);

@@ -25,7 +25,7 @@
 /* Portable prot: GASPACE_PROT_{READ,WRITE,EXEC} plus these attributes. */
 #define GPT_PROT_RWX		(GASPACE_PROT_READ | GASPACE_PROT_WRITE | \
 				 GASPACE_PROT_EXEC)
-#define GPT_ATTR_DEVICE		(1u << 8)	/* device memory type */
+#define GPT_ATTR_DEVICE		BIT(8)		/* device memory type */
 
 /*
  * A leaf of prot 0 is non-present to the hardware (its valid bits are 0) but

@@ -13,6 +13,7 @@
  */
 #include <linux/bits.h>
 #include <linux/errno.h>
+#include <linux/export.h>
 
 #include "pgtable.h"
 
@@ -21,7 +22,7 @@
 #define S2_MEMATTR_SHIFT	2
 #define S2_MEMATTR_MASK		GENMASK_ULL(5, 2)
 #define S2_MEMATTR_NORMAL_WB	0xfULL
-#define S2_MEMATTR_DEVICE_nGnRE	0x1ULL
+#define S2_MEMATTR_DEVICE_NGNRE	0x1ULL
 #define S2_S2AP_R		BIT_ULL(6)
 #define S2_S2AP_W		BIT_ULL(7)
 #define S2_SH_INNER		(3ULL << 8)
@@ -31,8 +32,8 @@
 #define S2_ADDR_MASK		GENMASK_ULL(47, 12)
 
 #define VTCR_SL0_SHIFT		6
-#define VTCR_IRGN0_WBWA		(1ULL << 8)
-#define VTCR_ORGN0_WBWA		(1ULL << 10)
+#define VTCR_IRGN0_WBWA		BIT_ULL(8)
+#define VTCR_ORGN0_WBWA		BIT_ULL(10)
 #define VTCR_SH0_INNER		(3ULL << 12)
 #define VTCR_TG0_4K		(0ULL << 14)
 
@@ -62,7 +63,7 @@ static u64 s2_encode_leaf(phys_addr_t pa, u32 prot, u32 level)
 	else
 		pte |= GPT_SW_PROTNONE;
 	if (prot & GPT_ATTR_DEVICE)
-		pte |= S2_MEMATTR_DEVICE_nGnRE << S2_MEMATTR_SHIFT;
+		pte |= S2_MEMATTR_DEVICE_NGNRE << S2_MEMATTR_SHIFT;
 	else
 		pte |= S2_MEMATTR_NORMAL_WB << S2_MEMATTR_SHIFT;
 	if (prot & GASPACE_PROT_READ)
@@ -98,7 +99,7 @@ static bool s2_decode(u64 pte, u32 level, phys_addr_t *pa, u32 *prot,
 		if ((pte & S2_VALID) && !(pte & S2_XN_MASK))
 			p |= GASPACE_PROT_EXEC;
 		if (((pte & S2_MEMATTR_MASK) >> S2_MEMATTR_SHIFT) ==
-		    S2_MEMATTR_DEVICE_nGnRE)
+		    S2_MEMATTR_DEVICE_NGNRE)
 			p |= GPT_ATTR_DEVICE;
 	}
 	*prot = p;
@@ -138,3 +139,4 @@ const struct gpt_fmt gpt_fmt_stage2 = {
 	.root_pointer	= s2_root_pointer,
 	.walk_config	= s2_walk_config,
 };
+EXPORT_SYMBOL_NS_GPL(gpt_fmt_stage2, GASPACE_INTERNAL);
