@@ -8,8 +8,14 @@ set -eu
 . "$(dirname "$0")/lib.sh"
 
 src=$(src_tree)
-hash=$( (cat "$GASPACE_ROOT/scripts/debug.config"; cat "$0") | sha256sum | cut -c1-12)
+# Bump GASPACE_DEBUG_BUILD when the way the kernel is built changes.
+GASPACE_DEBUG_BUILD=1
+hash=$( (echo "$GASPACE_DEBUG_BUILD"; cat "$GASPACE_ROOT/scripts/debug.config") |
+	sha256sum | cut -c1-12)
 out=$CACHE/debug-$(src_version)-$hash
+mkdir -p "$CACHE"
+exec 9>"$CACHE/.debug-build.lock"
+flock 9
 if [ -f "$out/.built" ]; then
 	echo "$out"
 	exit 0
