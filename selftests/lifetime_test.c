@@ -8,9 +8,14 @@
  * the refcount says the space holds the module, so that it can never
  * succeed under our open fds); a space passed over fork or SCM_RIGHTS works
  * in the other process and outlives the sender's fd; its table pages count
- * in SecPageTables while it lives and not after.
+ * in SecPageTables while it lives and not after, and are charged to the
+ * memory cgroup of the task that created it; threads that create and close
+ * spaces, each closing the others', leave nothing behind.
  */
+#include <pthread.h>
+#include <sched.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -349,6 +354,225 @@ TEST_F(life, table_pages_count_in_secpagetables)
 		TH_LOG("SecPageTables %lld kB -> %lld kB with %u empty spaces",
 		       before, during, NR_SEC_SPACES);
 	EXPECT_EQ(before, after);
+}
+
+#define CGROUP_ROOT "/sys/fs/cgroup"
+
+/* A field of a cgroup's memory.stat, in bytes; -errno if absent. */
+static long long memcg_stat(const char *cg, const char *field)
+{
+	char path[256], line[256], name[64];
+	long long val, ret = -ENOENT;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/memory.stat", cg);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%63s %lld", name, &val) == 2 &&
+		    !strcmp(name, field)) {
+			ret = val;
+			break;
+		}
+	}
+	fclose(f);
+	return ret;
+}
+
+/*
+ * memcg statistics are flushed from per-CPU counters every 2 seconds (or
+ * after enough updates): wait up to 5 s for @field to read @want.
+ */
+static long long memcg_stat_settles_at(const char *cg, const char *field,
+				       long long want)
+{
+	struct timespec ts = { 0, 100 * 1000 * 1000 };
+	long long now = memcg_stat(cg, field);
+	int i;
+
+	for (i = 0; i < 50 && now != want; i++) {
+		nanosleep(&ts, NULL);
+		now = memcg_stat(cg, field);
+	}
+	return now;
+}
+
+#define NR_CG_SPACES 64
+
+FIXTURE(memcg) {
+	int dev;
+	char cg[128];
+};
+
+FIXTURE_SETUP(memcg)
+{
+	char ctl[256];
+	FILE *f;
+
+	self->cg[0] = '\0';
+	self->dev = gas_open_dev();
+	ASSERT_LE(0, self->dev);
+
+	f = fopen(CGROUP_ROOT "/cgroup.controllers", "re");
+	if (!f || !fgets(ctl, sizeof(ctl), f) || !strstr(ctl, "memory")) {
+		if (f)
+			fclose(f);
+		SKIP(return, "no cgroup2 memory controller");
+	}
+	fclose(f);
+	ASSERT_EQ(0, gas_write_string(CGROUP_ROOT "/cgroup.subtree_control",
+				      "+memory"));
+	snprintf(self->cg, sizeof(self->cg), CGROUP_ROOT "/gaspace-test-%d",
+		 getpid());
+	ASSERT_EQ(0, mkdir(self->cg, 0755)) TH_LOG("%s: %s", self->cg,
+						   strerror(errno));
+}
+
+FIXTURE_TEARDOWN(memcg)
+{
+	if (self->cg[0])
+		rmdir(self->cg);
+	close(self->dev);
+}
+
+/*
+ * A child in a fresh cgroup creates spaces: their roots are charged to that
+ * cgroup's sec_pagetables while they live, and uncharged when closed.
+ */
+TEST_F(memcg, table_pages_charged_to_creator)
+{
+	long long want = 0, seen_open, seen_closed;
+	int go[2], done[2], status;
+	unsigned int i;
+	pid_t pid;
+	char c;
+
+	if (!self->cg[0])
+		return;	/* skipped in setup */
+	ASSERT_EQ(0, memcg_stat(self->cg, "sec_pagetables"));
+	ASSERT_EQ(0, pipe(go));
+	ASSERT_EQ(0, pipe(done));
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		char path[160], buf[16];
+		int fds[NR_CG_SPACES];
+
+		close(go[1]);
+		close(done[0]);
+		snprintf(path, sizeof(path), "%s/cgroup.procs", self->cg);
+		snprintf(buf, sizeof(buf), "%d\n", getpid());
+		if (gas_write_string(path, buf))
+			_exit(2);
+		for (i = 0; i < NR_CG_SPACES; i++) {
+			fds[i] = gas_create(self->dev, gas_formats[i % 4], 0,
+					    0, PAGE_4K);
+			if (fds[i] < 0)
+				_exit(3);
+		}
+		/* parent measures; then close everything and wait again */
+		if (write(done[1], "o", 1) != 1 || read(go[0], &c, 1) != 1)
+			_exit(4);
+		for (i = 0; i < NR_CG_SPACES; i++)
+			close(fds[i]);
+		if (write(done[1], "c", 1) != 1 || read(go[0], &c, 1) != 1)
+			_exit(5);
+		_exit(0);
+	}
+	close(go[0]);
+	close(done[1]);
+	for (i = 0; i < NR_CG_SPACES; i++)
+		want += gas_expected_geometry(gas_formats[i % 4], 0).root_pages *
+			PAGE_4K;
+
+	ASSERT_EQ(1, read(done[0], &c, 1));
+	seen_open = memcg_stat_settles_at(self->cg, "sec_pagetables", want);
+	ASSERT_EQ(1, write(go[1], "n", 1));
+	ASSERT_EQ(1, read(done[0], &c, 1));
+	seen_closed = memcg_stat_settles_at(self->cg, "sec_pagetables", 0);
+	ASSERT_EQ(1, write(go[1], "x", 1));
+
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	EXPECT_EQ(want, seen_open)
+		TH_LOG("sec_pagetables of the creator's cgroup with %u spaces",
+		       NR_CG_SPACES);
+	EXPECT_EQ(0, seen_closed);
+}
+
+#define NR_THREADS	4
+#define SLOTS		32
+
+struct churn {
+	int dev;
+	int slots[SLOTS];	/* fds in flight between threads, -1 = empty */
+	int errors;
+	unsigned int rounds;
+};
+
+/*
+ * Each thread creates a space, checks it, and swaps it into a random slot,
+ * closing whatever fd another thread had left there.
+ */
+static void *churn_thread(void *arg)
+{
+	struct churn *c = arg;
+	unsigned int seed = (unsigned int)(unsigned long)pthread_self();
+	unsigned int i;
+
+	for (i = 0; i < c->rounds; i++) {
+		unsigned int format = gas_formats[rand_r(&seed) % 4];
+		struct gaspace_info info;
+		int fd, old;
+
+		fd = gas_create(c->dev, format, 0, 0, PAGE_4K);
+		if (fd < 0 || gas_get_info(fd, &info) ||
+		    info.format != format) {
+			__atomic_add_fetch(&c->errors, 1, __ATOMIC_RELAXED);
+			if (fd >= 0)
+				close(fd);
+			continue;
+		}
+		old = __atomic_exchange_n(&c->slots[rand_r(&seed) % SLOTS], fd,
+					  __ATOMIC_ACQ_REL);
+		if (old >= 0) {
+			if (gas_get_info(old, &info))
+				__atomic_add_fetch(&c->errors, 1,
+						   __ATOMIC_RELAXED);
+			close(old);
+		}
+		if (!(i & 15))
+			sched_yield();
+	}
+	return NULL;
+}
+
+TEST_F_TIMEOUT(life, threads_create_and_close_each_others, 120)
+{
+	static struct churn c;
+	pthread_t threads[NR_THREADS];
+	unsigned int i;
+
+	c.dev = self->dev;
+	c.rounds = 2000;
+	for (i = 0; i < SLOTS; i++)
+		c.slots[i] = -1;
+	for (i = 0; i < NR_THREADS; i++) {
+		ASSERT_EQ(0, pthread_create(&threads[i], NULL, churn_thread,
+					    &c));
+	}
+	for (i = 0; i < NR_THREADS; i++) {
+		ASSERT_EQ(0, pthread_join(threads[i], NULL));
+	}
+	EXPECT_EQ(0, c.errors);
+	for (i = 0; i < SLOTS; i++) {
+		if (c.slots[i] >= 0)
+			close(c.slots[i]);
+	}
+	EXPECT_EQ(self->refcnt, refcnt_settles_at(self->refcnt));
 }
 
 TEST_HARNESS_MAIN
