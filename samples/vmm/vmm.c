@@ -27,6 +27,9 @@
 
 #define GASPACE_DEV "/dev/gaspace"
 
+/* The example guest: 4 GiB of guest-physical address space from 0. */
+#define GUEST_SIZE (4ULL << 30)
+
 /* What the VMM keeps about the module. */
 struct vmm {
 	int dev;		/* /dev/gaspace */
@@ -184,31 +187,28 @@ static int show_capabilities(struct vmm *vmm)
 	return 0;
 }
 
-/* Step 4a: a whole default-width space of @format. */
+/*
+ * Step 4a: the address space of a guest with GUEST_SIZE bytes of
+ * guest-physical memory from 0, at the format's default width.
+ */
 static int create_space(struct vmm *vmm, struct space *sp, unsigned int format)
 {
 	struct gaspace_create args = {
 		.format = format,
-		.gpa_bits = 0,	/* the format's default width */
+		.gpa_bits = 0,		/* the format's default width */
 		.base = 0,
-		.size = 4096,	/* grown below once the width is known */
+		.size = GUEST_SIZE,
 	};
 
 	sp->format = format;
 	sp->fd = ioctl(vmm->dev, GASPACE_CREATE, &args);
 	if (sp->fd < 0)
 		return fail("GASPACE_CREATE");
-	if (ioctl(sp->fd, GASPACE_GET_INFO, &sp->info) < 0)
-		return fail("GASPACE_GET_INFO");
-
-	/* Now that the default width is known, cover all of it. */
-	close(sp->fd);
-	args.size = 1ULL << sp->info.gpa_bits;
-	sp->fd = ioctl(vmm->dev, GASPACE_CREATE, &args);
-	if (sp->fd < 0)
-		return fail("GASPACE_CREATE");
-	if (ioctl(sp->fd, GASPACE_GET_INFO, &sp->info) < 0)
-		return fail("GASPACE_GET_INFO");
+	if (ioctl(sp->fd, GASPACE_GET_INFO, &sp->info) < 0) {
+		fail("GASPACE_GET_INFO");
+		close(sp->fd);
+		return -1;
+	}
 	return 0;
 }
 
@@ -257,9 +257,9 @@ static void describe_space(const struct space *sp)
 	human(info->root_pages * 4096ULL, root, sizeof(root));
 	human(info->mapped_bytes, mapped, sizeof(mapped));
 
-	say("%s: fd %d, guest-physical addresses are %u bits wide.",
+	say("%s (fd %d): guest-physical addresses are %u bits wide, the format's default.",
 	    format_name(info->format), sp->fd, info->gpa_bits);
-	say("The space covers [%#llx, %#llx), %s.",
+	say("The space covers [0x%llx, 0x%llx), %s.",
 	    (unsigned long long)info->base,
 	    (unsigned long long)(info->base + info->size), size);
 	say("Its page table has %u levels; the root table is %u %s (%s).",
@@ -289,7 +289,7 @@ static int tour_formats(struct vmm *vmm)
 	unsigned int i;
 	int ret = 0;
 
-	step(4, "create an address space of each format at its default width");
+	step(4, "create a 4 GiB guest's address space in each format");
 	for (i = 0; i < NR_FORMATS; i++) {
 		struct space sp;
 
