@@ -8,6 +8,7 @@
  * checked against root_hpa to the bit, and both read 0 for a caller without
  * CAP_SYS_ADMIN.
  */
+#include <sched.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 
@@ -521,6 +522,46 @@ TEST_F(info_misc, each_space_has_its_own_root)
 		close(fa);
 		close(fb);
 	}
+}
+
+/*
+ * Root of a new user namespace has every capability there, none in the
+ * initial namespace: capable() must still say no.  Exit codes: 0 hidden,
+ * 1 shown, 2 no user namespaces here, 3 GET_INFO failed.
+ */
+static int info_in_user_namespace(int fd)
+{
+	struct gaspace_info info;
+
+	if (unshare(CLONE_NEWUSER))
+		return 2;
+	if (!gas_have_cap(CAP_SYS_ADMIN))
+		return 2;	/* not what this test is about */
+	if (gas_get_info(fd, &info))
+		return 3;
+	return info.root_hpa || info.root_pointer;
+}
+
+TEST_F(info_misc, root_hidden_in_user_namespace)
+{
+	int fd, status;
+	pid_t pid;
+
+	fd = gas_create(self->dev, GASPACE_FMT_EPT, 0, 0, PAGE_4K);
+	ASSERT_LE(0, fd);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(info_in_user_namespace(fd));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	close(fd);
+	ASSERT_TRUE(WIFEXITED(status));
+	if (WEXITSTATUS(status) == 2)
+		SKIP(return, "no user namespaces in this kernel");
+	EXPECT_EQ(0, WEXITSTATUS(status))
+		TH_LOG("%s", WEXITSTATUS(status) == 1 ?
+		       "root_hpa shown to a user namespace's root" :
+		       "GET_INFO failed");
 }
 
 TEST_F(info_misc, info_is_stable)
