@@ -158,7 +158,8 @@ struct gpt_leaf {
  * @leaf: the removed leaf
  *
  * Runs after the invalidate callback for its range and before gpt_unmap()
- * returns, so the caller may free the memory the leaf mapped.
+ * returns, so the caller may free the memory the leaf mapped.  @leaf->prot
+ * holds its attributes only (GPT_ATTR_DEVICE), no GASPACE_PROT_* bit.
  */
 typedef void (*gpt_leaf_fn)(void *arg, const struct gpt_leaf *leaf);
 

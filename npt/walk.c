@@ -437,6 +437,7 @@ static void gpt_free_tree(struct gpt *pt, u64 *table, u32 level, u64 gpa,
 				pt->present_bytes -= gpt_level_size(level);
 			if (removed) {
 				gpt_fill_leaf(pt, pte, level, addr, &leaf);
+				leaf.prot &= ~GPT_PROT_RWX;
 				removed(arg, &leaf);
 			}
 			continue;
@@ -577,6 +578,7 @@ static int gpt_unmap_report(struct gpt_walker *w, struct gpt_visit *v,
 	if (!v->old)
 		return 0;
 	gpt_fill_leaf(w->pt, v->old, v->level, v->addr, &leaf);
+	leaf.prot &= ~GPT_PROT_RWX;
 	WRITE_ONCE(*v->ptep, 0);
 	st->removed(st->arg, &leaf);
 	return 0;

@@ -1,0 +1,309 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Helpers shared by the npt/ KUnit suites: format checks that every format
+ * suite runs on its golden entries, and a table whose page allocations are
+ * counted and can be made to fail.
+ */
+#include <kunit/test.h>
+#include <linux/gfp.h>
+#include <linux/io.h>
+#include <linux/mm.h>
+
+#include "walk_util.h"
+
+const u32 gpt_test_prots[GPT_TEST_NR_PROTS] = {
+	0,
+	GASPACE_PROT_READ,
+	GASPACE_PROT_READ | GASPACE_PROT_WRITE,
+	GASPACE_PROT_EXEC,
+	GASPACE_PROT_READ | GASPACE_PROT_EXEC,
+	GPT_PROT_RWX,
+};
+
+/* The prot a leaf encoded from @prot decodes to. */
+u32 gpt_test_read_prot(u32 prot, u32 quirks)
+{
+	if ((quirks & GPT_TEST_X_READS) && (prot & GPT_PROT_RWX))
+		prot |= GASPACE_PROT_READ;
+	if (quirks & GPT_TEST_NO_DEVICE)
+		prot &= ~GPT_ATTR_DEVICE;
+	return prot;
+}
+
+static void gpt_test_check_decode(struct kunit *test,
+				  const struct gpt_fmt *fmt, u64 pte,
+				  u32 level, phys_addr_t pa, u32 prot)
+{
+	phys_addr_t got_pa = 0;
+	u32 got_prot = 0;
+	bool leaf = false;
+
+	KUNIT_ASSERT_TRUE_MSG(test, fmt->decode(pte, level, &got_pa,
+						&got_prot, &leaf),
+			      "%s pte %#llx level %u", fmt->name, pte, level);
+	KUNIT_EXPECT_TRUE(test, leaf);
+	KUNIT_EXPECT_EQ_MSG(test, got_pa, pa, "%s pte %#llx", fmt->name, pte);
+	KUNIT_EXPECT_EQ_MSG(test, got_prot, prot, "%s pte %#llx level %u",
+			    fmt->name, pte, level);
+	if (level)
+		KUNIT_EXPECT_NE(test, pte & fmt->table_mask, fmt->table_bits);
+}
+
+/**
+ * gpt_test_check_leaves() - every prot x memory type x leaf level
+ * @test: the test
+ * @fmt: the format
+ * @golden: expected leaves for @golden_pa, [level][prot][device]
+ * @golden_pa: 1 GiB aligned address the golden leaves map
+ * @quirks: GPT_TEST_*
+ *
+ * Checks the golden bits, that the address bits are independent of the rest
+ * (as the walker relies on), decode(encode(x)) at @golden_pa and at the top
+ * of the format's physical width, and that bits the hardware sets in present
+ * leaves (accessed, dirty) do not change what is read back.
+ */
+void gpt_test_check_leaves(struct kunit *test, const struct gpt_fmt *fmt,
+			   const u64 golden[3][GPT_TEST_NR_PROTS][2],
+			   phys_addr_t golden_pa, u32 quirks)
+{
+	u32 level, p, dev;
+
+	for (level = 0; level < 3; level++) {
+		phys_addr_t hi = BIT_ULL(fmt->pa_bits) - gpt_level_size(level);
+
+		for (p = 0; p < GPT_TEST_NR_PROTS; p++) {
+			for (dev = 0; dev < 2; dev++) {
+				u32 prot = gpt_test_prots[p] |
+					   (dev ? GPT_ATTR_DEVICE : 0);
+				u32 rd = gpt_test_read_prot(prot, quirks);
+				u64 pte = fmt->encode_leaf(golden_pa, prot,
+							   level);
+				u64 tmpl = fmt->encode_leaf(0, prot, level);
+
+				KUNIT_EXPECT_EQ_MSG(test, pte,
+						    golden[level][p][dev],
+						    "%s level %u prot %#x",
+						    fmt->name, level, prot);
+				KUNIT_EXPECT_EQ(test, pte, tmpl |
+						gpt_addr_bits(fmt, golden_pa));
+				KUNIT_EXPECT_EQ(test, gpt_entry_pa(fmt, pte),
+						golden_pa);
+				gpt_test_check_decode(test, fmt, pte, level,
+						      golden_pa, rd);
+				pte = fmt->encode_leaf(hi, prot, level);
+				KUNIT_EXPECT_EQ(test, pte,
+						tmpl | gpt_addr_bits(fmt, hi));
+				gpt_test_check_decode(test, fmt, pte, level,
+						      hi, rd);
+				if (prot & GPT_PROT_RWX)
+					gpt_test_check_decode(test, fmt,
+							      pte | fmt->hw_bits,
+							      level, hi, rd);
+			}
+		}
+	}
+}
+
+/**
+ * gpt_test_check_table() - a table entry at every level that has them
+ * @test: the test
+ * @fmt: the format
+ * @pa: the next-level table's address
+ * @expect: the entry SPEC 2.1 gives
+ */
+void gpt_test_check_table(struct kunit *test, const struct gpt_fmt *fmt,
+			  phys_addr_t pa, u64 expect)
+{
+	u64 pte = fmt->encode_table(pa);
+	u32 level, prot;
+	phys_addr_t got;
+	bool leaf;
+
+	KUNIT_EXPECT_EQ(test, pte, expect);
+	for (level = 1; level < GPT_MAX_LEVELS; level++) {
+		KUNIT_EXPECT_EQ(test, pte & fmt->table_mask, fmt->table_bits);
+		KUNIT_EXPECT_EQ(test, (pte | fmt->hw_bits) & fmt->table_mask,
+				fmt->table_bits);
+		leaf = true;
+		KUNIT_ASSERT_TRUE(test, fmt->decode(pte, level, &got, &prot,
+						    &leaf));
+		KUNIT_EXPECT_FALSE(test, leaf);
+		KUNIT_EXPECT_EQ(test, got, pa);
+		KUNIT_EXPECT_EQ(test, gpt_entry_pa(fmt, pte), pa);
+		leaf = true;
+		KUNIT_ASSERT_TRUE(test, fmt->decode(pte | fmt->hw_bits, level,
+						    &got, &prot, &leaf));
+		KUNIT_EXPECT_FALSE(test, leaf);
+	}
+	for (level = 0; level < GPT_MAX_LEVELS; level++)
+		KUNIT_EXPECT_FALSE(test, fmt->decode(0, level, &got, &prot,
+						     &leaf));
+}
+
+/**
+ * gpt_test_check_roots() - geometry and root values per gpa_bits
+ * @test: the test
+ * @format: GASPACE_FMT_*
+ * @cases: widths the format allows, with their values
+ * @nr: entries in @cases
+ * @bad: widths it refuses
+ * @nr_bad: entries in @bad
+ */
+void gpt_test_check_roots(struct kunit *test, u32 format,
+			  const struct gpt_test_root *cases, unsigned int nr,
+			  const u32 *bad, unsigned int nr_bad)
+{
+	const struct gpt_fmt *fmt = gpt_fmt_get(format);
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, fmt);
+	KUNIT_EXPECT_EQ(test, fmt->format, format);
+	for (i = 0; i < nr; i++) {
+		struct gpt pt = { .fmt = fmt, .root_pa = cases[i].root_pa };
+		u32 bits = cases[i].ask, levels = 0, order = 0;
+
+		KUNIT_ASSERT_EQ(test, gpt_geometry(format, &bits, &levels,
+						   &order), 0);
+		KUNIT_EXPECT_EQ(test, bits, cases[i].bits);
+		KUNIT_EXPECT_EQ_MSG(test, levels, cases[i].levels,
+				    "gpa_bits %u", bits);
+		KUNIT_EXPECT_EQ_MSG(test, 1u << order, cases[i].pages,
+				    "gpa_bits %u", bits);
+		pt.gpa_bits = bits;
+		pt.levels = levels;
+		pt.root_order = order;
+		KUNIT_EXPECT_EQ_MSG(test, gpt_root_pointer(&pt), cases[i].ptr,
+				    "gpa_bits %u", bits);
+		KUNIT_EXPECT_EQ_MSG(test, gpt_walk_config(&pt), cases[i].cfg,
+				    "gpa_bits %u", bits);
+	}
+	for (i = 0; i < nr_bad; i++) {
+		u32 bits = bad[i], levels, order;
+
+		KUNIT_EXPECT_EQ_MSG(test, gpt_geometry(format, &bits, &levels,
+						       &order), -EINVAL,
+				    "gpa_bits %u", bad[i]);
+	}
+}
+
+static void *gpt_test_zalloc(struct gpt *pt, unsigned int order)
+{
+	struct gpt_test_env *env = pt->priv;
+	struct page *page;
+
+	if (env->nr_allocs++ == env->fail_at)
+		return NULL;
+	page = alloc_pages(GFP_KERNEL | __GFP_ZERO, order);
+	if (!page)
+		return NULL;
+	env->live += 1L << order;
+	return page_address(page);
+}
+
+static void gpt_test_free(struct gpt *pt, void *va, unsigned int order)
+{
+	struct gpt_test_env *env = pt->priv;
+
+	KUNIT_EXPECT_EQ(env->test, virt_to_phys(va) &
+			((PAGE_SIZE << order) - 1), 0);
+	env->live -= 1L << order;
+	__free_pages(virt_to_page(va), order);
+}
+
+static void gpt_test_invalidate(struct gpt *pt, u64 gpa, u64 size)
+{
+	struct gpt_test_env *env = pt->priv;
+	struct gpt_leaf leaf;
+
+	env->nr_inval++;
+	if (gpt_query(pt, gpa, &leaf))
+		env->nr_inval_empty++;
+}
+
+static const struct gpt_mm_ops gpt_test_mm_ops = {
+	.zalloc_pages	= gpt_test_zalloc,
+	.free_pages	= gpt_test_free,
+	.invalidate	= gpt_test_invalidate,
+};
+
+/**
+ * gpt_test_env_init() - a table on counting mm_ops
+ * @test: the test
+ * @env: the environment to set up
+ * @format: GASPACE_FMT_*
+ * @gpa_bits: width, 0 = default
+ *
+ * Return: what gpt_init() returns.
+ */
+int gpt_test_env_init(struct kunit *test, struct gpt_test_env *env,
+		      u32 format, u32 gpa_bits)
+{
+	memset(env, 0, sizeof(*env));
+	env->test = test;
+	env->fail_at = -1;
+	return gpt_init(&env->pt, format, gpa_bits, &gpt_test_mm_ops, env);
+}
+
+/**
+ * gpt_test_env_fini() - destroy the table; everything must be given back
+ * @env: the environment
+ */
+void gpt_test_env_fini(struct gpt_test_env *env)
+{
+	env->fail_at = -1;
+	gpt_destroy(&env->pt);
+	KUNIT_EXPECT_EQ(env->test, env->live, 0);
+	KUNIT_EXPECT_EQ(env->test, env->pt.nr_table_pages, 0);
+	KUNIT_EXPECT_EQ(env->test, env->pt.present_bytes, 0);
+}
+
+/**
+ * gpt_test_hash() - a digest of every entry of every table
+ * @test: the test
+ * @pt: the table
+ *
+ * Table entries hold their child's address, so an equal digest means the
+ * same pages in the same places holding the same entries.
+ *
+ * Return: the digest.
+ */
+u64 gpt_test_hash(struct kunit *test, const struct gpt *pt)
+{
+	u64 *tables[GPT_MAX_LEVELS];
+	u32 idx[GPT_MAX_LEVELS], n[GPT_MAX_LEVELS];
+	u32 top = pt->levels - 1, level = top;
+	u64 hash = 0x9e3779b97f4a7c15ULL;
+
+	tables[top] = pt->root;
+	idx[top] = 0;
+	n[top] = 1u << gpt_root_index_bits(pt->gpa_bits, pt->levels);
+	for (;;) {
+		u64 pte;
+		phys_addr_t pa;
+		u32 prot;
+		bool leaf;
+
+		if (idx[level] == n[level]) {
+			if (level == top)
+				break;
+			level++;
+			continue;
+		}
+		pte = tables[level][idx[level]++];
+		if (!pte)
+			continue;
+		hash = (hash ^ pte ^ ((u64)level << 60 | idx[level])) *
+		       0x100000001b3ULL;
+		if (!pt->fmt->decode(pte, level, &pa, &prot, &leaf)) {
+			KUNIT_FAIL(test, "garbage entry %#llx", pte);
+			continue;
+		}
+		if (leaf)
+			continue;
+		level--;
+		tables[level] = phys_to_virt(pa);
+		idx[level] = 0;
+		n[level] = 512;
+	}
+	return hash;
+}

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the npt/ KUnit suites (formats and walker).
+ */
+#ifndef _GASPACE_KUNIT_WALK_UTIL_H
+#define _GASPACE_KUNIT_WALK_UTIL_H
+
+#include <kunit/test.h>
+
+#include "npt/pgtable.h"
+
+/* How a format reads a leaf back (gpt_test_check_leaves()). */
+#define GPT_TEST_X_READS	BIT(0)	/* every present leaf reads (NPT) */
+#define GPT_TEST_NO_DEVICE	BIT(1)	/* device leaves are RAM leaves */
+
+#define GPT_TEST_NR_PROTS	6
+extern const u32 gpt_test_prots[GPT_TEST_NR_PROTS];
+
+u32 gpt_test_read_prot(u32 prot, u32 quirks);
+void gpt_test_check_leaves(struct kunit *test, const struct gpt_fmt *fmt,
+			   const u64 golden[3][GPT_TEST_NR_PROTS][2],
+			   phys_addr_t golden_pa, u32 quirks);
+void gpt_test_check_table(struct kunit *test, const struct gpt_fmt *fmt,
+			  phys_addr_t pa, u64 expect);
+
+/**
+ * struct gpt_test_root - geometry and root values at one width
+ * @ask: gpa_bits asked (0 = default)
+ * @bits: gpa_bits in effect
+ * @levels: levels walked
+ * @pages: 4 KiB pages in the root
+ * @root_pa: root address to compute the values with
+ * @ptr: root_pointer value
+ * @cfg: walk_config value
+ */
+struct gpt_test_root {
+	u32 ask, bits, levels, pages;
+	u64 root_pa, ptr, cfg;
+};
+
+void gpt_test_check_roots(struct kunit *test, u32 format,
+			  const struct gpt_test_root *cases, unsigned int nr,
+			  const u32 *bad, unsigned int nr_bad);
+
+/**
+ * struct gpt_test_env - a table with counting, failing mm_ops
+ * @test: the running test
+ * @pt: the table
+ * @live: pages allocated and not freed (root included)
+ * @nr_allocs: allocations asked for so far
+ * @fail_at: the allocation with this number fails; -1 for none
+ * @nr_inval: invalidate callbacks so far
+ * @nr_inval_empty: invalidate callbacks that found no leaf at their gpa
+ */
+struct gpt_test_env {
+	struct kunit *test;
+	struct gpt pt;
+	long live;
+	long nr_allocs;
+	long fail_at;
+	long nr_inval;
+	long nr_inval_empty;
+};
+
+int gpt_test_env_init(struct kunit *test, struct gpt_test_env *env,
+		      u32 format, u32 gpa_bits);
+void gpt_test_env_fini(struct gpt_test_env *env);
+u64 gpt_test_hash(struct kunit *test, const struct gpt *pt);
+
+#endif
