@@ -141,8 +141,7 @@ for k in $KERNELS; do
 	kb=$B/$k
 	rm -rf "$kb/src" "$kb/mods" "$kb/tests"
 	mkdir -p "$kb/src" "$kb/mods" "$kb/tests"
-	(cd "$GASPACE_ROOT" && tar -cf - Kbuild addrspace npt backends kunit \
-		include uapi 2>/dev/null) | tar -xf - -C "$kb/src"
+	copy_sources "$kb/src" kunit
 	if make -C "$kdir" M="$kb/src" W=1 modules > "$kb/build.log" 2>&1 &&
 	   ! grep -E 'warning:|error:' "$kb/build.log" >/dev/null; then
 		pass "$k build.modules ($rel, W=1, no warning)"

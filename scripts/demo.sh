@@ -9,8 +9,7 @@ set -u
 read -r kdir image rel < <("$GASPACE_ROOT/scripts/kernel.sh" stock61) || exit 1
 d=$GASPACE_ROOT/.build/demo
 rm -rf "$d" && mkdir -p "$d/src" "$d/mods" "$d/tests"
-(cd "$GASPACE_ROOT" && tar -cf - Kbuild addrspace npt backends include uapi \
-	2>/dev/null) | tar -xf - -C "$d/src"
+copy_sources "$d/src"
 make -C "$kdir" M="$d/src" modules > "$d/build.log" 2>&1 ||
 	die "building gaspace.ko for $rel failed: see .build/demo/build.log"
 cp "$d/src/gaspace.ko" "$d/mods/"

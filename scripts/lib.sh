@@ -29,3 +29,14 @@ src_tree() {
 	fi
 	echo "$dir"
 }
+
+# Copy the module's sources (no build products) into $1, for a build that
+# keeps the tree clean.  Extra arguments name more top-level paths.
+copy_sources() {
+	local dst=$1
+	shift
+	mkdir -p "$dst"
+	(cd "$GASPACE_ROOT" &&
+	 git ls-files -co --exclude-standard -- Kbuild addrspace npt backends \
+		include uapi "$@" | tar -cf - -T -) | tar -xf - -C "$dst"
+}

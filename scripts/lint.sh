@@ -28,8 +28,7 @@ done
 read -r kdir _ < <("$GASPACE_ROOT/scripts/kernel.sh" stock61) || exit 1
 work=$GASPACE_ROOT/.build/sparse
 rm -rf "$work" && mkdir -p "$work"
-tar -cf - Kbuild addrspace npt backends kunit include uapi 2>/dev/null |
-	tar -xf - -C "$work"
+copy_sources "$work" kunit
 out=$(make -C "$kdir" M="$work" C=2 CHECK="sparse" W=1 modules 2>&1)
 if echo "$out" | grep -E 'warning:|error:'; then
 	rc=1
