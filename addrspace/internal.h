@@ -1,46 +1,128 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * addrspace/: what an address space is, shared by core.c (the rules),
- * file.c (userspace) and dev.c (/dev/gaspace).
+ * areas.c (the area set), file.c (userspace) and dev.c (/dev/gaspace).
  */
 #ifndef _GASPACE_ADDRSPACE_INTERNAL_H
 #define _GASPACE_ADDRSPACE_INTERNAL_H
 
 #include <linux/gaspace.h>
 #include <linux/list.h>
+#include <linux/maple_tree.h>
 #include <linux/mutex.h>
 #include <linux/refcount.h>
 
 #include "../npt/pgtable.h"
 
+/*
+ * Locking.  Two mutexes, always taken in this order:
+ *
+ *   map_lock  serialises the calls that change the area set (MAP_*, UNMAP,
+ *             PROTECT).  It is held across their long work: populating an
+ *             area allocates its frames under map_lock alone.  The area
+ *             tree changes only under both locks, so either one is enough
+ *             to read it.
+ *   pt_lock   protects the page table, the area tree (its external lock),
+ *             the counters and the notifier list.  Faults, TRANSLATE and
+ *             GET_INFO take only pt_lock, and only briefly: a fault
+ *             allocates its frame before taking it and checks the area
+ *             again once it holds it, so a fault racing an UNMAP either
+ *             lands before the UNMAP (which then removes it) or finds no
+ *             area.  Writers take pt_lock for each change of the table;
+ *             the table pages such a change needs are allocated under it.
+ *
+ * Notifiers run under pt_lock (and, for writers, map_lock).
+ */
+
+/**
+ * struct gaspace_reserve - table pages a call allocated before pt_lock
+ * @pages: zeroed pages, chained through page->lru
+ * @nr: how many
+ */
+struct gaspace_reserve {
+	struct list_head pages;
+	u64 nr;
+};
+
+static inline void gaspace_reserve_init(struct gaspace_reserve *r)
+{
+	INIT_LIST_HEAD(&r->pages);
+	r->nr = 0;
+}
+
 /**
  * struct gaspace - one guest address space
  * @refcount: users: each fd (file), mmap and in-kernel holder
- * @lock: the map lock; serialises changes to the table and the areas, and
- *	the notifier list.  Held across sleeping allocations of table pages.
+ * @map_lock: serialises MAP/UNMAP/PROTECT (see above)
+ * @pt_lock: protects the table, the areas and the counters (see above)
  * @pt: the nested page table
+ * @areas: the area set, keyed by guest-physical range (areas.c)
  * @base: first guest-physical address
  * @size: bytes in the space
- * @notifiers: registered struct gaspace_notifier, under @lock
- * @nr_areas: areas in the space, under @lock
- * @nr_data_pages: alloc frames in 4 KiB pages, under @lock
- * @mapped_bytes: bytes covered by present leaves, under @lock
+ * @notifiers: registered struct gaspace_notifier, under @pt_lock
+ * @nr_areas: areas in the space, under @pt_lock
+ * @nr_data_pages: alloc frames in 4 KiB pages, under @pt_lock
+ * @reserve: table pages of the call that holds @pt_lock, or NULL
  */
 struct gaspace {
 	refcount_t refcount;
-	struct mutex lock;		/* the map lock, see above */
+	struct mutex map_lock;		/* see above */
+	struct mutex pt_lock;		/* see above */
 	struct gpt pt;
+	struct maple_tree areas;
 	u64 base;
 	u64 size;
 	struct list_head notifiers;
 	u64 nr_areas;
 	u64 nr_data_pages;
-	u64 mapped_bytes;
+	struct gaspace_reserve *reserve;
+};
+
+/**
+ * struct gaspace_area - one area, as areas.c decodes it
+ * @start: first guest-physical address
+ * @end: end of the area (last address + 1)
+ * @delta: linear: host-physical minus guest-physical address
+ * @prot: GASPACE_PROT_*
+ * @backend: GASPACE_BACKEND_*
+ * @flags: the GASPACE_MAP_* flags that stay with the area: DEVICE, NOHUGE
+ *	(linear), HUGE (alloc)
+ */
+struct gaspace_area {
+	u64 start;
+	u64 end;
+	u64 delta;
+	u32 prot;
+	u32 backend;
+	u32 flags;
 };
 
 /* Module parameters (core.c), read at each call. */
 extern bool gaspace_linear_ram;
 extern unsigned int gaspace_max_areas;
+
+/* tables.c */
+extern const struct gpt_mm_ops gaspace_mm_ops;
+int gaspace_reserve_fill(struct gaspace_reserve *r, u64 nr);
+void gaspace_reserve_release(struct gaspace_reserve *r);
+u64 gaspace_map_tables_bound(const struct gpt *pt, u64 gpa, u64 end, u64 hpa,
+			     u32 max_level);
+u64 gaspace_split_tables_bound(const struct gpt *pt);
+
+/* areas.c */
+void gaspace_areas_init(struct gaspace *as);
+void gaspace_areas_destroy(struct gaspace *as);
+bool gaspace_area_find(struct gaspace *as, u64 gpa, struct gaspace_area *a);
+bool gaspace_area_next(struct gaspace *as, u64 gpa, u64 end,
+		       struct gaspace_area *a);
+int gaspace_areas_store(struct gaspace *as, u64 start, u64 end,
+			const struct gaspace_area *a, gfp_t gfp);
+u64 gaspace_areas_after_store(struct gaspace *as, u64 start, u64 end,
+			      bool filled);
+
+/* core.c, for file.c */
+int gaspace_do_map_linear(struct gaspace *as, u64 gpa, u64 hpa, u64 size,
+			  u32 prot, u32 flags, bool from_user);
 
 /* file.c */
 int gaspace_fs_init(void);

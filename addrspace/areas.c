@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The area set: non-overlapping guest-physical ranges in a maple tree.
+ *
+ * An area is nothing but its range (the tree's) and a small value: prot,
+ * backend, the map flags that stay with it, and for linear areas the offset
+ * from guest to host physical.  The value is stored in the tree itself as a
+ * tagged integer (bit 0 set, so never a pointer nor an internal entry), so
+ * an area costs only its share of a tree node, and every change of the set
+ * that one range covers is a single store that succeeds or changes nothing:
+ * MAP stores the new value over its range, UNMAP stores NULL, MAP_REPLACE
+ * stores over whatever was there; the pieces of a split area keep the value
+ * they had.  Adjacent areas are never merged: the tree keeps a separate
+ * range for each store even when two neighbours hold the same value.
+ *
+ * The tree uses the space's pt_lock as its external lock; it changes only
+ * under map_lock too, so either lock is enough to read it.
+ */
+#include <linux/maple_tree.h>
+
+#include "internal.h"
+
+#define AREA_TAG		BIT(0)
+#define AREA_PROT_SHIFT		1
+#define AREA_ALLOC		BIT(4)
+#define AREA_DEVICE		BIT(5)
+#define AREA_NOHUGE		BIT(6)
+#define AREA_HUGE		BIT(7)
+
+static void *area_encode(const struct gaspace_area *a)
+{
+	unsigned long v = AREA_TAG | (unsigned long)a->prot << AREA_PROT_SHIFT;
+
+	if (a->backend == GASPACE_BACKEND_ALLOC)
+		v |= AREA_ALLOC;
+	if (a->flags & GASPACE_MAP_DEVICE)
+		v |= AREA_DEVICE;
+	if (a->flags & GASPACE_MAP_NOHUGE)
+		v |= AREA_NOHUGE;
+	if (a->flags & GASPACE_MAP_HUGE)
+		v |= AREA_HUGE;
+	return (void *)(v | (unsigned long)(a->delta & PAGE_MASK));
+}
+
+static void area_decode(void *entry, unsigned long index, unsigned long last,
+			struct gaspace_area *a)
+{
+	unsigned long v = (unsigned long)entry;
+
+	a->start = index;
+	a->end = (u64)last + 1;
+	a->prot = (v >> AREA_PROT_SHIFT) & GPT_PROT_RWX;
+	a->backend = v & AREA_ALLOC ? GASPACE_BACKEND_ALLOC :
+				      GASPACE_BACKEND_LINEAR;
+	a->flags = 0;
+	if (v & AREA_DEVICE)
+		a->flags |= GASPACE_MAP_DEVICE;
+	if (v & AREA_NOHUGE)
+		a->flags |= GASPACE_MAP_NOHUGE;
+	if (v & AREA_HUGE)
+		a->flags |= GASPACE_MAP_HUGE;
+	a->delta = v & PAGE_MASK;
+}
+
+static void areas_assert_held(struct gaspace *as)
+{
+	lockdep_assert(lockdep_is_held(&as->pt_lock) ||
+		       lockdep_is_held(&as->map_lock));
+}
+
+void gaspace_areas_init(struct gaspace *as)
+{
+	mt_init_flags(&as->areas, MT_FLAGS_LOCK_EXTERN);
+	mt_set_external_lock(&as->areas, &as->pt_lock);
+}
+
+void gaspace_areas_destroy(struct gaspace *as)
+{
+	mutex_lock(&as->pt_lock);
+	__mt_destroy(&as->areas);
+	mutex_unlock(&as->pt_lock);
+}
+
+/**
+ * gaspace_area_find() - the area that holds a guest-physical address
+ * @as: the space, pt_lock or map_lock held
+ * @gpa: any byte address
+ * @a: filled in when found
+ *
+ * Return: true when @gpa lies in an area.
+ */
+bool gaspace_area_find(struct gaspace *as, u64 gpa, struct gaspace_area *a)
+{
+	MA_STATE(mas, &as->areas, gpa, gpa);
+	void *entry;
+
+	areas_assert_held(as);
+	entry = mas_walk(&mas);
+	if (!entry)
+		return false;
+	area_decode(entry, mas.index, mas.last, a);
+	return true;
+}
+
+/**
+ * gaspace_area_next() - the first area that ends above an address
+ * @as: the space, pt_lock or map_lock held
+ * @gpa: where to start looking
+ * @end: look below this address only
+ * @a: filled in when found
+ *
+ * Return: true when an area overlaps [@gpa, @end).
+ */
+bool gaspace_area_next(struct gaspace *as, u64 gpa, u64 end,
+		       struct gaspace_area *a)
+{
+	MA_STATE(mas, &as->areas, gpa, gpa);
+	void *entry;
+
+	areas_assert_held(as);
+	if (gpa >= end)
+		return false;
+	entry = mas_find(&mas, end - 1);
+	if (!entry)
+		return false;
+	area_decode(entry, mas.index, mas.last, a);
+	return true;
+}
+
+/**
+ * gaspace_areas_store() - make [@start, @end) one area, or a hole
+ * @as: the space, map_lock and pt_lock held
+ * @start: first address
+ * @end: end of the range, > @start
+ * @a: the area's value (its range fields are ignored), or NULL for a hole
+ * @gfp: for the tree's nodes
+ *
+ * Areas that overlapped the range lose that part; what they keep outside
+ * it stays as it was.
+ *
+ * Return: 0, or -ENOMEM with the set unchanged.
+ */
+int gaspace_areas_store(struct gaspace *as, u64 start, u64 end,
+			const struct gaspace_area *a, gfp_t gfp)
+{
+	MA_STATE(mas, &as->areas, start, end - 1);
+
+	lockdep_assert_held(&as->map_lock);
+	lockdep_assert_held(&as->pt_lock);
+	return mas_store_gfp(&mas, a ? area_encode(a) : NULL, gfp);
+}
+
+/**
+ * gaspace_areas_after_store() - how many areas a store would leave
+ * @as: the space, pt_lock or map_lock held
+ * @start: first address of the range
+ * @end: its end
+ * @filled: the store puts an area over the range (else a hole)
+ *
+ * Return: the number of areas after gaspace_areas_store() of the range.
+ */
+u64 gaspace_areas_after_store(struct gaspace *as, u64 start, u64 end,
+			      bool filled)
+{
+	struct gaspace_area a;
+	u64 n = as->nr_areas + filled;
+	u64 gpa = start;
+
+	while (gaspace_area_next(as, gpa, end, &a)) {
+		n--;
+		if (a.start < start)
+			n++;		/* its left piece stays */
+		if (a.end > end)
+			n++;		/* its right piece stays */
+		gpa = a.end;
+	}
+	return n;
+}

@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Table pages of an address space: where the walker's pages come from.
+ *
+ * They are zeroed, charged to the memory cgroup of the task whose call
+ * allocates them, fail rather than call the OOM killer, and count in
+ * NR_SECONDARY_PAGETABLE.  Roots bigger than a page are one naturally
+ * aligned block of 1 << order pages.
+ *
+ * A call that changes the area set first reserves every table page it may
+ * need (struct gaspace_reserve), before it takes pt_lock: under pt_lock the
+ * walker's allocations are served from the reserve, so nothing sleeps in
+ * the allocator there and the call cannot fail half-way.  Unused reserved
+ * pages are freed when the call returns.
+ */
+#include <linux/gfp.h>
+#include <linux/memcontrol.h>
+#include <linux/mm.h>
+#include <linux/vmstat.h>
+
+#include "internal.h"
+
+#define GASPACE_GFP_TABLE (GFP_KERNEL_ACCOUNT | __GFP_ZERO | __GFP_RETRY_MAYFAIL)
+
+static struct page *gaspace_table_alloc(unsigned int order, gfp_t gfp)
+{
+	struct page *page = alloc_pages(gfp, order);
+
+	if (page)
+		mod_lruvec_page_state(page, NR_SECONDARY_PAGETABLE, 1 << order);
+	return page;
+}
+
+static void gaspace_table_free(struct page *page, unsigned int order)
+{
+	mod_lruvec_page_state(page, NR_SECONDARY_PAGETABLE, -(1 << order));
+	__free_pages(page, order);
+}
+
+/**
+ * gaspace_reserve_fill() - reserve table pages before taking pt_lock
+ * @r: the reserve, empty or with pages
+ * @nr: how many pages it should hold
+ *
+ * Return: 0, or -ENOMEM with @r as it was.
+ */
+int gaspace_reserve_fill(struct gaspace_reserve *r, u64 nr)
+{
+	LIST_HEAD(pages);
+	u64 got = 0;
+
+	while (r->nr + got < nr) {
+		struct page *page = gaspace_table_alloc(0, GASPACE_GFP_TABLE);
+
+		if (!page) {
+			struct page *p, *n;
+
+			list_for_each_entry_safe(p, n, &pages, lru)
+				gaspace_table_free(p, 0);
+			return -ENOMEM;
+		}
+		list_add(&page->lru, &pages);
+		got++;
+		cond_resched();
+	}
+	list_splice(&pages, &r->pages);
+	r->nr += got;
+	return 0;
+}
+
+/**
+ * gaspace_reserve_release() - free what a call did not use
+ * @r: the reserve; empty afterwards
+ */
+void gaspace_reserve_release(struct gaspace_reserve *r)
+{
+	struct page *p, *n;
+
+	list_for_each_entry_safe(p, n, &r->pages, lru) {
+		list_del(&p->lru);
+		gaspace_table_free(p, 0);
+	}
+	r->nr = 0;
+}
+
+static void *gaspace_zalloc_table(struct gpt *pt, unsigned int order)
+{
+	struct gaspace *as = pt->priv;
+	struct gaspace_reserve *r = as->reserve;
+	struct page *page;
+	gfp_t gfp = GASPACE_GFP_TABLE;
+
+	if (r && !order) {
+		page = list_first_entry_or_null(&r->pages, struct page, lru);
+		if (page) {
+			list_del(&page->lru);
+			r->nr--;
+			/* Handed back zeroed: a table page is freed empty. */
+			return page_address(page);
+		}
+		/* Only a wrong bound gets here: the call must not fail now. */
+		gfp |= __GFP_NOFAIL;
+	}
+	page = gaspace_table_alloc(order, gfp);
+	return page ? page_address(page) : NULL;
+}
+
+static void gaspace_free_table(struct gpt *pt, void *va, unsigned int order)
+{
+	struct gaspace *as = pt->priv;
+	struct page *page = virt_to_page(va);
+
+	/* Spare pages go back to the reserve of the running call. */
+	if (as->reserve && !order) {
+		clear_page(va);
+		list_add(&page->lru, &as->reserve->pages);
+		as->reserve->nr++;
+		return;
+	}
+	gaspace_table_free(page, order);
+}
+
+static void gaspace_invalidate(struct gpt *pt, u64 gpa, u64 size)
+{
+	struct gaspace *as = pt->priv;
+	struct gaspace_notifier *n;
+
+	lockdep_assert_held(&as->pt_lock);
+	list_for_each_entry(n, &as->notifiers, node)
+		n->invalidate(n, as, gpa, size);
+}
+
+const struct gpt_mm_ops gaspace_mm_ops = {
+	.zalloc_pages	= gaspace_zalloc_table,
+	.free_pages	= gaspace_free_table,
+	.invalidate	= gaspace_invalidate,
+};
+
+/**
+ * gaspace_map_tables_bound() - table pages a map of a range may link
+ * @pt: the table
+ * @gpa: first address
+ * @end: end of the range
+ * @hpa: host address of @gpa for a linear map
+ * @max_level: the largest leaf level the map may use (0: 4 KiB only)
+ *
+ * Every entry over the range at a level above 0 needs a table below it,
+ * except those wholly inside the range that can be a block.
+ *
+ * Return: an upper bound on the pages gpt_map() or gpt_map_src() link.
+ */
+u64 gaspace_map_tables_bound(const struct gpt *pt, u64 gpa, u64 end, u64 hpa,
+			     u32 max_level)
+{
+	u64 n = 0;
+	u32 l;
+
+	for (l = pt->levels - 1; l >= 1; l--) {
+		u32 shift = gpt_level_shift(l);
+		u64 sz = BIT_ULL(shift);
+		u64 entries = ((end - 1) >> shift) - (gpa >> shift) + 1;
+
+		if (l <= max_level && (pt->fmt->block_levels & GPT_LEVEL_MASK(l)) &&
+		    !((gpa ^ hpa) & (sz - 1))) {
+			u64 a = round_up(gpa, sz), b = round_down(end, sz);
+
+			if (b > a)
+				entries -= (b - a) >> shift;
+		}
+		n += entries;
+	}
+	return n;
+}
+
+/**
+ * gaspace_split_tables_bound() - table pages splits at two edges may take
+ * @pt: the table
+ *
+ * Return: at each edge one block per level that has blocks.
+ */
+u64 gaspace_split_tables_bound(const struct gpt *pt)
+{
+	return 2 * hweight32(pt->fmt->block_levels);
+}
