@@ -1,16 +1,30 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The address space: its lifetime, its table pages, its counters and the
+ * The address space: its lifetime, its areas and table, its counters and the
  * exported in-kernel API.  Every rule of the contract that is not about
- * userspace lives here.
+ * userspace lives here, once.  Locking is described in internal.h.
+ *
+ * A call that changes the area set works in this order, so that it either
+ * succeeds or leaves everything as it was:
+ *   1. check its arguments (-EINVAL, then -ERANGE);
+ *   2. under map_lock: check the area set (-EEXIST, -ENOENT, -ENOSPC);
+ *   3. allocate what it needs: frames for POPULATE, and every table page the
+ *      walker may link (-ENOMEM, -EINTR);
+ *   4. under pt_lock: store the new areas (the only step that can still
+ *      fail, and the first to change anything), then change the table from
+ *      the reserve, which cannot fail;
+ *   5. after pt_lock: free what was unmapped (the table's leaves were
+ *      invalidated already) and what was not used.
  */
-#include <linux/gfp.h>
-#include <linux/memcontrol.h>
+#include <linux/ioport.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
+#include <linux/sizes.h>
 
 #include "internal.h"
+#include "../backends/backend.h"
 
 bool gaspace_linear_ram;
 module_param_named(linear_ram, gaspace_linear_ram, bool, 0644);
@@ -20,47 +34,12 @@ unsigned int gaspace_max_areas = 1048576;
 module_param_named(max_areas, gaspace_max_areas, uint, 0644);
 MODULE_PARM_DESC(max_areas, "Areas per address space (default 1048576)");
 
-/*
- * Table pages: zeroed, charged to the caller's memory cgroup, failing rather
- * than calling the OOM killer, and counted in NR_SECONDARY_PAGETABLE while
- * they are linked in.  Roots bigger than a page are one naturally aligned
- * block of 1 << order pages.
- */
-#define GASPACE_GFP_TABLE (GFP_KERNEL_ACCOUNT | __GFP_ZERO | __GFP_RETRY_MAYFAIL)
+#define GASPACE_LINEAR_FLAGS	(GASPACE_MAP_DEVICE | GASPACE_MAP_NOHUGE | \
+				 GASPACE_MAP_REPLACE)
+#define GASPACE_ALLOC_FLAGS	(GASPACE_MAP_POPULATE | GASPACE_MAP_HUGE | \
+				 GASPACE_MAP_REPLACE)
 
-static void *gaspace_zalloc_table(struct gpt *pt, unsigned int order)
-{
-	struct page *page = alloc_pages(GASPACE_GFP_TABLE, order);
-
-	if (!page)
-		return NULL;
-	mod_lruvec_page_state(page, NR_SECONDARY_PAGETABLE, 1 << order);
-	return page_address(page);
-}
-
-static void gaspace_free_table(struct gpt *pt, void *va, unsigned int order)
-{
-	struct page *page = virt_to_page(va);
-
-	mod_lruvec_page_state(page, NR_SECONDARY_PAGETABLE, -(1 << order));
-	__free_pages(page, order);
-}
-
-static void gaspace_invalidate(struct gpt *pt, u64 gpa, u64 size)
-{
-	struct gaspace *as = pt->priv;
-	struct gaspace_notifier *n;
-
-	lockdep_assert_held(&as->lock);
-	list_for_each_entry(n, &as->notifiers, node)
-		n->invalidate(n, as, gpa, size);
-}
-
-static const struct gpt_mm_ops gaspace_mm_ops = {
-	.zalloc_pages	= gaspace_zalloc_table,
-	.free_pages	= gaspace_free_table,
-	.invalidate	= gaspace_invalidate,
-};
+/* ---- lifetime ---- */
 
 /**
  * gaspace_create() - create an empty address space
@@ -94,8 +73,10 @@ struct gaspace *gaspace_create(u32 format, u32 gpa_bits, u64 base, u64 size)
 	if (!as)
 		return ERR_PTR(-ENOMEM);
 	refcount_set(&as->refcount, 1);
-	mutex_init(&as->lock);
+	mutex_init(&as->map_lock);
+	mutex_init(&as->pt_lock);
 	INIT_LIST_HEAD(&as->notifiers);
+	gaspace_areas_init(as);
 	as->base = base;
 	as->size = size;
 	ret = gpt_init(&as->pt, format, gpa_bits, &gaspace_mm_ops, as);
@@ -117,11 +98,32 @@ void gaspace_get(struct gaspace *as)
 }
 EXPORT_SYMBOL_GPL(gaspace_get);
 
+static void gaspace_free_leaf(void *arg, const struct gpt_leaf *leaf)
+{
+	gaspace_frames_add_leaf(arg, leaf);
+}
+
 static void gaspace_free(struct gaspace *as)
 {
+	struct gaspace_frames frames;
+	struct gaspace_area a;
+	u64 gpa = as->base;
+
+	/* Nobody else can see the space: take the alloc frames out, then all. */
+	gaspace_frames_init(&frames);
+	mutex_lock(&as->pt_lock);
+	while (gaspace_area_next(as, gpa, as->base + as->size, &a)) {
+		if (a.backend == GASPACE_BACKEND_ALLOC)
+			gpt_unmap(&as->pt, a.start, a.end - a.start,
+				  gaspace_free_leaf, &frames);
+		gpa = a.end;
+	}
+	mutex_unlock(&as->pt_lock);
+	gaspace_frames_free(&frames);
 	gpt_destroy(&as->pt);
-	WARN_ON_ONCE(!list_empty(&as->notifiers));
-	mutex_destroy(&as->lock);
+	gaspace_areas_destroy(as);
+	mutex_destroy(&as->pt_lock);
+	mutex_destroy(&as->map_lock);
 	kfree(as);
 }
 
@@ -137,6 +139,570 @@ void gaspace_put(struct gaspace *as)
 }
 EXPORT_SYMBOL_GPL(gaspace_put);
 
+/* ---- argument checks ---- */
+
+static int check_prot(u32 prot)
+{
+	if (prot & ~GPT_PROT_RWX)
+		return -EINVAL;
+	if ((prot & GASPACE_PROT_WRITE) && !(prot & GASPACE_PROT_READ))
+		return -EINVAL;
+	return 0;
+}
+
+/* Aligned, non-empty, no wrap: -EINVAL. */
+static int check_span(u64 gpa, u64 size)
+{
+	if (!size || !PAGE_ALIGNED(gpa) || !PAGE_ALIGNED(size) ||
+	    gpa + size < gpa)
+		return -EINVAL;
+	return 0;
+}
+
+/* Inside [base, base + size): -ERANGE. */
+static int check_in(struct gaspace *as, u64 gpa, u64 size)
+{
+	if (gpa < as->base || gpa + size > as->base + as->size)
+		return -ERANGE;
+	return 0;
+}
+
+static u32 area_gpt_prot(const struct gaspace_area *a)
+{
+	return a->prot | (a->flags & GASPACE_MAP_DEVICE ? GPT_ATTR_DEVICE : 0);
+}
+
+/* ---- changing the area set ---- */
+
+/*
+ * Take the leaves of every area in [gpa, end) out of the table; the frames
+ * of alloc areas go to @freed.  pt_lock held, table pages reserved.
+ */
+static void gaspace_unmap_areas(struct gaspace *as, u64 gpa, u64 end,
+				struct gaspace_frames *freed,
+				const struct gaspace_area *areas, int nr)
+{
+	int i;
+
+	for (i = 0; i < nr; i++) {
+		u64 s = max(gpa, areas[i].start), e = min(end, areas[i].end);
+		bool alloc = areas[i].backend == GASPACE_BACKEND_ALLOC;
+		u64 before = freed->nr_pages;
+
+		gpt_unmap(&as->pt, s, e - s, alloc ? gaspace_free_leaf : NULL,
+			  freed);
+		as->nr_data_pages -= freed->nr_pages - before;
+	}
+}
+
+/*
+ * The areas overlapping [gpa, end), copied out (the call that takes them
+ * holds map_lock, so they stay as they are).  *nr is their number.
+ */
+static struct gaspace_area *gaspace_areas_get(struct gaspace *as, u64 gpa,
+					      u64 end, int *nr)
+{
+	struct gaspace_area a, *areas = NULL;
+	u64 cur = gpa;
+	int n = 0, cap = 0;
+
+	lockdep_assert_held(&as->map_lock);
+	while (gaspace_area_next(as, cur, end, &a)) {
+		if (n == cap) {
+			struct gaspace_area *bigger;
+
+			cap = cap ? 2 * cap : 4;
+			bigger = krealloc(areas, cap * sizeof(*areas),
+					  GFP_KERNEL_ACCOUNT);
+			if (!bigger) {
+				kfree(areas);
+				return ERR_PTR(-ENOMEM);
+			}
+			areas = bigger;
+		}
+		areas[n++] = a;
+		cur = a.end;
+	}
+	*nr = n;
+	return areas;
+}
+
+/* MAP_LINEAR and MAP_ALLOC once their arguments are checked. */
+static int gaspace_map(struct gaspace *as, u64 gpa, u64 size,
+		       struct gaspace_area *area, u32 flags)
+{
+	bool replace = flags & GASPACE_MAP_REPLACE;
+	u64 end = gpa + size, nr_areas, tables;
+	struct gaspace_reserve reserve;
+	struct gaspace_frames frames, freed;
+	struct gaspace_area *old = NULL;
+	int nr_old = 0, ret;
+
+	area->start = gpa;
+	area->end = end;
+	gaspace_frames_init(&frames);
+	gaspace_frames_init(&freed);
+	gaspace_reserve_init(&reserve);
+
+	mutex_lock(&as->map_lock);
+	old = gaspace_areas_get(as, gpa, end, &nr_old);
+	nr_areas = gaspace_areas_after_store(as, gpa, end, true);
+	if (IS_ERR(old)) {
+		ret = PTR_ERR(old);
+		old = NULL;
+		goto out;
+	}
+	ret = -EEXIST;
+	if (nr_old && !replace)
+		goto out;
+	ret = -ENOSPC;
+	if (nr_areas > READ_ONCE(gaspace_max_areas))
+		goto out;
+
+	if (area->backend == GASPACE_BACKEND_ALLOC &&
+	    (flags & GASPACE_MAP_POPULATE)) {
+		ret = gaspace_frames_alloc(&frames, gpa, end, gpa, end,
+					   flags & GASPACE_MAP_HUGE);
+		if (ret)
+			goto out;
+	}
+	if (area->backend == GASPACE_BACKEND_LINEAR)
+		tables = gaspace_map_tables_bound(&as->pt, gpa, end,
+				gpa + area->delta,
+				area->flags & GASPACE_MAP_NOHUGE ? 0 : GPT_MAX_LEVELS);
+	else
+		tables = frames.nr_pages ?
+			 gaspace_map_tables_bound(&as->pt, gpa, end, gpa, 0) : 0;
+	if (nr_old)
+		tables += gaspace_split_tables_bound(&as->pt);
+	ret = gaspace_reserve_fill(&reserve, tables);
+	if (ret)
+		goto out;
+
+	mutex_lock(&as->pt_lock);
+	ret = gaspace_areas_store(as, gpa, end, area, GFP_KERNEL_ACCOUNT);
+	if (ret) {
+		mutex_unlock(&as->pt_lock);
+		goto out;
+	}
+	as->reserve = &reserve;
+	gaspace_unmap_areas(as, gpa, end, &freed, old, nr_old);
+	if (area->backend == GASPACE_BACKEND_LINEAR) {
+		ret = gaspace_linear_map(&as->pt, gpa, size, gpa + area->delta,
+					 area_gpt_prot(area),
+					 area->flags & GASPACE_MAP_NOHUGE);
+	} else if (frames.nr_pages) {
+		u64 nr = frames.nr_pages;
+
+		ret = gaspace_frames_map(&as->pt, &frames, gpa, size,
+					 area->prot);
+		if (!ret)
+			as->nr_data_pages += nr;
+	}
+	/* The reserve covers every table page: the table cannot fail here. */
+	WARN_ON_ONCE(ret);
+	as->reserve = NULL;
+	as->nr_areas = nr_areas;
+	mutex_unlock(&as->pt_lock);
+out:
+	mutex_unlock(&as->map_lock);
+	gaspace_reserve_release(&reserve);
+	gaspace_frames_free(&frames);
+	gaspace_frames_free(&freed);
+	kfree(old);
+	return ret;
+}
+
+/*
+ * The part of MAP_LINEAR that /dev/gaspace and the exported API share;
+ * @from_user adds the System RAM rule, which kernel callers are trusted on.
+ */
+int gaspace_do_map_linear(struct gaspace *as, u64 gpa, u64 hpa, u64 size,
+			  u32 prot, u32 flags, bool from_user)
+{
+	struct gaspace_area area = {
+		.prot		= prot,
+		.backend	= GASPACE_BACKEND_LINEAR,
+		.flags		= flags & (GASPACE_MAP_DEVICE | GASPACE_MAP_NOHUGE),
+		.delta		= hpa - gpa,
+	};
+	u64 pa_limit = BIT_ULL(as->pt.fmt->pa_bits);
+	int ret;
+
+	if (flags & ~GASPACE_LINEAR_FLAGS)
+		return -EINVAL;
+	ret = check_prot(prot) ?: check_span(gpa, size);
+	if (ret)
+		return ret;
+	if (!PAGE_ALIGNED(hpa) || hpa + size < hpa || hpa + size > pa_limit)
+		return -EINVAL;
+	ret = check_in(as, gpa, size);
+	if (ret)
+		return ret;
+	if (from_user && !READ_ONCE(gaspace_linear_ram) &&
+	    region_intersects(hpa, size, IORESOURCE_SYSTEM_RAM,
+			      IORES_DESC_NONE) != REGION_DISJOINT)
+		return -EPERM;
+	return gaspace_map(as, gpa, size, &area, flags);
+}
+
+/**
+ * gaspace_map_linear() - map guest-physical memory to host-physical memory
+ * @as: the space
+ * @gpa: first guest-physical address, page aligned
+ * @hpa: host-physical address of @gpa, page aligned
+ * @size: bytes, page aligned, > 0
+ * @prot: GASPACE_PROT_* (0: the area exists, its leaves are not present)
+ * @flags: GASPACE_MAP_DEVICE, GASPACE_MAP_NOHUGE, GASPACE_MAP_REPLACE
+ *
+ * Creates one area whose leaves are the largest blocks the alignment of
+ * @gpa and @hpa and the format allow.  Kernel callers may map System RAM.
+ *
+ * Return: 0; -EINVAL, -ERANGE, -EEXIST, -ENOSPC, -ENOMEM as the uAPI,
+ * with the space unchanged on error.
+ */
+int gaspace_map_linear(struct gaspace *as, u64 gpa, u64 hpa, u64 size,
+		       u32 prot, u32 flags)
+{
+	return gaspace_do_map_linear(as, gpa, hpa, size, prot, flags, false);
+}
+EXPORT_SYMBOL_GPL(gaspace_map_linear);
+
+/**
+ * gaspace_map_alloc() - give guest-physical memory frames of its own
+ * @as: the space
+ * @gpa: first guest-physical address, page aligned
+ * @size: bytes, page aligned, > 0
+ * @prot: GASPACE_PROT_*
+ * @flags: GASPACE_MAP_POPULATE (allocate now), GASPACE_MAP_HUGE (2 MiB
+ *	frames where possible), GASPACE_MAP_REPLACE
+ *
+ * Creates one area; frames are zeroed and charged to the caller's memory
+ * cgroup, now with POPULATE, else one page (or 2 MiB block) per fault.
+ *
+ * Return: 0; -EINVAL, -ERANGE, -EEXIST, -ENOSPC, -ENOMEM, -EINTR as the
+ * uAPI, with the space unchanged on error.
+ */
+int gaspace_map_alloc(struct gaspace *as, u64 gpa, u64 size, u32 prot,
+		      u32 flags)
+{
+	struct gaspace_area area = {
+		.prot		= prot,
+		.backend	= GASPACE_BACKEND_ALLOC,
+		.flags		= flags & GASPACE_MAP_HUGE,
+	};
+	int ret;
+
+	if (flags & ~GASPACE_ALLOC_FLAGS)
+		return -EINVAL;
+	ret = check_prot(prot) ?: check_span(gpa, size) ?: check_in(as, gpa, size);
+	if (ret)
+		return ret;
+	return gaspace_map(as, gpa, size, &area, flags);
+}
+EXPORT_SYMBOL_GPL(gaspace_map_alloc);
+
+/**
+ * gaspace_unmap() - remove every area and leaf in a range
+ * @as: the space
+ * @gpa: first guest-physical address, page aligned
+ * @size: bytes, page aligned, > 0; holes are fine
+ *
+ * Areas and blocks across the edges are split; alloc frames and empty table
+ * pages are freed after the notifiers were told.
+ *
+ * Return: 0; -EINVAL, -ERANGE, -ENOSPC, -ENOMEM with the space unchanged.
+ */
+int gaspace_unmap(struct gaspace *as, u64 gpa, u64 size)
+{
+	struct gaspace_reserve reserve;
+	struct gaspace_frames freed;
+	struct gaspace_area *old;
+	u64 end = gpa + size, nr_areas;
+	int nr_old, ret;
+
+	ret = check_span(gpa, size) ?: check_in(as, gpa, size);
+	if (ret)
+		return ret;
+	gaspace_frames_init(&freed);
+	gaspace_reserve_init(&reserve);
+
+	mutex_lock(&as->map_lock);
+	old = gaspace_areas_get(as, gpa, end, &nr_old);
+	nr_areas = gaspace_areas_after_store(as, gpa, end, false);
+	ret = PTR_ERR_OR_ZERO(old);
+	if (ret) {
+		old = NULL;
+		goto out;
+	}
+	if (!nr_old)
+		goto out;
+	ret = -ENOSPC;
+	if (nr_areas > READ_ONCE(gaspace_max_areas))
+		goto out;
+	ret = gaspace_reserve_fill(&reserve,
+				   gaspace_split_tables_bound(&as->pt));
+	if (ret)
+		goto out;
+
+	mutex_lock(&as->pt_lock);
+	ret = gaspace_areas_store(as, gpa, end, NULL, GFP_KERNEL_ACCOUNT);
+	if (!ret) {
+		as->reserve = &reserve;
+		gaspace_unmap_areas(as, gpa, end, &freed, old, nr_old);
+		as->reserve = NULL;
+		as->nr_areas = nr_areas;
+	}
+	mutex_unlock(&as->pt_lock);
+out:
+	mutex_unlock(&as->map_lock);
+	gaspace_reserve_release(&reserve);
+	gaspace_frames_free(&freed);
+	kfree(old);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(gaspace_unmap);
+
+/**
+ * gaspace_protect() - change the prot of a range
+ * @as: the space
+ * @gpa: first guest-physical address, page aligned
+ * @size: bytes, page aligned, > 0; must be covered by areas
+ * @prot: GASPACE_PROT_*; 0 keeps frames but makes the leaves not present
+ *
+ * Areas and blocks are split at both edges (even where the prot does not
+ * change); frames stay in place; no page is populated.
+ *
+ * Return: 0; -EINVAL, -ERANGE, -ENOENT (a hole in the range), -ENOSPC,
+ * -ENOMEM with the space unchanged.
+ */
+int gaspace_protect(struct gaspace *as, u64 gpa, u64 size, u32 prot)
+{
+	struct gaspace_reserve reserve;
+	struct gaspace_area *old;
+	u64 end = gpa + size, nr_areas, cur = gpa;
+	int nr_old, ret, i;
+
+	ret = check_prot(prot) ?: check_span(gpa, size) ?: check_in(as, gpa, size);
+	if (ret)
+		return ret;
+	gaspace_reserve_init(&reserve);
+
+	mutex_lock(&as->map_lock);
+	old = gaspace_areas_get(as, gpa, end, &nr_old);
+	nr_areas = as->nr_areas;
+	for (i = 0; !IS_ERR(old) && i < nr_old; i++)
+		nr_areas += (old[i].start < gpa) + (old[i].end > end);
+	ret = PTR_ERR_OR_ZERO(old);
+	if (ret) {
+		old = NULL;
+		goto out;
+	}
+	ret = -ENOENT;
+	for (i = 0; i < nr_old; i++) {
+		if (old[i].start > cur)
+			goto out;
+		cur = old[i].end;
+	}
+	if (cur < end)
+		goto out;
+	ret = -ENOSPC;
+	if (nr_areas > READ_ONCE(gaspace_max_areas))
+		goto out;
+	ret = gaspace_reserve_fill(&reserve,
+				   gaspace_split_tables_bound(&as->pt));
+	if (ret)
+		goto out;
+
+	mutex_lock(&as->pt_lock);
+	for (i = 0; i < nr_old; i++) {
+		struct gaspace_area a = old[i];
+
+		a.prot = prot;
+		ret = gaspace_areas_store(as, max(gpa, a.start),
+					  min(end, a.end), &a,
+					  GFP_KERNEL_ACCOUNT);
+		if (ret)
+			break;
+	}
+	if (ret) {
+		/* Put back the areas changed so far: their nodes exist now. */
+		while (i--)
+			gaspace_areas_store(as, max(gpa, old[i].start),
+					    min(end, old[i].end), &old[i],
+					    GFP_KERNEL | __GFP_NOFAIL);
+	} else {
+		as->reserve = &reserve;
+		for (i = 0; i < nr_old; i++) {
+			struct gaspace_area a = old[i];
+			u64 s = max(gpa, a.start), e = min(end, a.end);
+
+			a.prot = prot;
+			WARN_ON_ONCE(gpt_protect(&as->pt, s, e - s,
+						 area_gpt_prot(&a)));
+		}
+		as->reserve = NULL;
+		as->nr_areas = nr_areas;
+	}
+	mutex_unlock(&as->pt_lock);
+out:
+	mutex_unlock(&as->map_lock);
+	gaspace_reserve_release(&reserve);
+	kfree(old);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(gaspace_protect);
+
+/* ---- lookups and faults ---- */
+
+/**
+ * gaspace_translate() - where a guest-physical byte is
+ * @as: the space
+ * @gpa: any byte address
+ * @out: filled in on success: hpa of the byte, leaf size and level, the
+ *	area's prot and backend, bytes to the end of the area
+ *
+ * Return: 0; -ERANGE outside the space; -ENOENT when no present leaf holds
+ * @gpa (no area, prot 0, or a lazy page not yet faulted).
+ */
+int gaspace_translate(struct gaspace *as, u64 gpa,
+		      struct gaspace_translation *out)
+{
+	struct gaspace_area a;
+	struct gpt_leaf leaf;
+	int ret = -ENOENT;
+
+	if (gpa < as->base || gpa - as->base >= as->size)
+		return -ERANGE;
+	mutex_lock(&as->pt_lock);
+	if (!gaspace_area_find(as, gpa, &a) || !a.prot)
+		goto out;
+	if (gpt_query(&as->pt, gpa, &leaf) || !(leaf.prot & GPT_PROT_RWX))
+		goto out;
+	memset(out, 0, sizeof(*out));
+	out->gpa = gpa;
+	out->hpa = leaf.pa + (gpa - leaf.gpa);
+	out->page_size = leaf.size;
+	out->limit = a.end - gpa;
+	out->prot = a.prot;
+	out->backend = a.backend;
+	out->level = leaf.level;
+	ret = 0;
+out:
+	mutex_unlock(&as->pt_lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(gaspace_translate);
+
+static bool same_area(const struct gaspace_area *a, const struct gaspace_area *b)
+{
+	return a->start == b->start && a->end == b->end && a->prot == b->prot &&
+	       a->backend == b->backend && a->flags == b->flags;
+}
+
+/*
+ * Fault in the page of @gpa in an alloc area: the frame (or the whole 2 MiB
+ * block) is allocated without pt_lock, then mapped if the area is still the
+ * same and the page still has none; else the frame goes back.
+ */
+static int gaspace_populate_page(struct gaspace *as, u64 gpa,
+				 const struct gaspace_area *seen)
+{
+	u64 page = round_down(gpa, PAGE_SIZE), block = round_down(gpa, SZ_2M);
+	struct gaspace_frames frames;
+	struct gaspace_area a;
+	struct gpt_leaf leaf;
+	bool huge = false;
+	int ret;
+
+	gaspace_frames_init(&frames);
+	if ((seen->flags & GASPACE_MAP_HUGE) &&
+	    gaspace_huge_fits(gpa, seen->start, seen->end))
+		huge = !gaspace_frames_alloc_huge(&frames);
+	if (!huge) {
+		ret = gaspace_frames_alloc(&frames, page, page + PAGE_SIZE,
+					   seen->start, seen->end, false);
+		if (ret)
+			return ret;
+	}
+
+	mutex_lock(&as->pt_lock);
+	ret = -EAGAIN;
+	if (!gaspace_area_find(as, gpa, &a) || !same_area(&a, seen))
+		goto out;
+	ret = 0;
+	if (!gpt_query(&as->pt, gpa, &leaf))
+		goto out;		/* somebody else populated it */
+	if (huge) {
+		ret = gaspace_frames_map(&as->pt, &frames, block, SZ_2M, a.prot);
+		if (!ret) {
+			as->nr_data_pages += SZ_2M >> PAGE_SHIFT;
+			goto out;
+		}
+		/* Part of the block is populated already: one page then. */
+		gaspace_frames_free(&frames);
+		ret = gaspace_frames_alloc(&frames, page, page + PAGE_SIZE,
+					   a.start, a.end, false);
+		if (ret)
+			goto out;
+	}
+	ret = gaspace_frames_map(&as->pt, &frames, page, PAGE_SIZE, a.prot);
+	if (!ret)
+		as->nr_data_pages++;
+out:
+	mutex_unlock(&as->pt_lock);
+	gaspace_frames_free(&frames);
+	return ret;
+}
+
+/**
+ * gaspace_handle_fault() - the fault hook
+ * @as: the space
+ * @gpa: any byte address the guest accessed
+ * @access: the access, a non-empty subset of GASPACE_PROT_*
+ *
+ * Makes the page present: a lazy alloc page is populated (a whole 2 MiB
+ * block in a HUGE area where it fits).  Idempotent: a present page takes
+ * nothing, and concurrent faults on one page allocate one frame.
+ *
+ * Return: 0 when the page is present; -EINVAL for a bad @access; -ERANGE
+ * outside the space; -ENOENT no area; -EACCES @access not allowed by the
+ * area's prot; -ENOMEM; -EINTR.
+ */
+int gaspace_handle_fault(struct gaspace *as, u64 gpa, u32 access)
+{
+	struct gaspace_area a;
+	struct gpt_leaf leaf;
+	int ret;
+
+	if (!access || (access & ~GPT_PROT_RWX))
+		return -EINVAL;
+	if (gpa < as->base || gpa - as->base >= as->size)
+		return -ERANGE;
+	do {
+		mutex_lock(&as->pt_lock);
+		if (!gaspace_area_find(as, gpa, &a))
+			ret = -ENOENT;
+		else if (access & ~a.prot)
+			ret = -EACCES;
+		else if (a.backend == GASPACE_BACKEND_LINEAR ||
+			 !gpt_query(&as->pt, gpa, &leaf))
+			ret = 0;
+		else
+			ret = 1;
+		mutex_unlock(&as->pt_lock);
+		if (ret <= 0)
+			return ret;
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		ret = gaspace_populate_page(as, gpa, &a);
+	} while (ret == -EAGAIN);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(gaspace_handle_fault);
+
+/* ---- information and notifiers ---- */
+
 /**
  * gaspace_get_info() - describe an address space
  * @as: the space
@@ -147,7 +713,7 @@ EXPORT_SYMBOL_GPL(gaspace_put);
 int gaspace_get_info(struct gaspace *as, struct gaspace_info *out)
 {
 	memset(out, 0, sizeof(*out));
-	mutex_lock(&as->lock);
+	mutex_lock(&as->pt_lock);
 	out->format = as->pt.fmt->format;
 	out->gpa_bits = as->pt.gpa_bits;
 	out->levels = as->pt.levels;
@@ -160,8 +726,8 @@ int gaspace_get_info(struct gaspace *as, struct gaspace_info *out)
 	out->nr_areas = as->nr_areas;
 	out->nr_table_pages = as->pt.nr_table_pages;
 	out->nr_data_pages = as->nr_data_pages;
-	out->mapped_bytes = as->mapped_bytes;
-	mutex_unlock(&as->lock);
+	out->mapped_bytes = as->pt.present_bytes;
+	mutex_unlock(&as->pt_lock);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(gaspace_get_info);
@@ -178,9 +744,9 @@ int gaspace_register_notifier(struct gaspace *as, struct gaspace_notifier *n)
 {
 	if (!n || !n->invalidate)
 		return -EINVAL;
-	mutex_lock(&as->lock);
+	mutex_lock(&as->pt_lock);
 	list_add_tail(&n->node, &as->notifiers);
-	mutex_unlock(&as->lock);
+	mutex_unlock(&as->pt_lock);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(gaspace_register_notifier);
@@ -193,8 +759,8 @@ EXPORT_SYMBOL_GPL(gaspace_register_notifier);
 void gaspace_unregister_notifier(struct gaspace *as,
 				 struct gaspace_notifier *n)
 {
-	mutex_lock(&as->lock);
+	mutex_lock(&as->pt_lock);
 	list_del_init(&n->node);
-	mutex_unlock(&as->lock);
+	mutex_unlock(&as->pt_lock);
 }
 EXPORT_SYMBOL_GPL(gaspace_unregister_notifier);

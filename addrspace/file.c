@@ -34,6 +34,85 @@ static int gaspace_ioctl_get_info(struct gaspace *as, void __user *argp)
 	return copy_to_user(argp, &info, sizeof(info)) ? -EFAULT : 0;
 }
 
+static bool all_zero(const __u64 *v, int n)
+{
+	while (n--)
+		if (v[n])
+			return false;
+	return true;
+}
+
+static int gaspace_ioctl_map_linear(struct gaspace *as, void __user *argp)
+{
+	struct gaspace_map m;
+
+	if (copy_from_user(&m, argp, sizeof(m)))
+		return -EFAULT;
+	if (!capable(CAP_SYS_RAWIO))
+		return -EPERM;
+	if (!all_zero(m.reserved, ARRAY_SIZE(m.reserved)))
+		return -EINVAL;
+	return gaspace_do_map_linear(as, m.gpa, m.hpa, m.size, m.prot, m.flags,
+				     true);
+}
+
+static int gaspace_ioctl_map_alloc(struct gaspace *as, void __user *argp)
+{
+	struct gaspace_map m;
+
+	if (copy_from_user(&m, argp, sizeof(m)))
+		return -EFAULT;
+	if (!all_zero(m.reserved, ARRAY_SIZE(m.reserved)) || m.hpa)
+		return -EINVAL;
+	/* Flags of MAP_LINEAR only are refused before the range checks. */
+	if (m.flags & ~(GASPACE_MAP_POPULATE | GASPACE_MAP_HUGE |
+			GASPACE_MAP_REPLACE))
+		return -EINVAL;
+	return gaspace_map_alloc(as, m.gpa, m.size, m.prot, m.flags);
+}
+
+static int gaspace_ioctl_range(struct gaspace *as, void __user *argp,
+			       bool protect)
+{
+	struct gaspace_range r;
+
+	if (copy_from_user(&r, argp, sizeof(r)))
+		return -EFAULT;
+	if (!all_zero(r.reserved, ARRAY_SIZE(r.reserved)) || r.flags)
+		return -EINVAL;
+	if (!protect)
+		return r.prot ? -EINVAL : gaspace_unmap(as, r.gpa, r.size);
+	return gaspace_protect(as, r.gpa, r.size, r.prot);
+}
+
+static int gaspace_ioctl_translate(struct gaspace *as, void __user *argp)
+{
+	struct gaspace_translation t;
+	u64 gpa;
+	int ret;
+
+	/* Only gpa is read: the other fields are output. */
+	if (copy_from_user(&gpa, argp, sizeof(gpa)))
+		return -EFAULT;
+	ret = gaspace_translate(as, gpa, &t);
+	if (ret)
+		return ret;
+	if (!capable(CAP_SYS_ADMIN))
+		t.hpa = 0;
+	return copy_to_user(argp, &t, sizeof(t)) ? -EFAULT : 0;
+}
+
+static int gaspace_ioctl_fault(struct gaspace *as, void __user *argp)
+{
+	struct gaspace_fault f;
+
+	if (copy_from_user(&f, argp, sizeof(f)))
+		return -EFAULT;
+	if (f.flags)
+		return -EINVAL;
+	return gaspace_handle_fault(as, f.gpa, f.access);
+}
+
 static long gaspace_file_ioctl(struct file *file, unsigned int cmd,
 			       unsigned long arg)
 {
@@ -41,6 +120,18 @@ static long gaspace_file_ioctl(struct file *file, unsigned int cmd,
 	void __user *argp = (void __user *)arg;
 
 	switch (cmd) {
+	case GASPACE_MAP_LINEAR:
+		return gaspace_ioctl_map_linear(as, argp);
+	case GASPACE_MAP_ALLOC:
+		return gaspace_ioctl_map_alloc(as, argp);
+	case GASPACE_UNMAP:
+		return gaspace_ioctl_range(as, argp, false);
+	case GASPACE_PROTECT:
+		return gaspace_ioctl_range(as, argp, true);
+	case GASPACE_TRANSLATE:
+		return gaspace_ioctl_translate(as, argp);
+	case GASPACE_FAULT:
+		return gaspace_ioctl_fault(as, argp);
 	case GASPACE_GET_INFO:
 		return gaspace_ioctl_get_info(as, argp);
 	default:

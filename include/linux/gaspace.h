@@ -33,6 +33,15 @@ struct gaspace *gaspace_create(u32 format, u32 gpa_bits, u64 base, u64 size);
 void gaspace_get(struct gaspace *as);
 void gaspace_put(struct gaspace *as);
 struct gaspace *gaspace_get_file(struct file *file);
+int gaspace_map_linear(struct gaspace *as, u64 gpa, u64 hpa, u64 size,
+		       u32 prot, u32 flags);
+int gaspace_map_alloc(struct gaspace *as, u64 gpa, u64 size, u32 prot,
+		      u32 flags);
+int gaspace_unmap(struct gaspace *as, u64 gpa, u64 size);
+int gaspace_protect(struct gaspace *as, u64 gpa, u64 size, u32 prot);
+int gaspace_translate(struct gaspace *as, u64 gpa,
+		      struct gaspace_translation *out);
+int gaspace_handle_fault(struct gaspace *as, u64 gpa, u32 access);
 int gaspace_get_info(struct gaspace *as, struct gaspace_info *out);
 int gaspace_register_notifier(struct gaspace *as, struct gaspace_notifier *n);
 void gaspace_unregister_notifier(struct gaspace *as,
