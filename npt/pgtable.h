@@ -134,6 +134,7 @@ struct gpt {
 
 /* gpt_map() flags */
 #define GPT_MAP_NOHUGE		BIT(0)	/* 4 KiB leaves only */
+#define GPT_MAP_KILLABLE	BIT(1)	/* -EINTR on a fatal signal */
 
 /**
  * struct gpt_leaf - one leaf, as gpt_query() and unmap reports see it

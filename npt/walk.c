@@ -17,6 +17,8 @@
 #include <linux/minmax.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/sizes.h>
 #include <linux/string.h>
 #include <asm/barrier.h>
 
@@ -631,6 +633,7 @@ static int gpt_unmap_range(struct gpt *pt, u64 start, u64 end,
  * @src: page source, or NULL for a linear map
  * @arg: the source's cookie
  * @max_level: largest leaf level the map may use
+ * @killable: stop with -EINTR (undone) when a fatal signal is pending
  * @tmpl: leaf bits without the address, per level
  * @pos: where the map stopped
  * @pending: @src gave a leaf smaller than the entry it was asked for: it
@@ -643,6 +646,7 @@ struct gpt_map_st {
 	const struct gpt_pa_src *src;
 	void *arg;
 	u32 max_level;
+	bool killable;
 	u64 tmpl[GPT_MAX_LEVELS];
 	u64 pos;
 	bool pending;
@@ -707,6 +711,9 @@ static int gpt_map_visit(struct gpt_walker *w, struct gpt_visit *v, u32 kind)
 	st->pos = cur;
 	if (v->old)
 		return -EEXIST;
+	if (st->killable && cur != w->start && !(cur & (SZ_2M - 1)) &&
+	    fatal_signal_pending(current))
+		return -EINTR;
 	if (st->pending) {
 		want = st->pend_level;
 	} else {
@@ -785,10 +792,11 @@ static int gpt_do_map(struct gpt *pt, u64 gpa, u64 size, u32 prot,
 
 	if (prot & ~(GPT_PROT_RWX | GPT_ATTR_DEVICE) ||
 	    (prot & GASPACE_PROT_WRITE && !(prot & GASPACE_PROT_READ)) ||
-	    flags & ~GPT_MAP_NOHUGE)
+	    flags & ~(GPT_MAP_NOHUGE | GPT_MAP_KILLABLE))
 		return -EINVAL;
 	if (!size)
 		return 0;
+	st->killable = flags & GPT_MAP_KILLABLE;
 	st->max_level = 0;
 	if (!(flags & GPT_MAP_NOHUGE))
 		for (l = 1; l < pt->levels; l++)
@@ -802,9 +810,10 @@ static int gpt_do_map(struct gpt *pt, u64 gpa, u64 size, u32 prot,
 
 	/*
 	 * Undo: take out what this map put in.  Up to st->pos everything in
-	 * the range is ours; at st->pos there is nothing, or (-EEXIST) a leaf
-	 * that was there before, which stays.  A table linked for st->pos
-	 * but left empty goes with the page after it.
+	 * the range is ours; at st->pos there is nothing (an empty entry was
+	 * being visited), or (-EEXIST) a leaf that was there before, which
+	 * stays.  A table linked for st->pos but left empty goes with the
+	 * page after it.
 	 */
 	if (st->pending && st->src->put)
 		st->src->put(st->arg, st->pos, st->pend_pa, st->pend_level);
@@ -836,15 +845,17 @@ static int gpt_check_range(const struct gpt *pt, u64 gpa, u64 size)
  * @hpa: host-physical address @gpa maps to, 4 KiB aligned
  * @prot: GASPACE_PROT_* (0 for leaves non-present to the hardware that keep
  *	their address) plus GPT_ATTR_DEVICE
- * @flags: GPT_MAP_NOHUGE for 4 KiB leaves only
+ * @flags: GPT_MAP_NOHUGE for 4 KiB leaves only; GPT_MAP_KILLABLE to stop
+ *	(and undo) with -EINTR when a fatal signal is pending
  *
  * Each leaf is the largest block the format has at @pt's levels whose span
  * lies in the range with gpa and hpa equally aligned.  The range must hold
  * no leaf.  May sleep; the caller serialises changes to @pt.
  *
  * Return: 0; -EINVAL for bad arguments, -ERANGE outside the table's width,
- * -EEXIST when a leaf is in the way, -ENOMEM.  On error the tables are as
- * they were (what was mapped is taken out again and invalidated).
+ * -EEXIST when a leaf is in the way, -ENOMEM, -EINTR.  On error the
+ * tables are as they were (what was mapped is taken out again and
+ * invalidated).
  */
 int gpt_map(struct gpt *pt, u64 gpa, u64 size, phys_addr_t hpa, u32 prot,
 	    u32 flags)
@@ -867,7 +878,8 @@ EXPORT_SYMBOL_NS_GPL(gpt_map, GASPACE_INTERNAL);
  * @gpa: first guest-physical byte, 4 KiB aligned
  * @size: bytes, a multiple of 4 KiB (0 does nothing)
  * @prot: as for gpt_map()
- * @flags: GPT_MAP_NOHUGE to offer the callback 4 KiB leaves only
+ * @flags: GPT_MAP_NOHUGE to offer the callback 4 KiB leaves only;
+ *	GPT_MAP_KILLABLE as for gpt_map()
  * @src: @src->get() gives the host address of each leaf in gpa order, with
  *	the largest level the alignment of its gpa and the range allow; the
  *	walk keeps its position between calls
