@@ -5,6 +5,7 @@
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/sizes.h>
 #include <linux/uaccess.h>
 
 #include "internal.h"
@@ -15,10 +16,13 @@ static long gaspace_check_extension(unsigned long cap)
 	case GASPACE_CAP_FORMATS:
 		return BIT(GASPACE_FMT_EPT) | BIT(GASPACE_FMT_NPT) |
 		       BIT(GASPACE_FMT_ARM64_S2) | BIT(GASPACE_FMT_RISCV_G);
+	case GASPACE_CAP_HUGE:
+		/* Tables are built in software: every format has both blocks. */
+		return SZ_2M | SZ_1G;
 	case GASPACE_CAP_MAX_AREAS:
 		return READ_ONCE(gaspace_max_areas);
 	default:
-		/* HUGE and MMAP come with linear maps and guest memory. */
+		/* MMAP comes with guest memory through the fd. */
 		return 0;
 	}
 }
