@@ -264,4 +264,496 @@ static inline bool gas_have_cap(int cap)
 	return data[cap / 32].effective & (1u << (cap % 32));
 }
 
+/*
+ * ---- Address-space calls (SPEC 3.2, 3.3) ----
+ *
+ * One helper per ioctl, each "0 or a negative errno", and a small model of
+ * the leaves and table pages SPEC 3.3 asks for, written from the contract
+ * (the largest block inside the area with gpa and hpa equally aligned; a
+ * table below the root for every span that holds a leaf at or under its
+ * level), so that the tests compare the module with the rule, not with
+ * itself.
+ */
+#include <sys/mman.h>
+#include <sys/wait.h>
+
+#define SZ_2M			(2ULL << 20)
+#define SZ_1G			(1024ULL * 1024 * 1024)
+#define GAS_PROT_R		GASPACE_PROT_READ
+#define GAS_PROT_RW		(GASPACE_PROT_READ | GASPACE_PROT_WRITE)
+#define GAS_PROT_RX		(GASPACE_PROT_READ | GASPACE_PROT_EXEC)
+#define GAS_PROT_RWX		(GAS_PROT_RW | GASPACE_PROT_EXEC)
+#define GAS_MAP_FLAGS		(GASPACE_MAP_POPULATE | GASPACE_MAP_DEVICE | \
+				 GASPACE_MAP_HUGE | GASPACE_MAP_NOHUGE | \
+				 GASPACE_MAP_REPLACE)
+
+static inline int gas_map_args(int fd, unsigned long cmd,
+			       const struct gaspace_map *m)
+{
+	return gas_ioctl_ptr(fd, cmd, m);
+}
+
+static inline int gas_map_linear(int fd, __u64 gpa, __u64 size, __u64 hpa,
+				 __u32 prot, __u32 flags)
+{
+	struct gaspace_map m = {
+		.gpa = gpa, .size = size, .hpa = hpa,
+		.prot = prot, .flags = flags,
+	};
+
+	return gas_map_args(fd, GASPACE_MAP_LINEAR, &m);
+}
+
+static inline int gas_map_alloc(int fd, __u64 gpa, __u64 size, __u32 prot,
+				__u32 flags)
+{
+	struct gaspace_map m = {
+		.gpa = gpa, .size = size, .prot = prot, .flags = flags,
+	};
+
+	return gas_map_args(fd, GASPACE_MAP_ALLOC, &m);
+}
+
+static inline int gas_range_args(int fd, unsigned long cmd,
+				 const struct gaspace_range *r)
+{
+	return gas_ioctl_ptr(fd, cmd, r);
+}
+
+static inline int gas_unmap(int fd, __u64 gpa, __u64 size)
+{
+	struct gaspace_range r = { .gpa = gpa, .size = size };
+
+	return gas_range_args(fd, GASPACE_UNMAP, &r);
+}
+
+static inline int gas_protect(int fd, __u64 gpa, __u64 size, __u32 prot)
+{
+	struct gaspace_range r = { .gpa = gpa, .size = size, .prot = prot };
+
+	return gas_range_args(fd, GASPACE_PROTECT, &r);
+}
+
+/* TRANSLATE of @gpa; the output fields start as garbage, as a VMM's may. */
+static inline int gas_translate(int fd, __u64 gpa,
+				struct gaspace_translation *t)
+{
+	memset(t, 0xa5, sizeof(*t));
+	t->gpa = gpa;
+	return gas_ioctl_ptr(fd, GASPACE_TRANSLATE, t);
+}
+
+static inline int gas_fault(int fd, __u64 gpa, __u32 access)
+{
+	struct gaspace_fault f = { .gpa = gpa, .access = access };
+
+	return gas_ioctl_ptr(fd, GASPACE_FAULT, &f);
+}
+
+/* Host physical address width for the hpa checks (SPEC 2.1). */
+static inline unsigned int gas_pa_bits(unsigned int format)
+{
+	switch (format) {
+	case GASPACE_FMT_EPT:
+	case GASPACE_FMT_NPT:
+		return 52;
+	case GASPACE_FMT_ARM64_S2:
+		return 48;
+	case GASPACE_FMT_RISCV_G:
+		return 56;
+	}
+	return 0;
+}
+
+#ifndef BIT_ULL
+#define BIT_ULL(nr)		(1ULL << (nr))
+#endif
+
+static inline __u64 gas_level_size(unsigned int level)
+{
+	return BIT_ULL(12 + 9 * level);
+}
+
+/*
+ * The largest leaf level a space of @format and @bits can hold: 1 GiB
+ * (level 2) unless the walk has only two levels (Arm 32..34 bits).
+ */
+static inline unsigned int gas_max_leaf_level(unsigned int format,
+					      unsigned int bits)
+{
+	return gas_expected_geometry(format, bits).levels >= 3 ? 2 : 1;
+}
+
+/* A run of leaves of one level: [gpa, gpa + size). */
+struct gas_run {
+	__u64 gpa;
+	__u64 size;
+	unsigned int level;
+};
+
+/*
+ * Appends the leaves of a linear map of [@gpa, @gpa + @size) at @hpa to
+ * @runs (SPEC 3.3 "Leaf sizes"), merging runs of one level; @max_level 0
+ * is NOHUGE.  Returns the new number of runs, or -1 when @max_runs is short.
+ */
+static inline int gas_linear_runs(__u64 gpa, __u64 size, __u64 hpa,
+				  unsigned int max_level, struct gas_run *runs,
+				  int nr, int max_runs)
+{
+	__u64 end = gpa + size;
+
+	while (gpa < end) {
+		unsigned int l = max_level + 1;
+		__u64 sz;
+
+		do {
+			sz = gas_level_size(--l);
+		} while (l && ((gpa | hpa) & (sz - 1) || gpa + sz > end));
+		if (nr && runs[nr - 1].level == l &&
+		    runs[nr - 1].gpa + runs[nr - 1].size == gpa) {
+			runs[nr - 1].size += sz;
+		} else {
+			if (nr == max_runs)
+				return -1;
+			runs[nr].gpa = gpa;
+			runs[nr].size = sz;
+			runs[nr].level = l;
+			nr++;
+		}
+		gpa += sz;
+		hpa += sz;
+	}
+	return nr;
+}
+
+/* Appends one run; returns the new number of runs, -1 when full. */
+static inline int gas_add_run(struct gas_run *runs, int nr, int max_runs,
+			      __u64 gpa, __u64 size, unsigned int level)
+{
+	if (nr < 0 || nr == max_runs)
+		return -1;
+	runs[nr].gpa = gpa;
+	runs[nr].size = size;
+	runs[nr].level = level;
+	return nr + 1;
+}
+
+/*
+ * Table pages (root included) that a table of @levels levels and a
+ * @root_pages root needs to hold the leaves of @runs and nothing else: one
+ * table at level l (spanning 4 KiB << 9 * (l + 1)) for every span that
+ * holds a leaf of level l or below.
+ */
+static inline __u64 gas_tables_for(unsigned int levels,
+				   unsigned int root_pages,
+				   const struct gas_run *runs, int nr)
+{
+	__u64 first[64], last[64], total = root_pages;
+	unsigned int l;
+	int i, j, n;
+
+	for (l = 0; l + 1 < levels; l++) {
+		unsigned int shift = 21 + 9 * l;
+		__u64 top = 0;
+		bool any = false;
+
+		n = 0;
+		for (i = 0; i < nr && n < 64; i++) {
+			if (runs[i].level > l || !runs[i].size)
+				continue;
+			first[n] = runs[i].gpa >> shift;
+			last[n] = (runs[i].gpa + runs[i].size - 1) >> shift;
+			n++;
+		}
+		/* insertion sort by first index, then count the union */
+		for (i = 1; i < n; i++) {
+			__u64 f = first[i], t = last[i];
+
+			for (j = i; j > 0 && first[j - 1] > f; j--) {
+				first[j] = first[j - 1];
+				last[j] = last[j - 1];
+			}
+			first[j] = f;
+			last[j] = t;
+		}
+		for (i = 0; i < n; i++) {
+			__u64 f = first[i];
+
+			if (any && f <= top)
+				f = top + 1;
+			if (f <= last[i])
+				total += last[i] - f + 1;
+			if (!any || last[i] > top)
+				top = last[i];
+			any = true;
+		}
+	}
+	return total;
+}
+
+/* Bytes the runs cover. */
+static inline __u64 gas_runs_bytes(const struct gas_run *runs, int nr)
+{
+	__u64 n = 0;
+	int i;
+
+	for (i = 0; i < nr; i++)
+		n += runs[i].size;
+	return n;
+}
+
+/*
+ * What a failed call must not change: GET_INFO and TRANSLATE (result and
+ * output) of a few probe addresses.
+ */
+#define GAS_SNAP_MAX		16
+
+struct gas_snapshot {
+	struct gaspace_info info;
+	int nr;
+	__u64 gpa[GAS_SNAP_MAX];
+	int ret[GAS_SNAP_MAX];
+	struct gaspace_translation t[GAS_SNAP_MAX];
+};
+
+static inline void gas_snapshot(int fd, struct gas_snapshot *s,
+				const __u64 *gpa, int nr)
+{
+	int i;
+
+	memset(s, 0, sizeof(*s));
+	gas_get_info(fd, &s->info);
+	s->nr = nr < GAS_SNAP_MAX ? nr : GAS_SNAP_MAX;
+	for (i = 0; i < s->nr; i++) {
+		s->gpa[i] = gpa[i];
+		s->ret[i] = gas_translate(fd, gpa[i], &s->t[i]);
+		if (s->ret[i])
+			memset(&s->t[i], 0, sizeof(s->t[i]));
+	}
+}
+
+static inline bool gas_snapshot_equal(const struct gas_snapshot *a,
+				      const struct gas_snapshot *b)
+{
+	return !memcmp(a, b, sizeof(*a));
+}
+
+/*
+ * A page-aligned System RAM address with at least @bytes of RAM after it,
+ * from /proc/iomem (real addresses need CAP_SYS_ADMIN); 0 if none.  With
+ * @at_end, the last @bytes of a RAM range instead, so that the next byte
+ * is not RAM.
+ */
+static inline __u64 gas_ram_address(__u64 bytes, bool at_end)
+{
+	unsigned long long start, end;
+	char line[256];
+	__u64 found = 0;
+	FILE *f;
+
+	f = fopen("/proc/iomem", "re");
+	if (!f)
+		return 0;
+	while (!found && fgets(line, sizeof(line), f)) {
+		__u64 s, e;
+
+		if (line[0] == ' ' || !strstr(line, ": System RAM"))
+			continue;
+		if (sscanf(line, "%llx-%llx", &start, &end) != 2)
+			continue;
+		s = (start + PAGE_4K - 1) & ~(PAGE_4K - 1);
+		e = (end + 1) & ~(PAGE_4K - 1);
+		if (!s || e <= s || e - s < bytes)
+			continue;
+		found = at_end ? e - bytes : s;
+		/* at_end needs a range that ends on a page boundary */
+		if (at_end && ((end + 1) & (PAGE_4K - 1)))
+			found = 0;
+	}
+	fclose(f);
+	return found;
+}
+
+/* The text of a sysfs file, newline dropped; -errno on failure. */
+static inline int gas_read_string(const char *path, char *buf, size_t len)
+{
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	if (n < 0) {
+		n = -errno;
+		close(fd);
+		return n;
+	}
+	close(fd);
+	while (n && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		n--;
+	buf[n] = '\0';
+	return 0;
+}
+
+/* Anonymous memory shared with forked children (results travel in it). */
+static inline void *gas_shared_alloc(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/*
+ * Runs one ioctl in a forked child that dropped @cap first.  Returns the
+ * ioctl's result (0 or -errno, an errno below 256), or -ECHILD when the
+ * child could not drop @cap or died.  An output argument must live in
+ * gas_shared_alloc() memory to come back.
+ */
+static inline long gas_ioctl_without_cap(int cap, int fd, unsigned long cmd,
+					 const void *arg)
+{
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (!pid) {
+		long ret;
+
+		if (gas_drop_cap(cap) || gas_have_cap(cap))
+			_exit(255);
+		ret = gas_ioctl_ptr(fd, cmd, arg);
+		_exit(ret > 0 ? 254 : (int)-ret);
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) >= 254)
+		return -ECHILD;
+	return -WEXITSTATUS(status);
+}
+
+/* One address space of a fixture variant, with its expected geometry. */
+struct gas_space {
+	int dev;
+	int fd;
+	unsigned int format;
+	unsigned int bits;
+	unsigned int levels;
+	unsigned int root_pages;
+	unsigned int max_level;		/* largest leaf level */
+	unsigned int pa_bits;
+	__u64 base;
+	__u64 size;
+};
+
+/* Opens /dev/gaspace and creates the space; 0 or -errno. */
+static inline int gas_space_open(struct gas_space *s, unsigned int format,
+				 unsigned int bits, __u64 base, __u64 size)
+{
+	struct gas_geometry g = gas_expected_geometry(format, bits);
+
+	memset(s, 0, sizeof(*s));
+	s->fd = -1;
+	s->dev = gas_open_dev();
+	if (s->dev < 0)
+		return -errno;
+	s->fd = gas_create(s->dev, format, bits, base, size);
+	if (s->fd < 0)
+		return s->fd;
+	s->format = format;
+	s->bits = bits ? bits : gas_default_bits(format);
+	s->levels = g.levels;
+	s->root_pages = g.root_pages;
+	s->max_level = gas_max_leaf_level(format, bits);
+	s->pa_bits = gas_pa_bits(format);
+	s->base = base;
+	s->size = size;
+	return 0;
+}
+
+static inline void gas_space_close(struct gas_space *s)
+{
+	if (s->fd >= 0)
+		close(s->fd);
+	if (s->dev >= 0)
+		close(s->dev);
+	s->fd = -1;
+	s->dev = -1;
+}
+
+/*
+ * GET_INFO's four counters, each checked (a macro, so that the harness
+ * reports the line of the caller).
+ */
+#define EXPECT_COUNTERS(fd, areas, tables, data, mapped) do {		\
+	struct gaspace_info __gi;					\
+									\
+	ASSERT_EQ(0, gas_get_info((fd), &__gi));			\
+	EXPECT_EQ((__u64)(areas), __gi.nr_areas);			\
+	EXPECT_EQ((__u64)(tables), __gi.nr_table_pages);		\
+	EXPECT_EQ((__u64)(data), __gi.nr_data_pages);			\
+	EXPECT_EQ((__u64)(mapped), __gi.mapped_bytes);			\
+} while (0)
+
+/*
+ * Checks TRANSLATE against @runs at a few bytes of each run (its first
+ * byte, one in its second leaf, its last byte): leaf size and level, limit
+ * to @area_end, @prot, @backend, and the hpa: @gpa + @delta for linear
+ * (@delta = hpa - gpa), the byte's offset in its leaf for alloc.  Returns
+ * 0, or -1 with a message in @msg.
+ */
+static inline int gas_check_runs(int fd, const struct gas_run *runs, int nr,
+				 __u64 area_end, __u64 delta, __u32 prot,
+				 __u32 backend, char *msg, size_t len)
+{
+	struct gaspace_translation t;
+	int i, j, ret;
+
+	for (i = 0; i < nr; i++) {
+		__u64 ps = gas_level_size(runs[i].level);
+		__u64 probe[3] = {
+			runs[i].gpa,
+			runs[i].gpa + (runs[i].size > ps ? ps : 0) + 0x123,
+			runs[i].gpa + runs[i].size - 1,
+		};
+
+		for (j = 0; j < 3; j++) {
+			__u64 g = probe[j];
+			bool hpa_ok;
+
+			ret = gas_translate(fd, g, &t);
+			if (ret) {
+				snprintf(msg, len, "translate %#llx: %d",
+					 (unsigned long long)g, ret);
+				return -1;
+			}
+			if (backend == GASPACE_BACKEND_LINEAR)
+				hpa_ok = t.hpa == g + delta;
+			else
+				hpa_ok = t.hpa && (t.hpa & (ps - 1)) ==
+					 (g & (ps - 1));
+			if (t.gpa != g || !hpa_ok || t.page_size != ps ||
+			    t.level != runs[i].level ||
+			    t.limit != area_end - g || t.prot != prot ||
+			    t.backend != backend || t.pad) {
+				snprintf(msg, len,
+					 "translate %#llx: hpa %#llx size %#llx level %u limit %#llx prot %u backend %u; want size %#llx level %u limit %#llx prot %u backend %u",
+					 (unsigned long long)g,
+					 (unsigned long long)t.hpa,
+					 (unsigned long long)t.page_size,
+					 t.level, (unsigned long long)t.limit,
+					 t.prot, t.backend,
+					 (unsigned long long)ps,
+					 runs[i].level,
+					 (unsigned long long)(area_end - g),
+					 prot, backend);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
 #endif /* GASPACE_UTIL_H */
