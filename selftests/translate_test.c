@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * translate_test: GASPACE_TRANSLATE (SPEC 3.2, 3.3).
+ *
+ * -EFAULT for a gpa that cannot be read and for a result that cannot be
+ * written; only gpa is read; -ERANGE outside the space; -ENOENT for a hole,
+ * a lazy page and prot 0; any byte address: hpa = leaf base + offset,
+ * limit = bytes from that byte to the end of its area (the reference
+ * crate's hazard 7), page size, level, prot, backend, pad 0; hpa reads 0
+ * without CAP_SYS_ADMIN.  Each case runs for every format.
+ */
+#include "gaspace_util.h"
+#include "kselftest_harness.h"
+
+#define BASE		SZ_1G
+#define SIZE		(3 * SZ_1G)
+#define HPA		BIT_ULL(40)
+
+FIXTURE(translate) {
+	struct gas_space s;
+};
+
+FIXTURE_VARIANT(translate) {
+	unsigned int format;
+	unsigned int bits;
+};
+
+FIXTURE_VARIANT_ADD(translate, ept) {
+	.format = GASPACE_FMT_EPT, .bits = 48,
+};
+
+FIXTURE_VARIANT_ADD(translate, ept_5level) {
+	.format = GASPACE_FMT_EPT, .bits = 57,
+};
+
+FIXTURE_VARIANT_ADD(translate, npt) {
+	.format = GASPACE_FMT_NPT, .bits = 48,
+};
+
+FIXTURE_VARIANT_ADD(translate, arm64_s2) {
+	.format = GASPACE_FMT_ARM64_S2, .bits = 40,
+};
+
+/* two levels: no 1 GiB block */
+FIXTURE_VARIANT_ADD(translate, arm64_s2_32) {
+	.format = GASPACE_FMT_ARM64_S2, .bits = 32,
+};
+
+FIXTURE_VARIANT_ADD(translate, riscv_g) {
+	.format = GASPACE_FMT_RISCV_G, .bits = 41,
+};
+
+FIXTURE_SETUP(translate)
+{
+	ASSERT_EQ(0, gas_space_open(&self->s, variant->format, variant->bits,
+				    BASE, SIZE));
+	/* linear [BASE, +1G + 4K), alloc [BASE + 2G, +4M) lazy */
+	ASSERT_EQ(0, gas_map_linear(self->s.fd, BASE, SZ_1G + PAGE_4K, HPA,
+				    GAS_PROT_RX, 0));
+	ASSERT_EQ(0, gas_map_alloc(self->s.fd, BASE + 2 * SZ_1G, 2 * SZ_2M,
+				   GAS_PROT_RWX, 0));
+}
+
+FIXTURE_TEARDOWN(translate)
+{
+	gas_space_close(&self->s);
+}
+
+TEST_F(translate, bad_pointer_is_efault)
+{
+	struct gaspace_translation *t;
+	char *mem = mmap(NULL, 3 * PAGE_4K, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct gaspace_info before, after;
+	int fd = self->s.fd;
+
+	ASSERT_NE(MAP_FAILED, mem);
+	ASSERT_EQ(0, gas_get_info(fd, &before));
+	EXPECT_EQ(-EFAULT, gas_ioctl(fd, GASPACE_TRANSLATE, 0));
+	/* gpa readable, the rest of the struct in a PROT_NONE page */
+	ASSERT_EQ(0, mprotect(mem + PAGE_4K, PAGE_4K, PROT_NONE));
+	t = (void *)(mem + PAGE_4K - sizeof(__u64));
+	t->gpa = BASE;
+	EXPECT_EQ(-EFAULT, gas_ioctl_ptr(fd, GASPACE_TRANSLATE, t));
+	/* the result cannot be written back */
+	t = (void *)(mem + 2 * PAGE_4K);
+	t->gpa = BASE;
+	ASSERT_EQ(0, mprotect(mem + 2 * PAGE_4K, PAGE_4K, PROT_READ));
+	EXPECT_EQ(-EFAULT, gas_ioctl_ptr(fd, GASPACE_TRANSLATE, t));
+	ASSERT_EQ(0, gas_get_info(fd, &after));
+	EXPECT_EQ(0, memcmp(&before, &after, sizeof(before)));
+	munmap(mem, 3 * PAGE_4K);
+}
+
+TEST_F(translate, outside_the_space_is_erange)
+{
+	static const __u64 c[] = {
+		0, BASE - 1, BASE - PAGE_4K, BASE + SIZE, BASE + SIZE + 1,
+		BIT_ULL(48), ~0ULL,
+	};
+	struct gaspace_translation t;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_LEN(c); i++) {
+		EXPECT_EQ(-ERANGE, gas_translate(self->s.fd, c[i], &t))
+			TH_LOG("gpa %#llx", c[i]);
+	}
+	/* the first and last bytes of the space are inside */
+	EXPECT_EQ(0, gas_translate(self->s.fd, BASE, &t));
+	EXPECT_EQ(-ENOENT, gas_translate(self->s.fd, BASE + SIZE - 1, &t));
+}
+
+TEST_F(translate, hole_lazy_and_prot_none_are_enoent)
+{
+	struct gaspace_translation t;
+	int fd = self->s.fd;
+
+	/* holes */
+	EXPECT_EQ(-ENOENT, gas_translate(fd, BASE + SZ_1G + PAGE_4K, &t));
+	EXPECT_EQ(-ENOENT, gas_translate(fd, BASE + 2 * SZ_1G - 1, &t));
+	EXPECT_EQ(-ENOENT, gas_translate(fd, BASE + 2 * SZ_1G + 2 * SZ_2M,
+					 &t));
+	/* lazy pages */
+	EXPECT_EQ(-ENOENT, gas_translate(fd, BASE + 2 * SZ_1G, &t));
+	EXPECT_EQ(-ENOENT, gas_translate(fd, BASE + 2 * SZ_1G + 0x12345,
+					 &t));
+	ASSERT_EQ(0, gas_fault(fd, BASE + 2 * SZ_1G + 0x12345,
+			       GASPACE_PROT_READ));
+	EXPECT_EQ(0, gas_translate(fd, BASE + 2 * SZ_1G + 0x12000, &t));
+	EXPECT_EQ(-ENOENT, gas_translate(fd, BASE + 2 * SZ_1G + 0x11fff, &t));
+	EXPECT_EQ(-ENOENT, gas_translate(fd, BASE + 2 * SZ_1G + 0x13000, &t));
+	/* prot 0, linear and alloc */
+	ASSERT_EQ(0, gas_protect(fd, BASE + SZ_2M, SZ_2M, 0));
+	EXPECT_EQ(-ENOENT, gas_translate(fd, BASE + SZ_2M + 1, &t));
+	ASSERT_EQ(0, gas_protect(fd, BASE + 2 * SZ_1G, 2 * SZ_2M, 0));
+	EXPECT_EQ(-ENOENT, gas_translate(fd, BASE + 2 * SZ_1G + 0x12000, &t));
+	/* unmapped */
+	ASSERT_EQ(0, gas_unmap(fd, BASE, PAGE_4K));
+	EXPECT_EQ(-ENOENT, gas_translate(fd, BASE + 0xfff, &t));
+}
+
+/* Any byte: hpa is the leaf's base plus the offset, limit what is left. */
+TEST_F(translate, any_byte_address)
+{
+	static const __u64 offs[] = {
+		0, 1, 0x7ff, 0xfff, 0x1000, 0x1001, SZ_2M - 1, SZ_2M,
+		SZ_2M + 0x123, SZ_1G / 2 + 0x5a5, SZ_1G - 1, SZ_1G,
+		SZ_1G + PAGE_4K - 1,
+	};
+	struct gaspace_translation t;
+	int fd = self->s.fd;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_LEN(offs); i++) {
+		__u64 gpa = BASE + offs[i];
+
+		ASSERT_EQ(0, gas_translate(fd, gpa, &t)) TH_LOG("off %#llx",
+								offs[i]);
+		EXPECT_EQ(gpa, t.gpa);
+		EXPECT_EQ(HPA + offs[i], t.hpa) TH_LOG("off %#llx", offs[i]);
+		EXPECT_EQ(SZ_1G + PAGE_4K - offs[i], t.limit)
+			TH_LOG("off %#llx", offs[i]);
+		EXPECT_EQ((__u32)GAS_PROT_RX, t.prot);
+		EXPECT_EQ((__u32)GASPACE_BACKEND_LINEAR, t.backend);
+		EXPECT_EQ(0U, t.pad);
+		EXPECT_EQ(gas_level_size(t.level), t.page_size);
+		/* the leaf holds the byte: its base is aligned and below */
+		EXPECT_EQ(0ULL, (t.hpa - (gpa & (t.page_size - 1))) &
+			  (t.page_size - 1));
+	}
+	/* the 1 GiB leaf where the format has one, 4 KiB at the tail */
+	ASSERT_EQ(0, gas_translate(fd, BASE + 0x1234, &t));
+	EXPECT_EQ(self->s.max_level, t.level);
+	ASSERT_EQ(0, gas_translate(fd, BASE + SZ_1G + 0x10, &t));
+	EXPECT_EQ(0U, t.level);
+	EXPECT_EQ(PAGE_4K, t.page_size);
+	EXPECT_EQ(PAGE_4K - 0x10, t.limit);
+
+	/* alloc: a faulted page, every byte of it */
+	ASSERT_EQ(0, gas_fault(fd, BASE + 2 * SZ_1G + SZ_2M + PAGE_4K,
+			       GASPACE_PROT_EXEC));
+	for (i = 0; i < 4; i++) {
+		__u64 off = SZ_2M + PAGE_4K + i * 0x555;
+		__u64 first;
+
+		ASSERT_EQ(0, gas_translate(fd, BASE + 2 * SZ_1G + SZ_2M +
+					   PAGE_4K, &t));
+		first = t.hpa;
+		ASSERT_EQ(0, gas_translate(fd, BASE + 2 * SZ_1G + off, &t));
+		EXPECT_EQ(first + i * 0x555, t.hpa);
+		EXPECT_EQ(2 * SZ_2M - off, t.limit);
+		EXPECT_EQ(PAGE_4K, t.page_size);
+		EXPECT_EQ(0U, t.level);
+		EXPECT_EQ((__u32)GAS_PROT_RWX, t.prot);
+		EXPECT_EQ((__u32)GASPACE_BACKEND_ALLOC, t.backend);
+	}
+}
+
+/* Only gpa is read: whatever the output fields hold going in is fine. */
+TEST_F(translate, only_gpa_is_read)
+{
+	struct gaspace_translation t, u;
+
+	memset(&t, 0xff, sizeof(t));
+	t.gpa = BASE + 0x42;
+	ASSERT_EQ(0, gas_ioctl_ptr(self->s.fd, GASPACE_TRANSLATE, &t));
+	memset(&u, 0, sizeof(u));
+	u.gpa = BASE + 0x42;
+	ASSERT_EQ(0, gas_ioctl_ptr(self->s.fd, GASPACE_TRANSLATE, &u));
+	EXPECT_EQ(0, memcmp(&t, &u, sizeof(t)));
+	EXPECT_EQ(HPA + 0x42, t.hpa);
+}
+
+/* Without CAP_SYS_ADMIN hpa reads 0; the rest is as for root. */
+TEST_F(translate, hpa_hidden_without_sys_admin)
+{
+	struct gaspace_translation *t = gas_shared_alloc(PAGE_4K);
+	struct gaspace_translation want;
+
+	ASSERT_NE(NULL, t);
+	ASSERT_EQ(0, gas_translate(self->s.fd, BASE + SZ_2M + 3, &want));
+	ASSERT_NE(0ULL, want.hpa);
+	memset(t, 0xa5, sizeof(*t));
+	t->gpa = BASE + SZ_2M + 3;
+	ASSERT_EQ(0, gas_ioctl_without_cap(CAP_SYS_ADMIN, self->s.fd,
+					   GASPACE_TRANSLATE, t));
+	EXPECT_EQ(0ULL, t->hpa);
+	want.hpa = 0;
+	EXPECT_EQ(0, memcmp(&want, t, sizeof(want)));
+	/* errors are the same */
+	t->gpa = BASE - 1;
+	EXPECT_EQ(-ERANGE, gas_ioctl_without_cap(CAP_SYS_ADMIN, self->s.fd,
+						 GASPACE_TRANSLATE, t));
+	t->gpa = BASE + 2 * SZ_1G;
+	EXPECT_EQ(-ENOENT, gas_ioctl_without_cap(CAP_SYS_ADMIN, self->s.fd,
+						 GASPACE_TRANSLATE, t));
+	munmap(t, PAGE_4K);
+}
+
+/* Hazard 7: limit counts from the byte, in each piece after a split. */
+TEST_F(translate, limit_is_bytes_left_in_the_area)
+{
+	struct gaspace_translation t;
+	int fd = self->s.fd;
+
+	ASSERT_EQ(0, gas_protect(fd, BASE + SZ_2M, SZ_2M, GAS_PROT_R));
+	ASSERT_EQ(0, gas_translate(fd, BASE + 5, &t));
+	EXPECT_EQ(SZ_2M - 5, t.limit);
+	ASSERT_EQ(0, gas_translate(fd, BASE + SZ_2M + SZ_2M - 1, &t));
+	EXPECT_EQ(1ULL, t.limit);
+	EXPECT_EQ((__u32)GAS_PROT_R, t.prot);
+	ASSERT_EQ(0, gas_translate(fd, BASE + 2 * SZ_2M, &t));
+	EXPECT_EQ(SZ_1G + PAGE_4K - 2 * SZ_2M, t.limit);
+}
+
+TEST_HARNESS_MAIN
