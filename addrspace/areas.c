@@ -13,8 +13,9 @@
  * they had.  Adjacent areas are never merged: the tree keeps a separate
  * range for each store even when two neighbours hold the same value.
  *
- * The tree uses the space's pt_lock as its external lock; it changes only
- * under map_lock too, so either lock is enough to read it.
+ * The tree uses the space's pt_lock as its external lock: every access
+ * holds it.  It changes only under map_lock too, so what a map_lock holder
+ * read stays true until it changes it.
  */
 #include <linux/maple_tree.h>
 
@@ -62,12 +63,6 @@ static void area_decode(void *entry, unsigned long index, unsigned long last,
 	a->delta = v & PAGE_MASK;
 }
 
-static void areas_assert_held(struct gaspace *as)
-{
-	lockdep_assert(lockdep_is_held(&as->pt_lock) ||
-		       lockdep_is_held(&as->map_lock));
-}
-
 void gaspace_areas_init(struct gaspace *as)
 {
 	mt_init_flags(&as->areas, MT_FLAGS_LOCK_EXTERN);
@@ -83,7 +78,7 @@ void gaspace_areas_destroy(struct gaspace *as)
 
 /**
  * gaspace_area_find() - the area that holds a guest-physical address
- * @as: the space, pt_lock or map_lock held
+ * @as: the space, pt_lock held
  * @gpa: any byte address
  * @a: filled in when found
  *
@@ -94,7 +89,7 @@ bool gaspace_area_find(struct gaspace *as, u64 gpa, struct gaspace_area *a)
 	MA_STATE(mas, &as->areas, gpa, gpa);
 	void *entry;
 
-	areas_assert_held(as);
+	lockdep_assert_held(&as->pt_lock);
 	entry = mas_walk(&mas);
 	if (!entry)
 		return false;
@@ -104,7 +99,7 @@ bool gaspace_area_find(struct gaspace *as, u64 gpa, struct gaspace_area *a)
 
 /**
  * gaspace_area_next() - the first area that ends above an address
- * @as: the space, pt_lock or map_lock held
+ * @as: the space, pt_lock held
  * @gpa: where to start looking
  * @end: look below this address only
  * @a: filled in when found
@@ -117,7 +112,7 @@ bool gaspace_area_next(struct gaspace *as, u64 gpa, u64 end,
 	MA_STATE(mas, &as->areas, gpa, gpa);
 	void *entry;
 
-	areas_assert_held(as);
+	lockdep_assert_held(&as->pt_lock);
 	if (gpa >= end)
 		return false;
 	entry = mas_find(&mas, end - 1);
@@ -152,7 +147,7 @@ int gaspace_areas_store(struct gaspace *as, u64 start, u64 end,
 
 /**
  * gaspace_areas_after_store() - how many areas a store would leave
- * @as: the space, pt_lock or map_lock held
+ * @as: the space, pt_lock held
  * @start: first address of the range
  * @end: its end
  * @filled: the store puts an area over the range (else a hole)

@@ -196,34 +196,39 @@ static void gaspace_unmap_areas(struct gaspace *as, u64 gpa, u64 end,
 }
 
 /*
- * The areas overlapping [gpa, end), copied out (the call that takes them
- * holds map_lock, so they stay as they are).  *nr is their number.
+ * The areas overlapping [gpa, end), copied out (the caller holds map_lock,
+ * so they stay as they are), with their number in *nr and, in *after, the
+ * number of areas a store over the range would leave (@filled: an area,
+ * else a hole).  The copy is allocated without pt_lock.
  */
 static struct gaspace_area *gaspace_areas_get(struct gaspace *as, u64 gpa,
-					      u64 end, int *nr)
+					      u64 end, bool filled, int *nr,
+					      u64 *after)
 {
-	struct gaspace_area a, *areas = NULL;
+	struct gaspace_area a, *areas;
 	u64 cur = gpa;
-	int n = 0, cap = 0;
+	int n = 0;
 
 	lockdep_assert_held(&as->map_lock);
+	mutex_lock(&as->pt_lock);
 	while (gaspace_area_next(as, cur, end, &a)) {
-		if (n == cap) {
-			struct gaspace_area *bigger;
-
-			cap = cap ? 2 * cap : 4;
-			bigger = krealloc(areas, cap * sizeof(*areas),
-					  GFP_KERNEL_ACCOUNT);
-			if (!bigger) {
-				kfree(areas);
-				return ERR_PTR(-ENOMEM);
-			}
-			areas = bigger;
-		}
-		areas[n++] = a;
+		n++;
 		cur = a.end;
 	}
+	*after = gaspace_areas_after_store(as, gpa, end, filled);
+	mutex_unlock(&as->pt_lock);
+
 	*nr = n;
+	areas = kmalloc_array(max(n, 1), sizeof(*areas), GFP_KERNEL_ACCOUNT);
+	if (!areas)
+		return ERR_PTR(-ENOMEM);
+	mutex_lock(&as->pt_lock);
+	for (cur = gpa, n = 0; n < *nr && gaspace_area_next(as, cur, end, &a);
+	     n++) {
+		areas[n] = a;
+		cur = a.end;
+	}
+	mutex_unlock(&as->pt_lock);
 	return areas;
 }
 
@@ -245,8 +250,7 @@ static int gaspace_map(struct gaspace *as, u64 gpa, u64 size,
 	gaspace_reserve_init(&reserve);
 
 	mutex_lock(&as->map_lock);
-	old = gaspace_areas_get(as, gpa, end, &nr_old);
-	nr_areas = gaspace_areas_after_store(as, gpa, end, true);
+	old = gaspace_areas_get(as, gpa, end, true, &nr_old, &nr_areas);
 	if (IS_ERR(old)) {
 		ret = PTR_ERR(old);
 		old = NULL;
@@ -428,8 +432,7 @@ int gaspace_unmap(struct gaspace *as, u64 gpa, u64 size)
 	gaspace_reserve_init(&reserve);
 
 	mutex_lock(&as->map_lock);
-	old = gaspace_areas_get(as, gpa, end, &nr_old);
-	nr_areas = gaspace_areas_after_store(as, gpa, end, false);
+	old = gaspace_areas_get(as, gpa, end, false, &nr_old, &nr_areas);
 	ret = PTR_ERR_OR_ZERO(old);
 	if (ret) {
 		old = NULL;
@@ -489,10 +492,9 @@ int gaspace_protect(struct gaspace *as, u64 gpa, u64 size, u32 prot)
 	gaspace_reserve_init(&reserve);
 
 	mutex_lock(&as->map_lock);
-	old = gaspace_areas_get(as, gpa, end, &nr_old);
-	nr_areas = as->nr_areas;
-	for (i = 0; !IS_ERR(old) && i < nr_old; i++)
-		nr_areas += (old[i].start < gpa) + (old[i].end > end);
+	old = gaspace_areas_get(as, gpa, end, false, &nr_old, &nr_areas);
+	/* Each area keeps its pieces outside the range and gets one inside. */
+	nr_areas += nr_old;
 	ret = PTR_ERR_OR_ZERO(old);
 	if (ret) {
 		old = NULL;

@@ -20,8 +20,8 @@
  *   map_lock  serialises the calls that change the area set (MAP_*, UNMAP,
  *             PROTECT).  It is held across their long work: populating an
  *             area allocates its frames under map_lock alone.  The area
- *             tree changes only under both locks, so either one is enough
- *             to read it.
+ *             tree changes only under both locks, so what a map_lock
+ *             holder read of it under pt_lock stays true.
  *   pt_lock   protects the page table, the area tree (its external lock),
  *             the counters and the notifier list.  Faults, TRANSLATE and
  *             GET_INFO take only pt_lock, and only briefly: a fault

@@ -1,0 +1,321 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit: the address space through the exported API (addrspace/ and
+ * backends/): areas, linear and alloc backends, faults, counters, the
+ * reference crate's scenarios and its hazards.
+ */
+#include <kunit/test.h>
+#include <linux/err.h>
+#include <linux/gaspace.h>
+#include <linux/sizes.h>
+
+#define R	GASPACE_PROT_READ
+#define W	GASPACE_PROT_WRITE
+#define X	GASPACE_PROT_EXEC
+#define RW	(R | W)
+#define RWX	(R | W | X)
+
+/* Host addresses for linear maps: never touched, only written in leaves. */
+#define HPA	(16ULL << 30)
+
+static struct gaspace *space(struct kunit *test, u32 format, u64 base,
+			     u64 size)
+{
+	struct gaspace *as = gaspace_create(format, 0, base, size);
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(as));
+	return as;
+}
+
+static struct gaspace_info info(struct gaspace *as)
+{
+	struct gaspace_info i;
+
+	gaspace_get_info(as, &i);
+	return i;
+}
+
+/* Linear leaves: 1 GiB, 2 MiB, 4 KiB by the alignment of gpa and hpa. */
+static void core_linear_leaf_sizes(struct kunit *test)
+{
+	struct gaspace *as = space(test, GASPACE_FMT_EPT, 0, 1ULL << 40);
+	struct gaspace_translation t;
+
+	KUNIT_ASSERT_EQ(test, gaspace_map_linear(as, SZ_1G, HPA, SZ_1G, RW, 0), 0);
+	KUNIT_ASSERT_EQ(test, gaspace_translate(as, SZ_1G + 0x1234, &t), 0);
+	KUNIT_EXPECT_EQ(test, t.page_size, (u64)SZ_1G);
+	KUNIT_EXPECT_EQ(test, t.level, 2U);
+	KUNIT_EXPECT_EQ(test, t.hpa, HPA + 0x1234);
+	KUNIT_EXPECT_EQ(test, t.limit, (u64)SZ_1G - 0x1234);
+	KUNIT_EXPECT_EQ(test, t.backend, (u32)GASPACE_BACKEND_LINEAR);
+	KUNIT_EXPECT_EQ(test, t.prot, (u32)RW);
+
+	/* gpa and hpa equally aligned to 2 MiB only. */
+	KUNIT_ASSERT_EQ(test, gaspace_map_linear(as, 4ULL << 30, HPA + SZ_2M,
+						 SZ_4M, R, 0), 0);
+	KUNIT_ASSERT_EQ(test, gaspace_translate(as, 4ULL << 30, &t), 0);
+	KUNIT_EXPECT_EQ(test, t.page_size, (u64)SZ_2M);
+	/* Misaligned by 4 KiB: 4 KiB leaves. */
+	KUNIT_ASSERT_EQ(test, gaspace_map_linear(as, 8ULL << 30, HPA + SZ_4K,
+						 SZ_2M, R, 0), 0);
+	KUNIT_ASSERT_EQ(test, gaspace_translate(as, 8ULL << 30, &t), 0);
+	KUNIT_EXPECT_EQ(test, t.page_size, (u64)SZ_4K);
+	/* NOHUGE. */
+	KUNIT_ASSERT_EQ(test, gaspace_map_linear(as, 12ULL << 30, HPA, SZ_2M, R,
+						 GASPACE_MAP_NOHUGE), 0);
+	KUNIT_ASSERT_EQ(test, gaspace_translate(as, 12ULL << 30, &t), 0);
+	KUNIT_EXPECT_EQ(test, t.page_size, (u64)SZ_4K);
+	KUNIT_EXPECT_EQ(test, info(as).nr_areas, 4ULL);
+	KUNIT_EXPECT_EQ(test, info(as).mapped_bytes,
+			(u64)SZ_1G + SZ_4M + SZ_2M + SZ_2M);
+	gaspace_put(as);
+}
+
+/* Unmapping the middle of a 1 GiB block splits it, the rest unchanged. */
+static void core_linear_split(struct kunit *test)
+{
+	struct gaspace *as = space(test, GASPACE_FMT_NPT, 0, 1ULL << 40);
+	struct gaspace_translation t;
+	struct gaspace_info i;
+
+	KUNIT_ASSERT_EQ(test, gaspace_map_linear(as, 0, HPA, SZ_1G, RWX, 0), 0);
+	KUNIT_ASSERT_EQ(test, gaspace_unmap(as, SZ_2M + SZ_4K, SZ_4K), 0);
+	i = info(as);
+	KUNIT_EXPECT_EQ(test, i.nr_areas, 2ULL);
+	KUNIT_EXPECT_EQ(test, i.mapped_bytes, (u64)SZ_1G - SZ_4K);
+	/* root, PDPT, PD, and one PT under the split 2 MiB entry */
+	KUNIT_EXPECT_EQ(test, i.nr_table_pages, 4ULL);
+	KUNIT_EXPECT_EQ(test, gaspace_translate(as, SZ_2M + SZ_4K, &t), -ENOENT);
+	KUNIT_ASSERT_EQ(test, gaspace_translate(as, SZ_2M, &t), 0);
+	KUNIT_EXPECT_EQ(test, t.page_size, (u64)SZ_4K);
+	KUNIT_EXPECT_EQ(test, t.hpa, HPA + SZ_2M);
+	KUNIT_EXPECT_EQ(test, t.limit, (u64)SZ_4K);
+	KUNIT_ASSERT_EQ(test, gaspace_translate(as, 0, &t), 0);
+	KUNIT_EXPECT_EQ(test, t.page_size, (u64)SZ_2M);
+	KUNIT_ASSERT_EQ(test, gaspace_translate(as, SZ_4M, &t), 0);
+	KUNIT_EXPECT_EQ(test, t.page_size, (u64)SZ_2M);
+	KUNIT_EXPECT_EQ(test, t.hpa, HPA + SZ_4M);
+	KUNIT_EXPECT_EQ(test, t.prot, (u32)RWX);
+
+	KUNIT_ASSERT_EQ(test, gaspace_unmap(as, 0, SZ_1G), 0);
+	i = info(as);
+	KUNIT_EXPECT_EQ(test, i.nr_areas, 0ULL);
+	KUNIT_EXPECT_EQ(test, i.mapped_bytes, 0ULL);
+	KUNIT_EXPECT_EQ(test, i.nr_table_pages, 1ULL);
+	gaspace_put(as);
+}
+
+/* A lazy alloc page: ENOENT, then a fault populates exactly one frame. */
+static void core_alloc_lazy_fault(struct kunit *test)
+{
+	struct gaspace *as = space(test, GASPACE_FMT_EPT, 0x10000, 0x10000);
+	struct gaspace_translation t, t2;
+
+	KUNIT_ASSERT_EQ(test, gaspace_map_alloc(as, 0x10000, 0x4000, RW, 0), 0);
+	KUNIT_EXPECT_EQ(test, gaspace_translate(as, 0x11000, &t), -ENOENT);
+	KUNIT_EXPECT_EQ(test, info(as).nr_data_pages, 0ULL);
+	KUNIT_EXPECT_EQ(test, gaspace_handle_fault(as, 0x11008, R), 0);
+	KUNIT_EXPECT_EQ(test, info(as).nr_data_pages, 1ULL);
+	KUNIT_ASSERT_EQ(test, gaspace_translate(as, 0x11008, &t), 0);
+	KUNIT_EXPECT_EQ(test, t.backend, (u32)GASPACE_BACKEND_ALLOC);
+	KUNIT_EXPECT_EQ(test, t.limit, 0x14000ULL - 0x11008);
+	KUNIT_EXPECT_EQ(test, t.hpa & 0xfff, 0x8ULL);
+	/* Idempotent: nothing allocated, the same frame. */
+	KUNIT_EXPECT_EQ(test, gaspace_handle_fault(as, 0x11000, W), 0);
+	KUNIT_EXPECT_EQ(test, info(as).nr_data_pages, 1ULL);
+	KUNIT_ASSERT_EQ(test, gaspace_translate(as, 0x11000, &t2), 0);
+	KUNIT_EXPECT_EQ(test, t2.hpa, t.hpa - 8);
+	KUNIT_EXPECT_EQ(test, info(as).mapped_bytes, (u64)SZ_4K);
+	/* Not allowed, even though present. */
+	KUNIT_EXPECT_EQ(test, gaspace_handle_fault(as, 0x11000, X), -EACCES);
+	KUNIT_EXPECT_EQ(test, gaspace_handle_fault(as, 0x18000, R), -ENOENT);
+	KUNIT_EXPECT_EQ(test, gaspace_handle_fault(as, 0x20000, R), -ERANGE);
+	KUNIT_EXPECT_EQ(test, gaspace_handle_fault(as, 0x11000, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, gaspace_handle_fault(as, 0x11000, 8), -EINVAL);
+	KUNIT_ASSERT_EQ(test, gaspace_unmap(as, 0x10000, 0x10000), 0);
+	KUNIT_EXPECT_EQ(test, info(as).nr_data_pages, 0ULL);
+	KUNIT_EXPECT_EQ(test, info(as).nr_table_pages, 1ULL);
+	gaspace_put(as);
+}
+
+/* POPULATE: every page has its own frame now. */
+static void core_alloc_populate(struct kunit *test)
+{
+	struct gaspace *as = space(test, GASPACE_FMT_RISCV_G, 0, SZ_1G);
+	struct gaspace_translation a, b;
+
+	KUNIT_ASSERT_EQ(test, gaspace_map_alloc(as, SZ_2M, SZ_8K, RW,
+						GASPACE_MAP_POPULATE), 0);
+	KUNIT_EXPECT_EQ(test, info(as).nr_data_pages, 2ULL);
+	KUNIT_ASSERT_EQ(test, gaspace_translate(as, SZ_2M, &a), 0);
+	KUNIT_ASSERT_EQ(test, gaspace_translate(as, SZ_2M + SZ_4K, &b), 0);
+	KUNIT_EXPECT_NE(test, a.hpa, b.hpa);
+	KUNIT_EXPECT_EQ(test, a.page_size, (u64)SZ_4K);
+	gaspace_put(as);
+}
+
+/* HUGE: a fault populates the whole 2 MiB block; partial unmap frees part. */
+static void core_alloc_huge(struct kunit *test)
+{
+	struct gaspace *as = space(test, GASPACE_FMT_ARM64_S2, 0, SZ_1G);
+	struct gaspace_translation t;
+
+	KUNIT_ASSERT_EQ(test, gaspace_map_alloc(as, 0, SZ_4M + SZ_4K, RW,
+						GASPACE_MAP_HUGE), 0);
+	KUNIT_ASSERT_EQ(test, gaspace_handle_fault(as, SZ_2M + 0x5000, W), 0);
+	KUNIT_ASSERT_EQ(test, gaspace_translate(as, SZ_2M, &t), 0);
+	if (t.page_size != SZ_2M) {
+		kunit_skip(test, "no order-9 block could be had");
+		return;
+	}
+	KUNIT_EXPECT_EQ(test, info(as).nr_data_pages, 512ULL);
+	KUNIT_EXPECT_EQ(test, t.level, 1U);
+	/* The tail page is outside any whole block: 4 KiB. */
+	KUNIT_ASSERT_EQ(test, gaspace_handle_fault(as, SZ_4M, R), 0);
+	KUNIT_ASSERT_EQ(test, gaspace_translate(as, SZ_4M, &t), 0);
+	KUNIT_EXPECT_EQ(test, t.page_size, (u64)SZ_4K);
+	KUNIT_EXPECT_EQ(test, info(as).nr_data_pages, 513ULL);
+	/* Unmap 3 pages of the block: exactly those are freed. */
+	KUNIT_ASSERT_EQ(test, gaspace_unmap(as, SZ_2M + SZ_8K, 3 * SZ_4K), 0);
+	KUNIT_EXPECT_EQ(test, info(as).nr_data_pages, 510ULL);
+	KUNIT_EXPECT_EQ(test, info(as).nr_areas, 2ULL);
+	KUNIT_ASSERT_EQ(test, gaspace_translate(as, SZ_2M + SZ_4K, &t), 0);
+	KUNIT_EXPECT_EQ(test, t.page_size, (u64)SZ_4K);
+	gaspace_put(as);
+}
+
+/* prot 0: the area exists, nothing is present, faults are refused. */
+static void core_prot_none(struct kunit *test)
+{
+	struct gaspace *as = space(test, GASPACE_FMT_EPT, 0, SZ_1G);
+	struct gaspace_translation t;
+
+	KUNIT_ASSERT_EQ(test, gaspace_map_alloc(as, 0, SZ_8K, 0,
+						GASPACE_MAP_POPULATE), 0);
+	KUNIT_EXPECT_EQ(test, info(as).nr_data_pages, 2ULL);
+	KUNIT_EXPECT_EQ(test, info(as).mapped_bytes, 0ULL);
+	KUNIT_EXPECT_EQ(test, gaspace_translate(as, 0, &t), -ENOENT);
+	KUNIT_EXPECT_EQ(test, gaspace_handle_fault(as, 0, R), -EACCES);
+	/* Back to RW: the frames kept are present again at once. */
+	KUNIT_ASSERT_EQ(test, gaspace_protect(as, 0, SZ_8K, RW), 0);
+	KUNIT_EXPECT_EQ(test, info(as).mapped_bytes, (u64)SZ_8K);
+	KUNIT_ASSERT_EQ(test, gaspace_translate(as, SZ_4K, &t), 0);
+	KUNIT_EXPECT_EQ(test, t.prot, (u32)RW);
+	KUNIT_EXPECT_EQ(test, info(as).nr_data_pages, 2ULL);
+	gaspace_put(as);
+}
+
+/* The reference crate's memory_set: one-page areas, splits by count. */
+static void core_area_counts(struct kunit *test)
+{
+	struct gaspace *as = space(test, GASPACE_FMT_EPT, 0, SZ_1M);
+	int i;
+
+	for (i = 0; i < 16; i++)
+		KUNIT_ASSERT_EQ(test, gaspace_map_alloc(as, i * 2 * SZ_4K, SZ_4K,
+							RW, 0), 0);
+	KUNIT_EXPECT_EQ(test, info(as).nr_areas, 16ULL);
+	KUNIT_EXPECT_EQ(test, gaspace_map_alloc(as, 0, SZ_8K, RW, 0), -EEXIST);
+	/* A 4-page area; unmapping its middle leaves two. */
+	KUNIT_ASSERT_EQ(test, gaspace_map_alloc(as, SZ_512K, 4 * SZ_4K, RW, 0), 0);
+	KUNIT_ASSERT_EQ(test, gaspace_unmap(as, SZ_512K + SZ_4K, SZ_8K), 0);
+	KUNIT_EXPECT_EQ(test, info(as).nr_areas, 18ULL);
+	/* PROTECT splits at both edges even without a change of prot. */
+	KUNIT_ASSERT_EQ(test, gaspace_map_alloc(as, SZ_256K, 3 * SZ_4K, RW, 0), 0);
+	KUNIT_ASSERT_EQ(test, gaspace_protect(as, SZ_256K + SZ_4K, SZ_4K, RW), 0);
+	KUNIT_EXPECT_EQ(test, info(as).nr_areas, 21ULL);
+	/* PROTECT over a hole: nothing changes. */
+	KUNIT_EXPECT_EQ(test, gaspace_protect(as, 0, SZ_8K, R), -ENOENT);
+	KUNIT_EXPECT_EQ(test, info(as).nr_areas, 21ULL);
+	/* REPLACE: as many areas as the unmap would leave, plus one. */
+	KUNIT_ASSERT_EQ(test, gaspace_map_alloc(as, SZ_4K, 4 * SZ_8K, R,
+						GASPACE_MAP_REPLACE), 0);
+	KUNIT_EXPECT_EQ(test, info(as).nr_areas, 21ULL - 4 + 1);
+	gaspace_put(as);
+}
+
+/* Argument checks, in the contract's order; nothing changes on error. */
+static void core_errors(struct kunit *test)
+{
+	struct gaspace *as = space(test, GASPACE_FMT_EPT, SZ_1M, SZ_1M);
+
+	KUNIT_EXPECT_EQ(test, gaspace_map_alloc(as, SZ_1M, SZ_4K, W, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, gaspace_map_alloc(as, SZ_1M, SZ_4K, 8, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, gaspace_map_alloc(as, SZ_1M, 0, R, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, gaspace_map_alloc(as, SZ_1M + 1, SZ_4K, R, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, gaspace_map_alloc(as, SZ_1M, SZ_4K, R,
+						GASPACE_MAP_DEVICE), -EINVAL);
+	KUNIT_EXPECT_EQ(test, gaspace_map_alloc(as, -SZ_4K, SZ_8K, R, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, gaspace_map_alloc(as, 0, SZ_4K, R, 0), -ERANGE);
+	KUNIT_EXPECT_EQ(test, gaspace_map_alloc(as, SZ_2M - SZ_4K, SZ_8K, R, 0),
+			-ERANGE);
+	KUNIT_EXPECT_EQ(test, gaspace_map_linear(as, SZ_1M, HPA, SZ_4K, R,
+						 GASPACE_MAP_POPULATE), -EINVAL);
+	/* hpa + size wraps, or passes the 52-bit width. */
+	KUNIT_EXPECT_EQ(test, gaspace_map_linear(as, SZ_1M, -SZ_4K, SZ_8K, R, 0),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, gaspace_map_linear(as, SZ_1M, BIT_ULL(52), SZ_4K,
+						 R, 0), -EINVAL);
+	/* hpa above gpa is fine (the reference crate overflowed here). */
+	KUNIT_EXPECT_EQ(test, gaspace_map_linear(as, SZ_1M, BIT_ULL(52) - SZ_4K,
+						 SZ_4K, R, 0), 0);
+	KUNIT_EXPECT_EQ(test, gaspace_unmap(as, SZ_1M, -SZ_1M), -EINVAL);
+	KUNIT_EXPECT_EQ(test, gaspace_unmap(as, 0, SZ_2M), -ERANGE);
+	KUNIT_EXPECT_EQ(test, gaspace_protect(as, SZ_1M, SZ_4K, W), -EINVAL);
+	KUNIT_EXPECT_EQ(test, info(as).nr_areas, 1ULL);
+	KUNIT_EXPECT_EQ(test, info(as).nr_table_pages, 4ULL);
+	gaspace_put(as);
+}
+
+struct count_notifier {
+	struct gaspace_notifier n;
+	int calls;
+	u64 bytes;
+};
+
+static void count_invalidate(struct gaspace_notifier *n, struct gaspace *as,
+			     u64 gpa, u64 size)
+{
+	struct count_notifier *c = container_of(n, struct count_notifier, n);
+
+	c->calls++;
+	c->bytes += size;
+}
+
+/* Notifiers hear of unmapped and downgraded leaves. */
+static void core_notifier(struct kunit *test)
+{
+	struct gaspace *as = space(test, GASPACE_FMT_EPT, 0, SZ_1G);
+	struct count_notifier c = { .n.invalidate = count_invalidate };
+
+	KUNIT_ASSERT_EQ(test, gaspace_register_notifier(as, &c.n), 0);
+	KUNIT_ASSERT_EQ(test, gaspace_map_alloc(as, 0, SZ_16K, RW,
+						GASPACE_MAP_POPULATE), 0);
+	KUNIT_EXPECT_EQ(test, c.calls, 0);
+	KUNIT_ASSERT_EQ(test, gaspace_protect(as, 0, SZ_4K, R), 0);
+	KUNIT_EXPECT_GE(test, c.calls, 1);
+	KUNIT_ASSERT_EQ(test, gaspace_unmap(as, 0, SZ_16K), 0);
+	KUNIT_EXPECT_GE(test, c.bytes, (u64)SZ_16K);
+	gaspace_unregister_notifier(as, &c.n);
+	gaspace_put(as);
+}
+
+static struct kunit_case core_test_cases[] = {
+	KUNIT_CASE(core_linear_leaf_sizes),
+	KUNIT_CASE(core_linear_split),
+	KUNIT_CASE(core_alloc_lazy_fault),
+	KUNIT_CASE(core_alloc_populate),
+	KUNIT_CASE(core_alloc_huge),
+	KUNIT_CASE(core_prot_none),
+	KUNIT_CASE(core_area_counts),
+	KUNIT_CASE(core_errors),
+	KUNIT_CASE(core_notifier),
+	{}
+};
+
+static struct kunit_suite core_test_suite = {
+	.name = "gaspace_core",
+	.test_cases = core_test_cases,
+};
+
+kunit_test_suites(&core_test_suite);
