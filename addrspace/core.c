@@ -308,6 +308,8 @@ static int gaspace_map(struct gaspace *as, u64 gpa, u64 size,
 	as->reserve = NULL;
 	as->nr_areas = nr_areas;
 	mutex_unlock(&as->pt_lock);
+	if (nr_old)
+		gaspace_zap(as, gpa, size, &freed);
 out:
 	mutex_unlock(&as->map_lock);
 	gaspace_reserve_release(&reserve);
@@ -413,7 +415,8 @@ EXPORT_SYMBOL_GPL(gaspace_map_alloc);
  * @size: bytes, page aligned, > 0; holes are fine
  *
  * Areas and blocks across the edges are split; alloc frames and empty table
- * pages are freed after the notifiers were told.
+ * pages are freed after the notifiers were told, and the VMM's mmaps of the
+ * range are zapped (a later touch raises SIGBUS).
  *
  * Return: 0; -EINVAL, -ERANGE, -ENOSPC, -ENOMEM with the space unchanged.
  */
@@ -457,6 +460,8 @@ int gaspace_unmap(struct gaspace *as, u64 gpa, u64 size)
 		as->nr_areas = nr_areas;
 	}
 	mutex_unlock(&as->pt_lock);
+	if (!ret)
+		gaspace_zap(as, gpa, size, &freed);
 out:
 	mutex_unlock(&as->map_lock);
 	gaspace_reserve_release(&reserve);
@@ -607,8 +612,8 @@ static bool same_area(const struct gaspace_area *a, const struct gaspace_area *b
  * block) is allocated without pt_lock, then mapped if the area is still the
  * same and the page still has none; else the frame goes back.
  */
-static int gaspace_populate_page(struct gaspace *as, u64 gpa,
-				 const struct gaspace_area *seen)
+int gaspace_populate_page(struct gaspace *as, u64 gpa,
+			  const struct gaspace_area *seen)
 {
 	u64 page = round_down(gpa, PAGE_SIZE), block = round_down(gpa, SZ_2M);
 	struct gaspace_frames frames;

@@ -19,10 +19,11 @@ static long gaspace_check_extension(unsigned long cap)
 	case GASPACE_CAP_HUGE:
 		/* Tables are built in software: every format has both blocks. */
 		return SZ_2M | SZ_1G;
+	case GASPACE_CAP_MMAP:
+		return 1;
 	case GASPACE_CAP_MAX_AREAS:
 		return READ_ONCE(gaspace_max_areas);
 	default:
-		/* MMAP comes with guest memory through the fd. */
 		return 0;
 	}
 }

@@ -11,6 +11,7 @@
 #include <linux/capability.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mount.h>
 #include <linux/pseudo_fs.h>
@@ -139,6 +140,68 @@ static long gaspace_file_ioctl(struct file *file, unsigned int cmd,
 	}
 }
 
+static ssize_t gaspace_file_read_iter(struct kiocb *iocb, struct iov_iter *to)
+{
+	ssize_t ret;
+
+	if (iocb->ki_pos < 0)
+		return -EINVAL;
+	ret = gaspace_rw_iter(iocb->ki_filp->private_data, iocb->ki_pos, to,
+			      false);
+	if (ret > 0)
+		iocb->ki_pos += ret;
+	return ret;
+}
+
+static ssize_t gaspace_file_write_iter(struct kiocb *iocb,
+				       struct iov_iter *from)
+{
+	ssize_t ret;
+
+	if (iocb->ki_pos < 0)
+		return -EINVAL;
+	ret = gaspace_rw_iter(iocb->ki_filp->private_data, iocb->ki_pos, from,
+			      true);
+	if (ret > 0)
+		iocb->ki_pos += ret;
+	return ret;
+}
+
+/* A VMM touch: the frame of the page, populated if need be, locked. */
+static vm_fault_t gaspace_vm_fault(struct vm_fault *vmf)
+{
+	struct gaspace *as = vmf->vma->vm_file->private_data;
+	struct page *page;
+	int ret;
+
+	ret = gaspace_get_frame(as, (u64)vmf->pgoff << PAGE_SHIFT, true, true,
+				&page);
+	if (ret == -ENXIO)
+		return VM_FAULT_SIGBUS;
+	if (ret)
+		return vmf_error(ret);
+	vmf->page = page;
+	return VM_FAULT_LOCKED;
+}
+
+static const struct vm_operations_struct gaspace_vm_ops = {
+	.fault	= gaspace_vm_fault,
+};
+
+static int gaspace_file_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct gaspace *as = file->private_data;
+
+	if (!(vma->vm_flags & VM_SHARED))
+		return -EINVAL;
+	if (!gaspace_range_in_alloc(as, (u64)vma->vm_pgoff << PAGE_SHIFT,
+				    vma->vm_end - vma->vm_start))
+		return -ENXIO;
+	WRITE_ONCE(as->mmapped, true);
+	vma->vm_ops = &gaspace_vm_ops;
+	return 0;
+}
+
 static int gaspace_file_release(struct inode *inode, struct file *file)
 {
 	gaspace_put(file->private_data);
@@ -148,6 +211,9 @@ static int gaspace_file_release(struct inode *inode, struct file *file)
 static const struct file_operations gaspace_file_fops = {
 	.owner		= THIS_MODULE,
 	.release	= gaspace_file_release,
+	.read_iter	= gaspace_file_read_iter,
+	.write_iter	= gaspace_file_write_iter,
+	.mmap		= gaspace_file_mmap,
 	.unlocked_ioctl	= gaspace_file_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 	.llseek		= noop_llseek,
@@ -191,6 +257,7 @@ int gaspace_install_fd(struct gaspace *as)
 		goto err_fd;
 	}
 	inode->i_private = as;
+	as->mapping = inode->i_mapping;
 	/* alloc_file_pseudo() takes no module reference; __fput() drops one. */
 	__module_get(THIS_MODULE);
 	file = alloc_file_pseudo(inode, gaspace_mnt, "[gaspace]", O_RDWR,

@@ -63,6 +63,9 @@ static inline void gaspace_reserve_init(struct gaspace_reserve *r)
  * @nr_areas: areas in the space, under @pt_lock
  * @nr_data_pages: alloc frames in 4 KiB pages, under @pt_lock
  * @reserve: table pages of the call that holds @pt_lock, or NULL
+ * @mapping: the file's mapping, whose VMM mmaps UNMAP zaps; NULL for a
+ *	space created in the kernel
+ * @mmapped: the file was mmapped once (UNMAP has mappings to zap)
  */
 struct gaspace {
 	refcount_t refcount;
@@ -76,6 +79,8 @@ struct gaspace {
 	u64 nr_areas;
 	u64 nr_data_pages;
 	struct gaspace_reserve *reserve;
+	struct address_space *mapping;
+	bool mmapped;
 };
 
 /**
@@ -120,9 +125,22 @@ int gaspace_areas_store(struct gaspace *as, u64 start, u64 end,
 u64 gaspace_areas_after_store(struct gaspace *as, u64 start, u64 end,
 			      bool filled);
 
-/* core.c, for file.c */
+/* core.c */
 int gaspace_do_map_linear(struct gaspace *as, u64 gpa, u64 hpa, u64 size,
 			  u32 prot, u32 flags, bool from_user);
+int gaspace_populate_page(struct gaspace *as, u64 gpa,
+			  const struct gaspace_area *seen);
+
+/* guestmem.c */
+struct gaspace_frames;
+struct iov_iter;
+int gaspace_get_frame(struct gaspace *as, u64 gpa, bool populate, bool lock,
+		      struct page **pagep);
+ssize_t gaspace_rw_iter(struct gaspace *as, u64 gpa, struct iov_iter *iter,
+			bool write);
+bool gaspace_range_in_alloc(struct gaspace *as, u64 gpa, u64 size);
+void gaspace_zap(struct gaspace *as, u64 gpa, u64 size,
+		 struct gaspace_frames *frames);
 
 /* file.c */
 int gaspace_fs_init(void);

@@ -300,6 +300,38 @@ static void core_notifier(struct kunit *test)
 	gaspace_put(as);
 }
 
+/* Guest memory: zeros without allocating, writes populate, short counts. */
+static void core_read_write(struct kunit *test)
+{
+	struct gaspace *as = space(test, GASPACE_FMT_EPT, 0, SZ_1M);
+	char *buf = kunit_kzalloc(test, 3 * SZ_4K, GFP_KERNEL);
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	KUNIT_ASSERT_EQ(test, gaspace_map_alloc(as, SZ_64K, SZ_8K, 0, 0), 0);
+	memset(buf, 0x5a, 3 * SZ_4K);
+	KUNIT_EXPECT_EQ(test, gaspace_read(as, SZ_64K + 8, buf, SZ_4K),
+			(ssize_t)SZ_4K);
+	for (i = 0; i < SZ_4K; i++)
+		if (buf[i])
+			break;
+	KUNIT_EXPECT_EQ(test, i, SZ_4K);
+	KUNIT_EXPECT_EQ(test, info(as).nr_data_pages, 0ULL);
+	/* Runs past the area: a short count; from outside: -ENXIO. */
+	memset(buf, 0xa5, 3 * SZ_4K);
+	KUNIT_EXPECT_EQ(test, gaspace_write(as, SZ_64K + SZ_4K, buf, SZ_8K),
+			(ssize_t)SZ_4K);
+	KUNIT_EXPECT_EQ(test, info(as).nr_data_pages, 1ULL);
+	KUNIT_EXPECT_EQ(test, gaspace_write(as, SZ_64K + SZ_8K, buf, 1),
+			(ssize_t)-ENXIO);
+	memset(buf, 0, 3 * SZ_4K);
+	KUNIT_EXPECT_EQ(test, gaspace_read(as, SZ_64K + SZ_4K - 1, buf, 2),
+			(ssize_t)2);
+	KUNIT_EXPECT_EQ(test, buf[0], (char)0);
+	KUNIT_EXPECT_EQ(test, buf[1], (char)0xa5);
+	gaspace_put(as);
+}
+
 static struct kunit_case core_test_cases[] = {
 	KUNIT_CASE(core_linear_leaf_sizes),
 	KUNIT_CASE(core_linear_split),
@@ -310,6 +342,7 @@ static struct kunit_case core_test_cases[] = {
 	KUNIT_CASE(core_area_counts),
 	KUNIT_CASE(core_errors),
 	KUNIT_CASE(core_notifier),
+	KUNIT_CASE(core_read_write),
 	{}
 };
 

@@ -42,6 +42,9 @@ int gaspace_protect(struct gaspace *as, u64 gpa, u64 size, u32 prot);
 int gaspace_translate(struct gaspace *as, u64 gpa,
 		      struct gaspace_translation *out);
 int gaspace_handle_fault(struct gaspace *as, u64 gpa, u32 access);
+ssize_t gaspace_read(struct gaspace *as, u64 gpa, void *buf, size_t len);
+ssize_t gaspace_write(struct gaspace *as, u64 gpa, const void *buf,
+		      size_t len);
 int gaspace_get_info(struct gaspace *as, struct gaspace_info *out);
 int gaspace_register_notifier(struct gaspace *as, struct gaspace_notifier *n);
 void gaspace_unregister_notifier(struct gaspace *as,

@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Guest memory for the VMM: bytes of alloc areas through an iov_iter
+ * (pread/pwrite, gaspace_read/gaspace_write) and frames for the VMM's shared
+ * mmap.  The VMM is privileged over its guest: the guest prot does not
+ * apply, prot 0 included.
+ *
+ * No lock of the space is held across a copy: a frame is found under
+ * pt_lock and pinned with a reference, the lock is dropped, the bytes are
+ * copied, the reference is dropped.  A frame that an UNMAP removes in the
+ * meantime stays allocated until then, so a copy never touches a freed
+ * frame.
+ *
+ * A VMM mmap fault returns its frame locked (VM_FAULT_LOCKED): the core
+ * mm maps it and unlocks it.  UNMAP, after the frames left the table, locks
+ * and unlocks each of them before zapping the VMM's mappings, so a fault
+ * that found a frame before the UNMAP has its PTE in place by then, and the
+ * zap removes it.
+ */
+#include <linux/mm.h>
+#include <linux/pagemap.h>
+#include <linux/sched/signal.h>
+#include <linux/uio.h>
+
+#include "internal.h"
+#include "../backends/backend.h"
+
+/*
+ * The frame that holds @gpa, with a reference, and locked if @lock.
+ * Return: 0; -ENOENT when the page of an alloc area has no frame and
+ * !@populate; -ENXIO outside alloc areas; -ENOMEM, -EINTR.
+ */
+int gaspace_get_frame(struct gaspace *as, u64 gpa, bool populate, bool lock,
+		      struct page **pagep)
+{
+	struct gaspace_area a;
+	struct gpt_leaf leaf;
+	struct page *page;
+	int ret;
+
+	for (;;) {
+		mutex_lock(&as->pt_lock);
+		if (gpa < as->base || gpa - as->base >= as->size ||
+		    !gaspace_area_find(as, gpa, &a) ||
+		    a.backend != GASPACE_BACKEND_ALLOC) {
+			mutex_unlock(&as->pt_lock);
+			return -ENXIO;
+		}
+		if (!gpt_query(&as->pt, gpa, &leaf)) {
+			page = pfn_to_page((leaf.pa + (gpa - leaf.gpa)) >>
+					   PAGE_SHIFT);
+			get_page(page);
+			if (lock)
+				lock_page(page);
+			mutex_unlock(&as->pt_lock);
+			*pagep = page;
+			return 0;
+		}
+		mutex_unlock(&as->pt_lock);
+		if (!populate)
+			return -ENOENT;
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		ret = gaspace_populate_page(as, gpa, &a);
+		if (ret && ret != -EAGAIN)
+			return ret;
+	}
+}
+
+/**
+ * gaspace_rw_iter() - copy guest memory to or from an iov_iter
+ * @as: the space
+ * @gpa: first guest-physical byte
+ * @iter: the other side; its count is the length
+ * @write: copy from @iter into the guest
+ *
+ * A never-populated page reads as zeros without allocating; a write
+ * populates it.  The transfer stops at the first byte outside an alloc area,
+ * and at a fault in @iter.
+ *
+ * Return: bytes copied; or, when nothing was, -ENXIO (@gpa outside alloc
+ * areas), -EFAULT, -ENOMEM, -EINTR.
+ */
+ssize_t gaspace_rw_iter(struct gaspace *as, u64 gpa, struct iov_iter *iter,
+			bool write)
+{
+	size_t done = 0;
+	int ret = 0;
+
+	while (iov_iter_count(iter)) {
+		size_t off = offset_in_page(gpa);
+		size_t n = min_t(size_t, PAGE_SIZE - off, iov_iter_count(iter));
+		struct page *page;
+		size_t copied;
+
+		if (done && fatal_signal_pending(current))
+			break;
+		ret = gaspace_get_frame(as, gpa, write, false, &page);
+		if (ret == -ENOENT) {
+			copied = iov_iter_zero(n, iter);
+		} else if (ret) {
+			break;
+		} else {
+			if (write)
+				copied = copy_page_from_iter(page, off, n, iter);
+			else
+				copied = copy_page_to_iter(page, off, n, iter);
+			put_page(page);
+		}
+		ret = 0;
+		done += copied;
+		gpa += copied;
+		if (copied < n) {
+			ret = -EFAULT;
+			break;
+		}
+		cond_resched();
+	}
+	return done ? done : ret;
+}
+
+/**
+ * gaspace_read() - read guest memory into a kernel buffer
+ * @as: the space
+ * @gpa: first guest-physical byte
+ * @buf: destination
+ * @len: bytes
+ *
+ * The rules of pread on the address-space fd: alloc areas only, any prot,
+ * zeros for never-populated pages, a short count at the first byte outside
+ * alloc areas.
+ *
+ * Return: bytes read, or -ENXIO, -EINTR when none was.
+ */
+ssize_t gaspace_read(struct gaspace *as, u64 gpa, void *buf, size_t len)
+{
+	struct kvec kv = { .iov_base = buf, .iov_len = len };
+	struct iov_iter iter;
+
+	iov_iter_kvec(&iter, ITER_DEST, &kv, 1, len);
+	return gaspace_rw_iter(as, gpa, &iter, false);
+}
+EXPORT_SYMBOL_GPL(gaspace_read);
+
+/**
+ * gaspace_write() - write guest memory from a kernel buffer
+ * @as: the space
+ * @gpa: first guest-physical byte
+ * @buf: source
+ * @len: bytes
+ *
+ * The rules of pwrite on the address-space fd: alloc areas only, any prot,
+ * never-populated pages are populated, a short count at the first byte
+ * outside alloc areas.
+ *
+ * Return: bytes written, or -ENXIO, -ENOMEM, -EINTR when none was.
+ */
+ssize_t gaspace_write(struct gaspace *as, u64 gpa, const void *buf,
+		      size_t len)
+{
+	struct kvec kv = { .iov_base = (void *)buf, .iov_len = len };
+	struct iov_iter iter;
+
+	iov_iter_kvec(&iter, ITER_SOURCE, &kv, 1, len);
+	return gaspace_rw_iter(as, gpa, &iter, true);
+}
+EXPORT_SYMBOL_GPL(gaspace_write);
+
+/**
+ * gaspace_range_in_alloc() - whether [@gpa, @gpa + @size) lies in alloc areas
+ * @as: the space
+ * @gpa: first address
+ * @size: bytes, > 0
+ */
+bool gaspace_range_in_alloc(struct gaspace *as, u64 gpa, u64 size)
+{
+	struct gaspace_area a;
+	u64 cur = gpa, end = gpa + size;
+	bool ok = end > gpa;
+
+	mutex_lock(&as->pt_lock);
+	while (ok && cur < end) {
+		ok = gaspace_area_find(as, cur, &a) &&
+		     a.backend == GASPACE_BACKEND_ALLOC;
+		cur = a.end;
+	}
+	mutex_unlock(&as->pt_lock);
+	return ok;
+}
+
+/*
+ * After an UNMAP (or REPLACE) took @frames out of the table: wait for VMM
+ * faults that found one of them to have mapped it, then zap the VMM's
+ * mappings of the range.
+ */
+void gaspace_zap(struct gaspace *as, u64 gpa, u64 size,
+		 struct gaspace_frames *frames)
+{
+	struct page *page;
+	u32 i, n;
+
+	if (!as->mapping || !READ_ONCE(as->mmapped))
+		return;
+	list_for_each_entry(page, &frames->pages, lru) {
+		n = page_private(page) ? 512 : 1;
+		for (i = 0; i < n; i++) {
+			lock_page(page + i);
+			unlock_page(page + i);
+		}
+	}
+	unmap_mapping_range(as->mapping, gpa, size, 1);
+}
