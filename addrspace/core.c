@@ -270,13 +270,16 @@ static int gaspace_map(struct gaspace *as, u64 gpa, u64 size,
 		if (ret)
 			goto out;
 	}
-	if (area->backend == GASPACE_BACKEND_LINEAR)
+	if (area->backend == GASPACE_BACKEND_LINEAR) {
+		u32 max_level = area->flags & GASPACE_MAP_NOHUGE ?
+				0 : GPT_MAX_LEVELS;
+
 		tables = gaspace_map_tables_bound(&as->pt, gpa, end,
-				gpa + area->delta,
-				area->flags & GASPACE_MAP_NOHUGE ? 0 : GPT_MAX_LEVELS);
-	else
+						  gpa + area->delta, max_level);
+	} else {
 		tables = frames.nr_pages ?
 			 gaspace_map_tables_bound(&as->pt, gpa, end, gpa, 0) : 0;
+	}
 	if (nr_old)
 		tables += gaspace_split_tables_bound(&as->pt);
 	ret = gaspace_reserve_fill(&reserve, tables);

@@ -96,10 +96,10 @@ ssize_t gaspace_rw_iter(struct gaspace *as, u64 gpa, struct iov_iter *iter,
 		if (done && fatal_signal_pending(current))
 			break;
 		ret = gaspace_get_frame(as, gpa, write, false, &page);
-		if (ret == -ENOENT) {
-			copied = iov_iter_zero(n, iter);
-		} else if (ret) {
+		if (ret && ret != -ENOENT)
 			break;
+		if (ret) {
+			copied = iov_iter_zero(n, iter);
 		} else {
 			if (write)
 				copied = copy_page_from_iter(page, off, n, iter);

@@ -24,7 +24,7 @@
 #define GASPACE_GFP_HUGE	(GFP_KERNEL_ACCOUNT | __GFP_ZERO | \
 				 __GFP_NORETRY | __GFP_NOWARN)
 #define HUGE_ORDER		(21 - PAGE_SHIFT)
-#define HUGE_PAGES		(1U << HUGE_ORDER)
+#define HUGE_PAGES		BIT(HUGE_ORDER)
 
 /**
  * gaspace_huge_fits() - whether the 2 MiB block of @gpa lies in an area
