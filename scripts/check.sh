@@ -46,6 +46,16 @@ else
 	fail "lint: see .build/lint.log"
 fi
 
+# --- kernel-doc of the exported API ------------------------------------------
+if [ -f "$GASPACE_ROOT/scripts/kerneldoc.sh" ]; then
+	if bash "$GASPACE_ROOT/scripts/kerneldoc.sh" > "$B/kerneldoc.log" 2>&1; then
+		pass "kernel-doc"
+	else
+		tail -n 20 "$B/kerneldoc.log"
+		fail "kernel-doc: see .build/kerneldoc.log"
+	fi
+fi
+
 # --- test programs (static, kernel independent) -----------------------------
 progs=
 if [ -f "$GASPACE_ROOT/selftests/Makefile" ]; then
