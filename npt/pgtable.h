@@ -10,6 +10,18 @@
  * level 2 1 GiB; the root is level (levels - 1).  The root may hold more than
  * 512 entries (Arm concatenated tables, RISC-V x4): its index takes
  * gpa_bits - 12 - 9 * (levels - 1) bits.
+ *
+ * Operations: gpt_map() (linear), gpt_map_src() (a page source, e.g. frames
+ * allocated one by one), gpt_unmap() (reports each removed leaf after the
+ * invalidation, so its memory can be freed), gpt_protect(), gpt_query() and
+ * gpt_destroy().  The caller serialises them: gpt_query() may run beside
+ * another gpt_query() but not beside a change, since table pages are freed
+ * (after the invalidate callback) without an RCU grace period.  Every
+ * failed change leaves the tables exactly as they were, and no spare table
+ * page is kept after a call.  The table pages @nr_table_pages counts are the
+ * ones linked in, except that pages unlinked by an unmap are counted until
+ * they are freed, after the invalidate callback and before gpt_unmap()
+ * returns.
  */
 #ifndef _GASPACE_NPT_PGTABLE_H
 #define _GASPACE_NPT_PGTABLE_H
@@ -97,8 +109,10 @@ extern const struct gpt_fmt gpt_fmt_gstage;
  * @zalloc_pages: a zeroed, naturally aligned block of 1 << order pages,
  *	or NULL; returns its kernel address
  * @free_pages: give back what zalloc_pages returned
- * @invalidate: leaves in [gpa, gpa + size) were cleared or downgraded; runs
- *	before any table page that held them is freed
+ * @invalidate: leaves in [gpa, gpa + size) were cleared or downgraded, or
+ *	(Arm break-before-make) a block was made invalid before it is replaced
+ *	by a table; runs before any page such a leaf or table pointed to is
+ *	freed or reused.  May be NULL.
  */
 struct gpt_mm_ops {
 	void *(*zalloc_pages)(struct gpt *pt, unsigned int order);
