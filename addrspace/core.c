@@ -69,7 +69,7 @@ struct gaspace *gaspace_create(u32 format, u32 gpa_bits, u64 base, u64 size)
 	if (base > BIT_ULL(gpa_bits) || size > BIT_ULL(gpa_bits) - base)
 		return ERR_PTR(-EINVAL);
 
-	as = kzalloc(sizeof(*as), GFP_KERNEL_ACCOUNT);
+	as = kzalloc(sizeof(*as), GASPACE_GFP_META);
 	if (!as)
 		return ERR_PTR(-ENOMEM);
 	refcount_set(&as->refcount, 1);
@@ -219,7 +219,7 @@ static struct gaspace_area *gaspace_areas_get(struct gaspace *as, u64 gpa,
 	mutex_unlock(&as->pt_lock);
 
 	*nr = n;
-	areas = kmalloc_array(max(n, 1), sizeof(*areas), GFP_KERNEL_ACCOUNT);
+	areas = kmalloc_array(max(n, 1), sizeof(*areas), GASPACE_GFP_META);
 	if (!areas)
 		return ERR_PTR(-ENOMEM);
 	mutex_lock(&as->pt_lock);
@@ -266,7 +266,8 @@ static int gaspace_map(struct gaspace *as, u64 gpa, u64 size,
 	if (area->backend == GASPACE_BACKEND_ALLOC &&
 	    (flags & GASPACE_MAP_POPULATE)) {
 		ret = gaspace_frames_alloc(&frames, gpa, end, gpa, end,
-					   flags & GASPACE_MAP_HUGE);
+					   flags & GASPACE_MAP_HUGE,
+					   GASPACE_GFP_FRAME);
 		if (ret)
 			goto out;
 	}
@@ -287,7 +288,7 @@ static int gaspace_map(struct gaspace *as, u64 gpa, u64 size,
 		goto out;
 
 	mutex_lock(&as->pt_lock);
-	ret = gaspace_areas_store(as, gpa, end, area, GFP_KERNEL_ACCOUNT);
+	ret = gaspace_areas_store(as, gpa, end, area, GASPACE_GFP_META);
 	if (ret) {
 		mutex_unlock(&as->pt_lock);
 		goto out;
@@ -455,7 +456,7 @@ int gaspace_unmap(struct gaspace *as, u64 gpa, u64 size)
 		goto out;
 
 	mutex_lock(&as->pt_lock);
-	ret = gaspace_areas_store(as, gpa, end, NULL, GFP_KERNEL_ACCOUNT);
+	ret = gaspace_areas_store(as, gpa, end, NULL, GASPACE_GFP_META);
 	if (!ret) {
 		as->reserve = &reserve;
 		gaspace_unmap_areas(as, gpa, end, &freed, old, nr_old);
@@ -531,7 +532,7 @@ int gaspace_protect(struct gaspace *as, u64 gpa, u64 size, u32 prot)
 		a.prot = prot;
 		ret = gaspace_areas_store(as, max(gpa, a.start),
 					  min(end, a.end), &a,
-					  GFP_KERNEL_ACCOUNT);
+					  GASPACE_GFP_META);
 		if (ret)
 			break;
 	}
@@ -616,7 +617,7 @@ static bool same_area(const struct gaspace_area *a, const struct gaspace_area *b
  * same and the page still has none; else the frame goes back.
  */
 int gaspace_populate_page(struct gaspace *as, u64 gpa,
-			  const struct gaspace_area *seen)
+			  const struct gaspace_area *seen, gfp_t gfp)
 {
 	u64 page = round_down(gpa, PAGE_SIZE), block = round_down(gpa, SZ_2M);
 	struct gaspace_frames frames;
@@ -631,7 +632,7 @@ int gaspace_populate_page(struct gaspace *as, u64 gpa,
 		huge = !gaspace_frames_alloc_huge(&frames);
 	if (!huge) {
 		ret = gaspace_frames_alloc(&frames, page, page + PAGE_SIZE,
-					   seen->start, seen->end, false);
+					   seen->start, seen->end, false, gfp);
 		if (ret)
 			return ret;
 	}
@@ -652,7 +653,7 @@ int gaspace_populate_page(struct gaspace *as, u64 gpa,
 		/* Part of the block is populated already: one page then. */
 		gaspace_frames_free(&frames);
 		ret = gaspace_frames_alloc(&frames, page, page + PAGE_SIZE,
-					   a.start, a.end, false);
+					   a.start, a.end, false, gfp);
 		if (ret)
 			goto out;
 	}
@@ -705,7 +706,7 @@ int gaspace_handle_fault(struct gaspace *as, u64 gpa, u32 access)
 			return ret;
 		if (fatal_signal_pending(current))
 			return -EINTR;
-		ret = gaspace_populate_page(as, gpa, &a);
+		ret = gaspace_populate_page(as, gpa, &a, GASPACE_GFP_FRAME);
 	} while (ret == -EAGAIN);
 	return ret;
 }

@@ -26,11 +26,12 @@
 #include "../backends/backend.h"
 
 /*
- * The frame that holds @gpa, with a reference, and locked if @lock.
+ * The frame that holds @gpa, with a reference; for a VMM touch (@vmm)
+ * locked, and populated as anonymous memory would be.
  * Return: 0; -ENOENT when the page of an alloc area has no frame and
  * !@populate; -ENXIO outside alloc areas; -ENOMEM, -EINTR.
  */
-int gaspace_get_frame(struct gaspace *as, u64 gpa, bool populate, bool lock,
+int gaspace_get_frame(struct gaspace *as, u64 gpa, bool populate, bool vmm,
 		      struct page **pagep)
 {
 	struct gaspace_area a;
@@ -50,7 +51,7 @@ int gaspace_get_frame(struct gaspace *as, u64 gpa, bool populate, bool lock,
 			page = pfn_to_page((leaf.pa + (gpa - leaf.gpa)) >>
 					   PAGE_SHIFT);
 			get_page(page);
-			if (lock)
+			if (vmm)
 				lock_page(page);
 			mutex_unlock(&as->pt_lock);
 			*pagep = page;
@@ -61,7 +62,9 @@ int gaspace_get_frame(struct gaspace *as, u64 gpa, bool populate, bool lock,
 			return -ENOENT;
 		if (fatal_signal_pending(current))
 			return -EINTR;
-		ret = gaspace_populate_page(as, gpa, &a);
+		ret = gaspace_populate_page(as, gpa, &a, vmm ?
+					    GASPACE_GFP_FRAME_VMM :
+					    GASPACE_GFP_FRAME);
 		if (ret && ret != -EAGAIN)
 			return ret;
 	}

@@ -102,6 +102,9 @@ struct gaspace_area {
 	u32 flags;
 };
 
+/* Bookkeeping memory: charged, and failing at the cgroup's limit. */
+#define GASPACE_GFP_META	(GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL)
+
 /* Module parameters (core.c), read at each call. */
 extern bool gaspace_linear_ram;
 extern unsigned int gaspace_max_areas;
@@ -129,12 +132,12 @@ u64 gaspace_areas_after_store(struct gaspace *as, u64 start, u64 end,
 int gaspace_do_map_linear(struct gaspace *as, u64 gpa, u64 hpa, u64 size,
 			  u32 prot, u32 flags, bool from_user);
 int gaspace_populate_page(struct gaspace *as, u64 gpa,
-			  const struct gaspace_area *seen);
+			  const struct gaspace_area *seen, gfp_t gfp);
 
 /* guestmem.c */
 struct gaspace_frames;
 struct iov_iter;
-int gaspace_get_frame(struct gaspace *as, u64 gpa, bool populate, bool lock,
+int gaspace_get_frame(struct gaspace *as, u64 gpa, bool populate, bool vmm,
 		      struct page **pagep);
 ssize_t gaspace_rw_iter(struct gaspace *as, u64 gpa, struct iov_iter *iter,
 			bool write);

@@ -16,6 +16,7 @@
 #include <linux/gfp.h>
 #include <linux/memcontrol.h>
 #include <linux/mm.h>
+#include <linux/sched/signal.h>
 #include <linux/vmstat.h>
 
 #include "internal.h"
@@ -42,7 +43,7 @@ static void gaspace_table_free(struct page *page, unsigned int order)
  * @r: the reserve, empty or with pages
  * @nr: how many pages it should hold
  *
- * Return: 0, or -ENOMEM with @r as it was.
+ * Return: 0, or -ENOMEM or -EINTR (a fatal signal) with @r as it was.
  */
 int gaspace_reserve_fill(struct gaspace_reserve *r, u64 nr)
 {
@@ -50,14 +51,16 @@ int gaspace_reserve_fill(struct gaspace_reserve *r, u64 nr)
 	u64 got = 0;
 
 	while (r->nr + got < nr) {
-		struct page *page = gaspace_table_alloc(0, GASPACE_GFP_TABLE);
+		struct page *page = NULL;
 
+		if (!fatal_signal_pending(current))
+			page = gaspace_table_alloc(0, GASPACE_GFP_TABLE);
 		if (!page) {
 			struct page *p, *n;
 
 			list_for_each_entry_safe(p, n, &pages, lru)
 				gaspace_table_free(p, 0);
-			return -ENOMEM;
+			return fatal_signal_pending(current) ? -EINTR : -ENOMEM;
 		}
 		list_add(&page->lru, &pages);
 		got++;

@@ -19,8 +19,6 @@
 
 #include "backend.h"
 
-#define GASPACE_GFP_FRAME	(GFP_KERNEL_ACCOUNT | __GFP_ZERO | \
-				 __GFP_RETRY_MAYFAIL | __GFP_NOWARN)
 #define GASPACE_GFP_HUGE	(GFP_KERNEL_ACCOUNT | __GFP_ZERO | \
 				 __GFP_NORETRY | __GFP_NOWARN)
 #define HUGE_ORDER		(21 - PAGE_SHIFT)
@@ -72,11 +70,12 @@ int gaspace_frames_alloc_huge(struct gaspace_frames *f)
  * @area_end: end of the area
  * @huge: use a 2 MiB block for each 2 MiB-aligned block of the range that
  *	lies wholly in the area, where an order-9 allocation succeeds
+ * @gfp: GASPACE_GFP_FRAME for a call, GASPACE_GFP_FRAME_VMM for a VMM touch
  *
  * Return: 0; -ENOMEM or -EINTR (a fatal signal) with @f as it was.
  */
 int gaspace_frames_alloc(struct gaspace_frames *f, u64 gpa, u64 end,
-			 u64 area_start, u64 area_end, bool huge)
+			 u64 area_start, u64 area_end, bool huge, gfp_t gfp)
 {
 	struct gaspace_frames got;
 	u64 cur = gpa;
@@ -96,7 +95,7 @@ int gaspace_frames_alloc(struct gaspace_frames *f, u64 gpa, u64 end,
 			cur += SZ_2M;
 			continue;
 		}
-		page = alloc_page(GASPACE_GFP_FRAME);
+		page = alloc_page(gfp);
 		if (!page) {
 			ret = -ENOMEM;
 			break;

@@ -7,10 +7,21 @@
 #ifndef _GASPACE_BACKENDS_BACKEND_H
 #define _GASPACE_BACKENDS_BACKEND_H
 
+#include <linux/gfp.h>
 #include <linux/list.h>
 #include <linux/types.h>
 
 #include "../npt/pgtable.h"
+
+/*
+ * Frames: zeroed and charged to the caller's memory cgroup.  A call (an
+ * ioctl, pwrite) fails with -ENOMEM at the cgroup's limit; a VMM touch
+ * through mmap behaves as anonymous memory does there (the cgroup's OOM
+ * killer), since a fault cannot return the error.
+ */
+#define GASPACE_GFP_FRAME	(GFP_KERNEL_ACCOUNT | __GFP_ZERO | \
+				 __GFP_RETRY_MAYFAIL | __GFP_NOWARN)
+#define GASPACE_GFP_FRAME_VMM	(GFP_KERNEL_ACCOUNT | __GFP_ZERO)
 
 /* linear.c */
 int gaspace_linear_map(struct gpt *pt, u64 gpa, u64 size, u64 hpa, u32 prot,
@@ -35,7 +46,7 @@ static inline void gaspace_frames_init(struct gaspace_frames *f)
 }
 
 int gaspace_frames_alloc(struct gaspace_frames *f, u64 gpa, u64 end,
-			 u64 area_start, u64 area_end, bool huge);
+			 u64 area_start, u64 area_end, bool huge, gfp_t gfp);
 int gaspace_frames_alloc_huge(struct gaspace_frames *f);
 int gaspace_frames_map(struct gpt *pt, struct gaspace_frames *f, u64 gpa,
 		       u64 size, u32 prot);
