@@ -174,6 +174,8 @@ EXPORT_SYMBOL_GPL(gaspace_write);
  * @as: the space
  * @gpa: first address
  * @size: bytes, > 0
+ *
+ * Return: true when every byte of the range lies in an alloc area.
  */
 bool gaspace_range_in_alloc(struct gaspace *as, u64 gpa, u64 size)
 {
