@@ -6,6 +6,7 @@
 # every source file of the module that exports symbols.  Prints each
 # warning and exits non-zero if there is any.
 set -u
+# shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 SRC=$(src_tree) || exit 1
@@ -19,20 +20,19 @@ else
 	wall=-v
 fi
 
-files="include/linux/gaspace.h uapi/linux/gaspace.h"
-files="$files $(git ls-files -co --exclude-standard -- '*.c' |
+files=(include/linux/gaspace.h uapi/linux/gaspace.h)
+mapfile -t -O ${#files[@]} files < <(git ls-files -co --exclude-standard -- '*.c' |
 	grep -E '^(addrspace|npt|backends)/' |
-	xargs grep -l -E '^EXPORT_SYMBOL' | sort)"
+	xargs grep -l -E '^EXPORT_SYMBOL' | sort)
 
 # Warnings go to stderr; -v adds "info:" lines and a count, dropped here.
-# shellcheck disable=SC2086
-out=$(perl "$KDOC" -none "$wall" $files 2>&1 >/dev/null |
+out=$(perl "$KDOC" -none "$wall" "${files[@]}" 2>&1 >/dev/null |
 	grep -v -E ': info: |^[0-9]+ (warnings|errors)$')
-n=$(printf '%s\n' "$out" | grep -c -E ': (warning|error): ')
 if [ -n "$out" ]; then
 	printf '%s\n' "$out"
-	echo "kerneldoc: $n warning(s) in" $files
+	n=$(printf '%s\n' "$out" | grep -c -E ': (warning|error): ')
+	echo "kerneldoc: $n warning(s) in ${files[*]}"
 	exit 1
 fi
-echo "kerneldoc: no warning in" $files
+echo "kerneldoc: no warning in ${files[*]}"
 exit 0
