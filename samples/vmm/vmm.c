@@ -829,20 +829,27 @@ static void show_probe(struct guest *g, const struct probe *p)
 
 	ret = translate(g, p->gpa, &t);
 	if (ret) {
-		say("%#11llx %-14s %s", p->gpa, p->what, errname(ret));
+		say("%#-12llx %-14s %s", p->gpa, p->what, errname(ret));
 		expect(ret == p->err, "TRANSLATE %#llx: %s, SPEC says %s",
 		       p->gpa, errname(ret), errname(p->err));
 		return;
 	}
-	say("%#11llx %-14s hpa %#12llx, %s leaf at level %u, %s, %s, limit %#llx",
+	say("%#-12llx %-14s %#-12llx %-6s %-5u %-7s %-4s %#llx",
 	    p->gpa, p->what, (unsigned long long)t.hpa,
 	    human(t.page_size, size, sizeof(size)), t.level,
 	    t.backend == GASPACE_BACKEND_LINEAR ? "linear" : "alloc",
 	    prot_str(t.prot, prot), (unsigned long long)t.limit);
-	expect(!p->err && t.page_size == p->page_size &&
-	       t.level == p->level && t.backend == p->backend &&
-	       t.prot == p->prot && t.limit == p->limit,
-	       "TRANSLATE %#llx is not what SPEC says", p->gpa);
+	expect(!p->err, "TRANSLATE %#llx: 0, SPEC says %s", p->gpa,
+	       errname(p->err));
+	expect(t.page_size == p->page_size && t.level == p->level,
+	       "TRANSLATE %#llx: leaf %#llx at level %u, SPEC says %#llx at %u",
+	       p->gpa, (unsigned long long)t.page_size, t.level,
+	       p->page_size, p->level);
+	expect(t.backend == p->backend && t.prot == p->prot,
+	       "TRANSLATE %#llx: backend %u prot %#x, SPEC says %u and %#x",
+	       p->gpa, t.backend, t.prot, p->backend, p->prot);
+	expect(t.limit == p->limit, "TRANSLATE %#llx: limit %#llx, SPEC says %#llx",
+	       p->gpa, (unsigned long long)t.limit, p->limit);
 	expect(!t.hpa || (t.hpa & (t.page_size - 1)) ==
 			 (p->gpa & (t.page_size - 1)),
 	       "TRANSLATE %#llx: hpa %#llx is not the byte's address", p->gpa,
@@ -882,6 +889,10 @@ static int show_translations(struct guest *g)
 	say("TRANSLATE walks the nested table as the CPU would, for any byte: a VMM uses it");
 	say("to emulate an instruction, program DMA or debug.  hpa needs CAP_SYS_ADMIN.");
 	say("An untouched lazy page has no leaf yet: -ENOENT, like an unmapped hole.");
+	say("limit counts the bytes from gpa to the end of its area.");
+	printf("\n");
+	say("%-12s %-14s %-12s %-6s %-5s %-7s %-4s %s", "gpa", "what", "hpa",
+	    "leaf", "level", "backend", "prot", "limit");
 	for (i = 0; i < ARRAY_SIZE(probes); i++)
 		if (g->mmio_hpa || probes[i].gpa != MMIO_GPA + 0x1010)
 			show_probe(g, &probes[i]);
