@@ -549,6 +549,7 @@ static void walk_split(struct kunit *test)
 	struct gpt_leaf leaf;
 	long inval;
 
+	c->env.count_in_inval = true;
 	KUNIT_ASSERT_EQ(test, do_map(c, b, SZ_1G, 5ULL * SZ_1G, RWX, 0), 0);
 	check_all(c, b, 2 * b);
 
@@ -602,6 +603,7 @@ static void walk_split(struct kunit *test)
 	model_unmap(c->m, 0, c->limit);
 	check_all(c, b, 2 * b);
 	KUNIT_EXPECT_EQ(test, pt->nr_table_pages, 1ULL << pt->root_order);
+	KUNIT_EXPECT_EQ(test, c->env.bad_count, 0);
 	gpt_test_env_fini(&c->env);
 }
 
@@ -665,6 +667,8 @@ static void walk_unmap_report(struct kunit *test)
 	struct walk_ctx *c = ctx_init(test);
 	u64 g = SZ_1G;
 
+	c->env.count_in_inval = true;
+
 	KUNIT_ASSERT_EQ(test, do_map(c, g, g, 2 * g, RWX, 0), 0);
 	KUNIT_ASSERT_EQ(test, do_map(c, 2 * g + SZ_4K, SZ_8M, SZ_4K, 0, 0), 0);
 	KUNIT_ASSERT_EQ(test, do_map(c, 3 * g - SZ_4M, SZ_2M, 0,
@@ -677,6 +681,8 @@ static void walk_unmap_report(struct kunit *test)
 	check_all(c, 0, c->limit);
 	KUNIT_EXPECT_EQ(test, c->pt->nr_table_pages,
 			1ULL << c->pt->root_order);
+	KUNIT_EXPECT_GT(test, c->env.nr_inval, 0);
+	KUNIT_EXPECT_EQ(test, c->env.bad_count, 0);
 	gpt_test_env_fini(&c->env);
 }
 

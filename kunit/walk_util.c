@@ -218,6 +218,13 @@ static void gpt_test_invalidate(struct gpt *pt, u64 gpa, u64 size)
 	env->nr_inval++;
 	if (gpt_query(pt, gpa, &leaf))
 		env->nr_inval_empty++;
+	if (env->count_in_inval) {
+		u64 linked;
+
+		gpt_test_scan(env->test, pt, &linked);
+		if (linked != pt->nr_table_pages)
+			env->bad_count++;
+	}
 }
 
 static const struct gpt_mm_ops gpt_test_mm_ops = {
@@ -269,6 +276,20 @@ void gpt_test_env_fini(struct gpt_test_env *env)
  */
 u64 gpt_test_hash(struct kunit *test, const struct gpt *pt)
 {
+	return gpt_test_scan(test, pt, NULL);
+}
+
+/**
+ * gpt_test_scan() - digest every entry, count the table pages linked in
+ * @test: the test
+ * @pt: the table
+ * @nr_tables: out: table pages reachable from the root, root included; or
+ *	NULL
+ *
+ * Return: the digest gpt_test_hash() gives.
+ */
+u64 gpt_test_scan(struct kunit *test, const struct gpt *pt, u64 *nr_tables)
+{
 	u64 *tables[GPT_MAX_LEVELS];
 	u32 idx[GPT_MAX_LEVELS], n[GPT_MAX_LEVELS];
 	u32 top = pt->levels - 1, level = top;
@@ -277,6 +298,8 @@ u64 gpt_test_hash(struct kunit *test, const struct gpt *pt)
 	tables[top] = pt->root;
 	idx[top] = 0;
 	n[top] = 1u << gpt_root_index_bits(pt->gpa_bits, pt->levels);
+	if (nr_tables)
+		*nr_tables = 1ULL << pt->root_order;
 	for (;;) {
 		u64 pte;
 		phys_addr_t pa;
@@ -300,6 +323,8 @@ u64 gpt_test_hash(struct kunit *test, const struct gpt *pt)
 		}
 		if (leaf)
 			continue;
+		if (nr_tables)
+			(*nr_tables)++;
 		level--;
 		tables[level] = phys_to_virt(pa);
 		idx[level] = 0;

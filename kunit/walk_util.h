@@ -51,6 +51,9 @@ void gpt_test_check_roots(struct kunit *test, u32 format,
  * @fail_at: the allocation with this number fails; -1 for none
  * @nr_inval: invalidate callbacks so far
  * @nr_inval_empty: invalidate callbacks that found no leaf at their gpa
+ * @count_in_inval: check nr_table_pages against the tables linked in at
+ *	each invalidate callback
+ * @bad_count: invalidate callbacks where they differed
  */
 struct gpt_test_env {
 	struct kunit *test;
@@ -60,11 +63,14 @@ struct gpt_test_env {
 	long fail_at;
 	long nr_inval;
 	long nr_inval_empty;
+	bool count_in_inval;
+	long bad_count;
 };
 
 int gpt_test_env_init(struct kunit *test, struct gpt_test_env *env,
 		      u32 format, u32 gpa_bits);
 void gpt_test_env_fini(struct gpt_test_env *env);
 u64 gpt_test_hash(struct kunit *test, const struct gpt *pt);
+u64 gpt_test_scan(struct kunit *test, const struct gpt *pt, u64 *nr_tables);
 
 #endif

@@ -18,10 +18,9 @@
  * another gpt_query() but not beside a change, since table pages are freed
  * (after the invalidate callback) without an RCU grace period.  Every
  * failed change leaves the tables exactly as they were, and no spare table
- * page is kept after a call.  The table pages @nr_table_pages counts are the
- * ones linked in, except that pages unlinked by an unmap are counted until
- * they are freed, after the invalidate callback and before gpt_unmap()
- * returns.
+ * page is kept after a call.  pt->nr_table_pages counts the table pages
+ * linked in at every moment (pages an unmap unlinked leave the count at
+ * once, and are freed after the invalidate callback).
  */
 #ifndef _GASPACE_NPT_PGTABLE_H
 #define _GASPACE_NPT_PGTABLE_H

@@ -402,12 +402,46 @@ static void gpt_fill_leaf(const struct gpt *pt, u64 pte, u32 level, u64 gpa,
 	pt->fmt->decode(pte, level, &leaf->pa, &leaf->prot, &is_leaf);
 }
 
+/* Table pages in the subtree of @table (at @level, not the root). */
+static u64 gpt_count_tables(const struct gpt *pt, u64 *table, u32 level)
+{
+	u64 *tables[GPT_MAX_LEVELS];
+	u32 idx[GPT_MAX_LEVELS];
+	u32 top = level;
+	u64 n = 1;
+
+	if (!level)
+		return n;
+	tables[level] = table;
+	idx[level] = 0;
+	for (;;) {
+		u64 pte;
+
+		if (idx[level] == GPT_PTES) {
+			if (level == top)
+				return n;
+			level++;
+			continue;
+		}
+		pte = READ_ONCE(tables[level][idx[level]++]);
+		if (!gpt_is_table(pt->fmt, pte, level))
+			continue;
+		n++;
+		if (level > 1) {
+			level--;
+			tables[level] = gpt_table_va(pt, pte);
+			idx[level] = 0;
+		}
+	}
+}
+
 /*
  * Free a detached subtree (or the whole tree from the root) after the range
- * it mapped was invalidated: report its leaves, give back its pages.
+ * it mapped was invalidated: report its leaves, give back its pages.  When
+ * @counted, its pages already left pt->nr_table_pages as it was unlinked.
  */
 static void gpt_free_tree(struct gpt *pt, u64 *table, u32 level, u64 gpa,
-			  gpt_leaf_fn removed, void *arg)
+			  bool counted, gpt_leaf_fn removed, void *arg)
 {
 	const struct gpt_fmt *fmt = pt->fmt;
 	u64 *tables[GPT_MAX_LEVELS];
@@ -450,7 +484,8 @@ static void gpt_free_tree(struct gpt *pt, u64 *table, u32 level, u64 gpa,
 			pt->nr_table_pages -= 1UL << pt->root_order;
 		} else {
 			pt->mm_ops->free_pages(pt, tables[level], 0);
-			pt->nr_table_pages--;
+			if (!counted)
+				pt->nr_table_pages--;
 		}
 		if (level == top)
 			break;
@@ -489,9 +524,11 @@ static bool gpt_covered(const struct gpt_walker *w, const struct gpt_visit *v)
 static void gpt_detach(struct gpt_walker *w, struct gpt_visit *v)
 {
 	struct gpt_unmap_st *st = w->arg;
-	struct page *page = virt_to_page(gpt_table_va(w->pt, v->old));
+	u64 *table = gpt_table_va(w->pt, v->old);
+	struct page *page = virt_to_page(table);
 
 	WRITE_ONCE(*v->ptep, 0);
+	w->pt->nr_table_pages -= gpt_count_tables(w->pt, table, v->level - 1);
 	set_page_private(page, v->addr | (v->level - 1));
 	list_add_tail(&page->lru, &st->detached);
 	st->changed = true;
@@ -619,7 +656,7 @@ static int gpt_unmap_range(struct gpt *pt, u64 start, u64 end,
 		list_del(&page->lru);
 		set_page_private(page, 0);
 		gpt_free_tree(pt, page_address(page), level,
-			      info & ~(unsigned long)(GPT_PTES - 1),
+			      info & ~(unsigned long)(GPT_PTES - 1), true,
 			      st->removed, st->arg);
 	}
 	return ret;
@@ -1063,7 +1100,7 @@ void gpt_destroy(struct gpt *pt)
 {
 	if (!pt->root)
 		return;
-	gpt_free_tree(pt, pt->root, gpt_top(pt), 0, NULL, NULL);
+	gpt_free_tree(pt, pt->root, gpt_top(pt), 0, false, NULL, NULL);
 	pt->root = NULL;
 }
 EXPORT_SYMBOL_NS_GPL(gpt_destroy, GASPACE_INTERNAL);
