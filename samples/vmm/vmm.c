@@ -939,8 +939,9 @@ static int handle_faults(struct guest *g)
 /* Step 14: write-protection for dirty logging, and prot 0. */
 static int protect_page(struct guest *g)
 {
-	struct gaspace_translation t;
-	char prot[4];
+	struct gaspace_translation t, back;
+	char buf[sizeof(guest_image)], prot[4];
+	bool same;
 	int ret;
 
 	step(14, "write-protect a page, hide it, give it back: PROTECT");
@@ -966,20 +967,29 @@ static int protect_page(struct guest *g)
 	ret = protect(g, IMAGE_GPA, 4 * KiB, 0);
 	expect(!ret, "PROTECT to 0: %s", errname(ret));
 	g->want.mapped -= 4 * KiB;
-	ret = translate(g, IMAGE_GPA, &t);
-	say("At prot 0 TRANSLATE says %s, yet the VMM still reads the kernel there: %s.",
-	    errname(ret), memcmp(g->ram + IMAGE_GPA, guest_image,
-				 sizeof(guest_image)) ? "no" : "yes");
+	ret = translate(g, IMAGE_GPA, &back);
+	same = pread(g->fd, buf, sizeof(buf), IMAGE_GPA) == sizeof(buf) &&
+	       !memcmp(buf, guest_image, sizeof(buf)) &&
+	       !memcmp(g->ram + IMAGE_GPA, guest_image, sizeof(buf));
+	say("At prot 0 TRANSLATE says %s, yet pread and the VMM's mapping still read",
+	    errname(ret));
+	say("the kernel there: %s.  The VMM is privileged over its guest.",
+	    same ? "yes" : "no");
 	expect(ret == -ENOENT, "TRANSLATE at prot 0: %s, SPEC says -ENOENT",
 	       errname(ret));
-	expect(!memcmp(g->ram + IMAGE_GPA, guest_image, sizeof(guest_image)),
-	       "PROTECT to 0 changed what the VMM sees");
+	expect(same, "at prot 0 the VMM no longer reads the kernel's bytes");
 	show_counters(g);
 
 	ret = protect(g, IMAGE_GPA, 4 * KiB, PROT_RWX);
 	expect(!ret, "PROTECT back to rwx: %s", errname(ret));
 	g->want.mapped += 4 * KiB;
-	say("Back to rwx: the same frame is mapped at once, and the area stays split.");
+	ret = translate(g, IMAGE_GPA, &back);
+	say("Back to rwx: the same frame (%#llx) is mapped at once; the area stays split.",
+	    (unsigned long long)back.hpa);
+	expect(!ret && back.prot == PROT_RWX && back.hpa == t.hpa,
+	       "after PROTECT back to rwx: %s, prot %#x, hpa %#llx (was %#llx)",
+	       errname(ret), back.prot, (unsigned long long)back.hpa,
+	       (unsigned long long)t.hpa);
 	show_counters(g);
 	return 0;
 }
@@ -1013,9 +1023,14 @@ static int unmap_ram(struct guest *g)
 	    ret ? "raises SIGBUS, caught with siglongjmp" : "still works");
 	expect(ret, "a touch after UNMAP did not raise SIGBUS");
 	ret = pread(g->fd, buf, 1, LAZY_GPA) < 0 ? -errno : 0;
-	say("pread there says %s.", errname(ret));
+	say("pread of gpa %#llx now says %s.", LAZY_GPA, errname(ret));
 	expect(ret == -ENXIO, "pread of an unmapped page: %s, SPEC says -ENXIO",
 	       errname(ret));
+	ret = touch(g->ram + IMAGE_GPA, &val);
+	say("Pages outside the range stay: the kernel at %#llx still reads 0x%02x.",
+	    IMAGE_GPA, val);
+	expect(!ret && val == (unsigned char)guest_image[0],
+	       "UNMAP took the VMM's mapping of a page outside its range");
 	show_counters(g);
 
 	ret = unmap(g, HIGH_GPA + 1 * MiB, 4 * KiB);
