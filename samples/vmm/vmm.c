@@ -15,9 +15,10 @@
  * linearly, translations, the fault hook, PROTECT and UNMAP, with GET_INFO's
  * counters after each step.
  *
- * Every step also checks that the module behaves as the contract
- * (SPEC.md) says; the program exits non-zero and names the step when one
- * does not, so `make demo` doubles as a smoke test.
+ * Every step also checks that the module behaves as the contract says
+ * (Documentation/gaspace.rst; "SPEC" in the messages); the program exits
+ * non-zero and names the step when one does not, so `make demo` doubles as
+ * a smoke test.
  *
  * Build: make -C samples/vmm; run as root after insmod gaspace.ko.
  */
