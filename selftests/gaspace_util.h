@@ -756,4 +756,236 @@ static inline int gas_check_runs(int fd, const struct gas_run *runs, int nr,
 	return 0;
 }
 
+/*
+ * ---- Guest memory through the fd (SPEC 3.2 "Guest memory", 3.3) ----
+ *
+ * pread/pwrite/mmap at offset = gpa, a byte pattern that depends on the
+ * guest address (so a byte in the wrong place shows), a touch that
+ * reports SIGBUS instead of dying of it, and the host frame of a VMM
+ * address from /proc/self/pagemap (real with CAP_SYS_ADMIN).
+ */
+#include <setjmp.h>
+#include <signal.h>
+#include <time.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+static inline ssize_t gas_pread(int fd, void *buf, size_t len, __u64 gpa)
+{
+	ssize_t n = pread(fd, buf, len, (off_t)gpa);
+
+	return n < 0 ? -errno : n;
+}
+
+static inline ssize_t gas_pwrite(int fd, const void *buf, size_t len,
+				 __u64 gpa)
+{
+	ssize_t n = pwrite(fd, buf, len, (off_t)gpa);
+
+	return n < 0 ? -errno : n;
+}
+
+/* A shared mapping of [@gpa, @gpa + @len), or NULL with errno set. */
+static inline void *gas_mmap(int fd, __u64 gpa, size_t len, int flags)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, flags, fd,
+		       (off_t)gpa);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/* mmap()'s errno for a mapping of @fd, or 0 (and it is unmapped again). */
+static inline int gas_mmap_errno(int fd, __u64 gpa, size_t len, int prot,
+				 int flags)
+{
+	void *p = mmap(NULL, len, prot, flags, fd, (off_t)gpa);
+
+	if (p == MAP_FAILED)
+		return errno;
+	munmap(p, len);
+	return 0;
+}
+
+/* The byte the tests keep at guest address @gpa for @seed. */
+static inline unsigned char gas_pattern_byte(__u64 gpa, unsigned int seed)
+{
+	return (unsigned char)(gpa * 7 + (gpa >> 12) * 13 + (gpa >> 21) +
+			       seed * 31 + 1);
+}
+
+static inline void gas_pattern(void *buf, __u64 gpa, size_t len,
+			       unsigned int seed)
+{
+	unsigned char *p = buf;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		p[i] = gas_pattern_byte(gpa + i, seed);
+}
+
+/* Offset of the first byte of @buf that is not @seed's pattern, or -1. */
+static inline long gas_pattern_diff(const void *buf, __u64 gpa, size_t len,
+				    unsigned int seed)
+{
+	const unsigned char *p = buf;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (p[i] != gas_pattern_byte(gpa + i, seed))
+			return (long)i;
+	return -1;
+}
+
+/* Offset of the first byte of @buf that is not @c, or -1. */
+static inline long gas_bytes_diff(const void *buf, int c, size_t len)
+{
+	const unsigned char *p = buf;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (p[i] != (unsigned char)c)
+			return (long)i;
+	return -1;
+}
+
+static __thread void *gas_sigbus_jmp;	/* the sigjmp_buf of gas_touch() */
+
+static inline void gas_sigbus_handler(int sig)
+{
+	if (gas_sigbus_jmp)
+		siglongjmp(*(sigjmp_buf *)gas_sigbus_jmp, 1);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/* Catch SIGBUS in gas_touch() from now on (threads included). */
+static inline int gas_catch_sigbus(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = gas_sigbus_handler;
+	sigemptyset(&sa.sa_mask);
+	return sigaction(SIGBUS, &sa, NULL) ? -errno : 0;
+}
+
+/*
+ * Reads the byte at @p (into *@out when non-NULL), or writes @val there
+ * when @write.  Returns 0, or SIGBUS when the access raised it (only once
+ * gas_catch_sigbus() was called).
+ */
+static inline int gas_touch(unsigned char *p, bool write, int val,
+			    unsigned char *out)
+{
+	unsigned char c = 0;
+	sigjmp_buf env;
+
+	if (sigsetjmp(env, 1)) {
+		gas_sigbus_jmp = NULL;
+		return SIGBUS;
+	}
+	gas_sigbus_jmp = &env;
+	/* the stores to gas_sigbus_jmp must frame the access */
+	__asm__ __volatile__("" : : : "memory");
+	if (write)
+		*p = (unsigned char)val;
+	else
+		c = *p;
+	__asm__ __volatile__("" : : "r" (c) : "memory");
+	gas_sigbus_jmp = NULL;
+	if (out)
+		*out = c;
+	return 0;
+}
+
+/*
+ * The host physical address behind the VMM address @addr, from
+ * /proc/self/pagemap: 0 when the page is not present (or the PFN is
+ * hidden), -errno on failure.
+ */
+static inline long long gas_pagemap_hpa(const void *addr)
+{
+	unsigned long va = (unsigned long)addr;
+	__u64 entry;
+	ssize_t n;
+	int fd;
+
+	fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = pread(fd, &entry, sizeof(entry), (off_t)(va / PAGE_4K) * 8);
+	close(fd);
+	if (n != sizeof(entry))
+		return n < 0 ? -errno : -EIO;
+	if (!(entry >> 63))
+		return 0;
+	entry &= BIT_ULL(55) - 1;
+	return (long long)(entry * PAGE_4K + (va & (PAGE_4K - 1)));
+}
+
+/* The module's refcount once it reached @want (or after a second). */
+static inline long long gas_refcnt_settle(long long want)
+{
+	struct timespec ts = { 0, 10 * 1000 * 1000 };
+	long long now = gas_module_refcnt();
+	int i;
+
+	for (i = 0; i < 100 && now != want; i++) {
+		nanosleep(&ts, NULL);
+		now = gas_module_refcnt();
+	}
+	return now;
+}
+
+/* Passes @fd over the unix socket @sock (SCM_RIGHTS); 0 or -errno. */
+static inline int gas_send_fd(int sock, int fd)
+{
+	char data = 'f';
+	struct iovec iov = { .iov_base = &data, .iov_len = 1 };
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} u;
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = u.buf, .msg_controllen = sizeof(u.buf),
+	};
+	struct cmsghdr *cmsg;
+
+	memset(&u, 0, sizeof(u));
+	cmsg = CMSG_FIRSTHDR(&msg);
+	cmsg->cmsg_level = SOL_SOCKET;
+	cmsg->cmsg_type = SCM_RIGHTS;
+	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
+	return sendmsg(sock, &msg, 0) == 1 ? 0 : -errno;
+}
+
+/* The fd that gas_send_fd() passed, or -errno. */
+static inline int gas_recv_fd(int sock)
+{
+	char data;
+	struct iovec iov = { .iov_base = &data, .iov_len = 1 };
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} u;
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = u.buf, .msg_controllen = sizeof(u.buf),
+	};
+	struct cmsghdr *cmsg;
+	int fd;
+
+	if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) != 1)
+		return -EIO;
+	cmsg = CMSG_FIRSTHDR(&msg);
+	if (!cmsg || cmsg->cmsg_level != SOL_SOCKET ||
+	    cmsg->cmsg_type != SCM_RIGHTS ||
+	    cmsg->cmsg_len != CMSG_LEN(sizeof(int)))
+		return -EPROTO;
+	memcpy(&fd, CMSG_DATA(cmsg), sizeof(int));
+	return fd;
+}
+
 #endif /* GASPACE_UTIL_H */
