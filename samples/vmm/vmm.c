@@ -261,7 +261,7 @@ static int show_capabilities(struct vmm *vmm)
 			snprintf(names + strlen(names),
 				 sizeof(names) - strlen(names), "%s%s",
 				 *names ? ", " : "", formats[i].name);
-	for (i = 12; i < 63; i++)
+	for (i = 12; i < 31; i++)	/* ioctl returns an int */
 		if (huge & (1L << i))
 			snprintf(sizes + strlen(sizes),
 				 sizeof(sizes) - strlen(sizes), "%s%s",
