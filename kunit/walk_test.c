@@ -11,6 +11,7 @@
 #include <linux/io.h>
 #include <linux/module.h>
 #include <linux/prandom.h>
+#include <linux/sched/signal.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -830,6 +831,34 @@ static void walk_map_src(struct kunit *test)
 	gpt_test_env_fini(&c->env);
 }
 
+/* ---- a fatal signal stops a killable map, which is undone ---- */
+
+static void walk_killable(struct kunit *test)
+{
+	struct walk_ctx *c = ctx_init(test);
+	struct gpt *pt = c->pt;
+	u64 g = SZ_1G, h;
+	int ret;
+
+	KUNIT_ASSERT_EQ(test, do_map(c, g + SZ_4K, SZ_4K, 0, RW, 0), 0);
+	h = gpt_test_hash(test, pt);
+	allow_signal(SIGKILL);
+	send_sig(SIGKILL, current, 1);
+	/* stops at g, an empty slot just before the leaf at g + 4K */
+	ret = gpt_map(pt, g - SZ_2M, SZ_4M, 0, RW,
+		      GPT_MAP_NOHUGE | GPT_MAP_KILLABLE);
+	/* without GPT_MAP_KILLABLE the signal does not matter */
+	KUNIT_EXPECT_EQ(test, gpt_map(pt, 2 * g, SZ_4M, 0, RW, 0), 0);
+	flush_signals(current);
+	disallow_signal(SIGKILL);
+	KUNIT_EXPECT_EQ(test, ret, -EINTR);
+	KUNIT_EXPECT_EQ(test, gpt_unmap(pt, 2 * g, SZ_4M, NULL, NULL), 0);
+	KUNIT_EXPECT_EQ(test, gpt_test_hash(test, pt), h);
+	check_all(c, 0, c->limit);
+	KUNIT_EXPECT_EQ(test, gpt_unmap(pt, 0, c->limit, NULL, NULL), 0);
+	gpt_test_env_fini(&c->env);
+}
+
 /* ---- a seeded random sequence against the model ---- */
 
 static u64 rnd(struct walk_ctx *c, u64 n)
@@ -953,6 +982,7 @@ static struct kunit_case walk_cases[] = {
 	KUNIT_CASE_PARAM(walk_unmap_report, walk_gen_params),
 	KUNIT_CASE_PARAM(walk_alloc_fail, walk_gen_params),
 	KUNIT_CASE_PARAM(walk_map_src, walk_gen_params),
+	KUNIT_CASE_PARAM(walk_killable, walk_gen_params),
 	KUNIT_CASE_PARAM(walk_random, walk_gen_params),
 	{}
 };
