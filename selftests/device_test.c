@@ -68,6 +68,23 @@ TEST_F(dev, cap_formats_is_0x1e)
 				  GASPACE_CAP_FORMATS));
 }
 
+/* Tables are built in software: every host has both block sizes. */
+TEST_F(dev, cap_huge_has_2m_and_1g_blocks)
+{
+	long huge = gas_ioctl(self->dev, GASPACE_CHECK_EXTENSION,
+			      GASPACE_CAP_HUGE);
+
+	EXPECT_EQ((long)(SZ_2M | SZ_1G), huge & (long)(SZ_2M | SZ_1G));
+	/* block sizes only: no bit below 2 MiB */
+	EXPECT_EQ(0, huge & (long)(SZ_2M - 1));
+}
+
+TEST_F(dev, cap_mmap_is_1)
+{
+	EXPECT_EQ(1, gas_ioctl(self->dev, GASPACE_CHECK_EXTENSION,
+			       GASPACE_CAP_MMAP));
+}
+
 TEST_F(dev, cap_max_areas_default)
 {
 	EXPECT_EQ((long long)DEFAULT_MAX_AREAS,
