@@ -634,6 +634,43 @@ static inline long gas_ioctl_without_cap(int cap, int fd, unsigned long cmd,
 	return -WEXITSTATUS(status);
 }
 
+/*
+ * Runs @n ioctls, in order, in one forked child that dropped @cap first;
+ * their results (0 or -errno) land in @ret.  Returns 0, or -ECHILD when
+ * the child could not drop @cap or died.
+ */
+static inline int gas_ioctls_without_cap(int cap, int fd, int n,
+					 const unsigned long *cmd,
+					 const void *const *arg, long *ret)
+{
+	long *shared = gas_shared_alloc(n * sizeof(long));
+	int status, i;
+	pid_t pid;
+
+	if (!shared)
+		return -ENOMEM;
+	pid = fork();
+	if (pid < 0) {
+		munmap(shared, n * sizeof(long));
+		return -ECHILD;
+	}
+	if (!pid) {
+		if (gas_drop_cap(cap) || gas_have_cap(cap))
+			_exit(1);
+		for (i = 0; i < n; i++)
+			shared[i] = gas_ioctl_ptr(fd, cmd[i], arg[i]);
+		_exit(0);
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status)) {
+		munmap(shared, n * sizeof(long));
+		return -ECHILD;
+	}
+	memcpy(ret, shared, n * sizeof(long));
+	munmap(shared, n * sizeof(long));
+	return 0;
+}
+
 /* One address space of a fixture variant, with its expected geometry. */
 struct gas_space {
 	int dev;

@@ -10,6 +10,10 @@
  * from the leaves SPEC 3.3 asks for; linear leaf sizes by alignment; a
  * failed call changes nothing.  Each case runs for every format.
  */
+#include <signal.h>
+#include <time.h>
+#include <sys/stat.h>
+
 #include "gaspace_util.h"
 #include "kselftest_harness.h"
 
@@ -115,29 +119,32 @@ TEST_F(map, bad_pointer_is_efault)
 
 TEST_F(map, linear_without_rawio_is_eperm)
 {
-	struct gaspace_map m = good_linear;
+	struct gaspace_map m[4] = {
+		good_linear, good_linear, good_linear, good_linear,
+	};
+	const void *args[5] = { &m[0], &m[1], &m[2], &m[3], &good_alloc };
+	const unsigned long cmds[5] = {
+		GASPACE_MAP_LINEAR, GASPACE_MAP_LINEAR, GASPACE_MAP_LINEAR,
+		GASPACE_MAP_LINEAR, GASPACE_MAP_ALLOC,
+	};
 	int fd = self->s.fd;
+	long ret[5];
 
-	EXPECT_EQ(-EPERM, gas_ioctl_without_cap(CAP_SYS_RAWIO, fd,
-						GASPACE_MAP_LINEAR, &m));
 	/* before every -EINVAL and -ERANGE check */
-	m.reserved[0] = 1;
-	EXPECT_EQ(-EPERM, gas_ioctl_without_cap(CAP_SYS_RAWIO, fd,
-						GASPACE_MAP_LINEAR, &m));
-	m = good_linear;
-	m.gpa = 0;
-	EXPECT_EQ(-EPERM, gas_ioctl_without_cap(CAP_SYS_RAWIO, fd,
-						GASPACE_MAP_LINEAR, &m));
-	m = good_linear;
-	m.size = 0;
-	m.flags = 1u << 31;
-	EXPECT_EQ(-EPERM, gas_ioctl_without_cap(CAP_SYS_RAWIO, fd,
-						GASPACE_MAP_LINEAR, &m));
-	EXPECT_EMPTY();
-	/* the capability of the caller counts, not the fd's opener */
-	EXPECT_EQ(0, gas_ioctl_without_cap(CAP_SYS_RAWIO, fd,
-					   GASPACE_MAP_ALLOC, &good_alloc));
+	m[1].reserved[0] = 1;
+	m[2].gpa = 0;
+	m[3].size = 0;
+	m[3].flags = 1u << 31;
+	ASSERT_EQ(0, gas_ioctls_without_cap(CAP_SYS_RAWIO, fd, 5, cmds, args,
+					    ret));
+	EXPECT_EQ(-EPERM, ret[0]);
+	EXPECT_EQ(-EPERM, ret[1]);
+	EXPECT_EQ(-EPERM, ret[2]);
+	EXPECT_EQ(-EPERM, ret[3]);
+	/* MAP_ALLOC needs no capability */
+	EXPECT_EQ(0, ret[4]);
 	EXPECT_COUNTERS(fd, 1, self->s.root_pages, 0, 0);
+	/* the capability of the caller counts, not the fd's opener */
 	EXPECT_EQ(0, gas_map_linear(fd, BASE + PAGE_4K, PAGE_4K, HPA,
 				    GAS_PROT_R, 0));
 	EXPECT_COUNTERS(fd, 2, self->s.root_pages + self->s.levels - 1, 0,
@@ -578,7 +585,7 @@ TEST_F(map, linear_leaf_sizes)
 		{ 0, SZ_1G, 0, 0 },			/* one 1 GiB block */
 		{ 0, SIZE, 0, 0 },			/* the whole space */
 		{ 0, SZ_1G, SZ_2M, 0 },			/* 2 MiB blocks */
-		{ 0, 4 * SZ_2M, PAGE_4K, 0 },		/* 4 KiB only */
+		{ 0, SZ_2M + 8 * PAGE_4K, PAGE_4K, 0 },	/* 4 KiB only */
 		{ SZ_2M - 2 * PAGE_4K, SZ_1G + 4 * PAGE_4K, 0, 0 },
 		/* 4 KiB, 2 MiB, 1 GiB, 2 MiB, 4 KiB */
 		{ SZ_1G - SZ_2M - 2 * PAGE_4K, SZ_1G + 2 * SZ_2M + 4 * PAGE_4K,
@@ -586,10 +593,10 @@ TEST_F(map, linear_leaf_sizes)
 		{ SZ_1G - SZ_2M - 2 * PAGE_4K, SZ_1G + 2 * SZ_2M + 4 * PAGE_4K,
 		  SZ_2M, 0 },
 		{ SZ_2M - PAGE_4K, 2 * SZ_2M + 2 * PAGE_4K, 5 * SZ_1G, 0 },
-		{ 0, 2 * SZ_2M, 0, GASPACE_MAP_NOHUGE },
+		{ 0, SZ_2M + 4 * PAGE_4K, 0, GASPACE_MAP_NOHUGE },
 		{ 0, 4 * PAGE_4K, 0, GASPACE_MAP_DEVICE },
 		{ 0, SZ_1G, 0, GASPACE_MAP_DEVICE },
-		{ 0, 2 * SZ_2M, PAGE_4K,
+		{ 0, 64 * PAGE_4K, PAGE_4K,
 		  GASPACE_MAP_DEVICE | GASPACE_MAP_NOHUGE },
 	};
 	int fd = self->s.fd;
@@ -916,6 +923,208 @@ TEST_F(map, linear_device)
 	EXPECT_EQ(-EINVAL, gas_map_linear(fd, BASE + SZ_2M, PAGE_4K,
 					  1ULL << self->s.pa_bits,
 					  GAS_PROT_RW, GASPACE_MAP_DEVICE));
+}
+
+/*
+ * A failed call of any kind leaves GET_INFO and every TRANSLATE as they
+ * were, over a space with a linear block, a 2 MiB frame, a lazy area with
+ * one faulted page and a prot 0 area.
+ */
+TEST_F(map, failed_calls_change_nothing)
+{
+	const __u64 lazy = BASE + SZ_1G + SZ_2M, none = lazy + SZ_2M;
+	const __u64 probes[] = {
+		BASE, BASE + SZ_1G - 1, BASE + SZ_1G, BASE + SZ_1G + 0x1234,
+		BASE + SZ_1G + SZ_2M - 1, lazy, lazy + PAGE_4K, none,
+		none + PAGE_4K, BASE + 2 * SZ_1G,
+	};
+	struct gaspace_map m = {
+		.gpa = BASE, .size = PAGE_4K, .hpa = HPA, .prot = GAS_PROT_R,
+	};
+	struct gaspace_range rr = { .gpa = lazy, .size = PAGE_4K };
+	struct gas_snapshot before, after;
+	struct gaspace_translation t;
+	int fd = self->s.fd, i;
+	long ret[6];
+
+	ASSERT_EQ(0, gas_map_linear(fd, BASE, SZ_1G, HPA, GAS_PROT_RW, 0));
+	ASSERT_EQ(0, gas_map_alloc(fd, BASE + SZ_1G, SZ_2M, GAS_PROT_RWX,
+				   GASPACE_MAP_POPULATE | GASPACE_MAP_HUGE));
+	ASSERT_EQ(0, gas_map_alloc(fd, lazy, SZ_2M, GAS_PROT_RW, 0));
+	ASSERT_EQ(0, gas_fault(fd, lazy + PAGE_4K, GAS_PROT_R));
+	ASSERT_EQ(0, gas_map_alloc(fd, none, 4 * PAGE_4K, 0,
+				   GASPACE_MAP_POPULATE));
+	gas_snapshot(fd, &before, probes, ARRAY_LEN(probes));
+
+	i = 0;
+	ret[i++] = gas_map_linear(fd, BASE, SZ_2M, HPA, GAS_PROT_R, 0);
+	ret[i++] = gas_map_alloc(fd, none - PAGE_4K, 2 * PAGE_4K,
+				 GAS_PROT_R, GASPACE_MAP_POPULATE);
+	ret[i++] = gas_map_alloc(fd, BASE + 2 * SZ_1G, SIZE, GAS_PROT_R,
+				 GASPACE_MAP_POPULATE);
+	ret[i++] = gas_protect(fd, lazy, 3 * SZ_2M, GAS_PROT_R);
+	ret[i++] = gas_unmap(fd, BASE - PAGE_4K, SZ_1G);
+	ret[i++] = gas_map_linear(fd, BASE, SZ_1G, HPA, GAS_PROT_RW,
+				  GASPACE_MAP_REPLACE | GASPACE_MAP_HUGE);
+	EXPECT_EQ(-EEXIST, ret[0]);
+	EXPECT_EQ(-EEXIST, ret[1]);
+	EXPECT_EQ(-ERANGE, ret[2]);
+	EXPECT_EQ(-ENOENT, ret[3]);
+	EXPECT_EQ(-ERANGE, ret[4]);
+	EXPECT_EQ(-EINVAL, ret[5]);
+	EXPECT_EQ(-EACCES, gas_fault(fd, lazy, GASPACE_PROT_EXEC));
+	EXPECT_EQ(-EACCES, gas_fault(fd, none, GAS_PROT_R));
+	EXPECT_EQ(-ENOENT, gas_fault(fd, BASE + 2 * SZ_1G, GAS_PROT_R));
+	EXPECT_EQ(-EINVAL, gas_fault(fd, lazy, 0));
+	EXPECT_EQ(-ERANGE, gas_translate(fd, BASE + SIZE, &t));
+	EXPECT_EQ(-EFAULT, gas_ioctl(fd, GASPACE_UNMAP, 0));
+	m.reserved[1] = 1;
+	EXPECT_EQ(-EINVAL, gas_map_args(fd, GASPACE_MAP_LINEAR, &m));
+	rr.flags = 1;
+	EXPECT_EQ(-EINVAL, gas_range_args(fd, GASPACE_UNMAP, &rr));
+	rr.flags = 0;
+	rr.prot = GASPACE_PROT_WRITE;
+	EXPECT_EQ(-EINVAL, gas_range_args(fd, GASPACE_PROTECT, &rr));
+	ASSERT_EQ(0, set_param("max_areas", "4"));
+	EXPECT_EQ(-ENOSPC, gas_protect(fd, BASE + SZ_2M, PAGE_4K, GAS_PROT_R));
+	EXPECT_EQ(-ENOSPC, gas_unmap(fd, lazy + SZ_2M / 2, PAGE_4K));
+	EXPECT_EQ(-ENOSPC, gas_map_alloc(fd, BASE + 2 * SZ_1G, PAGE_4K,
+					 GAS_PROT_R, GASPACE_MAP_POPULATE));
+	EXPECT_EQ(-ENOSPC, gas_map_alloc(fd, BASE + PAGE_4K, PAGE_4K,
+					 GAS_PROT_R, GASPACE_MAP_REPLACE |
+					 GASPACE_MAP_POPULATE));
+	gas_snapshot(fd, &after, probes, ARRAY_LEN(probes));
+	EXPECT_TRUE(gas_snapshot_equal(&before, &after));
+	EXPECT_EQ(4ULL, after.info.nr_areas);
+}
+
+#define CGROUP_ROOT	"/sys/fs/cgroup"
+
+/* A fresh memory cgroup with @max bytes, its path in @cg; 0 or -errno. */
+static int memcg_new(char *cg, size_t len, const char *max)
+{
+	char ctl[256], path[256];
+	FILE *f;
+	int ret;
+
+	f = fopen(CGROUP_ROOT "/cgroup.controllers", "re");
+	if (!f)
+		return -ENOENT;
+	ret = fgets(ctl, sizeof(ctl), f) && strstr(ctl, "memory") ? 0 :
+	      -ENOENT;
+	fclose(f);
+	if (ret)
+		return ret;
+	ret = gas_write_string(CGROUP_ROOT "/cgroup.subtree_control",
+			       "+memory");
+	if (ret)
+		return ret;
+	snprintf(cg, len, CGROUP_ROOT "/gaspace-map-%d", getpid());
+	if (mkdir(cg, 0755))
+		return -errno;
+	snprintf(path, sizeof(path), "%s/memory.max", cg);
+	return gas_write_string(path, max);
+}
+
+static int memcg_join(const char *cg)
+{
+	char path[256], pid[32];
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", cg);
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	return gas_write_string(path, pid);
+}
+
+/*
+ * At the memory cgroup's limit POPULATE fails with -ENOMEM (not the OOM
+ * killer) and leaves nothing: no area, no frame, no table page, and no
+ * charge left behind (the reference crate's hazard 4).
+ */
+TEST(populate_past_memcg_limit_is_enomem)
+{
+	const __u64 probes[] = { 0, SZ_2M, SZ_2M + 0x123000 };
+	struct gas_snapshot before, after;
+	long *ret = gas_shared_alloc(PAGE_4K);
+	char cg[128], path[256];
+	struct gas_space s;
+	int status;
+	pid_t pid;
+
+	ASSERT_NE(NULL, ret);
+	ASSERT_EQ(0, gas_space_open(&s, GASPACE_FMT_EPT, 0, 0, SZ_1G));
+	ASSERT_EQ(0, gas_map_alloc(s.fd, 0, 4 * PAGE_4K, GAS_PROT_RW,
+				   GASPACE_MAP_POPULATE));
+	gas_snapshot(s.fd, &before, probes, ARRAY_LEN(probes));
+	if (memcg_new(cg, sizeof(cg), "16777216"))
+		SKIP(return, "no cgroup2 memory controller");
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		if (memcg_join(cg))
+			_exit(1);
+		ret[0] = gas_map_alloc(s.fd, SZ_2M, 256 << 20, GAS_PROT_RW,
+				       GASPACE_MAP_POPULATE);
+		ret[1] = gas_map_alloc(s.fd, SZ_2M, 256 << 20, GAS_PROT_RW,
+				       GASPACE_MAP_POPULATE |
+				       GASPACE_MAP_HUGE);
+		ret[2] = gas_map_alloc(s.fd, 0, 256 << 20, GAS_PROT_RW,
+				       GASPACE_MAP_POPULATE |
+				       GASPACE_MAP_REPLACE);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status)) TH_LOG("the child was killed (OOM?)");
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	EXPECT_EQ(-ENOMEM, ret[0]);
+	EXPECT_EQ(-ENOMEM, ret[1]);
+	EXPECT_EQ(-ENOMEM, ret[2]);
+	gas_snapshot(s.fd, &after, probes, ARRAY_LEN(probes));
+	EXPECT_TRUE(gas_snapshot_equal(&before, &after));
+	/* nothing of the failed calls is still charged */
+	snprintf(path, sizeof(path), "%s/memory.current", cg);
+	EXPECT_GT(1 << 20, gas_read_number(path));
+	rmdir(cg);
+	gas_space_close(&s);
+	munmap(ret, PAGE_4K);
+}
+
+/*
+ * A fatal signal during a long POPULATE: the call either finished or left
+ * nothing (-EINTR), never a half-populated area.
+ */
+TEST(killed_populate_is_all_or_nothing)
+{
+	const __u64 size = 128 << 20;
+	struct timespec ts = { 0, 30 * 1000 * 1000 };
+	struct gaspace_info info;
+	struct gas_space s;
+	int status;
+	pid_t pid;
+
+	ASSERT_EQ(0, gas_space_open(&s, GASPACE_FMT_NPT, 0, 0, SZ_1G));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		gas_map_alloc(s.fd, 0, size, GAS_PROT_RW,
+			      GASPACE_MAP_POPULATE);
+		_exit(0);
+	}
+	nanosleep(&ts, NULL);
+	kill(pid, SIGKILL);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_EQ(0, gas_get_info(s.fd, &info));
+	if (info.nr_areas) {
+		EXPECT_EQ(1ULL, info.nr_areas);
+		EXPECT_EQ(size / PAGE_4K, info.nr_data_pages);
+		EXPECT_EQ(size, info.mapped_bytes);
+	} else {
+		EXPECT_EQ(0ULL, info.nr_data_pages);
+		EXPECT_EQ(0ULL, info.mapped_bytes);
+		EXPECT_EQ((__u64)s.root_pages, info.nr_table_pages);
+	}
+	TH_LOG("populate %s", info.nr_areas ? "finished" : "was interrupted");
+	gas_space_close(&s);
 }
 
 TEST_HARNESS_MAIN

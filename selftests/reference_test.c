@@ -332,7 +332,7 @@ TEST_F(ref, full_width_roots_do_not_alias)
  */
 TEST_F(ref, random_map_unmap)
 {
-	enum { PAGES = 1024, OPS = 768 };
+	enum { PAGES = 1024, OPS = 400 };
 	static unsigned short id[PAGES];
 	unsigned int seed = 1, op, next = 1;
 	struct gas_space w;

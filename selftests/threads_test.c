@@ -23,7 +23,7 @@
 #define C_SIZE		(64 * PAGE_4K)
 #define B_GPA		(BASE + 128 * SZ_2M)	/* the mapper's alone */
 #define FAULTERS	3
-#define MAPPER_ITERS	60
+#define MAPPER_ITERS	40
 
 FIXTURE(threads) {
 	struct gas_space s;
