@@ -328,4 +328,35 @@ TEST_F(fault, prot_none_is_eacces)
 			2 * PAGE_4K);
 }
 
+/*
+ * A block that no longer lies wholly inside one area (PROTECT split the
+ * area inside it) faults page by page; a block still inside one does not.
+ */
+TEST_F(fault, huge_fault_after_split)
+{
+	struct gas_run runs[MAX_RUNS];
+	struct gaspace_translation t;
+	int fd = self->s.fd, nr;
+
+	ASSERT_EQ(0, gas_map_alloc(fd, BASE, 2 * SZ_2M, GAS_PROT_RW,
+				   GASPACE_MAP_HUGE));
+	ASSERT_EQ(0, gas_protect(fd, BASE + SZ_2M / 2, PAGE_4K, GAS_PROT_R));
+	ASSERT_EQ(0, gas_fault(fd, BASE, GAS_PROT_R));
+	ASSERT_EQ(0, gas_fault(fd, BASE + SZ_2M - 1, GAS_PROT_R));
+	nr = gas_add_run(runs, 0, MAX_RUNS, BASE, PAGE_4K, 0);
+	nr = gas_add_run(runs, nr, MAX_RUNS, BASE + SZ_2M - PAGE_4K, PAGE_4K,
+			 0);
+	EXPECT_COUNTERS(fd, 3, TABLES(runs, nr), 2, 2 * PAGE_4K);
+	ASSERT_EQ(0, gas_translate(fd, BASE, &t));
+	EXPECT_EQ(PAGE_4K, t.page_size);
+	EXPECT_EQ(-ENOENT, gas_translate(fd, BASE + PAGE_4K, &t));
+	/* the second block lies in the third area whole */
+	ASSERT_EQ(0, gas_fault(fd, BASE + SZ_2M + 0x8000, GASPACE_PROT_WRITE));
+	ASSERT_EQ(0, gas_translate(fd, BASE + SZ_2M, &t));
+	ASSERT_EQ(SZ_2M, t.page_size)
+		TH_LOG("no 2 MiB frame (an order-9 allocation failed?)");
+	nr = gas_add_run(runs, nr, MAX_RUNS, BASE + SZ_2M, SZ_2M, 1);
+	EXPECT_COUNTERS(fd, 3, TABLES(runs, nr), 514, SZ_2M + 2 * PAGE_4K);
+}
+
 TEST_HARNESS_MAIN

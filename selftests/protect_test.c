@@ -437,4 +437,44 @@ TEST_F(protect, huge_frame_split)
 	EXPECT_COUNTERS(fd, 3, TABLES(runs, nr), 512, SZ_2M);
 }
 
+/*
+ * An edge on a 2 MiB boundary does not fall inside any block: every 2 MiB
+ * frame is still covered whole by its area and keeps its block leaf.
+ */
+TEST_F(protect, split_at_block_edges_keeps_blocks)
+{
+	struct gas_run runs[MAX_RUNS];
+	struct gaspace_translation t;
+	int fd = self->s.fd, nr;
+	__u64 frame[3], i;
+
+	ASSERT_EQ(0, gas_map_alloc(fd, BASE, 3 * SZ_2M, GAS_PROT_RW,
+				   GASPACE_MAP_POPULATE | GASPACE_MAP_HUGE));
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(0, gas_translate(fd, BASE + i * SZ_2M, &t));
+		ASSERT_EQ(SZ_2M, t.page_size)
+			TH_LOG("no 2 MiB frame (an order-9 allocation failed?)");
+		frame[i] = t.hpa;
+	}
+	ASSERT_EQ(0, gas_protect(fd, BASE + SZ_2M, SZ_2M, GAS_PROT_R));
+	nr = gas_add_run(runs, 0, MAX_RUNS, BASE, 3 * SZ_2M, 1);
+	EXPECT_COUNTERS(fd, 3, TABLES(runs, nr), 3 * 512, 3 * SZ_2M);
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(0, gas_translate(fd, BASE + i * SZ_2M + 0x4321, &t));
+		EXPECT_EQ(SZ_2M, t.page_size) TH_LOG("block %llu", i);
+		EXPECT_EQ(1U, t.level);
+		EXPECT_EQ(frame[i] + 0x4321, t.hpa);
+		EXPECT_EQ(SZ_2M - 0x4321, t.limit);
+		EXPECT_EQ((__u32)(i == 1 ? GAS_PROT_R : GAS_PROT_RW), t.prot);
+	}
+	/* and UNMAP of a whole block leaves the others whole */
+	ASSERT_EQ(0, gas_unmap(fd, BASE + SZ_2M, SZ_2M));
+	nr = gas_add_run(runs, 0, MAX_RUNS, BASE, SZ_2M, 1);
+	nr = gas_add_run(runs, nr, MAX_RUNS, BASE + 2 * SZ_2M, SZ_2M, 1);
+	EXPECT_COUNTERS(fd, 2, TABLES(runs, nr), 2 * 512, 2 * SZ_2M);
+	ASSERT_EQ(0, gas_translate(fd, BASE + 3 * SZ_2M - 1, &t));
+	EXPECT_EQ(SZ_2M, t.page_size);
+	EXPECT_EQ(frame[2] + SZ_2M - 1, t.hpa);
+}
+
 TEST_HARNESS_MAIN

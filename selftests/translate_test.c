@@ -253,4 +253,75 @@ TEST_F(translate, limit_is_bytes_left_in_the_area)
 	EXPECT_EQ(SZ_1G + PAGE_4K - 2 * SZ_2M, t.limit);
 }
 
+/*
+ * SPEC 3.3 "Commands": the whole 32-bit number counts.  A known nr with
+ * another direction or size, another magic, the device's commands and
+ * unknown nrs all get -ENOTTY, and change nothing.
+ */
+TEST_F(translate, other_command_numbers_are_enotty)
+{
+	static const struct { unsigned int nr, dir, size; } known[] = {
+		{ 0x10, _IOC_WRITE, sizeof(struct gaspace_map) },
+		{ 0x11, _IOC_WRITE, sizeof(struct gaspace_map) },
+		{ 0x12, _IOC_WRITE, sizeof(struct gaspace_range) },
+		{ 0x13, _IOC_WRITE, sizeof(struct gaspace_range) },
+		{ 0x14, _IOC_READ | _IOC_WRITE,
+		  sizeof(struct gaspace_translation) },
+		{ 0x15, _IOC_WRITE, sizeof(struct gaspace_fault) },
+		{ 0x16, _IOC_READ, sizeof(struct gaspace_info) },
+	};
+	static const unsigned int dirs[] = {
+		_IOC_NONE, _IOC_READ, _IOC_WRITE, _IOC_READ | _IOC_WRITE,
+	};
+	const __u64 probes[] = { BASE, BASE + SZ_1G, BASE + 2 * SZ_1G };
+	struct gas_snapshot before, after;
+	static char buf[4096];
+	int fd = self->s.fd;
+	unsigned int i, d, nr;
+
+	gas_snapshot(fd, &before, probes, ARRAY_LEN(probes));
+	for (i = 0; i < ARRAY_LEN(known); i++) {
+		unsigned int n = known[i].nr, sz = known[i].size;
+		unsigned long cmd[] = {
+			_IOC(known[i].dir, GASPACE_IO, n, sz - 8),
+			_IOC(known[i].dir, GASPACE_IO, n, sz + 8),
+			_IOC(known[i].dir, GASPACE_IO, n, 0),
+			_IOC(known[i].dir, GASPACE_IO + 1, n, sz),
+			_IOC(known[i].dir, GASPACE_IO, n | 0x100, sz),
+		};
+		unsigned int j;
+
+		for (d = 0; d < ARRAY_LEN(dirs); d++) {
+			if (dirs[d] == known[i].dir)
+				continue;
+			unsigned long c = _IOC(dirs[d], GASPACE_IO, n, sz);
+
+			memset(buf, 0, sizeof(buf));
+			EXPECT_EQ(-ENOTTY, gas_ioctl_ptr(fd, c, buf))
+				TH_LOG("nr %#x dir %u", n, dirs[d]);
+		}
+		for (j = 0; j < ARRAY_LEN(cmd); j++) {
+			memset(buf, 0, sizeof(buf));
+			EXPECT_EQ(-ENOTTY, gas_ioctl_ptr(fd, cmd[j], buf))
+				TH_LOG("cmd %#lx", cmd[j]);
+		}
+	}
+	for (nr = 0; nr < 0x40; nr++) {
+		if (nr >= 0x10 && nr <= 0x16)
+			continue;
+		memset(buf, 0, sizeof(buf));
+		EXPECT_EQ(-ENOTTY, gas_ioctl_ptr(fd, _IO(GASPACE_IO, nr), buf))
+			TH_LOG("nr %#x", nr);
+		EXPECT_EQ(-ENOTTY, gas_ioctl_ptr(fd, _IOWR(GASPACE_IO, nr,
+							   struct gaspace_map),
+						 buf))
+			TH_LOG("nr %#x", nr);
+	}
+	EXPECT_EQ(-ENOTTY, gas_ioctl_ptr(fd, GASPACE_CREATE, buf));
+	EXPECT_EQ(-ENOTTY, gas_ioctl(fd, GASPACE_GET_API_VERSION, 0));
+	EXPECT_EQ(-ENOTTY, gas_ioctl(fd, GASPACE_CHECK_EXTENSION, 1));
+	gas_snapshot(fd, &after, probes, ARRAY_LEN(probes));
+	EXPECT_TRUE(gas_snapshot_equal(&before, &after));
+}
+
 TEST_HARNESS_MAIN
