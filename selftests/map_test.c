@@ -683,6 +683,9 @@ TEST_F(map, linear_prot_none)
 	EXPECT_EQ(-EACCES, gas_fault(fd, BASE + SZ_2M, GASPACE_PROT_READ));
 	EXPECT_EQ(-EEXIST, gas_map_alloc(fd, BASE + SZ_2M, PAGE_4K,
 					 GAS_PROT_RW, 0));
+	/* its non-present leaves go with it, and their tables */
+	ASSERT_EQ(0, gas_unmap(fd, BASE, SZ_1G));
+	EXPECT_EMPTY();
 }
 
 TEST_F(map, alloc_lazy_allocates_nothing)
@@ -796,6 +799,13 @@ TEST_F(map, alloc_populate_prot_none)
 	EXPECT_COUNTERS(fd, 1, gas_tables_for(self->s.levels,
 					      self->s.root_pages, runs, nr),
 			8, 0);
+	/* UNMAP frees the kept frames, to the page, and then the tables */
+	ASSERT_EQ(0, gas_unmap(fd, BASE + PAGE_4K, 2 * PAGE_4K));
+	EXPECT_COUNTERS(fd, 2, gas_tables_for(self->s.levels,
+					      self->s.root_pages, runs, nr),
+			6, 0);
+	ASSERT_EQ(0, gas_unmap(fd, BASE, 8 * PAGE_4K));
+	EXPECT_EMPTY();
 }
 
 /*

@@ -10,6 +10,7 @@
  * only count surprises; the main thread checks them.
  */
 #include <pthread.h>
+#include <time.h>
 
 #include "gaspace_util.h"
 #include "kselftest_harness.h"
@@ -370,6 +371,88 @@ TEST_F_TIMEOUT(threads, fault_racing_unmap, 300)
 				     r->why);
 	EXPECT_COUNTERS(self->s.fd, 0, self->s.root_pages, 0, 0);
 	free(r);
+}
+
+/*
+ * SPEC 5: a long POPULATE allocates without holding what faults on other
+ * pages need.  While one thread populates, another keeps faulting pages
+ * of another area; some of its faults complete before the populate ends
+ * (checked when the populate lasts long enough to tell).
+ */
+struct slow {
+	int fd;
+	int done;
+	double start, end;
+	unsigned int during, faults;
+	long ret;
+	pthread_barrier_t go;
+};
+
+static double seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void *populater(void *arg)
+{
+	struct slow *sl = arg;
+
+	pthread_barrier_wait(&sl->go);
+	sl->start = seconds();
+	sl->ret = gas_map_alloc(sl->fd, C_GPA, 64 << 20, GAS_PROT_RW,
+				GASPACE_MAP_POPULATE);
+	sl->end = seconds();
+	__atomic_store_n(&sl->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void *side_faulter(void *arg)
+{
+	struct slow *sl = arg;
+	unsigned int i;
+
+	pthread_barrier_wait(&sl->go);
+	for (i = 0; i < A_PAGES && !__atomic_load_n(&sl->done,
+						    __ATOMIC_ACQUIRE); i++) {
+		if (gas_fault(sl->fd, A_GPA + i * PAGE_4K, GAS_PROT_RW))
+			break;
+		sl->faults++;
+		if (!__atomic_load_n(&sl->done, __ATOMIC_ACQUIRE))
+			sl->during++;
+	}
+	return NULL;
+}
+
+TEST_F_TIMEOUT(threads, fault_during_long_populate, 300)
+{
+	struct slow sl = { .fd = self->s.fd };
+	struct gas_run runs[2];
+	pthread_t a, b;
+
+	ASSERT_EQ(0, gas_map_alloc(self->s.fd, A_GPA, A_PAGES * PAGE_4K,
+				   GAS_PROT_RW, 0));
+	pthread_barrier_init(&sl.go, NULL, 2);
+	ASSERT_EQ(0, pthread_create(&a, NULL, populater, &sl));
+	ASSERT_EQ(0, pthread_create(&b, NULL, side_faulter, &sl));
+	pthread_join(a, NULL);
+	pthread_join(b, NULL);
+	ASSERT_EQ(0, sl.ret);
+	TH_LOG("populate took %.3f s, %u faults completed during it",
+	       sl.end - sl.start, sl.during);
+	if (sl.end - sl.start > 0.5) {
+		EXPECT_LT(0U, sl.during)
+			TH_LOG("faults waited for the whole populate");
+	}
+	runs[0] = (struct gas_run){ A_GPA, A_PAGES * PAGE_4K, 0 };
+	runs[1] = (struct gas_run){ C_GPA, 64 << 20, 0 };
+	EXPECT_COUNTERS(self->s.fd, 2,
+			gas_tables_for(self->s.levels, self->s.root_pages,
+				       runs, 2),
+			sl.faults + (64 << 20) / PAGE_4K,
+			(sl.faults + (64 << 20) / PAGE_4K) * PAGE_4K);
 }
 
 TEST_HARNESS_MAIN
