@@ -50,6 +50,26 @@ FIXTURE_VARIANT_ADD(translate, riscv_g) {
 	.format = GASPACE_FMT_RISCV_G, .bits = 41,
 };
 
+/*
+ * The other geometries: 5-level NPT, Arm with two levels and 16 root pages
+ * and with four levels, RISC-V Sv57x4.
+ */
+FIXTURE_VARIANT_ADD(translate, npt_5level) {
+	.format = GASPACE_FMT_NPT, .bits = 57,
+};
+
+FIXTURE_VARIANT_ADD(translate, arm64_s2_34) {
+	.format = GASPACE_FMT_ARM64_S2, .bits = 34,
+};
+
+FIXTURE_VARIANT_ADD(translate, arm64_s2_48) {
+	.format = GASPACE_FMT_ARM64_S2, .bits = 48,
+};
+
+FIXTURE_VARIANT_ADD(translate, riscv_g_sv57x4) {
+	.format = GASPACE_FMT_RISCV_G, .bits = 59,
+};
+
 FIXTURE_SETUP(translate)
 {
 	ASSERT_EQ(0, gas_space_open(&self->s, variant->format, variant->bits,
