@@ -549,8 +549,8 @@ int gaspace_protect(struct gaspace *as, u64 gpa, u64 size, u32 prot)
 			u64 s = max(gpa, a.start), e = min(end, a.end);
 
 			a.prot = prot;
-			WARN_ON_ONCE(gpt_protect(&as->pt, s, e - s,
-						 area_gpt_prot(&a)));
+			/* Leaves keep their memory type: prot alone. */
+			WARN_ON_ONCE(gpt_protect(&as->pt, s, e - s, prot));
 		}
 		as->reserve = NULL;
 		as->nr_areas = nr_areas;
@@ -605,63 +605,51 @@ out:
 }
 EXPORT_SYMBOL_GPL(gaspace_translate);
 
-static bool same_area(const struct gaspace_area *a, const struct gaspace_area *b)
-{
-	return a->start == b->start && a->end == b->end && a->prot == b->prot &&
-	       a->backend == b->backend && a->flags == b->flags;
-}
-
-/*
- * Fault in the page of @gpa in an alloc area: the frame (or the whole 2 MiB
- * block) is allocated without pt_lock, then mapped if the area is still the
- * same and the page still has none; else the frame goes back.
+/**
+ * gaspace_populate_locked() - give the page of @gpa its frame
+ * @as: the space, pt_lock held
+ * @gpa: any byte of the page
+ * @a: the alloc area that holds it
+ * @gfp: GASPACE_GFP_FRAME, or GASPACE_GFP_FRAME_VMM for a VMM touch
+ *
+ * The frame is allocated under pt_lock: a fault on another page waits for
+ * this one allocation at most (two where a 2 MiB block was tried first),
+ * and concurrent faults on one page allocate one frame.  In a HUGE area a
+ * whole 2 MiB block is populated where it fits and nothing in it is yet.
+ *
+ * Return: 0, -ENOMEM.
  */
-int gaspace_populate_page(struct gaspace *as, u64 gpa,
-			  const struct gaspace_area *seen, gfp_t gfp)
+int gaspace_populate_locked(struct gaspace *as, u64 gpa,
+			    const struct gaspace_area *a, gfp_t gfp)
 {
 	u64 page = round_down(gpa, PAGE_SIZE), block = round_down(gpa, SZ_2M);
 	struct gaspace_frames frames;
-	struct gaspace_area a;
-	struct gpt_leaf leaf;
-	bool huge = false;
 	int ret;
 
+	lockdep_assert_held(&as->pt_lock);
 	gaspace_frames_init(&frames);
-	if ((seen->flags & GASPACE_MAP_HUGE) &&
-	    gaspace_huge_fits(gpa, seen->start, seen->end))
-		huge = !gaspace_frames_alloc_huge(&frames);
-	if (!huge) {
-		ret = gaspace_frames_alloc(&frames, page, page + PAGE_SIZE,
-					   seen->start, seen->end, false, gfp);
-		if (ret)
-			return ret;
-	}
-
-	mutex_lock(&as->pt_lock);
-	ret = -EAGAIN;
-	if (!gaspace_area_find(as, gpa, &a) || !same_area(&a, seen))
-		goto out;
-	ret = 0;
-	if (!gpt_query(&as->pt, gpa, &leaf))
-		goto out;		/* somebody else populated it */
-	if (huge) {
-		ret = gaspace_frames_map(&as->pt, &frames, block, SZ_2M, a.prot);
+	if ((a->flags & GASPACE_MAP_HUGE) &&
+	    gaspace_huge_fits(gpa, a->start, a->end) &&
+	    !gaspace_frames_alloc_huge(&frames)) {
+		frames.whole = true;
+		ret = gaspace_frames_map(&as->pt, &frames, block, SZ_2M, a->prot);
 		if (!ret) {
 			as->nr_data_pages += SZ_2M >> PAGE_SHIFT;
-			goto out;
+			return 0;
 		}
-		/* Part of the block is populated already: one page then. */
 		gaspace_frames_free(&frames);
-		ret = gaspace_frames_alloc(&frames, page, page + PAGE_SIZE,
-					   a.start, a.end, false, gfp);
-		if (ret)
-			goto out;
+		/* -EAGAIN, -EEXIST: part of the block is populated: one page. */
+		if (ret == -ENOMEM)
+			return ret;
+		frames.whole = false;
 	}
-	ret = gaspace_frames_map(&as->pt, &frames, page, PAGE_SIZE, a.prot);
+	ret = gaspace_frames_alloc(&frames, page, page + PAGE_SIZE, a->start,
+				   a->end, false, gfp);
+	if (ret)
+		return ret;
+	ret = gaspace_frames_map(&as->pt, &frames, page, PAGE_SIZE, a->prot);
 	if (!ret)
 		as->nr_data_pages++;
-out:
-	mutex_unlock(&as->pt_lock);
 	gaspace_frames_free(&frames);
 	return ret;
 }
@@ -678,7 +666,7 @@ out:
  *
  * Return: 0 when the page is present; -EINVAL for a bad @access; -ERANGE
  * outside the space; -ENOENT no area; -EACCES @access not allowed by the
- * area's prot; -ENOMEM; -EINTR.
+ * area's prot; -ENOMEM; -EINTR (a fatal signal).
  */
 int gaspace_handle_fault(struct gaspace *as, u64 gpa, u32 access)
 {
@@ -690,24 +678,19 @@ int gaspace_handle_fault(struct gaspace *as, u64 gpa, u32 access)
 		return -EINVAL;
 	if (gpa < as->base || gpa - as->base >= as->size)
 		return -ERANGE;
-	do {
-		mutex_lock(&as->pt_lock);
-		if (!gaspace_area_find(as, gpa, &a))
-			ret = -ENOENT;
-		else if (access & ~a.prot)
-			ret = -EACCES;
-		else if (a.backend == GASPACE_BACKEND_LINEAR ||
-			 !gpt_query(&as->pt, gpa, &leaf))
-			ret = 0;
-		else
-			ret = 1;
-		mutex_unlock(&as->pt_lock);
-		if (ret <= 0)
-			return ret;
-		if (fatal_signal_pending(current))
-			return -EINTR;
-		ret = gaspace_populate_page(as, gpa, &a, GASPACE_GFP_FRAME);
-	} while (ret == -EAGAIN);
+	mutex_lock(&as->pt_lock);
+	if (!gaspace_area_find(as, gpa, &a))
+		ret = -ENOENT;
+	else if (access & ~a.prot)
+		ret = -EACCES;
+	else if (a.backend == GASPACE_BACKEND_LINEAR ||
+		 !gpt_query(&as->pt, gpa, &leaf))
+		ret = 0;
+	else if (fatal_signal_pending(current))
+		ret = -EINTR;
+	else
+		ret = gaspace_populate_locked(as, gpa, &a, GASPACE_GFP_FRAME);
+	mutex_unlock(&as->pt_lock);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(gaspace_handle_fault);

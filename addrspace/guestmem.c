@@ -39,35 +39,31 @@ int gaspace_get_frame(struct gaspace *as, u64 gpa, bool populate, bool vmm,
 	struct page *page;
 	int ret;
 
-	for (;;) {
-		mutex_lock(&as->pt_lock);
-		if (gpa < as->base || gpa - as->base >= as->size ||
-		    !gaspace_area_find(as, gpa, &a) ||
-		    a.backend != GASPACE_BACKEND_ALLOC) {
-			mutex_unlock(&as->pt_lock);
-			return -ENXIO;
-		}
-		if (!gpt_query(&as->pt, gpa, &leaf)) {
-			page = pfn_to_page((leaf.pa + (gpa - leaf.gpa)) >>
-					   PAGE_SHIFT);
-			get_page(page);
-			if (vmm)
-				lock_page(page);
-			mutex_unlock(&as->pt_lock);
-			*pagep = page;
-			return 0;
-		}
-		mutex_unlock(&as->pt_lock);
-		if (!populate)
-			return -ENOENT;
-		if (fatal_signal_pending(current))
-			return -EINTR;
-		ret = gaspace_populate_page(as, gpa, &a, vmm ?
-					    GASPACE_GFP_FRAME_VMM :
-					    GASPACE_GFP_FRAME);
-		if (ret && ret != -EAGAIN)
-			return ret;
+	mutex_lock(&as->pt_lock);
+	ret = -ENXIO;
+	if (gpa < as->base || gpa - as->base >= as->size ||
+	    !gaspace_area_find(as, gpa, &a) ||
+	    a.backend != GASPACE_BACKEND_ALLOC)
+		goto out;
+	ret = gpt_query(&as->pt, gpa, &leaf);
+	if (ret && populate) {
+		ret = fatal_signal_pending(current) ? -EINTR :
+		      gaspace_populate_locked(as, gpa, &a, vmm ?
+					      GASPACE_GFP_FRAME_VMM :
+					      GASPACE_GFP_FRAME);
+		if (!ret)
+			ret = gpt_query(&as->pt, gpa, &leaf);
 	}
+	if (ret)
+		goto out;
+	page = pfn_to_page((leaf.pa + (gpa - leaf.gpa)) >> PAGE_SHIFT);
+	get_page(page);
+	if (vmm)
+		lock_page(page);
+	*pagep = page;
+out:
+	mutex_unlock(&as->pt_lock);
+	return ret;
 }
 
 /**

@@ -23,13 +23,15 @@
  *             tree changes only under both locks, so what a map_lock
  *             holder read of it under pt_lock stays true.
  *   pt_lock   protects the page table, the area tree (its external lock),
- *             the counters and the notifier list.  Faults, TRANSLATE and
- *             GET_INFO take only pt_lock, and only briefly: a fault
- *             allocates its frame before taking it and checks the area
- *             again once it holds it, so a fault racing an UNMAP either
- *             lands before the UNMAP (which then removes it) or finds no
- *             area.  Writers take pt_lock for each change of the table;
- *             the table pages such a change needs are allocated under it.
+ *             the counters and the notifier list.  Faults, TRANSLATE,
+ *             pread/pwrite lookups and GET_INFO take only pt_lock, and
+ *             only briefly: a fault allocates its one frame (and the table
+ *             pages above it) under it, so concurrent faults on one page
+ *             allocate one frame, and a fault racing an UNMAP either lands
+ *             before it (and is removed by it) or finds no area.  Writers
+ *             allocate everything before taking pt_lock (a reserve of
+ *             table pages, the frames to populate) and hold it only to
+ *             change the tree and the table.
  *
  * Notifiers run under pt_lock (and, for writers, map_lock).
  */
@@ -52,7 +54,8 @@ static inline void gaspace_reserve_init(struct gaspace_reserve *r)
 
 /**
  * struct gaspace - one guest address space
- * @refcount: users: each fd (file), mmap and in-kernel holder
+ * @refcount: users: the file (which each VMM mapping holds) and each
+ *	in-kernel holder
  * @map_lock: serialises MAP/UNMAP/PROTECT (see above)
  * @pt_lock: protects the table, the areas and the counters (see above)
  * @pt: the nested page table
@@ -131,8 +134,8 @@ u64 gaspace_areas_after_store(struct gaspace *as, u64 start, u64 end,
 /* core.c */
 int gaspace_do_map_linear(struct gaspace *as, u64 gpa, u64 hpa, u64 size,
 			  u32 prot, u32 flags, bool from_user);
-int gaspace_populate_page(struct gaspace *as, u64 gpa,
-			  const struct gaspace_area *seen, gfp_t gfp);
+int gaspace_populate_locked(struct gaspace *as, u64 gpa,
+			    const struct gaspace_area *a, gfp_t gfp);
 
 /* guestmem.c */
 struct gaspace_frames;

@@ -29,6 +29,8 @@
  * @gpa: any address
  * @area_start: the area's first address
  * @area_end: its end
+ *
+ * Return: true when the whole block is inside [@area_start, @area_end).
  */
 bool gaspace_huge_fits(u64 gpa, u64 area_start, u64 area_end)
 {
@@ -161,6 +163,8 @@ static int frames_get(void *arg, u64 gpa, u32 max_level, phys_addr_t *pa,
 	if (!page)
 		return -ENOMEM;
 	if (page_private(page) > max_level) {
+		if (f->whole)
+			return -EAGAIN;
 		/* The walker cannot take the block whole: hand out its pages. */
 		list_del(&page->lru);
 		for (i = HUGE_PAGES - 1; i >= 0; i--) {

@@ -33,16 +33,20 @@ int gaspace_linear_map(struct gpt *pt, u64 gpa, u64 size, u64 hpa, u32 prot,
  * @pages: 4 KiB pages and the first pages of 2 MiB blocks (page_private()
  *	is the leaf level: 0 or 1), chained through page->lru
  * @nr_pages: 4 KiB pages in all
+ * @whole: a 2 MiB block the walker cannot map whole fails the map with
+ *	-EAGAIN (else its pages are mapped one by one)
  */
 struct gaspace_frames {
 	struct list_head pages;
 	u64 nr_pages;
+	bool whole;
 };
 
 static inline void gaspace_frames_init(struct gaspace_frames *f)
 {
 	INIT_LIST_HEAD(&f->pages);
 	f->nr_pages = 0;
+	f->whole = false;
 }
 
 int gaspace_frames_alloc(struct gaspace_frames *f, u64 gpa, u64 end,
