@@ -13,6 +13,7 @@
  * maps and unmaps never crash and the counters end exact.
  */
 #include <pthread.h>
+#include <sys/stat.h>
 
 #include "gaspace_util.h"
 #include "kselftest_harness.h"
@@ -650,6 +651,158 @@ TEST_F(mm, child_keeps_the_mapping_after_parent_unmaps_its_own)
 	ASSERT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status));
 	EXPECT_EQ(refcnt, gas_refcnt_settle(refcnt));
+}
+
+/* Access by another path into the mapping (GUP): /proc/self/mem. */
+TEST_F(mm, proc_mem_goes_through_the_space)
+{
+	int fd = self->s.fd;
+	unsigned char buf[8], *p;
+	int mem;
+
+	ASSERT_EQ(0, gas_map_alloc(fd, BASE, 2 * PAGE_4K, GAS_PROT_RW, 0));
+	p = gas_mmap(fd, BASE, 2 * PAGE_4K, MAP_SHARED);
+	ASSERT_NE(NULL, p);
+	mem = open("/proc/self/mem", O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, mem);
+	memset(buf, 0xff, sizeof(buf));
+	/* a lazy page: populated, zeros */
+	EXPECT_EQ(8, pread(mem, buf, 8, (off_t)(unsigned long)(p + 8)));
+	EXPECT_EQ(-1, gas_bytes_diff(buf, 0, 8));
+	EXPECT_EQ(1ULL, data_pages(fd));
+	EXPECT_EQ(5, pwrite(mem, "proc!", 5,
+			    (off_t)(unsigned long)(p + PAGE_4K + 1)));
+	EXPECT_EQ(2ULL, data_pages(fd));
+	ASSERT_EQ(5, gas_pread(fd, buf, 5, BASE + PAGE_4K + 1));
+	EXPECT_EQ(0, memcmp(buf, "proc!", 5));
+	/* gone after UNMAP: no stale frame this way either */
+	ASSERT_EQ(0, gas_unmap(fd, BASE, PAGE_4K));
+	EXPECT_GT(0, pread(mem, buf, 8, (off_t)(unsigned long)p));
+	EXPECT_EQ(5, pread(mem, buf, 5,
+			   (off_t)(unsigned long)(p + PAGE_4K + 1)));
+	close(mem);
+	munmap(p, 2 * PAGE_4K);
+}
+
+/* A VMM that locks guest memory (mlockall, QEMU's mem-lock=on). */
+TEST_F(mm, mlock_populates_and_unmap_still_zaps)
+{
+	int fd = self->s.fd;
+	unsigned char *p;
+
+	ASSERT_EQ(0, gas_map_alloc(fd, BASE, 8 * PAGE_4K, GAS_PROT_RW, 0));
+	p = gas_mmap(fd, BASE, 8 * PAGE_4K, MAP_SHARED);
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(0, mlock(p, 8 * PAGE_4K)) TH_LOG("%s", strerror(errno));
+	EXPECT_EQ(8ULL, data_pages(fd));
+	p[3 * PAGE_4K] = 3;
+	ASSERT_EQ(0, gas_unmap(fd, BASE + 2 * PAGE_4K, 2 * PAGE_4K));
+	EXPECT_EQ(-SIGBUS, peek(p + 3 * PAGE_4K));
+	EXPECT_EQ(0, peek(p + 4 * PAGE_4K));
+	EXPECT_EQ(6ULL, data_pages(fd));
+	ASSERT_EQ(0, gas_unmap(fd, BASE, 8 * PAGE_4K));
+	EXPECT_EQ(0, munlock(p, 8 * PAGE_4K));
+	munmap(p, 8 * PAGE_4K);
+	EXPECT_COUNTERS(fd, 0, self->s.root_pages, 0, 0);
+}
+
+#define CGROUP_ROOT	"/sys/fs/cgroup"
+#define MEMCG_SLACK	(128LL * 4096)	/* per-CPU charge batches, 2 CPUs */
+
+static long long sec_page_tables_kb(void)
+{
+	char line[256];
+	long long kb = -ENOENT;
+	FILE *f;
+
+	if (gas_write_string("/proc/sys/vm/stat_refresh", "1\n"))
+		return -EIO;
+	f = fopen("/proc/meminfo", "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "SecPageTables: %lld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+/* Moves the calling task into cgroup @cg; 0 or -errno. */
+static int enter_cgroup(const char *cg)
+{
+	char path[256], pid[32];
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", cg);
+	snprintf(pid, sizeof(pid), "%d\n", getpid());
+	return gas_write_string(path, pid);
+}
+
+static long long memcg_current(const char *cg)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/memory.current", cg);
+	return gas_read_number(path);
+}
+
+/*
+ * The last reference is the mapping: while it lives the frames and table
+ * pages stay (charged to the task that populated them, counted in
+ * SecPageTables); its munmap frees every one.
+ */
+TEST_F(mm, last_reference_frees_frames_and_tables)
+{
+	long long tables0, tables1, cur0, cur1, cur2, cur3;
+	size_t len = 4 * SZ_2M;
+	char cg[128], ctl[256];
+	unsigned char *p;
+	FILE *f;
+	int fd;
+
+	f = fopen(CGROUP_ROOT "/cgroup.controllers", "re");
+	if (!f || !fgets(ctl, sizeof(ctl), f) || !strstr(ctl, "memory")) {
+		if (f)
+			fclose(f);
+		SKIP(return, "no cgroup2 memory controller");
+	}
+	fclose(f);
+	ASSERT_EQ(0, gas_write_string(CGROUP_ROOT "/cgroup.subtree_control",
+				      "+memory"));
+	snprintf(cg, sizeof(cg), CGROUP_ROOT "/gaspace-mmap-%d", getpid());
+	ASSERT_EQ(0, mkdir(cg, 0755));
+	ASSERT_EQ(0, enter_cgroup(cg));
+
+	tables0 = sec_page_tables_kb();
+	cur0 = memcg_current(cg);
+	fd = gas_create(self->s.dev, variant->format, variant->bits, BASE,
+			SIZE);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, gas_map_alloc(fd, BASE, len, GAS_PROT_RW,
+				   GASPACE_MAP_POPULATE));
+	p = gas_mmap(fd, BASE, len, MAP_SHARED);
+	ASSERT_NE(NULL, p);
+	p[0] = 1;
+	tables1 = sec_page_tables_kb();
+	cur1 = memcg_current(cg);
+	ASSERT_EQ(0, close(fd));
+
+	/* only the mapping holds the space now */
+	EXPECT_EQ(tables1, sec_page_tables_kb());
+	cur2 = memcg_current(cg);
+	EXPECT_LE(cur0 + (long long)len, cur1 + MEMCG_SLACK)
+		TH_LOG("memory.current %lld -> %lld", cur0, cur1);
+	EXPECT_LE(cur1 - MEMCG_SLACK, cur2);
+	EXPECT_LT(tables0, tables1);
+
+	munmap(p, len);
+	EXPECT_EQ(tables0, sec_page_tables_kb());
+	cur3 = memcg_current(cg);
+	EXPECT_GE(cur0 + MEMCG_SLACK, cur3)
+		TH_LOG("memory.current %lld -> %lld -> %lld -> %lld", cur0,
+		       cur1, cur2, cur3);
+
+	ASSERT_EQ(0, enter_cgroup(CGROUP_ROOT));
+	EXPECT_EQ(0, rmdir(cg));
 }
 
 /* ---- threads: touches racing MAP/UNMAP (SPEC 5) ---- */
