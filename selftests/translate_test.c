@@ -236,6 +236,10 @@ TEST_F(translate, hpa_hidden_without_sys_admin)
 {
 	struct gaspace_translation *t = gas_shared_alloc(PAGE_4K);
 	struct gaspace_translation want;
+	struct gaspace_map m = {
+		.gpa = BASE + 2 * SZ_1G + 2 * SZ_2M, .size = PAGE_4K,
+		.hpa = HPA + SZ_1G, .prot = GAS_PROT_R,
+	};
 
 	ASSERT_NE(NULL, t);
 	ASSERT_EQ(0, gas_translate(self->s.fd, BASE + SZ_2M + 3, &want));
@@ -254,6 +258,11 @@ TEST_F(translate, hpa_hidden_without_sys_admin)
 	t->gpa = BASE + 2 * SZ_1G;
 	EXPECT_EQ(-ENOENT, gas_ioctl_without_cap(CAP_SYS_ADMIN, self->s.fd,
 						 GASPACE_TRANSLATE, t));
+	/* MAP_LINEAR needs CAP_SYS_RAWIO only */
+	ASSERT_EQ(0, gas_ioctl_without_cap(CAP_SYS_ADMIN, self->s.fd,
+					   GASPACE_MAP_LINEAR, &m));
+	ASSERT_EQ(0, gas_translate(self->s.fd, m.gpa + 1, &want));
+	EXPECT_EQ(m.hpa + 1, want.hpa);
 	munmap(t, PAGE_4K);
 }
 
