@@ -497,4 +497,26 @@ TEST_F(protect, split_at_block_edges_keeps_blocks)
 	EXPECT_EQ(frame[2] + SZ_2M - 1, t.hpa);
 }
 
+/* A HUGE area populated at prot 0 keeps its block, and gets it back. */
+TEST_F(protect, huge_prot_none_and_back)
+{
+	struct gas_run runs[MAX_RUNS];
+	struct gaspace_translation t;
+	int fd = self->s.fd, nr;
+
+	ASSERT_EQ(0, gas_map_alloc(fd, BASE + SZ_2M, SZ_2M, 0,
+				   GASPACE_MAP_POPULATE | GASPACE_MAP_HUGE));
+	nr = gas_add_run(runs, 0, MAX_RUNS, BASE + SZ_2M, SZ_2M, 1);
+	EXPECT_COUNTERS(fd, 1, TABLES(runs, nr), 512, 0);
+	EXPECT_EQ(-ENOENT, gas_translate(fd, BASE + SZ_2M, &t));
+	ASSERT_EQ(0, gas_protect(fd, BASE + SZ_2M, SZ_2M, GAS_PROT_RX));
+	EXPECT_COUNTERS(fd, 1, TABLES(runs, nr), 512, SZ_2M);
+	ASSERT_EQ(0, gas_translate(fd, BASE + SZ_2M + 0x1000, &t));
+	EXPECT_EQ(SZ_2M, t.page_size)
+		TH_LOG("no 2 MiB frame (an order-9 allocation failed?)");
+	EXPECT_EQ((__u32)GAS_PROT_RX, t.prot);
+	ASSERT_EQ(0, gas_unmap(fd, BASE, SZ_1G));
+	EXPECT_COUNTERS(fd, 0, self->s.root_pages, 0, 0);
+}
+
 TEST_HARNESS_MAIN
