@@ -4,7 +4,8 @@
  *
  * They are zeroed, charged to the memory cgroup of the task whose call
  * allocates them, fail rather than call the OOM killer, and count in
- * NR_SECONDARY_PAGETABLE.  Roots bigger than a page are one naturally
+ * NR_SECONDARY_PAGETABLE while the walker has them (pages reserved for a
+ * call do not count until the walker takes one).  Roots bigger than a page are one naturally
  * aligned block of 1 << order pages.
  *
  * A call that changes the area set first reserves every table page it may
@@ -23,19 +24,11 @@
 
 #define GASPACE_GFP_TABLE (GFP_KERNEL_ACCOUNT | __GFP_ZERO | __GFP_RETRY_MAYFAIL)
 
-static struct page *gaspace_table_alloc(unsigned int order, gfp_t gfp)
+/* Table pages count in NR_SECONDARY_PAGETABLE from when the walker has them. */
+static void gaspace_table_account(struct page *page, unsigned int order,
+				  int sign)
 {
-	struct page *page = alloc_pages(gfp, order);
-
-	if (page)
-		mod_lruvec_page_state(page, NR_SECONDARY_PAGETABLE, 1 << order);
-	return page;
-}
-
-static void gaspace_table_free(struct page *page, unsigned int order)
-{
-	mod_lruvec_page_state(page, NR_SECONDARY_PAGETABLE, -(1 << order));
-	__free_pages(page, order);
+	mod_lruvec_page_state(page, NR_SECONDARY_PAGETABLE, sign << order);
 }
 
 /**
@@ -54,12 +47,12 @@ int gaspace_reserve_fill(struct gaspace_reserve *r, u64 nr)
 		struct page *page = NULL;
 
 		if (!fatal_signal_pending(current))
-			page = gaspace_table_alloc(0, GASPACE_GFP_TABLE);
+			page = alloc_page(GASPACE_GFP_TABLE);
 		if (!page) {
 			struct page *p, *n;
 
 			list_for_each_entry_safe(p, n, &pages, lru)
-				gaspace_table_free(p, 0);
+				__free_page(p);
 			return fatal_signal_pending(current) ? -EINTR : -ENOMEM;
 		}
 		list_add(&page->lru, &pages);
@@ -81,7 +74,7 @@ void gaspace_reserve_release(struct gaspace_reserve *r)
 
 	list_for_each_entry_safe(p, n, &r->pages, lru) {
 		list_del(&p->lru);
-		gaspace_table_free(p, 0);
+		__free_page(p);
 	}
 	r->nr = 0;
 }
@@ -98,14 +91,17 @@ static void *gaspace_zalloc_table(struct gpt *pt, unsigned int order)
 		if (page) {
 			list_del(&page->lru);
 			r->nr--;
-			/* Handed back zeroed: a table page is freed empty. */
+			gaspace_table_account(page, 0, 1);
 			return page_address(page);
 		}
 		/* Only a wrong bound gets here: the call must not fail now. */
 		gfp |= __GFP_NOFAIL;
 	}
-	page = gaspace_table_alloc(order, gfp);
-	return page ? page_address(page) : NULL;
+	page = alloc_pages(gfp, order);
+	if (!page)
+		return NULL;
+	gaspace_table_account(page, order, 1);
+	return page_address(page);
 }
 
 static void gaspace_free_table(struct gpt *pt, void *va, unsigned int order)
@@ -113,14 +109,15 @@ static void gaspace_free_table(struct gpt *pt, void *va, unsigned int order)
 	struct gaspace *as = pt->priv;
 	struct page *page = virt_to_page(va);
 
-	/* Spare pages go back to the reserve of the running call. */
+	gaspace_table_account(page, order, -1);
+	/* Spare pages go back to the reserve of the running call, zeroed. */
 	if (as->reserve && !order) {
 		clear_page(va);
 		list_add(&page->lru, &as->reserve->pages);
 		as->reserve->nr++;
 		return;
 	}
-	gaspace_table_free(page, order);
+	__free_pages(page, order);
 }
 
 static void gaspace_invalidate(struct gpt *pt, u64 gpa, u64 size)

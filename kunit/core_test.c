@@ -71,6 +71,26 @@ static void core_linear_leaf_sizes(struct kunit *test)
 	gaspace_put(as);
 }
 
+/* PROTECT of a DEVICE linear area keeps its memory type (a WARN once). */
+static void core_protect_device(struct kunit *test)
+{
+	struct gaspace *as = space(test, GASPACE_FMT_EPT, 0, SZ_1G);
+	struct gaspace_translation t;
+
+	KUNIT_ASSERT_EQ(test, gaspace_map_linear(as, 0, HPA, SZ_4M, RW,
+						 GASPACE_MAP_DEVICE), 0);
+	KUNIT_ASSERT_EQ(test, gaspace_protect(as, SZ_2M, SZ_4K, R), 0);
+	KUNIT_ASSERT_EQ(test, gaspace_translate(as, SZ_2M, &t), 0);
+	KUNIT_EXPECT_EQ(test, t.prot, (u32)R);
+	KUNIT_EXPECT_EQ(test, t.page_size, (u64)SZ_4K);
+	KUNIT_ASSERT_EQ(test, gaspace_translate(as, SZ_2M + SZ_4K, &t), 0);
+	KUNIT_EXPECT_EQ(test, t.prot, (u32)RW);
+	KUNIT_ASSERT_EQ(test, gaspace_translate(as, 0, &t), 0);
+	KUNIT_EXPECT_EQ(test, t.page_size, (u64)SZ_2M);
+	KUNIT_EXPECT_EQ(test, info(as).nr_areas, 3ULL);
+	gaspace_put(as);
+}
+
 /* Unmapping the middle of a 1 GiB block splits it, the rest unchanged. */
 static void core_linear_split(struct kunit *test)
 {
@@ -335,6 +355,7 @@ static void core_read_write(struct kunit *test)
 static struct kunit_case core_test_cases[] = {
 	KUNIT_CASE(core_linear_leaf_sizes),
 	KUNIT_CASE(core_linear_split),
+	KUNIT_CASE(core_protect_device),
 	KUNIT_CASE(core_alloc_lazy_fault),
 	KUNIT_CASE(core_alloc_populate),
 	KUNIT_CASE(core_alloc_huge),
