@@ -614,14 +614,23 @@ struct report_ctx {
 	u64 bytes;
 	long inval;
 	int bad;
+	int last;
 };
 
 static void report_leaf(void *arg, const struct gpt_leaf *leaf)
 {
 	struct report_ctx *rc = arg;
 	struct walk_ctx *c = rc->c;
-	int i = model_find(c->m, leaf->gpa);
-	const struct region *r = i < 0 ? NULL : &c->m->r[i];
+	const struct region *r = &c->m->r[rc->last];
+
+	/* leaves come mostly in order: try the last region first */
+	if (rc->last >= c->m->n || leaf->gpa < r->gpa ||
+	    leaf->gpa >= r_end(r)) {
+		rc->last = model_find(c->m, leaf->gpa);
+		r = rc->last < 0 ? NULL : &c->m->r[rc->last];
+		if (rc->last < 0)
+			rc->last = 0;
+	}
 
 	if (!r || leaf->gpa < rc->a || leaf->gpa + leaf->size > rc->b ||
 	    leaf->gpa + leaf->size > r_end(r) ||
