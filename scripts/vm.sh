@@ -22,13 +22,15 @@ cp "$moddir"/*.ko "$work/root/gaspace/"
 (cd "$work/root" && find . | cpio -o -H newc --quiet | gzip -1) \
 	> "$work/initrd.gz"
 
+# watchdog_thresh=30: under TCG on a busy 2-core host a vCPU can stall for
+# seconds; a soft lockup is still reported, after 60 s instead of 20 s.
 accel=${GASPACE_ACCEL:-tcg}
 rc=0
 timeout --foreground -k 10 "$timeout" \
 	qemu-system-x86_64 -accel "$accel" -cpu max -smp 2 -m 2G \
 	-display none -monitor none -no-reboot \
 	-serial "file:$log" -kernel "$image" -initrd "$work/initrd.gz" \
-	-append "console=ttyS0 loglevel=4 printk.time=0 panic=-1 $extra" \
+	-append "console=ttyS0 loglevel=4 printk.time=0 panic=-1 watchdog_thresh=30 $extra" \
 	</dev/null >"$work/qemu.out" 2>&1 || rc=$?
 if [ "$rc" != 0 ]; then
 	cat "$work/qemu.out" >&2
