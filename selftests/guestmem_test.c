@@ -14,7 +14,9 @@
  * another maps and unmaps never see a stale byte and the counters end
  * exact.  Each case runs for every format.
  */
+#include <poll.h>
 #include <pthread.h>
+#include <linux/userfaultfd.h>
 
 #include "gaspace_util.h"
 #include "kselftest_harness.h"
@@ -707,6 +709,208 @@ TEST_F_TIMEOUT(gm, buffer_is_mmap_of_the_same_space, 60)
 	EXPECT_EQ(-1, gas_pattern_diff(a, BASE, len / 2, 17));
 	munmap(a, len);
 	munmap(b, SZ_2M);
+}
+
+/*
+ * A large write stops on a fatal signal: a child writes 256 MiB into a
+ * lazy area and is killed once the write is under way; the write did not
+ * run to its end, and what it populated is consistent.
+ */
+TEST_F_TIMEOUT(gm, fatal_signal_stops_a_large_write, 90)
+{
+	size_t len = 256ULL << 20;
+	struct gaspace_info info;
+	int fd = self->s.fd;
+	int status, i;
+	pid_t pid;
+
+	ASSERT_EQ(0, gas_map_alloc(fd, BASE, len, GAS_PROT_RW, 0));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		/* never touched: every page reads as the zero page */
+		void *buf = mmap(NULL, len, PROT_READ,
+				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (buf == MAP_FAILED)
+			_exit(2);
+		gas_pwrite(fd, buf, len, BASE);
+		_exit(3);
+	}
+	for (i = 0; i < 60000; i++) {
+		if (data_pages(fd) >= 256 || waitpid(pid, &status, WNOHANG))
+			break;
+		usleep(500);
+	}
+	ASSERT_EQ(0, kill(pid, SIGKILL));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFSIGNALED(status)) TH_LOG("child exited with %d",
+						WEXITSTATUS(status));
+	EXPECT_EQ(SIGKILL, WTERMSIG(status));
+
+	ASSERT_EQ(0, gas_get_info(fd, &info));
+	EXPECT_LT(info.nr_data_pages, len / PAGE_4K)
+		TH_LOG("the write went on to its end after SIGKILL");
+	EXPECT_LE(256ULL, info.nr_data_pages);
+	EXPECT_EQ(info.nr_data_pages * PAGE_4K, info.mapped_bytes);
+	EXPECT_EQ(1ULL, info.nr_areas);
+}
+
+/*
+ * ---- no lock of the space across a user copy (SPEC 5) ----
+ *
+ * The user buffer is a userfaultfd page, so the copy of a pread or pwrite
+ * blocks until the test resolves the fault.  Meanwhile every other call on
+ * the space works, UNMAP of the very page included; once released, the
+ * transfer never reaches a freed or foreign frame.
+ */
+struct blocked {
+	int fd;
+	bool write;
+	__u64 gpa;
+	unsigned char *buf;
+	ssize_t ret;
+};
+
+static void *blocked_transfer(void *arg)
+{
+	struct blocked *b = arg;
+
+	if (b->write)
+		b->ret = gas_pwrite(b->fd, b->buf, PAGE_4K, b->gpa);
+	else
+		b->ret = gas_pread(b->fd, b->buf, PAGE_4K, b->gpa);
+	return NULL;
+}
+
+/* A page whose first touch blocks until uffd_release(); 0 or -errno. */
+static int uffd_page(int *uffd, unsigned char **page)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg;
+	void *p;
+
+	*uffd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	if (*uffd < 0)
+		return -errno;
+	if (ioctl(*uffd, UFFDIO_API, &api))
+		return -errno;
+	p = mmap(NULL, PAGE_4K, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	memset(&reg, 0, sizeof(reg));
+	reg.range.start = (unsigned long)p;
+	reg.range.len = PAGE_4K;
+	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
+	if (ioctl(*uffd, UFFDIO_REGISTER, &reg))
+		return -errno;
+	*page = p;
+	return 0;
+}
+
+/* Waits (10 s at most) until a task is blocked on the page. */
+static int uffd_wait(int uffd)
+{
+	struct pollfd pfd = { .fd = uffd, .events = POLLIN };
+	struct uffd_msg msg;
+
+	if (poll(&pfd, 1, 10000) != 1)
+		return -ETIMEDOUT;
+	if (read(uffd, &msg, sizeof(msg)) != sizeof(msg))
+		return -EIO;
+	return msg.event == UFFD_EVENT_PAGEFAULT ? 0 : -EPROTO;
+}
+
+/* Fills the page with @src and wakes the blocked task. */
+static int uffd_release(int uffd, unsigned char *page, const void *src)
+{
+	struct uffdio_copy c = {
+		.dst = (unsigned long)page,
+		.src = (unsigned long)src,
+		.len = PAGE_4K,
+	};
+
+	return ioctl(uffd, UFFDIO_COPY, &c) ? -errno : 0;
+}
+
+/* Every other call on the space, the blocked page's UNMAP included. */
+static void calls_while_blocked(struct __test_metadata *_metadata,
+				const struct gas_space *s)
+{
+	struct gas_run run = { BASE, 2 * PAGE_4K, 0 };
+	struct gaspace_translation t;
+	unsigned char c, *p;
+	int fd = s->fd;
+
+	EXPECT_EQ(0, gas_translate(fd, BASE, &t));
+	EXPECT_EQ(0, gas_fault(fd, BASE + PAGE_4K, GAS_PROT_RW));
+	EXPECT_EQ(1, gas_pread(fd, &c, 1, BASE + PAGE_4K));
+	EXPECT_EQ(0, gas_protect(fd, BASE, 2 * PAGE_4K, GAS_PROT_R));
+	ASSERT_EQ(0, gas_unmap(fd, BASE, 2 * PAGE_4K));
+	ASSERT_EQ(0, gas_map_alloc(fd, BASE, 2 * PAGE_4K, GAS_PROT_RW, 0));
+	EXPECT_EQ(1, gas_pwrite(fd, "x", 1, BASE + PAGE_4K));
+	p = gas_mmap(fd, BASE, 2 * PAGE_4K, MAP_SHARED);
+	ASSERT_NE(NULL, p);
+	EXPECT_EQ(0, p[7]);
+	munmap(p, 2 * PAGE_4K);
+	EXPECT_COUNTERS(fd, 1, gas_tables_for(s->levels, s->root_pages, &run, 1),
+			2, 2 * PAGE_4K);
+}
+
+static void run_blocked(struct __test_metadata *_metadata,
+			const struct gas_space *s, unsigned char *chk,
+			bool write)
+{
+	struct blocked b = { .fd = s->fd, .write = write, .gpa = BASE };
+	int fd = s->fd;
+	unsigned char src[PAGE_4K];
+	pthread_t tid;
+	int uffd, ret;
+
+	ASSERT_EQ(0, gas_map_alloc(fd, BASE, 2 * PAGE_4K, GAS_PROT_RW, 0));
+	gas_pattern(src, BASE, PAGE_4K, 20);
+	ASSERT_EQ((ssize_t)PAGE_4K, gas_pwrite(fd, src, PAGE_4K, BASE));
+	ret = uffd_page(&uffd, &b.buf);
+	if (ret)
+		SKIP(return, "no userfaultfd: %s", strerror(-ret));
+	ASSERT_EQ(0, pthread_create(&tid, NULL, blocked_transfer, &b));
+	ASSERT_EQ(0, uffd_wait(uffd));
+
+	calls_while_blocked(_metadata, s);
+
+	gas_pattern(src, BASE, PAGE_4K, 21);
+	ASSERT_EQ(0, uffd_release(uffd, b.buf, src));
+	pthread_join(tid, NULL);
+	ASSERT_EQ((ssize_t)PAGE_4K, gas_pread(fd, chk, PAGE_4K, BASE));
+	if (write) {
+		/* into the old frame, or (re-looked up) the new page */
+		EXPECT_TRUE(b.ret == -ENXIO || b.ret == (ssize_t)PAGE_4K)
+			TH_LOG("pwrite gave %zd", b.ret);
+		EXPECT_TRUE(gas_bytes_diff(chk, 0, PAGE_4K) < 0 ||
+			    (b.ret > 0 &&
+			     gas_pattern_diff(chk, BASE, PAGE_4K, 21) < 0))
+			TH_LOG("the new page holds other bytes");
+	} else {
+		/* the old bytes (the frame stayed pinned), or the new zeros */
+		EXPECT_EQ((ssize_t)PAGE_4K, b.ret);
+		EXPECT_TRUE(gas_pattern_diff(b.buf, BASE, PAGE_4K, 20) < 0 ||
+			    gas_bytes_diff(b.buf, 0, PAGE_4K) < 0)
+			TH_LOG("pread returned bytes of a freed frame");
+		EXPECT_EQ(-1, gas_bytes_diff(chk, 0, PAGE_4K));
+	}
+	close(uffd);
+	munmap(b.buf, PAGE_4K);
+}
+
+TEST_F_TIMEOUT(gm, pwrite_blocked_in_user_copy_holds_no_lock, 60)
+{
+	run_blocked(_metadata, &self->s, self->chk, true);
+}
+
+TEST_F_TIMEOUT(gm, pread_blocked_in_user_copy_holds_no_lock, 60)
+{
+	run_blocked(_metadata, &self->s, self->chk, false);
 }
 
 /* ---- threads: pread/pwrite racing MAP/UNMAP (SPEC 5) ---- */
