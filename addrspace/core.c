@@ -167,6 +167,17 @@ static int check_in(struct gaspace *as, u64 gpa, u64 size)
 	return 0;
 }
 
+/*
+ * -ENOSPC: a call may not take the space past max_areas.  A call that adds
+ * no area works even where a lowered limit is passed already (as munmap()
+ * past vm.max_map_count does).  map_lock held.
+ */
+static bool gaspace_too_many_areas(struct gaspace *as, u64 nr_after)
+{
+	return nr_after > READ_ONCE(gaspace_max_areas) &&
+	       nr_after > as->nr_areas;
+}
+
 static u32 area_gpt_prot(const struct gaspace_area *a)
 {
 	return a->prot | (a->flags & GASPACE_MAP_DEVICE ? GPT_ATTR_DEVICE : 0);
@@ -260,7 +271,7 @@ static int gaspace_map(struct gaspace *as, u64 gpa, u64 size,
 	if (nr_old && !replace)
 		goto out;
 	ret = -ENOSPC;
-	if (nr_areas > READ_ONCE(gaspace_max_areas))
+	if (gaspace_too_many_areas(as, nr_areas))
 		goto out;
 
 	if (area->backend == GASPACE_BACKEND_ALLOC &&
@@ -448,7 +459,7 @@ int gaspace_unmap(struct gaspace *as, u64 gpa, u64 size)
 	if (!nr_old)
 		goto out;
 	ret = -ENOSPC;
-	if (nr_areas > READ_ONCE(gaspace_max_areas))
+	if (gaspace_too_many_areas(as, nr_areas))
 		goto out;
 	ret = gaspace_reserve_fill(&reserve,
 				   gaspace_split_tables_bound(&as->pt));
@@ -518,7 +529,7 @@ int gaspace_protect(struct gaspace *as, u64 gpa, u64 size, u32 prot)
 	if (cur < end)
 		goto out;
 	ret = -ENOSPC;
-	if (nr_areas > READ_ONCE(gaspace_max_areas))
+	if (gaspace_too_many_areas(as, nr_areas))
 		goto out;
 	ret = gaspace_reserve_fill(&reserve,
 				   gaspace_split_tables_bound(&as->pt));

@@ -3,15 +3,11 @@
  * limits_test: max_areas as a limit on growth (SPEC 3.3 "Order of checks":
  * -ENOSPC when "the call would pass GASPACE_CAP_MAX_AREAS areas").
  *
- * NOT IN PROGS: it fails against the module as of this commit, which
- * refuses with -ENOSPC any MAP, UNMAP or PROTECT after which the space
- * holds more areas than max_areas, even one that adds no area.  Our
- * reading of SPEC: a call "passes" the limit only by going past it, so
- * with the space already past a lowered limit (max_areas is read at each
- * call), UNMAP and PROTECT of whole areas, which add none, still work (as
- * munmap() past vm.max_map_count works when it splits nothing), while a
- * call that adds an area gets -ENOSPC.  Add it to PROGS once the lead has
- * settled the reading.
+ * A call "passes" the limit only by going past it: with the space already
+ * past a lowered limit (max_areas is read at each call), UNMAP and PROTECT
+ * of whole areas, which add none, still work (as munmap() past
+ * vm.max_map_count works when it splits nothing), while a call that adds
+ * an area gets -ENOSPC.
  */
 #include "gaspace_util.h"
 #include "kselftest_harness.h"
