@@ -204,7 +204,16 @@ static int gaspace_file_mmap(struct file *file, struct vm_area_struct *vma)
 
 static int gaspace_file_release(struct inode *inode, struct file *file)
 {
-	gaspace_put(file->private_data);
+	struct gaspace *as = file->private_data;
+
+	/*
+	 * The last mapping went with the file; a kernel holder of the space
+	 * may still UNMAP, with no mapping left to zap (and the inode gone).
+	 */
+	mutex_lock(&as->map_lock);
+	as->mapping = NULL;
+	mutex_unlock(&as->map_lock);
+	gaspace_put(as);
 	return 0;
 }
 

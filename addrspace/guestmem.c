@@ -200,6 +200,7 @@ void gaspace_zap(struct gaspace *as, u64 gpa, u64 size,
 	struct page *page;
 	u32 i, n;
 
+	lockdep_assert_held(&as->map_lock);
 	if (!as->mapping || !READ_ONCE(as->mmapped))
 		return;
 	list_for_each_entry(page, &frames->pages, lru) {

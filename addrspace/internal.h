@@ -66,8 +66,9 @@ static inline void gaspace_reserve_init(struct gaspace_reserve *r)
  * @nr_areas: areas in the space, under @pt_lock
  * @nr_data_pages: alloc frames in 4 KiB pages, under @pt_lock
  * @reserve: table pages of the call that holds @pt_lock, or NULL
- * @mapping: the file's mapping, whose VMM mmaps UNMAP zaps; NULL for a
- *	space created in the kernel
+ * @mapping: the file's mapping, whose VMM mmaps UNMAP zaps, under
+ *	@map_lock; NULL for a space created in the kernel or once the file
+ *	is gone
  * @mmapped: the file was mmapped once (UNMAP has mappings to zap)
  */
 struct gaspace {

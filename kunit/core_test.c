@@ -6,6 +6,7 @@
  */
 #include <kunit/test.h>
 #include <linux/err.h>
+#include <linux/fs.h>
 #include <linux/gaspace.h>
 #include <linux/sizes.h>
 
@@ -352,6 +353,20 @@ static void core_read_write(struct kunit *test)
 	gaspace_put(as);
 }
 
+/* gaspace_get_file() refuses what is not an address space. */
+static void core_get_file(struct kunit *test)
+{
+	struct file *f = filp_open("/dev/null", O_RDONLY, 0);
+
+	KUNIT_EXPECT_EQ(test, PTR_ERR(gaspace_get_file(NULL)), (long)-EBADF);
+	if (IS_ERR(f)) {
+		kunit_skip(test, "no /dev/null to open");
+		return;
+	}
+	KUNIT_EXPECT_EQ(test, PTR_ERR(gaspace_get_file(f)), (long)-EBADF);
+	filp_close(f, NULL);
+}
+
 static struct kunit_case core_test_cases[] = {
 	KUNIT_CASE(core_linear_leaf_sizes),
 	KUNIT_CASE(core_linear_split),
@@ -364,6 +379,7 @@ static struct kunit_case core_test_cases[] = {
 	KUNIT_CASE(core_errors),
 	KUNIT_CASE(core_notifier),
 	KUNIT_CASE(core_read_write),
+	KUNIT_CASE(core_get_file),
 	{}
 };
 
