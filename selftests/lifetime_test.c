@@ -213,55 +213,6 @@ TEST_F(life, fork_child_uses_inherited_space)
 	EXPECT_EQ(self->refcnt, refcnt_settles_at(self->refcnt));
 }
 
-static int send_fd(int sock, int fd)
-{
-	char data = 'f';
-	struct iovec iov = { .iov_base = &data, .iov_len = 1 };
-	union {
-		struct cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} u;
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = u.buf, .msg_controllen = sizeof(u.buf),
-	};
-	struct cmsghdr *cmsg;
-
-	memset(&u, 0, sizeof(u));
-	cmsg = CMSG_FIRSTHDR(&msg);
-	cmsg->cmsg_level = SOL_SOCKET;
-	cmsg->cmsg_type = SCM_RIGHTS;
-	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
-	return sendmsg(sock, &msg, 0) == 1 ? 0 : -errno;
-}
-
-static int recv_fd(int sock)
-{
-	char data;
-	struct iovec iov = { .iov_base = &data, .iov_len = 1 };
-	union {
-		struct cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} u;
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = u.buf, .msg_controllen = sizeof(u.buf),
-	};
-	struct cmsghdr *cmsg;
-	int fd;
-
-	if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) != 1)
-		return -EIO;
-	cmsg = CMSG_FIRSTHDR(&msg);
-	if (!cmsg || cmsg->cmsg_level != SOL_SOCKET ||
-	    cmsg->cmsg_type != SCM_RIGHTS ||
-	    cmsg->cmsg_len != CMSG_LEN(sizeof(int)))
-		return -EPROTO;
-	memcpy(&fd, CMSG_DATA(cmsg), sizeof(int));
-	return fd;
-}
-
 TEST_F(life, scm_rights_space_works_in_receiver)
 {
 	struct gaspace_info info, got;
@@ -283,7 +234,7 @@ TEST_F(life, scm_rights_space_works_in_receiver)
 		/* a child with no copy of the space: only the socket */
 		close(fd);
 		close(sv[0]);
-		rfd = recv_fd(sv[1]);
+		rfd = gas_recv_fd(sv[1]);
 		if (rfd < 0)
 			_exit(2);
 		if (gas_get_info(rfd, &child))
@@ -294,7 +245,7 @@ TEST_F(life, scm_rights_space_works_in_receiver)
 		_exit(0);
 	}
 	close(sv[1]);
-	ASSERT_EQ(0, send_fd(sv[0], fd));
+	ASSERT_EQ(0, gas_send_fd(sv[0], fd));
 	/* in flight, the message holds the space */
 	ASSERT_EQ(0, close(fd));
 
