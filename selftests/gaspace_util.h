@@ -1025,4 +1025,33 @@ static inline int gas_recv_fd(int sock)
 	return fd;
 }
 
+/* Moves the calling task into cgroup @cg (a path); 0 or -errno. */
+static inline int gas_cgroup_join(const char *cg)
+{
+	char path[256], pid[32];
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", cg);
+	snprintf(pid, sizeof(pid), "%d\n", getpid());
+	return gas_write_string(path, pid);
+}
+
+/* SecPageTables of /proc/meminfo in kB, per-CPU counters folded first. */
+static inline long long gas_sec_page_tables_kb(void)
+{
+	char line[256];
+	long long kb = -ENOENT;
+	FILE *f;
+
+	if (gas_write_string("/proc/sys/vm/stat_refresh", "1\n"))
+		return -EIO;
+	f = fopen("/proc/meminfo", "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "SecPageTables: %lld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
 #endif /* GASPACE_UTIL_H */

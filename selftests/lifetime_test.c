@@ -258,25 +258,6 @@ TEST_F(life, scm_rights_space_works_in_receiver)
 	EXPECT_EQ(self->refcnt, refcnt_settles_at(self->refcnt));
 }
 
-/* SecPageTables of /proc/meminfo in kB, per-CPU counters folded first. */
-static long long sec_page_tables_kb(void)
-{
-	char line[256];
-	long long kb = -ENOENT;
-	FILE *f;
-
-	if (gas_write_string("/proc/sys/vm/stat_refresh", "1\n"))
-		return -EIO;
-	f = fopen("/proc/meminfo", "re");
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "SecPageTables: %lld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
-}
-
 #define NR_SEC_SPACES 64
 
 TEST_F(life, table_pages_count_in_secpagetables)
@@ -285,7 +266,7 @@ TEST_F(life, table_pages_count_in_secpagetables)
 	int fds[NR_SEC_SPACES];
 	unsigned int i;
 
-	before = sec_page_tables_kb();
+	before = gas_sec_page_tables_kb();
 	ASSERT_LE(0, before) TH_LOG("SecPageTables: %s", strerror(-before));
 
 	for (i = 0; i < NR_SEC_SPACES; i++) {
@@ -296,10 +277,10 @@ TEST_F(life, table_pages_count_in_secpagetables)
 		ASSERT_LE(0, fds[i]);
 		want_kb += g.root_pages * 4;
 	}
-	during = sec_page_tables_kb();
+	during = gas_sec_page_tables_kb();
 	for (i = 0; i < NR_SEC_SPACES; i++)
 		close(fds[i]);
-	after = sec_page_tables_kb();
+	after = gas_sec_page_tables_kb();
 
 	EXPECT_EQ(want_kb, during - before)
 		TH_LOG("SecPageTables %lld kB -> %lld kB with %u empty spaces",
@@ -408,14 +389,11 @@ TEST_F(memcg, table_pages_charged_to_creator)
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (!pid) {
-		char path[160], buf[16];
 		int fds[NR_CG_SPACES];
 
 		close(go[1]);
 		close(done[0]);
-		snprintf(path, sizeof(path), "%s/cgroup.procs", self->cg);
-		snprintf(buf, sizeof(buf), "%d\n", getpid());
-		if (gas_write_string(path, buf))
+		if (gas_cgroup_join(self->cg))
 			_exit(2);
 		for (i = 0; i < NR_CG_SPACES; i++) {
 			fds[i] = gas_create(self->dev, gas_formats[i % 4], 0,

@@ -1036,15 +1036,6 @@ static int memcg_new(char *cg, size_t len, const char *max)
 	return gas_write_string(path, max);
 }
 
-static int memcg_join(const char *cg)
-{
-	char path[256], pid[32];
-
-	snprintf(path, sizeof(path), "%s/cgroup.procs", cg);
-	snprintf(pid, sizeof(pid), "%d", getpid());
-	return gas_write_string(path, pid);
-}
-
 /*
  * At the memory cgroup's limit POPULATE fails with -ENOMEM (not the OOM
  * killer) and leaves nothing: no area, no frame, no table page, and no
@@ -1071,7 +1062,7 @@ TEST(populate_past_memcg_limit_is_enomem)
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (!pid) {
-		if (memcg_join(cg))
+		if (gas_cgroup_join(cg))
 			_exit(1);
 		ret[0] = gas_map_alloc(s.fd, SZ_2M, 256 << 20, GAS_PROT_RW,
 				       GASPACE_MAP_POPULATE);

@@ -709,34 +709,6 @@ TEST_F(mm, mlock_populates_and_unmap_still_zaps)
 #define CGROUP_ROOT	"/sys/fs/cgroup"
 #define MEMCG_SLACK	(128LL * 4096)	/* per-CPU charge batches, 2 CPUs */
 
-static long long sec_page_tables_kb(void)
-{
-	char line[256];
-	long long kb = -ENOENT;
-	FILE *f;
-
-	if (gas_write_string("/proc/sys/vm/stat_refresh", "1\n"))
-		return -EIO;
-	f = fopen("/proc/meminfo", "re");
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "SecPageTables: %lld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
-}
-
-/* Moves the calling task into cgroup @cg; 0 or -errno. */
-static int enter_cgroup(const char *cg)
-{
-	char path[256], pid[32];
-
-	snprintf(path, sizeof(path), "%s/cgroup.procs", cg);
-	snprintf(pid, sizeof(pid), "%d\n", getpid());
-	return gas_write_string(path, pid);
-}
-
 static long long memcg_current(const char *cg)
 {
 	char path[256];
@@ -770,9 +742,9 @@ TEST_F(mm, last_reference_frees_frames_and_tables)
 				      "+memory"));
 	snprintf(cg, sizeof(cg), CGROUP_ROOT "/gaspace-mmap-%d", getpid());
 	ASSERT_EQ(0, mkdir(cg, 0755));
-	ASSERT_EQ(0, enter_cgroup(cg));
+	ASSERT_EQ(0, gas_cgroup_join(cg));
 
-	tables0 = sec_page_tables_kb();
+	tables0 = gas_sec_page_tables_kb();
 	cur0 = memcg_current(cg);
 	fd = gas_create(self->s.dev, variant->format, variant->bits, BASE,
 			SIZE);
@@ -782,12 +754,12 @@ TEST_F(mm, last_reference_frees_frames_and_tables)
 	p = gas_mmap(fd, BASE, len, MAP_SHARED);
 	ASSERT_NE(NULL, p);
 	p[0] = 1;
-	tables1 = sec_page_tables_kb();
+	tables1 = gas_sec_page_tables_kb();
 	cur1 = memcg_current(cg);
 	ASSERT_EQ(0, close(fd));
 
 	/* only the mapping holds the space now */
-	EXPECT_EQ(tables1, sec_page_tables_kb());
+	EXPECT_EQ(tables1, gas_sec_page_tables_kb());
 	cur2 = memcg_current(cg);
 	EXPECT_LE(cur0 + (long long)len, cur1 + MEMCG_SLACK)
 		TH_LOG("memory.current %lld -> %lld", cur0, cur1);
@@ -795,13 +767,13 @@ TEST_F(mm, last_reference_frees_frames_and_tables)
 	EXPECT_LT(tables0, tables1);
 
 	munmap(p, len);
-	EXPECT_EQ(tables0, sec_page_tables_kb());
+	EXPECT_EQ(tables0, gas_sec_page_tables_kb());
 	cur3 = memcg_current(cg);
 	EXPECT_GE(cur0 + MEMCG_SLACK, cur3)
 		TH_LOG("memory.current %lld -> %lld -> %lld -> %lld", cur0,
 		       cur1, cur2, cur3);
 
-	ASSERT_EQ(0, enter_cgroup(CGROUP_ROOT));
+	ASSERT_EQ(0, gas_cgroup_join(CGROUP_ROOT));
 	EXPECT_EQ(0, rmdir(cg));
 }
 
