@@ -3,6 +3,8 @@
 # Boot a kernel under QEMU (TCG, -cpu max, 2 vCPUs) with a busybox initramfs
 # that loads the modules of MODDIR and runs the programs of TESTDIR (those
 # named in TESTDIR/list), writing the serial console to LOG.
+# GASPACE_ACCEL (tcg), GASPACE_VM_SMP (2) and GASPACE_VM_MEM (2G) pick the
+# accelerator, vCPUs and memory.
 #
 # Usage: vm.sh IMAGE MODDIR TESTDIR LOG [TIMEOUT [EXTRA_APPEND]]
 # Exits 0 when the VM powered off by itself with GASPACE-DONE, 124 on timeout.
@@ -27,7 +29,8 @@ cp "$moddir"/*.ko "$work/root/gaspace/"
 accel=${GASPACE_ACCEL:-tcg}
 rc=0
 timeout --foreground -k 10 "$timeout" \
-	qemu-system-x86_64 -accel "$accel" -cpu max -smp 2 -m 2G \
+	qemu-system-x86_64 -accel "$accel" -cpu max \
+	-smp "${GASPACE_VM_SMP:-2}" -m "${GASPACE_VM_MEM:-2G}" \
 	-display none -monitor none -no-reboot \
 	-serial "file:$log" -kernel "$image" -initrd "$work/initrd.gz" \
 	-append "console=ttyS0 loglevel=4 printk.time=0 panic=-1 watchdog_thresh=30 $extra" \
