@@ -9,6 +9,9 @@
 #   TESTS    only these test programs (names from selftests' list); "none"
 #            runs no program (KUnit still runs on the debug kernel)
 #   NOLINT=1 skip the lint case (counted as skipped)
+#   GASPACE_TEST_ENV   shell assignments the programs run under, written to
+#            the VM's /tests/env (make stress: the long counts)
+#   GASPACE_VM_TIMEOUT seconds each VM may run (default 600, debug 1800)
 set -u
 . "$(dirname "$0")/lib.sh"
 
@@ -166,11 +169,14 @@ for k in $KERNELS; do
 		cp "$B/selftests/$t" "$kb/tests/" 2>/dev/null
 	done
 	echo "$progs" | tr ' ' '\n' | sed '/^$/d' > "$kb/tests/list"
+	[ -n "${GASPACE_TEST_ENV:-}" ] &&
+		echo "export ${GASPACE_TEST_ENV}" > "$kb/tests/env"
 	want_kunit=0
 	[ -f "$kb/mods/gaspace_kunit.ko" ] && want_kunit=1
 	[ "$k" = debug ] && [ $want_kunit = 0 ] && fail "$k: gaspace_kunit.ko not built"
 	timeout=600
 	[ "$k" = debug ] && timeout=1800
+	timeout=${GASPACE_VM_TIMEOUT:-$timeout}
 	note "booting $k ($rel) under QEMU"
 	start=$(date +%s)
 	"$GASPACE_ROOT/scripts/vm.sh" "$image" "$kb/mods" "$kb/tests" \
