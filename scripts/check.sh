@@ -9,6 +9,7 @@
 #   TESTS    only these test programs (names from selftests' list); "none"
 #            runs no program (KUnit still runs on the debug kernel)
 #   NOLINT=1 skip the lint case (counted as skipped)
+#   NOKUNIT=1 do not run the KUnit suites (a quicker run of some programs)
 #   GASPACE_TEST_ENV   shell assignments the programs run under, written to
 #            the VM's /tests/env (make stress: the long counts)
 #   GASPACE_VM_TIMEOUT seconds each VM may run (default 600, debug 1800)
@@ -174,6 +175,11 @@ for k in $KERNELS; do
 	want_kunit=0
 	[ -f "$kb/mods/gaspace_kunit.ko" ] && want_kunit=1
 	[ "$k" = debug ] && [ $want_kunit = 0 ] && fail "$k: gaspace_kunit.ko not built"
+	if [ "${NOKUNIT:-0}" = 1 ] && [ $want_kunit = 1 ]; then
+		rm -f "$kb/mods/gaspace_kunit.ko"
+		want_kunit=0
+		skip "$k kunit"
+	fi
 	timeout=600
 	[ "$k" = debug ] && timeout=1800
 	timeout=${GASPACE_VM_TIMEOUT:-$timeout}
