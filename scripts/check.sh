@@ -5,7 +5,9 @@
 # "N passed, N failed[, N skipped]" and exits non-zero on any failure.
 #
 # Environment (or make variables):
-#   KERNELS  which kernels, default "debug stock61 stock612"
+#   KERNELS  which kernels, default "debug stock61 stock61-4lvl stock612";
+#            stock61-4lvl boots stock 6.1 with no5lvl (4-level paging, so
+#            4-level nested walks) and runs only svm_test
 #   TESTS    only these test programs (names from selftests' list); "none"
 #            runs no program (KUnit still runs on the debug kernel)
 #   NOLINT=1 skip the lint case (counted as skipped)
@@ -16,7 +18,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 
-KERNELS=${KERNELS:-debug stock61 stock612}
+KERNELS=${KERNELS:-debug stock61 stock61-4lvl stock612}
 B=$GASPACE_ROOT/.build
 PASS=0 FAIL=0 SKIP=0
 REASONS=()
@@ -84,18 +86,29 @@ kunit_suites=$(sed -n '/struct kunit_suite [a-z0-9_]* = {/,/};/s/.*\.name[ \t]*=
 
 # Parse one VM log: KUnit results from the kernel log, kselftest results
 # between the program markers.  Prints "ok/not ok - K case" lines.
+# svm_test must really run under make check's QEMU (-cpu max has SVM with
+# nested paging): its cases may not skip, at least four must pass, and the
+# sample module must report the nested walk depth WANT_BITS (57 with 5-level
+# host paging, 48 with no5lvl; empty: any).
 parse_log() {
-	local k=$1 log=$2 want_kunit=$3
+	local k=$1 log=$2 want_kunit=$3 kprogs=$4 want_bits=$5
 	awk -v k="$k" -v want_kunit="$want_kunit" -v suites="$kunit_suites" \
-	    -v progs="$progs" '
+	    -v progs="$kprogs" -v want_bits="$want_bits" '
 	function res(ok, name, skip) {
 		if (!ok) { print "not ok - " k " " name; nf++ }
 		else if (skip) { print "ok - " k " " name " # SKIP"; ns++ }
 		else { print "ok - " k " " name; np++ }
+		if (name ~ /^svm_test:/) {
+			if (skip) svm_skip++
+			else if (ok) svm_pass++
+		}
 	}
 	{ sub(/\r$/, "") }
 	/^GASPACE-INSMOD / { insmod = $2 }
 	/^GASPACE-RMMOD / { rmmod = $2 }
+	/^GASPACE-SVM-INSMOD / { svm_insmod = $2 }
+	/^GASPACE-SVM-RMMOD / { svm_rmmod = $2 }
+	dm && /gaspace_svm: .*gpa_bits [0-9]+/ { svm_bits = $NF }
 	/^GASPACE-DMESG-BEGIN/ { dm = 1; next }
 	/^GASPACE-DMESG-END/ { dm = 0; next }
 	/^GASPACE-DONE/ { done = 1 }
@@ -138,7 +151,19 @@ parse_log() {
 				res(0, p[i] " exited with " rc[p[i]])
 			if (plan[p[i]] >= 0 && plan[p[i]] != nres[p[i]])
 				res(0, p[i] ": " nres[p[i]] " results for a plan of " plan[p[i]])
+			if (p[i] == "svm_test") {
+				if (svm_skip)
+					res(0, "svm_test: " svm_skip " cases skipped under QEMU -cpu max")
+				if (svm_pass < 4)
+					res(0, "svm_test: only " svm_pass + 0 " cases passed (4 needed)")
+				if (want_bits != "" && svm_bits != want_bits)
+					res(0, "svm_test: nested walks for gpa_bits " svm_bits " (" want_bits " expected)")
+			}
 		}
+		if (svm_insmod != "" && svm_insmod != "0")
+			res(0, "insmod gaspace_svm.ko failed")
+		if (svm_rmmod != "" && svm_rmmod != "0")
+			res(0, "rmmod gaspace_svm failed")
 		if (insmod == "0" && rmmod != "0") res(0, "rmmod gaspace failed")
 		printf "COUNTS %d %d %d\n", np, nf, ns
 	}' "$log"
@@ -147,7 +172,19 @@ parse_log() {
 SUMMARY=()
 for k in $KERNELS; do
 	kp=$PASS kf=$FAIL ks=$SKIP
-	if ! read -r kdir image rel < <("$GASPACE_ROOT/scripts/kernel.sh" "$k"); then
+	# KERNEL-4lvl: KERNEL booted with no5lvl, svm_test alone (a short boot)
+	kname=${k%-4lvl} extra= kprogs=$progs want_bits=
+	if [ "$kname" != "$k" ]; then
+		extra=no5lvl want_bits=48
+		kprogs=$(echo "$progs" | tr ' ' '\n' | grep -x svm_test)
+		if [ -z "$kprogs" ]; then
+			note "$k: svm_test not selected, no boot"
+			continue
+		fi
+	elif [ "$k" = stock61 ]; then
+		want_bits=57
+	fi
+	if ! read -r kdir image rel < <("$GASPACE_ROOT/scripts/kernel.sh" "$kname"); then
 		fail "$k: kernel not available"
 		SUMMARY+=("$k: kernel not available")
 		continue
@@ -155,8 +192,12 @@ for k in $KERNELS; do
 	kb=$B/$k
 	rm -rf "$kb/src" "$kb/mods" "$kb/tests"
 	mkdir -p "$kb/src" "$kb/mods" "$kb/tests"
-	copy_sources "$kb/src" kunit
+	copy_sources "$kb/src" kunit samples/svm
+	# gaspace, then the sample SVM module against gaspace's symbols
 	if make -C "$kdir" M="$kb/src" W=1 modules > "$kb/build.log" 2>&1 &&
+	   make -C "$kdir" M="$kb/src/samples/svm" W=1 \
+		KBUILD_EXTRA_SYMBOLS="$kb/src/Module.symvers" modules \
+		>> "$kb/build.log" 2>&1 &&
 	   ! grep -E 'warning:|error:' "$kb/build.log" >/dev/null; then
 		pass "$k build.modules ($rel, W=1, no warning)"
 	else
@@ -166,10 +207,10 @@ for k in $KERNELS; do
 		continue
 	fi
 	find "$kb/src" -name '*.ko' -exec cp {} "$kb/mods/" \;
-	for t in $progs; do
+	for t in $kprogs; do
 		cp "$B/selftests/$t" "$kb/tests/" 2>/dev/null
 	done
-	echo "$progs" | tr ' ' '\n' | sed '/^$/d' > "$kb/tests/list"
+	echo "$kprogs" | tr ' ' '\n' | sed '/^$/d' > "$kb/tests/list"
 	[ -n "${GASPACE_TEST_ENV:-}" ] &&
 		echo "export ${GASPACE_TEST_ENV}" > "$kb/tests/env"
 	want_kunit=0
@@ -183,10 +224,10 @@ for k in $KERNELS; do
 	timeout=600
 	[ "$k" = debug ] && timeout=1800
 	timeout=${GASPACE_VM_TIMEOUT:-$timeout}
-	note "booting $k ($rel) under QEMU"
+	note "booting $k ($rel${extra:+, $extra}) under QEMU"
 	start=$(date +%s)
 	"$GASPACE_ROOT/scripts/vm.sh" "$image" "$kb/mods" "$kb/tests" \
-		"$kb/console.log" "$timeout"
+		"$kb/console.log" "$timeout" "$extra"
 	vmrc=$?
 	secs=$(($(date +%s) - start))
 	while read -r line; do
@@ -196,7 +237,8 @@ for k in $KERNELS; do
 		"not ok"*) echo "$line"; REASONS+=("${line#not ok - }") ;;
 		*) echo "$line" ;;
 		esac
-	done < <(parse_log "$k" "$kb/console.log" "$want_kunit")
+	done < <(parse_log "$k" "$kb/console.log" "$want_kunit" "$kprogs" \
+		"$want_bits")
 	if [ $vmrc != 0 ]; then
 		fail "$k: VM did not finish (rc $vmrc after ${secs}s; .build/$k/console.log)"
 	fi

@@ -1,8 +1,9 @@
 #!/bin/busybox sh
 # SPDX-License-Identifier: GPL-2.0
 # /init of the test initramfs: load gaspace, run KUnit (when the module is
-# there) and every test program, check that the module unloads, scan for
-# leaks, dump the kernel log, power off.  Markers start with "GASPACE-".
+# there), load the sample SVM module (when it is there), run every test
+# program, check that the modules unload, scan for leaks, dump the kernel
+# log, power off.  Markers start with "GASPACE-".
 /bin/busybox --install -s /bin
 export PATH=/bin
 mount -t proc proc /proc
@@ -30,6 +31,11 @@ if insmod /gaspace/gaspace.ko $(cat /gaspace/params 2>/dev/null); then
 		insmod /gaspace/gaspace_kunit.ko && rmmod gaspace_kunit
 		echo "GASPACE-KUNIT-DONE $?"
 	fi
+	# the sample SVM hypervisor (samples/svm) uses gaspace's exported API
+	if [ -f /gaspace/gaspace_svm.ko ]; then
+		insmod /gaspace/gaspace_svm.ko
+		echo "GASPACE-SVM-INSMOD $?"
+	fi
 	# /tests/env sets what a run passes its programs (make stress: counts)
 	[ -f /tests/env ] && . /tests/env
 	for t in $(cat /tests/list 2>/dev/null); do
@@ -38,6 +44,10 @@ if insmod /gaspace/gaspace.ko $(cat /gaspace/params 2>/dev/null); then
 	for s in $(cat /tests/shell 2>/dev/null); do
 		run_prog "$s" sh /tests/$s
 	done
+	if [ -d /sys/module/gaspace_svm ]; then
+		rmmod gaspace_svm
+		echo "GASPACE-SVM-RMMOD $?"
+	fi
 	rmmod gaspace
 	echo "GASPACE-RMMOD $?"
 else
