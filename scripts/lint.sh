@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # make lint: checkpatch.pl --strict (from linux-source-6.1) over every source
-# file of the module and its tests, and sparse (C=2) over a build against the
-# stock 6.1 headers.  Exits non-zero on any complaint.
+# file of the module, its tests and samples/, and sparse (C=2) over a build of
+# gaspace and of samples/svm against the stock 6.1 headers.  Exits non-zero on any complaint.
 set -u
 . "$(dirname "$0")/lib.sh"
 
@@ -11,7 +11,7 @@ SRC=$(src_tree) || exit 1
 cd "$GASPACE_ROOT" || exit 1
 rc=0
 
-files=$(git ls-files -co --exclude-standard -- '*.c' '*.h' |
+files=$(git ls-files -co --exclude-standard -- '*.c' '*.h' '*.S' |
 	grep -E '^(addrspace|npt|backends|kunit|include|uapi|selftests|samples)/')
 # checkpatch's --no-tree mode cannot resolve the SPDX tag style of uapi
 # headers against the tree's LICENSES/: point it at the package's tree.
@@ -35,8 +35,11 @@ done
 read -r kdir _ < <("$GASPACE_ROOT/scripts/kernel.sh" stock61) || exit 1
 work=$GASPACE_ROOT/.build/sparse
 rm -rf "$work" && mkdir -p "$work"
-copy_sources "$work" kunit
+copy_sources "$work" kunit samples/svm
 out=$(make -C "$kdir" M="$work" C=2 CHECK="sparse" W=1 modules 2>&1)
+# the sample SVM module (samples/svm), against gaspace's symbols
+out+=$(make -C "$kdir" M="$work/samples/svm" C=2 CHECK="sparse" W=1 \
+	KBUILD_EXTRA_SYMBOLS="$work/Module.symvers" modules 2>&1)
 if echo "$out" | grep -E 'warning:|error:'; then
 	rc=1
 fi
