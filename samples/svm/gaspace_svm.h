@@ -49,10 +49,27 @@ struct gaspace_svm_info {
 };
 
 /**
- * struct gaspace_svm_regs - the guest's general-purpose registers
+ * struct gaspace_svm_regs - the guest's registers
+ * @rax: RAX, loaded from and saved to the VMCB
+ * @rbx: RBX
+ * @rcx: RCX
+ * @rdx: RDX
+ * @rsi: RSI
+ * @rdi: RDI
+ * @rbp: RBP
+ * @rsp: RSP, loaded from and saved to the VMCB
+ * @r8: R8
+ * @r9: R9
+ * @r10: R10
+ * @r11: R11
+ * @r12: R12
+ * @r13: R13
+ * @r14: R14
+ * @r15: R15
+ * @rip: RIP: in real mode the gpa of the next instruction (CS base is 0)
+ * @rflags: RFLAGS; bit 1 is always set, so 0 means 0x2, the reset value
  *
- * In: the first values (rflags 0 means 0x2, the reset value).
- * Out: the values at the exit that ended the run.
+ * In: the first values.  Out: the values at the exit that ended the run.
  */
 struct gaspace_svm_regs {
 	__u64 rax, rbx, rcx, rdx, rsi, rdi, rbp, rsp;
