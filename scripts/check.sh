@@ -125,7 +125,8 @@ parse_log() {
 		sub(/ # .*/, "", sname); sres[sname] = $0 !~ /^not ok/; next }
 	/^GASPACE-PROG-BEGIN / { prog = $2; inprog = 1; plan[prog] = -1;
 		nres[prog] = 0; began[prog] = 1; next }
-	/^GASPACE-PROG-END / { inprog = 0; rc[prog] = $2; ended[prog] = 1; next }
+	/^GASPACE-PROG-END / { inprog = 0; rc[prog] = $2; ended[prog] = 1
+		if ($3 != "") print "# " k " " prog ": " $3 " s"; next }
 	inprog && /^#  RUN / { run = $3 }
 	inprog && /^1\.\.[0-9]+/ { plan[prog] = substr($1, 4) + 0 }
 	inprog && /^(not )?ok [0-9]+ / {

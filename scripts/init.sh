@@ -18,11 +18,14 @@ leak=/sys/kernel/debug/kmemleak
 [ -w $leak ] && echo clear > $leak
 echo "gaspace-test: start" > /dev/kmsg
 
+# GASPACE-PROG-END RC SECONDS
 run_prog() {
 	echo "GASPACE-PROG-BEGIN $1"
 	shift
+	t0=$(date +%s)
 	"$@"
-	echo "GASPACE-PROG-END $?"
+	rc=$?
+	echo "GASPACE-PROG-END $rc $(($(date +%s) - t0))"
 }
 
 if insmod /gaspace/gaspace.ko $(cat /gaspace/params 2>/dev/null); then
