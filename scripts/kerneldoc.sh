@@ -3,7 +3,8 @@
 # kernel-doc check: scripts/kernel-doc from linux-source-6.1 in -none mode,
 # with every optional warning (-Wall; linux-source-6.1's kernel-doc predates
 # -Wall and enables the same checks with -v), over the two API headers and
-# every source file of the module that exports symbols.  Prints each
+# every source file of the module that exports symbols, and the SVM
+# sample's interface.  Prints each
 # warning and exits non-zero if there is any.
 set -u
 # shellcheck source=scripts/lib.sh
@@ -20,7 +21,8 @@ else
 	wall=-v
 fi
 
-files=(include/linux/gaspace.h uapi/linux/gaspace.h)
+files=(include/linux/gaspace.h uapi/linux/gaspace.h samples/svm/gaspace_svm.h
+       samples/svm/svm.c)
 mapfile -t -O ${#files[@]} files < <(git ls-files -co --exclude-standard -- '*.c' |
 	grep -E '^(addrspace|npt|backends)/' |
 	xargs grep -l -E '^EXPORT_SYMBOL' | sort)
