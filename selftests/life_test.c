@@ -1,0 +1,503 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * life_test: what keeps a space alive once its fd is gone, and races with
+ * its last close (SPEC 3.2 "Lifetime", 5).  lifetime_test covers fds (dup,
+ * fork, SCM_RIGHTS, refcount, unload refused under an fd); this covers the
+ * VMM's mmaps and threads:
+ *
+ *   - a mapping outlives close(): the bytes stay, a lazy page can still be
+ *     touched, and only munmap() frees frames and tables (SecPageTables);
+ *   - a MAP_SHARED mapping inherited by fork() is the same memory in both
+ *     processes, the last of them to go frees it, and an UNMAP zaps the
+ *     range in both (SIGBUS, never a stale frame);
+ *   - close() racing ioctls, pread/pwrite and mmap faults of other threads:
+ *     each call completes or gets EBADF, nothing is lost;
+ *   - unload is refused while a space or only a mapping of one lives, and
+ *     once everything is gone the module unloads, loads again and works.
+ *     That case loads the module back as the test VM's init does, so the
+ *     programs after this one find it.
+ */
+#include <pthread.h>
+#include <sched.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "gaspace_util.h"
+#include "kselftest_harness.h"
+
+#define MODULE_KO	"/gaspace/gaspace.ko"
+#define MODULE_PARAMS	"/gaspace/params"
+#define AREA		(4 * SZ_2M)
+#define NR_THREADS	4
+
+FIXTURE(life) {
+	int dev;
+	int fd;
+	long long refcnt;	/* the module's, with nothing of ours open */
+	long long sec_kb;	/* SecPageTables before the space */
+	unsigned char *buf;
+};
+
+FIXTURE_SETUP(life)
+{
+	self->fd = -1;
+	self->refcnt = gas_module_refcnt();
+	ASSERT_LE(0, self->refcnt);
+	self->sec_kb = gas_sec_page_tables_kb();
+	ASSERT_LE(0, self->sec_kb);
+	self->dev = gas_open_dev();
+	ASSERT_LE(0, self->dev);
+	self->fd = gas_create(self->dev, GASPACE_FMT_EPT, 0, 0, SZ_1G);
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, gas_map_alloc(self->fd, 0, AREA, GAS_PROT_RW, 0));
+	self->buf = malloc(AREA);
+	ASSERT_NE(NULL, self->buf);
+	ASSERT_EQ(0, gas_catch_sigbus());
+}
+
+FIXTURE_TEARDOWN(life)
+{
+	if (self->fd >= 0)
+		close(self->fd);
+	if (self->dev >= 0)
+		close(self->dev);
+	free(self->buf);
+}
+
+/* The space and /dev/gaspace closed: only mappings may hold it now. */
+static void close_all(struct _test_data_life *self)
+{
+	close(self->fd);
+	close(self->dev);
+	self->fd = -1;
+	self->dev = -1;
+}
+
+/* SecPageTables once the space is gone again. */
+static long long sec_kb_settles_at(long long want)
+{
+	struct timespec ts = { 0, 10 * 1000 * 1000 };
+	long long now = gas_sec_page_tables_kb();
+	int i;
+
+	for (i = 0; i < 100 && now != want; i++) {
+		nanosleep(&ts, NULL);
+		now = gas_sec_page_tables_kb();
+	}
+	return now;
+}
+
+TEST_F(life, mapping_outlives_close)
+{
+	unsigned char *p;
+	long off;
+
+	gas_pattern(self->buf, 0, SZ_2M, 1);
+	ASSERT_EQ((ssize_t)SZ_2M, gas_pwrite(self->fd, self->buf, SZ_2M, 0));
+	p = gas_mmap(self->fd, 0, AREA, MAP_SHARED);
+	ASSERT_NE(NULL, p);
+	close_all(self);
+
+	/* the bytes are there, and a lazy page still populates */
+	off = gas_pattern_diff(p, 0, SZ_2M, 1);
+	EXPECT_EQ(-1, off) TH_LOG("byte %#lx", off);
+	EXPECT_EQ(0, gas_touch(p + 3 * SZ_2M + 5, true, 0x77, NULL));
+	EXPECT_EQ(0x77, p[3 * SZ_2M + 5]);
+	EXPECT_EQ(0, p[3 * SZ_2M + 6]);
+	EXPECT_LT(self->refcnt, gas_module_refcnt());
+	EXPECT_LT(self->sec_kb, gas_sec_page_tables_kb());
+
+	ASSERT_EQ(0, munmap(p, AREA));
+	EXPECT_EQ(self->refcnt, gas_refcnt_settle(self->refcnt));
+	EXPECT_EQ(self->sec_kb, sec_kb_settles_at(self->sec_kb));
+}
+
+/* Two mappings: the space lives until the second munmap. */
+TEST_F(life, munmap_after_close_frees_at_last)
+{
+	unsigned char *a, *b;
+
+	a = gas_mmap(self->fd, 0, SZ_2M, MAP_SHARED);
+	b = gas_mmap(self->fd, SZ_2M, SZ_2M, MAP_SHARED);
+	ASSERT_NE(NULL, a);
+	ASSERT_NE(NULL, b);
+	EXPECT_EQ(0, gas_touch(a, true, 1, NULL));
+	close_all(self);
+	ASSERT_EQ(0, munmap(a, SZ_2M));
+	/* b still holds the space: it works */
+	EXPECT_EQ(0, gas_touch(b + PAGE_4K, true, 2, NULL));
+	EXPECT_EQ(2, b[PAGE_4K]);
+	EXPECT_LT(self->refcnt, gas_module_refcnt());
+	ASSERT_EQ(0, munmap(b, SZ_2M));
+	EXPECT_EQ(self->refcnt, gas_refcnt_settle(self->refcnt));
+	EXPECT_EQ(self->sec_kb, sec_kb_settles_at(self->sec_kb));
+}
+
+/*
+ * fork() with a MAP_SHARED mapping: both processes see one memory; the
+ * parent drops everything first and the child still works on it.
+ */
+TEST_F(life, fork_shares_mapping)
+{
+	unsigned char *p;
+	int go[2], status;
+	pid_t pid;
+	char c;
+
+	p = gas_mmap(self->fd, 0, AREA, MAP_SHARED);
+	ASSERT_NE(NULL, p);
+	p[0] = 0x11;
+	ASSERT_EQ(0, pipe(go));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		close(go[1]);
+		close(self->fd);
+		close(self->dev);
+		if (p[0] != 0x11)
+			_exit(2);
+		p[SZ_2M] = 0x22;	/* a lazy page, populated here */
+		/* wait until the parent let go of everything */
+		if (read(go[0], &c, 1) != 0)
+			_exit(3);
+		if (p[SZ_2M + 1] != 0x33)
+			_exit(4);
+		p[2 * SZ_2M] = 0x44;
+		_exit(p[0] == 0x11 ? 0 : 5);
+	}
+	close(go[0]);
+	/* what the child writes lands in the space */
+	while (!__atomic_load_n(&p[SZ_2M], __ATOMIC_ACQUIRE))
+		sched_yield();
+	ASSERT_EQ(1, gas_pread(self->fd, &c, 1, SZ_2M));
+	EXPECT_EQ(0x22, c);
+	p[SZ_2M + 1] = 0x33;
+	close_all(self);
+	ASSERT_EQ(0, munmap(p, AREA));
+	close(go[1]);
+
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status)) TH_LOG("child died of %d",
+					      WTERMSIG(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	EXPECT_EQ(self->refcnt, gas_refcnt_settle(self->refcnt));
+	EXPECT_EQ(self->sec_kb, sec_kb_settles_at(self->sec_kb));
+}
+
+/* Waits until *@flag reaches @want (or about ten seconds); its value. */
+static int wait_flag(int *flag, int want)
+{
+	struct timespec ts = { 0, 1000 * 1000 };
+	int i, now = 0;
+
+	for (i = 0; i < 10000; i++) {
+		now = __atomic_load_n(flag, __ATOMIC_ACQUIRE);
+		if (now >= want)
+			break;
+		nanosleep(&ts, NULL);
+	}
+	return now;
+}
+
+/*
+ * An UNMAP in the parent zaps the child's inherited mapping too: the
+ * child's next touch of the range raises SIGBUS, never a stale frame; the
+ * rest of the mapping still works in both.
+ */
+TEST_F(life, fork_unmap_zaps_child_mapping)
+{
+	int *flag = gas_shared_alloc(PAGE_4K);
+	unsigned char *p, c = 0x66;
+	int status;
+	pid_t pid;
+
+	ASSERT_NE(NULL, flag);
+	ASSERT_EQ(1, gas_pwrite(self->fd, &c, 1, 3 * SZ_2M));
+	p = gas_mmap(self->fd, 0, AREA, MAP_SHARED);
+	ASSERT_NE(NULL, p);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		unsigned char v = 0;
+
+		close(self->fd);
+		close(self->dev);
+		/* the child's own PTE for the page, then the parent unmaps */
+		if (gas_touch(p + 3 * SZ_2M, false, 0, &v) || v != 0x66)
+			_exit(2);
+		__atomic_store_n(flag, 1, __ATOMIC_RELEASE);
+		if (wait_flag(flag, 2) != 2)
+			_exit(3);
+		if (gas_touch(p + 3 * SZ_2M, false, 0, &v) != SIGBUS)
+			_exit(4);
+		if (gas_touch(p + SZ_2M, true, 0x12, NULL))
+			_exit(5);
+		_exit(0);
+	}
+	ASSERT_EQ(1, wait_flag(flag, 1));
+	ASSERT_EQ(0, gas_unmap(self->fd, 3 * SZ_2M, SZ_2M));
+	__atomic_store_n(flag, 2, __ATOMIC_RELEASE);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status)) TH_LOG("child died of %d",
+					      WTERMSIG(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	EXPECT_EQ(0x12, p[SZ_2M]);
+	EXPECT_EQ(SIGBUS, gas_touch(p + 3 * SZ_2M, false, 0, NULL));
+	ASSERT_EQ(0, munmap(p, AREA));
+	munmap(flag, PAGE_4K);
+}
+
+/* ---- close() racing other threads ---- */
+
+struct racer {
+	int fd;
+	unsigned char *map;	/* a mapping of the space, or NULL */
+	unsigned int id;
+	bool *stop;
+	unsigned long calls;
+	unsigned long ebadf;
+	unsigned long bad;	/* results the contract does not allow */
+	char what[96];
+};
+
+static void racer_bad(struct racer *r, const char *call, long ret)
+{
+	if (!r->bad++)
+		snprintf(r->what, sizeof(r->what), "%s: %ld", call, ret);
+}
+
+/* ioctls and pread/pwrite on the fd until it is closed under us. */
+static void *ioctl_racer(void *arg)
+{
+	struct racer *r = arg;
+	unsigned char buf[64];
+	unsigned int i;
+
+	memset(buf, r->id, sizeof(buf));
+	for (i = 0; !__atomic_load_n(r->stop, __ATOMIC_ACQUIRE); i++) {
+		__u64 gpa = ((i * 7919ULL + r->id) % (AREA / PAGE_4K)) *
+			    PAGE_4K;
+		struct gaspace_translation t;
+		struct gaspace_info info;
+		long ret;
+
+		switch (i % 6) {
+		case 0:
+			ret = gas_fault(r->fd, gpa, GASPACE_PROT_WRITE);
+			break;
+		case 1:
+			ret = gas_translate(r->fd, gpa, &t);
+			if (ret == -ENOENT)
+				ret = 0;
+			break;
+		case 2:
+			/* the second half of a page: touches take the first */
+			ret = gas_pwrite(r->fd, buf, sizeof(buf),
+					 gpa + PAGE_4K / 2);
+			ret = ret == sizeof(buf) ? 0 : ret ? ret : -EIO;
+			break;
+		case 3:
+			ret = gas_pread(r->fd, buf, sizeof(buf), gpa);
+			ret = ret == sizeof(buf) ? 0 : ret ? ret : -EIO;
+			break;
+		case 4:
+			ret = gas_get_info(r->fd, &info);
+			break;
+		default:
+			/* map and unmap a range of this thread's own */
+			gpa = AREA + r->id * SZ_2M;
+			ret = gas_map_alloc(r->fd, gpa, SZ_2M, GAS_PROT_RW,
+					    GASPACE_MAP_POPULATE) ?:
+			      gas_unmap(r->fd, gpa, SZ_2M);
+			break;
+		}
+		__atomic_add_fetch(&r->calls, 1, __ATOMIC_RELEASE);
+		if (ret == -EBADF) {
+			r->ebadf++;
+			break;
+		}
+		if (ret)
+			racer_bad(r, "call", ret);
+	}
+	return NULL;
+}
+
+/* Touches of the mapping (which keeps the space) while the fd closes. */
+static void *touch_racer(void *arg)
+{
+	struct racer *r = arg;
+	unsigned int i;
+
+	for (i = 0; !__atomic_load_n(r->stop, __ATOMIC_ACQUIRE); i++) {
+		__u64 gpa = ((i * 4099ULL + r->id) % (AREA / PAGE_4K)) *
+			    PAGE_4K;
+		int ret = gas_touch(r->map + gpa + r->id, true, r->id + 1,
+				    NULL);
+
+		__atomic_add_fetch(&r->calls, 1, __ATOMIC_RELEASE);
+		if (ret)
+			racer_bad(r, "touch", ret);
+	}
+	return NULL;
+}
+
+TEST_F_TIMEOUT(life, close_races_ioctls_and_faults, 120)
+{
+	struct timespec ts = { 0, 20 * 1000 * 1000 };
+	static struct racer r[2 * NR_THREADS];
+	pthread_t threads[2 * NR_THREADS];
+	bool stop = false;
+	unsigned char *map;
+	unsigned int i, round;
+
+	for (round = 0; round < 8; round++) {
+		if (self->fd < 0) {
+			self->dev = gas_open_dev();
+			ASSERT_LE(0, self->dev);
+			self->fd = gas_create(self->dev, round % 4 + 1, 0, 0,
+					      SZ_1G);
+			ASSERT_LE(0, self->fd);
+			ASSERT_EQ(0, gas_map_alloc(self->fd, 0, AREA,
+						   GAS_PROT_RW, 0));
+		}
+		map = gas_mmap(self->fd, 0, AREA, MAP_SHARED);
+		ASSERT_NE(NULL, map);
+		__atomic_store_n(&stop, false, __ATOMIC_RELEASE);
+		for (i = 0; i < 2 * NR_THREADS; i++) {
+			memset(&r[i], 0, sizeof(r[i]));
+			r[i].fd = self->fd;
+			r[i].map = map;
+			r[i].id = i;
+			r[i].stop = &stop;
+			ASSERT_EQ(0, pthread_create(&threads[i], NULL,
+						    i < NR_THREADS ?
+						    ioctl_racer : touch_racer,
+						    &r[i]));
+		}
+		/* all of them at work, then a while more */
+		for (i = 0; i < 2 * NR_THREADS; i++)
+			while (!__atomic_load_n(&r[i].calls, __ATOMIC_ACQUIRE))
+				sched_yield();
+		ts.tv_nsec = (5 + round * 7) * 1000 * 1000;
+		nanosleep(&ts, NULL);
+		/*
+		 * Close under them.  No fd is opened until they are done,
+		 * so the number cannot come back as another file.
+		 */
+		close_all(self);
+		nanosleep(&ts, NULL);
+		__atomic_store_n(&stop, true, __ATOMIC_RELEASE);
+		for (i = 0; i < 2 * NR_THREADS; i++) {
+			ASSERT_EQ(0, pthread_join(threads[i], NULL));
+		}
+		for (i = 0; i < 2 * NR_THREADS; i++) {
+			EXPECT_EQ(0UL, r[i].bad)
+				TH_LOG("round %u thread %u: %lu bad, first %s",
+				       round, i, r[i].bad, r[i].what);
+			EXPECT_LT(0UL, r[i].calls);
+		}
+		/* every touch kept its byte: the mapping held the space */
+		for (i = NR_THREADS; i < 2 * NR_THREADS; i++) {
+			EXPECT_EQ(i + 1, map[i * PAGE_4K + i])
+				TH_LOG("round %u", round);
+		}
+		ASSERT_EQ(0, munmap(map, AREA));
+		EXPECT_EQ(self->refcnt, gas_refcnt_settle(self->refcnt));
+		EXPECT_EQ(self->sec_kb, sec_kb_settles_at(self->sec_kb));
+	}
+}
+
+/* ---- unload ---- */
+
+static int try_unload(void)
+{
+	return syscall(SYS_delete_module, GASPACE_MODULE, O_NONBLOCK) ?
+	       -errno : 0;
+}
+
+/* Loads gaspace.ko with the test VM's parameters; 0 or -errno. */
+static int load_module(void)
+{
+	char params[256] = "";
+	int fd, ret;
+
+	gas_read_string(MODULE_PARAMS, params, sizeof(params));
+	fd = open(MODULE_KO, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = syscall(SYS_finit_module, fd, params, 0) ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+static bool module_loaded(void)
+{
+	return !access("/sys/module/" GASPACE_MODULE "/refcnt", F_OK);
+}
+
+/*
+ * Unload is refused while a space lives and while only a mapping of one
+ * does; once both are gone the module unloads, and loaded again it works.
+ */
+TEST_F(life, unload_refused_while_mapping_lives_works_after)
+{
+	struct gaspace_info info;
+	unsigned char *p;
+	int ret, dev, fd;
+
+	if (access(MODULE_KO, R_OK))
+		SKIP(return, "%s: not in the test VM", MODULE_KO);
+	p = gas_mmap(self->fd, 0, AREA, MAP_SHARED);
+	ASSERT_NE(NULL, p);
+	p[0] = 0x5a;
+	close(self->dev);
+	self->dev = -1;
+
+	/* never try while nothing holds the module: it would go */
+	ASSERT_LT(0, gas_module_refcnt());
+	ret = try_unload();
+	EXPECT_TRUE(ret == -EBUSY || ret == -EAGAIN) TH_LOG("%d", ret);
+	ASSERT_TRUE(module_loaded());
+
+	close(self->fd);
+	self->fd = -1;
+	ASSERT_LT(0, gas_module_refcnt())
+		TH_LOG("a mapping does not hold the module");
+	ret = try_unload();
+	EXPECT_TRUE(ret == -EBUSY || ret == -EAGAIN) TH_LOG("%d", ret);
+	ASSERT_TRUE(module_loaded());
+	EXPECT_EQ(0x5a, p[0]);
+	EXPECT_EQ(0, gas_touch(p + SZ_2M, true, 1, NULL));
+
+	ASSERT_EQ(0, munmap(p, AREA));
+	ASSERT_EQ(0, gas_refcnt_settle(0));
+	ret = try_unload();
+	EXPECT_EQ(0, ret) TH_LOG("delete_module: %s", strerror(-ret));
+	EXPECT_EQ(self->sec_kb, sec_kb_settles_at(self->sec_kb));
+
+	/* back again, as the VM's init loaded it */
+	if (!module_loaded()) {
+		ASSERT_EQ(0, load_module());
+	}
+	dev = gas_open_dev();
+	ASSERT_LE(0, dev);
+	fd = gas_create(dev, GASPACE_FMT_ARM64_S2, 0, 0, SZ_1G);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(0, gas_map_alloc(fd, 0, SZ_2M, GAS_PROT_RW,
+				   GASPACE_MAP_POPULATE));
+	EXPECT_EQ(0, gas_get_info(fd, &info));
+	EXPECT_EQ(512ULL, info.nr_data_pages);
+	close(fd);
+	close(dev);
+}
+
+/* Whatever happened above, leave the module loaded for the next program. */
+static void __attribute__((destructor)) reload_module(void)
+{
+	if (!module_loaded() && !access(MODULE_KO, R_OK))
+		load_module();
+}
+
+TEST_HARNESS_MAIN

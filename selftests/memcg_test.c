@@ -1,0 +1,408 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * memcg_test: memory accounting (SPEC 6).
+ *
+ * A child joins a fresh cgroup v2 with a memory.max and works there:
+ *
+ *   - below the limit, the cgroup's memory.current grows by the frames and
+ *     table pages a space holds (GET_INFO's counters), within the 64-page
+ *     charge batch, its memory.stat sec_pagetables is the table pages, and
+ *     SecPageTables in /proc/meminfo moves by nr_table_pages exactly;
+ *   - at the limit, POPULATE, FAULT and pwrite fail with -ENOMEM (pwrite
+ *     after a short count): no task is killed (memory.events shows no OOM),
+ *     the failed call leaves the space as it was, and the space works
+ *     again once memory is freed.
+ *
+ * The child must not need memory of its own once it is at the limit (that
+ * would be charged and could call the OOM killer, as anonymous memory
+ * does): everything it touches is faulted in before it joins, and it
+ * reports through memory shared with the parent.
+ */
+#include <sched.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "gaspace_util.h"
+#include "kselftest_harness.h"
+
+#define CGROUP_ROOT	"/sys/fs/cgroup"
+#define LIMIT		(16ULL << 20)
+#define BIG		(64ULL << 20)	/* well past the limit */
+#define BATCH		(64 * PAGE_4K)	/* MEMCG_CHARGE_BATCH */
+#define STACK_WARM	(64 << 10)
+
+/* What the child reports; lives in memory shared with the parent. */
+struct report {
+	int stage;		/* the child's progress, or -line on failure */
+	int go;			/* the parent's go-ahead for the next stage */
+	long ret[8];
+	__u64 n[8];
+	struct gaspace_info info[4];
+	bool same;		/* a failed call left the space as it was */
+};
+
+FIXTURE(memcg) {
+	char cg[128];
+	struct report *r;
+	unsigned char *buf;	/* BIG bytes, faulted in by the parent */
+	unsigned char *back;	/* BIG bytes, for reading back */
+	pid_t pid;
+};
+
+/* A field of one of the cgroup's files ("memory.stat", "oom_kill"). */
+static long long cg_field(const char *cg, const char *file, const char *field)
+{
+	char path[256], line[256], name[64];
+	long long val, ret = -ENOENT;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", cg, file);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%63s %lld", name, &val) == 2 &&
+		    !strcmp(name, field)) {
+			ret = val;
+			break;
+		}
+	}
+	fclose(f);
+	return ret;
+}
+
+static long long cg_current(const char *cg)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/memory.current", cg);
+	return gas_read_number(path);
+}
+
+FIXTURE_SETUP(memcg)
+{
+	char ctl[256], path[256], max[32];
+	FILE *f;
+
+	self->cg[0] = '\0';
+	self->pid = 0;
+	f = fopen(CGROUP_ROOT "/cgroup.controllers", "re");
+	if (!f || !fgets(ctl, sizeof(ctl), f) || !strstr(ctl, "memory")) {
+		if (f)
+			fclose(f);
+		SKIP(return, "no cgroup2 memory controller");
+	}
+	fclose(f);
+	ASSERT_EQ(0, gas_write_string(CGROUP_ROOT "/cgroup.subtree_control",
+				      "+memory"));
+	snprintf(self->cg, sizeof(self->cg), CGROUP_ROOT "/gaspace-memcg-%d",
+		 getpid());
+	ASSERT_EQ(0, mkdir(self->cg, 0755));
+	snprintf(path, sizeof(path), "%s/memory.max", self->cg);
+	snprintf(max, sizeof(max), "%llu", LIMIT);
+	ASSERT_EQ(0, gas_write_string(path, max));
+
+	self->r = gas_shared_alloc(sizeof(*self->r));
+	self->buf = gas_shared_alloc(BIG);
+	self->back = gas_shared_alloc(BIG);
+	ASSERT_NE(NULL, self->r);
+	ASSERT_NE(NULL, self->buf);
+	ASSERT_NE(NULL, self->back);
+	memset(self->r, 0, sizeof(*self->r));
+	gas_pattern(self->buf, 0, BIG, 5);
+	memset(self->back, 0, BIG);
+}
+
+FIXTURE_TEARDOWN(memcg)
+{
+	if (self->pid > 0) {
+		kill(self->pid, SIGKILL);
+		waitpid(self->pid, NULL, 0);
+	}
+	if (self->cg[0])
+		rmdir(self->cg);
+}
+
+/*
+ * In the child: fault in what it will touch (its stack, the shared
+ * report and buffers) while still in the parent's cgroup, then join.
+ */
+static int child_join(struct _test_data_memcg *self)
+{
+	unsigned char warm[STACK_WARM];
+	size_t i;
+
+	memset(warm, 1, sizeof(warm));
+	__asm__ __volatile__("" : : "r" (warm) : "memory");
+	self->r->stage = 0;
+	for (i = 0; i < BIG; i += PAGE_4K) {
+		self->back[i] = 0;
+		__atomic_load_n(&self->buf[i], __ATOMIC_RELAXED);
+	}
+	errno = 0;
+	return gas_cgroup_join(self->cg);
+}
+
+/* Parent: wait for the child to reach @stage (or fail); its stage. */
+static int wait_stage(struct _test_data_memcg *self, int stage)
+{
+	struct timespec ts = { 0, 5 * 1000 * 1000 };
+	int i, now = 0;
+
+	for (i = 0; i < 12000; i++) {
+		now = __atomic_load_n(&self->r->stage, __ATOMIC_ACQUIRE);
+		if (now >= stage || now < 0)
+			break;
+		nanosleep(&ts, NULL);
+	}
+	return now;
+}
+
+/* Child: report @stage and wait for the parent's go. */
+static void child_stage(struct report *r, int stage)
+{
+	struct timespec ts = { 0, 5 * 1000 * 1000 };
+
+	__atomic_store_n(&r->stage, stage, __ATOMIC_RELEASE);
+	while (__atomic_load_n(&r->go, __ATOMIC_ACQUIRE) < stage)
+		nanosleep(&ts, NULL);
+}
+
+#define CHILD_CHECK(r, cond) do {					\
+	if (!(cond)) {							\
+		__atomic_store_n(&(r)->stage, -__LINE__, __ATOMIC_RELEASE); \
+		_exit(1);						\
+	}								\
+} while (0)
+
+/* Parent: the child exited on its own with 0, and no OOM in the cgroup. */
+static void reap(struct __test_metadata *_metadata,
+		 struct _test_data_memcg *self)
+{
+	int status;
+
+	ASSERT_EQ(self->pid, waitpid(self->pid, &status, 0));
+	self->pid = 0;
+	EXPECT_TRUE(WIFEXITED(status))
+		TH_LOG("the child was killed by signal %d", WTERMSIG(status));
+	EXPECT_EQ(0, WIFEXITED(status) ? WEXITSTATUS(status) : -1)
+		TH_LOG("child failed at line %d", -self->r->stage);
+	EXPECT_EQ(0, cg_field(self->cg, "memory.events", "oom"));
+	EXPECT_EQ(0, cg_field(self->cg, "memory.events", "oom_kill"));
+}
+
+/*
+ * Below the limit: memory.current follows frames plus table pages, within
+ * the charge batch (and a page of the space's own bookkeeping); the
+ * cgroup's sec_pagetables and /proc/meminfo's SecPageTables follow
+ * nr_table_pages exactly.
+ */
+TEST_F_TIMEOUT(memcg, charge_is_frames_plus_tables, 120)
+{
+	static const struct {
+		__u64 gpa, size;
+		__u32 flags;
+	} maps[] = {
+		{ 0, 4 << 20, GASPACE_MAP_POPULATE },
+		{ SZ_1G, 4 << 20, GASPACE_MAP_POPULATE | GASPACE_MAP_HUGE },
+		{ 3 * SZ_1G + 0x5000, 0x3000, GASPACE_MAP_POPULATE },
+	};
+	long long cur0, cur1, cur2, sec0, sec1, sec2, stat1;
+	struct gaspace_info *info;
+	__u64 want;
+
+	if (!self->cg[0])
+		return;
+	sec0 = gas_sec_page_tables_kb();
+	ASSERT_LE(0, sec0);
+	self->pid = fork();
+	ASSERT_LE(0, self->pid);
+	if (!self->pid) {
+		struct report *r = self->r;
+		unsigned int i;
+		int dev, fd;
+
+		CHILD_CHECK(r, !child_join(self));
+		dev = gas_open_dev();
+		CHILD_CHECK(r, dev >= 0);
+		child_stage(r, 1);	/* parent reads memory.current */
+		fd = gas_create(dev, GASPACE_FMT_NPT, 0, 0, 4 * SZ_1G);
+		CHILD_CHECK(r, fd >= 0);
+		for (i = 0; i < ARRAY_LEN(maps); i++)
+			CHILD_CHECK(r, !gas_map_alloc(fd, maps[i].gpa,
+						      maps[i].size,
+						      GAS_PROT_RW,
+						      maps[i].flags));
+		CHILD_CHECK(r, !gas_get_info(fd, &r->info[0]));
+		child_stage(r, 2);	/* parent measures the space */
+		close(fd);
+		close(dev);
+		child_stage(r, 3);	/* parent measures it gone */
+		_exit(0);
+	}
+	ASSERT_EQ(1, wait_stage(self, 1));
+	cur0 = cg_current(self->cg);
+	__atomic_store_n(&self->r->go, 1, __ATOMIC_RELEASE);
+	ASSERT_EQ(2, wait_stage(self, 2));
+	cur1 = cg_current(self->cg);
+	sec1 = gas_sec_page_tables_kb();
+	stat1 = cg_field(self->cg, "memory.stat", "sec_pagetables");
+	__atomic_store_n(&self->r->go, 2, __ATOMIC_RELEASE);
+	ASSERT_EQ(3, wait_stage(self, 3));
+	cur2 = cg_current(self->cg);
+	sec2 = gas_sec_page_tables_kb();
+	__atomic_store_n(&self->r->go, 3, __ATOMIC_RELEASE);
+	reap(_metadata, self);
+
+	info = &self->r->info[0];
+	EXPECT_EQ(2 * 1024ULL + 3, info->nr_data_pages);
+	want = (info->nr_table_pages + info->nr_data_pages) * PAGE_4K;
+	TH_LOG("memory.current %lld -> %lld -> %lld; frames + tables %llu (%llu tables)",
+	       cur0, cur1, cur2, (unsigned long long)want,
+	       (unsigned long long)info->nr_table_pages);
+	EXPECT_LE(want, (__u64)(cur1 - cur0) + BATCH);
+	EXPECT_GE(want + BATCH + 4 * PAGE_4K, (__u64)(cur1 - cur0));
+	EXPECT_GE(cur0 + (long long)BATCH, cur2);
+	EXPECT_EQ((long long)info->nr_table_pages * 4, sec1 - sec0);
+	EXPECT_EQ(sec0, sec2);
+	/* memcg statistics may lag their flush; they never overshoot */
+	EXPECT_GE((long long)(info->nr_table_pages * PAGE_4K), stat1);
+}
+
+/* Child: fill what a failed call must not change, in @s. */
+static void snap(int fd, struct gas_snapshot *s)
+{
+	static const __u64 probes[] = {
+		0, PAGE_4K, SZ_2M, SZ_2M + 0x5000, SZ_1G, SZ_1G + SZ_2M,
+		2 * SZ_1G, 2 * SZ_1G + PAGE_4K,
+	};
+
+	gas_snapshot(fd, s, probes, ARRAY_LEN(probes));
+}
+
+/* Child: a space with 4 populated pages at 0. */
+static int space_new(struct report *r, int dev)
+{
+	int fd = gas_create(dev, GASPACE_FMT_EPT, 0, 0, 4 * SZ_1G);
+
+	CHILD_CHECK(r, fd >= 0);
+	CHILD_CHECK(r, !gas_map_alloc(fd, 0, 4 * PAGE_4K, GAS_PROT_RW,
+				      GASPACE_MAP_POPULATE));
+	return fd;
+}
+
+/*
+ * At the limit: POPULATE (4 KiB and HUGE), then FAULT one page at a time,
+ * then pwrite, each past the limit and each in a space of its own:
+ * -ENOMEM (pwrite: a short count, then -ENOMEM), nothing killed, nothing
+ * changed by a failed call, what succeeded all there; once the spaces are
+ * closed a new one works.
+ */
+TEST_F_TIMEOUT(memcg, past_limit_is_enomem, 300)
+{
+	struct report *r = self->r;
+	long off;
+
+	if (!self->cg[0])
+		return;
+	self->pid = fork();
+	ASSERT_LE(0, self->pid);
+	if (!self->pid) {
+		static struct gas_snapshot before, after;
+		int dev, fd, i;
+		long ret;
+
+		/* snapshots are touched here, before the cgroup */
+		memset(&before, 0, sizeof(before));
+		memset(&after, 0, sizeof(after));
+		CHILD_CHECK(r, !child_join(self));
+		dev = gas_open_dev();
+		CHILD_CHECK(r, dev >= 0);
+
+		/* POPULATE */
+		fd = space_new(r, dev);
+		snap(fd, &before);
+		r->ret[0] = gas_map_alloc(fd, SZ_1G, BIG, GAS_PROT_RW,
+					  GASPACE_MAP_POPULATE);
+		r->ret[1] = gas_map_alloc(fd, SZ_1G, BIG, GAS_PROT_RW,
+					  GASPACE_MAP_POPULATE |
+					  GASPACE_MAP_HUGE);
+		r->ret[2] = gas_map_alloc(fd, 0, BIG, GAS_PROT_RW,
+					  GASPACE_MAP_POPULATE |
+					  GASPACE_MAP_REPLACE);
+		snap(fd, &after);
+		r->same = gas_snapshot_equal(&before, &after);
+		close(fd);
+
+		/* FAULT, one page at a time, until the limit */
+		fd = space_new(r, dev);
+		CHILD_CHECK(r, !gas_map_alloc(fd, SZ_1G, BIG, GAS_PROT_RW, 0));
+		for (i = 0, ret = 0; !ret && i < (int)(BIG / PAGE_4K); i++) {
+			snap(fd, &before);
+			ret = gas_fault(fd, SZ_1G + i * PAGE_4K,
+					GASPACE_PROT_WRITE);
+		}
+		snap(fd, &after);
+		r->ret[3] = ret;
+		r->n[3] = i - 1;	/* pages faulted in */
+		r->same &= gas_snapshot_equal(&before, &after);
+		r->ret[4] = gas_fault(fd, SZ_1G + i * PAGE_4K, GASPACE_PROT_READ);
+		CHILD_CHECK(r, !gas_get_info(fd, &r->info[0]));
+		close(fd);
+
+		/* pwrite: a short count at the limit, then -ENOMEM */
+		fd = space_new(r, dev);
+		CHILD_CHECK(r, !gas_map_alloc(fd, 2 * SZ_1G, BIG, GAS_PROT_RW,
+					      0));
+		r->ret[5] = gas_pwrite(fd, self->buf, BIG, 2 * SZ_1G);
+		CHILD_CHECK(r, r->ret[5] > 0 && r->ret[5] < (long)BIG);
+		snap(fd, &before);
+		r->ret[6] = gas_pwrite(fd, self->buf + r->ret[5], PAGE_4K,
+				       2 * SZ_1G + r->ret[5]);
+		snap(fd, &after);
+		r->same &= gas_snapshot_equal(&before, &after);
+		CHILD_CHECK(r, !gas_get_info(fd, &r->info[1]));
+		CHILD_CHECK(r, gas_pread(fd, self->back, BIG, 2 * SZ_1G) ==
+			       (ssize_t)BIG);
+		close(fd);
+
+		/* all freed: a space works again */
+		fd = space_new(r, dev);
+		r->ret[7] = gas_map_alloc(fd, SZ_1G, 4 << 20, GAS_PROT_RW,
+					  GASPACE_MAP_POPULATE);
+		CHILD_CHECK(r, !gas_get_info(fd, &r->info[2]));
+		close(fd);
+		close(dev);
+		_exit(0);
+	}
+	reap(_metadata, self);
+	/* nothing is left charged once the spaces are gone */
+	EXPECT_GT(1LL << 20, cg_current(self->cg));
+
+	EXPECT_EQ(-ENOMEM, r->ret[0]);
+	EXPECT_EQ(-ENOMEM, r->ret[1]);
+	EXPECT_EQ(-ENOMEM, r->ret[2]);
+	EXPECT_EQ(-ENOMEM, r->ret[3]);
+	EXPECT_EQ(-ENOMEM, r->ret[4]);
+	EXPECT_TRUE(r->same) TH_LOG("a failed call changed the space");
+	/* the faults that succeeded are all there, and no more */
+	EXPECT_LT(0ULL, r->n[3]);
+	EXPECT_EQ(4 + r->n[3], r->info[0].nr_data_pages);
+	EXPECT_EQ(4 * PAGE_4K + r->n[3] * PAGE_4K, r->info[0].mapped_bytes);
+	/* pwrite: a whole number of pages, all written, nothing after */
+	EXPECT_EQ(0, r->ret[5] % (long)PAGE_4K);
+	EXPECT_EQ(-ENOMEM, r->ret[6]);
+	EXPECT_EQ(4 + r->ret[5] / PAGE_4K, r->info[1].nr_data_pages);
+	off = gas_pattern_diff(self->back, 0, r->ret[5], 5);
+	EXPECT_EQ(-1, off) TH_LOG("byte %#lx of the pwrite", off);
+	off = gas_bytes_diff(self->back + r->ret[5], 0, BIG - r->ret[5]);
+	EXPECT_EQ(-1, off) TH_LOG("byte %#lx past the count", off);
+	EXPECT_EQ(0, r->ret[7]);
+	EXPECT_EQ(4 + 1024ULL, r->info[2].nr_data_pages);
+	TH_LOG("%llu pages faulted, pwrite %ld bytes before the limit",
+	       (unsigned long long)r->n[3], r->ret[5]);
+}
+
+TEST_HARNESS_MAIN
