@@ -17,6 +17,7 @@
  *     That case loads the module back as the test VM's init does, so the
  *     programs after this one find it.
  */
+#include <dirent.h>
 #include <pthread.h>
 #include <sched.h>
 #include <sys/mman.h>
@@ -438,6 +439,55 @@ static bool module_loaded(void)
 }
 
 /*
+ * Modules that use gaspace's exported API (the SVM sample in the test VM)
+ * keep it from unloading whatever its refcount: they go first, by name
+ * from sysfs, and come back from /gaspace/<name>.ko after gaspace.
+ */
+#define MAX_HOLDERS	4
+static char holders[MAX_HOLDERS][64];
+static int nr_holders;
+
+static int unload_holders(void)
+{
+	struct dirent *de;
+	DIR *dir;
+	int ret = 0;
+
+	dir = opendir("/sys/module/" GASPACE_MODULE "/holders");
+	if (!dir)
+		return 0;
+	while ((de = readdir(dir)) && nr_holders < MAX_HOLDERS) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(holders[nr_holders], sizeof(holders[0]), "%.63s",
+			 de->d_name);
+		if (syscall(SYS_delete_module, de->d_name, O_NONBLOCK)) {
+			ret = -errno;
+			break;
+		}
+		nr_holders++;
+	}
+	closedir(dir);
+	return ret;
+}
+
+static void reload_holders(void)
+{
+	char path[128];
+	int fd;
+
+	for (; nr_holders > 0; nr_holders--) {
+		snprintf(path, sizeof(path), "/gaspace/%s.ko",
+			 holders[nr_holders - 1]);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		syscall(SYS_finit_module, fd, "", 0);
+		close(fd);
+	}
+}
+
+/*
  * Unload is refused while a space lives and while only a mapping of one
  * does; once both are gone the module unloads, and loaded again it works.
  */
@@ -449,6 +499,9 @@ TEST_F(life, unload_refused_while_mapping_lives_works_after)
 
 	if (access(MODULE_KO, R_OK))
 		SKIP(return, "%s: not in the test VM", MODULE_KO);
+	ret = unload_holders();
+	ASSERT_EQ(0, ret) TH_LOG("unloading gaspace's users: %s",
+				 strerror(-ret));
 	p = gas_mmap(self->fd, 0, AREA, MAP_SHARED);
 	ASSERT_NE(NULL, p);
 	p[0] = 0x5a;
@@ -481,6 +534,7 @@ TEST_F(life, unload_refused_while_mapping_lives_works_after)
 	if (!module_loaded()) {
 		ASSERT_EQ(0, load_module());
 	}
+	reload_holders();
 	dev = gas_open_dev();
 	ASSERT_LE(0, dev);
 	fd = gas_create(dev, GASPACE_FMT_ARM64_S2, 0, 0, SZ_1G);
@@ -498,6 +552,8 @@ static void __attribute__((destructor)) reload_module(void)
 {
 	if (!module_loaded() && !access(MODULE_KO, R_OK))
 		load_module();
+	if (module_loaded())
+		reload_holders();
 }
 
 TEST_HARNESS_MAIN
