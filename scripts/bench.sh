@@ -11,7 +11,8 @@
 # GASPACE_KVM_PROBE seconds, default 60) a KVM run follows and its figures
 # stand beside.  GASPACE_ACCEL=tcg|kvm runs that accelerator only.
 # Environment: BENCH_REPS, BENCH_SCALE_REPS, BENCH_MAX_AREAS, BENCH_MAX_MIB,
-# BENCH_NOSCALE (see selftests/gaspace_bench.c), GASPACE_VM_MEM (3G),
+# BENCH_NOSCALE, BENCH_ONLY (see selftests/gaspace_bench.c), BENCH_PERF=1
+# (a profile of the run with perf in the guest), GASPACE_VM_MEM (3G),
 # GASPACE_VM_TIMEOUT (1500 s per boot).
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -35,10 +36,35 @@ make -s -C "$GASPACE_ROOT/selftests" O="$OUT/bin" \
 cp "$OUT/bin/gaspace_bench" "$OUT/tests/"
 echo gaspace_bench > "$OUT/tests/list"
 vars=
-for v in BENCH_REPS BENCH_SCALE_REPS BENCH_MAX_AREAS BENCH_MAX_MIB BENCH_NOSCALE; do
+for v in BENCH_REPS BENCH_SCALE_REPS BENCH_MAX_AREAS BENCH_MAX_MIB BENCH_NOSCALE \
+	 BENCH_ONLY; do
 	[ -n "${!v:-}" ] && vars="$vars $v=${!v}"
 done
 [ -n "$vars" ] && echo "export$vars" > "$OUT/tests/env"
+
+# BENCH_PERF=1: run the benchmark under the host's perf (with the shared
+# libraries it needs) and print the profile, kept in .build/bench/perf-*.txt.
+if [ -n "${BENCH_PERF:-}" ]; then
+	perf=$(command -v perf) || die "BENCH_PERF needs perf (linux-perf)"
+	mkdir -p "$OUT/tests/lib"
+	cp "$perf" "$OUT/tests/perf"
+	ldd "$perf" | awk '/=> \// { print $3 } /^\t\/lib/ { print $1 }' |
+		xargs -I{} cp -L {} "$OUT/tests/lib/"
+	echo -n > "$OUT/tests/list"
+	echo perf.sh > "$OUT/tests/shell"
+	cat > "$OUT/tests/perf.sh" <<-'EOF'
+	p="/tests/lib/ld-linux-x86-64.so.2 --library-path /tests/lib /tests/perf"
+	echo 0 > /proc/sys/kernel/kptr_restrict
+	$p record -q -F 2000 -a -g -o /tmp/perf.data /tests/gaspace_bench
+	echo GASPACE-BENCH-PERF-BEGIN
+	$p report -i /tmp/perf.data --stdio --no-children --sort sym \
+		--percent-limit 0.5 -g none 2>/dev/null | grep -v '^$'
+	echo "# with children"
+	$p report -i /tmp/perf.data --stdio --children --sort sym \
+		--percent-limit 1 -g none 2>/dev/null | grep '%'
+	echo GASPACE-BENCH-PERF-END
+	EOF
+fi
 
 export GASPACE_VM_MEM=${GASPACE_VM_MEM:-3G}
 
@@ -89,7 +115,13 @@ for accel in $accels; do
 	grep -E '^(ratio |  gaspace |area_bytes )' "$log" | tee "$OUT/ratios-$accel.txt"
 	sed -n '/^GASPACE-BENCH-CSV-BEGIN/,/^GASPACE-BENCH-CSV-END/p' "$log" |
 		sed '1d;$d' > "$OUT/scaling-$accel.csv"
-	if [ $vmrc != 0 ] || ! grep -q '^GASPACE-PROG-END 0' "$log"; then
+	if [ -n "${BENCH_PERF:-}" ]; then
+		sed -n '/^GASPACE-BENCH-PERF-BEGIN/,/^GASPACE-BENCH-PERF-END/p' \
+			"$log" | sed '1d;$d' > "$OUT/perf-$accel.txt"
+		echo "profile: $OUT/perf-$accel.txt"
+	fi
+	if [ $vmrc != 0 ] || ! grep -q '^GASPACE-PROG-END 0' "$log" ||
+	   grep -q '^gaspace_bench: ' "$log"; then
 		note "the $accel run did not finish (rc $vmrc): see $log"
 		grep -E 'gaspace_bench:|BUG|WARNING|Oops' "$log" | head -n 10 >&2
 		status=1

@@ -17,7 +17,9 @@
  *
  * Environment: BENCH_REPS (5) repetitions per figure, BENCH_SCALE_REPS (3)
  * per scaling point, BENCH_MAX_AREAS (1000000) and BENCH_MAX_MIB (1024) the
- * largest scaling points, BENCH_NOSCALE=1 skips the scaling runs.
+ * largest scaling points, BENCH_NOSCALE=1 skips the scaling runs,
+ * BENCH_ONLY=populate|populate_2m|fault|translate_1|translate_100k|unmap|
+ * pread|table_pages, or several with commas, runs only those (a profile).
  */
 #include <stdint.h>
 #include <time.h>
@@ -424,40 +426,57 @@ static void report(const char *name, const double *g, const double *b, int n,
 	fflush(stdout);
 }
 
-static void figures(void)
+#define BIG		(256 * MIB)
+#define SMALL		(16 * MIB)
+#define PREAD_SIZE	(64 * MIB)
+
+static double g[MAX_REPS], b[MAX_REPS];
+
+static void fig_populate(void)
 {
-	double g[MAX_REPS], b[MAX_REPS];
-	const __u64 size = 256 * MIB, small = 16 * MIB;
-	long long slab[MAX_REPS];
-	struct tspace big, one;
-	int i, mfd;
-	char *buf;
+	int i;
 
 	for (i = 0; i < reps; i++) {
-		g[i] = gas_populate(size, 0);
-		b[i] = anon_populate(size, MADV_NOHUGEPAGE);
+		g[i] = gas_populate(BIG, 0);
+		b[i] = anon_populate(BIG, MADV_NOHUGEPAGE);
 	}
 	report("populate_4k", g, b, reps, 1e6, "ms");
 	for (i = 0; i < reps; i++)
-		b[i] = memset_present(size);
+		b[i] = memset_present(BIG);
 	report("populate_floor", g, b, reps, 1e6, "ms");
+}
+
+static void fig_populate_2m(void)
+{
+	int i;
 
 	for (i = 0; i < reps; i++) {
-		g[i] = gas_populate(size, GASPACE_MAP_HUGE);
-		b[i] = anon_populate(size, MADV_HUGEPAGE);
+		g[i] = gas_populate(BIG, GASPACE_MAP_HUGE);
+		b[i] = anon_populate(BIG, MADV_HUGEPAGE);
 	}
 	report("populate_2m", g, b, reps, 1e6, "ms");
+}
+
+static void fig_fault(void)
+{
+	int i;
 
 	for (i = 0; i < reps; i++) {
-		g[i] = gas_fault_ioctl(small);
-		b[i] = anon_fault(small);
+		g[i] = gas_fault_ioctl(SMALL);
+		b[i] = anon_fault(SMALL);
 	}
 	report("fault_ioctl", g, b, reps, 1, "ns/page");
 	for (i = 0; i < reps; i++) {
-		g[i] = gas_fault_mmap(small);
-		b[i] = anon_fault(small);
+		g[i] = gas_fault_mmap(SMALL);
+		b[i] = anon_fault(SMALL);
 	}
 	report("fault_mmap", g, b, reps, 1, "ns/page");
+}
+
+static void fig_translate_1(void)
+{
+	struct tspace one;
+	int i;
 
 	tspace_build(&one, 1, NULL);
 	for (i = 0; i < reps; i++) {
@@ -465,57 +484,109 @@ static void figures(void)
 		b[i] = noop_ioctl_time();
 	}
 	report("translate_1", g, b, reps, 1, "ns");
+	close(one.fd);
+}
 
+static void fig_translate_100k(void)
+{
+	double s[MAX_REPS];
+	struct tspace big, one;
+	long long slab;
+	int i;
+
+	tspace_build(&one, 1, NULL);
 	for (i = 0; i < reps; i++) {
-		tspace_build(&big, 100000, &slab[i]);
+		tspace_build(&big, 100000, &slab);
+		s[i] = slab;
 		g[i] = translate_time(&big);
 		b[i] = translate_time(&one);
 		close(big.fd);
 	}
 	report("translate_100k", g, b, reps, 1, "ns");
+	close(one.fd);
+	printf("area_bytes %.0f\n", median(s, reps) / 100000);
+}
+
+static void fig_unmap(void)
+{
+	int i;
 
 	for (i = 0; i < reps; i++) {
-		g[i] = gas_unmap_time(size);
-		b[i] = anon_unmap_time(size);
+		g[i] = gas_unmap_time(BIG);
+		b[i] = anon_unmap_time(BIG);
 	}
 	report("unmap", g, b, reps, 1e6, "ms");
+}
 
-	{
-		const size_t psize = 64 * MIB;
-		int fd = new_space();
+static void fig_pread(void)
+{
+	int fd = new_space(), mfd, i;
+	char *buf;
 
-		map_alloc(fd, 0, psize, GASPACE_MAP_POPULATE);
-		buf = anon(psize, 0);
-		populate(buf, psize);
-		memset(buf, 0x5a, psize);
-		if (pwrite(fd, buf, psize, 0) != (ssize_t)psize)
-			die("pwrite", 0);
-		mfd = memfd_create("bench", 0);
-		if (mfd < 0 || pwrite(mfd, buf, psize, 0) != (ssize_t)psize)
-			die("memfd", 0);
-		for (i = 0; i < reps; i++) {
-			g[i] = pread_time(fd, buf, psize);
-			b[i] = pread_time(mfd, buf, psize);
-		}
-		report("pread", g, b, reps, 1e6, "ms");
-		close(mfd);
-		close(fd);
-		munmap(buf, psize);
+	map_alloc(fd, 0, PREAD_SIZE, GASPACE_MAP_POPULATE);
+	buf = anon(PREAD_SIZE, 0);
+	populate(buf, PREAD_SIZE);
+	memset(buf, 0x5a, PREAD_SIZE);
+	if (pwrite(fd, buf, PREAD_SIZE, 0) != (ssize_t)PREAD_SIZE)
+		die("pwrite", 0);
+	mfd = memfd_create("bench", 0);
+	if (mfd < 0 || pwrite(mfd, buf, PREAD_SIZE, 0) != (ssize_t)PREAD_SIZE)
+		die("memfd", 0);
+	for (i = 0; i < reps; i++) {
+		g[i] = pread_time(fd, buf, PREAD_SIZE);
+		b[i] = pread_time(mfd, buf, PREAD_SIZE);
 	}
-	close(one.fd);
+	report("pread", g, b, reps, 1e6, "ms");
+	close(mfd);
+	close(fd);
+	munmap(buf, PREAD_SIZE);
+}
+
+static void fig_table_pages(void)
+{
+	int i;
 
 	for (i = 0; i < reps; i++)
 		table_pages(&g[i], &b[i]);
 	report("table_pages", g, b, reps, 1, "pages");
+}
 
-	{
-		double s[MAX_REPS];
+/* In the order of issue 7; BENCH_ONLY=name runs one (for a profile). */
+static const struct {
+	const char *name;
+	void (*run)(void);
+} figure[] = {
+	{ "populate", fig_populate },
+	{ "populate_2m", fig_populate_2m },
+	{ "fault", fig_fault },
+	{ "translate_1", fig_translate_1 },
+	{ "translate_100k", fig_translate_100k },
+	{ "unmap", fig_unmap },
+	{ "pread", fig_pread },
+	{ "table_pages", fig_table_pages },
+};
 
-		for (i = 0; i < reps; i++)
-			s[i] = slab[i];
-		printf("area_bytes %.0f\n", median(s, reps) / 100000);
-	}
-	fflush(stdout);
+/* Whether @name is one of the comma-separated names of BENCH_ONLY. */
+static bool wanted(const char *name)
+{
+	const char *only = getenv("BENCH_ONLY"), *p;
+	size_t len = strlen(name);
+
+	if (!only || !*only)
+		return true;
+	for (p = only; (p = strstr(p, name)); p += len)
+		if ((p == only || p[-1] == ',') && (!p[len] || p[len] == ','))
+			return true;
+	return false;
+}
+
+static void figures(void)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(figure); i++)
+		if (wanted(figure[i].name))
+			figure[i].run();
 }
 
 /* ---- scaling ------------------------------------------------------------ */
@@ -532,7 +603,6 @@ static void scaling(void)
 {
 	long max_areas = env_long("BENCH_MAX_AREAS", 1000000);
 	long max_mib = env_long("BENCH_MAX_MIB", 1024);
-	double g[MAX_REPS], b[MAX_REPS];
 	struct tspace one, ts;
 	long mib, n;
 	int i;
