@@ -86,21 +86,41 @@ static int gaspace_ioctl_range(struct gaspace *as, void __user *argp,
 	return gaspace_protect(as, r.gpa, r.size, r.prot);
 }
 
+/*
+ * TRANSLATE is the one lookup a VMM makes per exit, so its copies are the
+ * cheapest the kernel has: get_user() for the gpa (the other fields are
+ * output) and one user-access section that stores the result field by
+ * field (the same bytes copy_to_user() of the struct would write).
+ */
 static int gaspace_ioctl_translate(struct gaspace *as, void __user *argp)
 {
+	struct gaspace_translation __user *u = argp;
 	struct gaspace_translation t;
 	u64 gpa;
 	int ret;
 
-	/* Only gpa is read: the other fields are output. */
-	if (copy_from_user(&gpa, argp, sizeof(gpa)))
+	if (get_user(gpa, &u->gpa))
 		return -EFAULT;
 	ret = gaspace_translate(as, gpa, &t);
 	if (ret)
 		return ret;
 	if (!capable(CAP_SYS_ADMIN))
 		t.hpa = 0;
-	return copy_to_user(argp, &t, sizeof(t)) ? -EFAULT : 0;
+	if (!user_write_access_begin(u, sizeof(*u)))
+		return -EFAULT;
+	unsafe_put_user(t.gpa, &u->gpa, efault);
+	unsafe_put_user(t.hpa, &u->hpa, efault);
+	unsafe_put_user(t.page_size, &u->page_size, efault);
+	unsafe_put_user(t.limit, &u->limit, efault);
+	unsafe_put_user(t.prot, &u->prot, efault);
+	unsafe_put_user(t.backend, &u->backend, efault);
+	unsafe_put_user(t.level, &u->level, efault);
+	unsafe_put_user(t.pad, &u->pad, efault);
+	user_write_access_end();
+	return 0;
+efault:
+	user_write_access_end();
+	return -EFAULT;
 }
 
 static int gaspace_ioctl_fault(struct gaspace *as, void __user *argp)

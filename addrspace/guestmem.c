@@ -5,11 +5,11 @@
  * mmap.  The VMM is privileged over its guest: the guest prot does not
  * apply, prot 0 included.
  *
- * No lock of the space is held across a copy: a frame is found under
- * pt_lock and pinned with a reference, the lock is dropped, the bytes are
- * copied, the reference is dropped.  A frame that an UNMAP removes in the
- * meantime stays allocated until then, so a copy never touches a freed
- * frame.
+ * No lock of the space is held across a copy: frames are found under
+ * pt_lock (a batch of pages per hold) and pinned with a reference, the lock
+ * is dropped, the bytes are copied, the references are dropped.  A frame
+ * that an UNMAP removes in the meantime stays allocated until then, so a
+ * copy never touches a freed frame.
  *
  * A VMM mmap fault returns its frame locked (VM_FAULT_LOCKED): the core
  * mm maps it and unlocks it.  UNMAP, after the frames left the table, locks
@@ -66,6 +66,61 @@ out:
 	return ret;
 }
 
+/* Pages whose frames one hold of pt_lock finds for a transfer. */
+#define GASPACE_RW_BATCH	32
+
+/*
+ * The frames of up to @max consecutive pages from @gpa on, in one area,
+ * each with a reference: one hold of pt_lock and one area lookup per batch
+ * rather than per page.  A never-populated page gives NULL, or with
+ * @populate gets its frame; a batch ends after such a frame, so pt_lock is
+ * never held across more than one allocation.
+ * Return: how many pages; or, when none, -ENXIO (@gpa outside alloc areas),
+ * -ENOMEM, -EINTR.
+ */
+static int gaspace_get_frames(struct gaspace *as, u64 gpa, unsigned int max,
+			      bool populate, struct page **pages)
+{
+	struct gaspace_area a;
+	struct gpt_leaf leaf;
+	unsigned int nr = 0;
+	int ret = -ENXIO;
+
+	mutex_lock(&as->pt_lock);
+	if (gpa < as->base || gpa - as->base >= as->size ||
+	    !gaspace_area_find(as, gpa, &a) ||
+	    a.backend != GASPACE_BACKEND_ALLOC)
+		goto out;
+	for (; nr < max && gpa < a.end;
+	     gpa = round_down(gpa, PAGE_SIZE) + PAGE_SIZE) {
+		bool populated = false;
+
+		ret = gpt_query(&as->pt, gpa, &leaf);
+		if (ret == -ENOENT && !populate) {
+			pages[nr++] = NULL;
+			continue;
+		}
+		if (ret) {
+			ret = fatal_signal_pending(current) ? -EINTR :
+			      gaspace_populate_locked(as, gpa, &a,
+						      GASPACE_GFP_FRAME);
+			if (!ret)
+				ret = gpt_query(&as->pt, gpa, &leaf);
+			populated = true;
+		}
+		if (ret)
+			break;
+		pages[nr] = pfn_to_page((leaf.pa + (gpa - leaf.gpa)) >>
+					PAGE_SHIFT);
+		get_page(pages[nr++]);
+		if (populated)
+			break;
+	}
+out:
+	mutex_unlock(&as->pt_lock);
+	return nr ? nr : ret;
+}
+
 /**
  * gaspace_rw_iter() - copy guest memory to or from an iov_iter
  * @as: the space
@@ -83,36 +138,54 @@ out:
 ssize_t gaspace_rw_iter(struct gaspace *as, u64 gpa, struct iov_iter *iter,
 			bool write)
 {
+	struct page *pages[GASPACE_RW_BATCH];
 	size_t done = 0;
 	int ret = 0;
 
 	while (iov_iter_count(iter)) {
-		size_t off = offset_in_page(gpa);
-		size_t n = min_t(size_t, PAGE_SIZE - off, iov_iter_count(iter));
-		struct page *page;
-		size_t copied;
+		size_t want = offset_in_page(gpa) + iov_iter_count(iter);
+		int i, nr;
 
 		if (done && fatal_signal_pending(current))
 			break;
-		ret = gaspace_get_frame(as, gpa, write, false, &page);
-		if (ret && ret != -ENOENT)
+		nr = gaspace_get_frames(as, gpa,
+					min_t(size_t, GASPACE_RW_BATCH,
+					      DIV_ROUND_UP(want, PAGE_SIZE)),
+					write, pages);
+		if (nr < 0) {
+			ret = nr;
 			break;
-		if (ret) {
-			copied = iov_iter_zero(n, iter);
-		} else {
-			if (write)
-				copied = copy_page_from_iter(page, off, n, iter);
+		}
+		for (i = 0; i < nr; i++) {
+			size_t off = offset_in_page(gpa);
+			size_t n = min_t(size_t, PAGE_SIZE - off,
+					 iov_iter_count(iter));
+			size_t copied;
+
+			if (!pages[i])
+				copied = iov_iter_zero(n, iter);
+			else if (write)
+				copied = copy_page_from_iter(pages[i], off, n,
+							     iter);
 			else
-				copied = copy_page_to_iter(page, off, n, iter);
-			put_page(page);
+				copied = copy_page_to_iter(pages[i], off, n,
+							   iter);
+			if (pages[i])
+				put_page(pages[i]);
+			done += copied;
+			gpa += copied;
+			if (copied < n) {
+				ret = -EFAULT;
+				break;
+			}
+		}
+		if (i < nr) {
+			while (++i < nr)
+				if (pages[i])
+					put_page(pages[i]);
+			break;
 		}
 		ret = 0;
-		done += copied;
-		gpa += copied;
-		if (copied < n) {
-			ret = -EFAULT;
-			break;
-		}
 		cond_resched();
 	}
 	return done ? done : ret;

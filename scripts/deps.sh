@@ -16,6 +16,8 @@ need=(
 	x86_64-linux-gnu-gcc-12:gcc-12 sparse:sparse dpkg-deb:dpkg
 	apt-get:apt
 )
+# make bench also draws its charts
+[ "${1:-}" = bench ] && need+=(gnuplot:gnuplot-nox)
 missing=()
 for n in "${need[@]}"; do
 	what=${n%%:*} pkg=${n##*:}

@@ -1,0 +1,663 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gaspace_bench: gaspace against the kernel's own memory management.
+ *
+ * Every figure times gaspace and its baseline interleaved, repetition by
+ * repetition, in the same boot, and reports the median of each.  The ratio
+ * lines come first (what `make bench` checks against its targets), then the
+ * scaling runs as CSV between markers for the host to chart:
+ *
+ *   ratio NAME VALUE
+ *     gaspace A UNIT, baseline B UNIT
+ *   area_bytes N
+ *   GASPACE-BENCH-CSV-BEGIN
+ *   series,x,gaspace,baseline,unit
+ *   ...
+ *   GASPACE-BENCH-CSV-END
+ *
+ * Environment: BENCH_REPS (5) repetitions per figure, BENCH_SCALE_REPS (3)
+ * per scaling point, BENCH_MAX_AREAS (1000000) and BENCH_MAX_MIB (1024) the
+ * largest scaling points, BENCH_NOSCALE=1 skips the scaling runs,
+ * BENCH_ONLY=populate|populate_2m|fault|translate_1|translate_100k|unmap|
+ * pread|table_pages, or several with commas, runs only those (a profile).
+ */
+#include <stdint.h>
+#include <time.h>
+#include <sys/mman.h>
+#include "gaspace_util.h"
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE	23
+#endif
+
+#define MIB		(1024ULL * 1024)
+#define SPACE_SIZE	(1024ULL * 1024 * MIB)	/* 1 TiB */
+#define MAX_REPS	64
+
+static int dev_fd = -1;
+static int reps = 5;
+static int scale_reps = 3;
+
+static void die(const char *what, long err)
+{
+	fprintf(stderr, "gaspace_bench: %s: %s\n", what,
+		err < 0 ? strerror(-err) : strerror(errno));
+	exit(1);
+}
+
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n & 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static long env_long(const char *name, long def)
+{
+	const char *s = getenv(name);
+
+	return s && *s ? strtol(s, NULL, 0) : def;
+}
+
+static int new_space(void)
+{
+	int fd = gas_create(dev_fd, GASPACE_FMT_EPT, 48, 0, SPACE_SIZE);
+
+	if (fd < 0)
+		die("GASPACE_CREATE", fd);
+	return fd;
+}
+
+static void map_alloc(int fd, __u64 gpa, __u64 size, __u32 flags)
+{
+	int ret = gas_map_alloc(fd, gpa, size, GAS_PROT_RW, flags);
+
+	if (ret)
+		die("GASPACE_MAP_ALLOC", ret);
+}
+
+/* Anonymous memory of @size, 2 MiB aligned, with THP on or off. */
+static void *anon(size_t size, int advice)
+{
+	char *p = mmap(NULL, size + SZ_2M, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *a;
+
+	if (p == MAP_FAILED)
+		die("mmap", 0);
+	a = (char *)(((uintptr_t)p + SZ_2M - 1) & ~(uintptr_t)(SZ_2M - 1));
+	if (a != p)
+		munmap(p, a - p);
+	munmap(a + size, p + SZ_2M - a);
+	if (advice && madvise(a, size, advice))
+		die("madvise", 0);
+	return a;
+}
+
+static void populate(void *p, size_t size)
+{
+	if (madvise(p, size, MADV_POPULATE_WRITE))
+		die("MADV_POPULATE_WRITE", 0);
+}
+
+/* ---- one measurement of each operation, in ns ---------------------------- */
+
+static double gas_populate(__u64 size, __u32 flags)
+{
+	int fd = new_space();
+	double t = now_ns();
+
+	map_alloc(fd, 0, size, GASPACE_MAP_POPULATE | flags);
+	t = now_ns() - t;
+	close(fd);
+	return t;
+}
+
+static double anon_populate(size_t size, int advice)
+{
+	char *p = anon(size, advice);
+	double t = now_ns();
+
+	populate(p, size);
+	t = now_ns() - t;
+	munmap(p, size);
+	return t;
+}
+
+static double memset_present(size_t size)
+{
+	char *p = anon(size, MADV_NOHUGEPAGE);
+	double t;
+
+	populate(p, size);
+	t = now_ns();
+	memset(p, 0, size);
+	asm volatile("" : : "r"(p) : "memory");
+	t = now_ns() - t;
+	munmap(p, size);
+	return t;
+}
+
+static double gas_fault_ioctl(__u64 size)
+{
+	int fd = new_space();
+	__u64 gpa;
+	double t;
+
+	map_alloc(fd, 0, size, 0);
+	t = now_ns();
+	for (gpa = 0; gpa < size; gpa += PAGE_4K) {
+		int ret = gas_fault(fd, gpa, GASPACE_PROT_WRITE);
+
+		if (ret)
+			die("GASPACE_FAULT", ret);
+	}
+	t = now_ns() - t;
+	close(fd);
+	return t / (size / PAGE_4K);
+}
+
+static double touch_pages(char *p, size_t size)
+{
+	double t = now_ns();
+	size_t off;
+
+	for (off = 0; off < size; off += PAGE_4K) {
+		p[off] = 1;
+		asm volatile("" : : "r"(p + off) : "memory");
+	}
+	return now_ns() - t;
+}
+
+static double anon_fault(size_t size)
+{
+	char *p = anon(size, MADV_NOHUGEPAGE);
+	double t = touch_pages(p, size);
+
+	munmap(p, size);
+	return t / (size / PAGE_4K);
+}
+
+static double gas_fault_mmap(__u64 size)
+{
+	int fd = new_space();
+	char *p;
+	double t;
+
+	map_alloc(fd, 0, size, 0);
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		die("mmap of the space", 0);
+	t = touch_pages(p, size);
+	munmap(p, size);
+	close(fd);
+	return t / (size / PAGE_4K);
+}
+
+static double gas_unmap_time(__u64 size)
+{
+	int fd = new_space();
+	double t;
+	int ret;
+
+	map_alloc(fd, 0, size, GASPACE_MAP_POPULATE);
+	t = now_ns();
+	ret = gas_unmap(fd, 0, size);
+	t = now_ns() - t;
+	if (ret)
+		die("GASPACE_UNMAP", ret);
+	close(fd);
+	return t;
+}
+
+static double anon_unmap_time(size_t size)
+{
+	char *p = anon(size, MADV_NOHUGEPAGE);
+	double t;
+
+	populate(p, size);
+	t = now_ns();
+	munmap(p, size);
+	return now_ns() - t;
+}
+
+static double pread_time(int fd, void *buf, size_t size)
+{
+	double t = now_ns();
+	ssize_t n = pread(fd, buf, size, 0);
+
+	t = now_ns() - t;
+	if (n != (ssize_t)size)
+		die("pread", n < 0 ? -errno : -EIO);
+	return t;
+}
+
+/* ---- translate: @n one-page areas, the translated ones populated --------- */
+
+#define HOT_AREAS	256
+#define AREA_STRIDE	(2 * PAGE_4K)
+
+struct tspace {
+	int fd;
+	long n;
+	__u64 hot[HOT_AREAS];
+	int nhot;
+};
+
+static long long slab_bytes(void)
+{
+	char line[256];
+	long long kb = -1;
+	FILE *f;
+
+	gas_write_string("/proc/sys/vm/stat_refresh", "1");
+	f = fopen("/proc/meminfo", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Slab: %lld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb * 1024;
+}
+
+/* Builds the space; *slab_growth gets Slab's growth over the lazy areas. */
+static void tspace_build(struct tspace *ts, long n, long long *slab_growth)
+{
+	long long before = 0;
+	long i;
+
+	ts->fd = new_space();
+	ts->n = n;
+	ts->nhot = n < HOT_AREAS ? n : HOT_AREAS;
+	if (slab_growth)
+		before = slab_bytes();
+	for (i = 0; i < n; i++)
+		map_alloc(ts->fd, i * AREA_STRIDE, PAGE_4K, 0);
+	if (slab_growth)
+		*slab_growth = slab_bytes() - before;
+	for (i = 0; i < ts->nhot; i++) {
+		int ret;
+
+		ts->hot[i] = (i * (n / ts->nhot)) * AREA_STRIDE;
+		ret = gas_fault(ts->fd, ts->hot[i], GASPACE_PROT_WRITE);
+		if (ret)
+			die("GASPACE_FAULT", ret);
+	}
+}
+
+#define TRANSLATE_LOOPS	20000
+
+static double translate_time(const struct tspace *ts)
+{
+	struct gaspace_translation t;
+	double start = now_ns();
+	int i;
+
+	for (i = 0; i < TRANSLATE_LOOPS; i++) {
+		memset(&t, 0, sizeof(t));
+		t.gpa = ts->hot[i % ts->nhot] + 8;
+		if (ioctl(ts->fd, GASPACE_TRANSLATE, &t))
+			die("GASPACE_TRANSLATE", -errno);
+	}
+	return (now_ns() - start) / TRANSLATE_LOOPS;
+}
+
+static double noop_ioctl_time(void)
+{
+	struct gaspace_translation t;
+	double start = now_ns();
+	int i;
+
+	for (i = 0; i < TRANSLATE_LOOPS; i++) {
+		memset(&t, 0, sizeof(t));
+		if (ioctl(dev_fd, GASPACE_GET_API_VERSION, 0) != GASPACE_API_VERSION)
+			die("GASPACE_GET_API_VERSION", -errno);
+		asm volatile("" : : "r"(&t) : "memory");
+	}
+	return (now_ns() - start) / TRANSLATE_LOOPS;
+}
+
+/* ---- table pages: scattered mappings against the fewest tables ----------- */
+
+static __u64 rng = 0x9e3779b97f4a7c15ULL;
+
+static __u64 next_rand(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	__u64 x = *(const __u64 *)a, y = *(const __u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Distinct values of gpa >> shift over sorted @gpa. */
+static long distinct(const __u64 *gpa, int n, int shift)
+{
+	long count = 0;
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (!i || gpa[i] >> shift != gpa[i - 1] >> shift)
+			count++;
+	return count;
+}
+
+#define SCATTER	512
+
+/*
+ * 2 * SCATTER one-page populated areas at random spots (some close, some
+ * far), then every other one unmapped: a table that empties must go.  The
+ * minimum for what is left is the root plus one table per distinct 512 GiB,
+ * 1 GiB and 2 MiB region (4-level EPT).
+ */
+static void table_pages(double *got, double *min)
+{
+	static __u64 gpa[2 * SCATTER], left[SCATTER];
+	struct gaspace_info info;
+	int fd = new_space(), i, n = 0, ret;
+
+	for (i = 0; i < 2 * SCATTER; i++) {
+		__u64 g = next_rand() % (SPACE_SIZE / PAGE_4K) * PAGE_4K;
+
+		if (i & 1)	/* a neighbour: shares tables */
+			g = (gpa[i - 1] + (next_rand() % 1024) * PAGE_4K) %
+			    SPACE_SIZE;
+		if (gas_map_alloc(fd, g, PAGE_4K, GAS_PROT_RW,
+				  GASPACE_MAP_POPULATE) == -EEXIST) {
+			i--;
+			continue;
+		}
+		gpa[i] = g;
+	}
+	for (i = 0; i < 2 * SCATTER; i++) {
+		if (i & 1) {
+			ret = gas_unmap(fd, gpa[i], PAGE_4K);
+			if (ret)
+				die("GASPACE_UNMAP", ret);
+		} else {
+			left[n++] = gpa[i];
+		}
+	}
+	ret = gas_get_info(fd, &info);
+	if (ret)
+		die("GASPACE_GET_INFO", ret);
+	qsort(left, n, sizeof(left[0]), cmp_u64);
+	*got = info.nr_table_pages;
+	*min = 1 + distinct(left, n, 39) + distinct(left, n, 30) +
+	       distinct(left, n, 21);
+	close(fd);
+}
+
+/* ---- reporting ---------------------------------------------------------- */
+
+static void report(const char *name, const double *g, const double *b, int n,
+		   double scale, const char *unit)
+{
+	double gv[MAX_REPS], bv[MAX_REPS], mg, mb;
+
+	memcpy(gv, g, n * sizeof(*g));
+	memcpy(bv, b, n * sizeof(*b));
+	mg = median(gv, n) / scale;
+	mb = median(bv, n) / scale;
+	printf("ratio %s %.2f\n  gaspace %.*f %s, baseline %.*f %s\n", name,
+	       mg / mb, mg < 100 ? 2 : 0, mg, unit, mb < 100 ? 2 : 0, mb,
+	       unit);
+	fflush(stdout);
+}
+
+#define BIG		(256 * MIB)
+#define SMALL		(16 * MIB)
+#define PREAD_SIZE	(64 * MIB)
+
+static double g[MAX_REPS], b[MAX_REPS];
+static double area_bytes = -1;	/* printed last */
+
+static void fig_populate(void)
+{
+	int i;
+
+	for (i = 0; i < reps; i++) {
+		g[i] = gas_populate(BIG, 0);
+		b[i] = anon_populate(BIG, MADV_NOHUGEPAGE);
+	}
+	report("populate_4k", g, b, reps, 1e6, "ms");
+	for (i = 0; i < reps; i++)
+		b[i] = memset_present(BIG);
+	report("populate_floor", g, b, reps, 1e6, "ms");
+}
+
+static void fig_populate_2m(void)
+{
+	int i;
+
+	for (i = 0; i < reps; i++) {
+		g[i] = gas_populate(BIG, GASPACE_MAP_HUGE);
+		b[i] = anon_populate(BIG, MADV_HUGEPAGE);
+	}
+	report("populate_2m", g, b, reps, 1e6, "ms");
+}
+
+static void fig_fault(void)
+{
+	int i;
+
+	for (i = 0; i < reps; i++) {
+		g[i] = gas_fault_ioctl(SMALL);
+		b[i] = anon_fault(SMALL);
+	}
+	report("fault_ioctl", g, b, reps, 1, "ns/page");
+	for (i = 0; i < reps; i++) {
+		g[i] = gas_fault_mmap(SMALL);
+		b[i] = anon_fault(SMALL);
+	}
+	report("fault_mmap", g, b, reps, 1, "ns/page");
+}
+
+static void fig_translate_1(void)
+{
+	struct tspace one;
+	int i;
+
+	tspace_build(&one, 1, NULL);
+	for (i = 0; i < reps; i++) {
+		g[i] = translate_time(&one);
+		b[i] = noop_ioctl_time();
+	}
+	report("translate_1", g, b, reps, 1, "ns");
+	close(one.fd);
+}
+
+static void fig_translate_100k(void)
+{
+	double s[MAX_REPS];
+	struct tspace big, one;
+	long long slab;
+	int i;
+
+	tspace_build(&one, 1, NULL);
+	for (i = 0; i < reps; i++) {
+		tspace_build(&big, 100000, &slab);
+		s[i] = slab;
+		g[i] = translate_time(&big);
+		b[i] = translate_time(&one);
+		close(big.fd);
+	}
+	report("translate_100k", g, b, reps, 1, "ns");
+	close(one.fd);
+	area_bytes = median(s, reps) / 100000;
+}
+
+static void fig_unmap(void)
+{
+	int i;
+
+	for (i = 0; i < reps; i++) {
+		g[i] = gas_unmap_time(BIG);
+		b[i] = anon_unmap_time(BIG);
+	}
+	report("unmap", g, b, reps, 1e6, "ms");
+}
+
+static void fig_pread(void)
+{
+	int fd = new_space(), mfd, i;
+	char *buf;
+
+	map_alloc(fd, 0, PREAD_SIZE, GASPACE_MAP_POPULATE);
+	buf = anon(PREAD_SIZE, 0);
+	populate(buf, PREAD_SIZE);
+	memset(buf, 0x5a, PREAD_SIZE);
+	if (pwrite(fd, buf, PREAD_SIZE, 0) != (ssize_t)PREAD_SIZE)
+		die("pwrite", 0);
+	mfd = memfd_create("bench", 0);
+	if (mfd < 0 || pwrite(mfd, buf, PREAD_SIZE, 0) != (ssize_t)PREAD_SIZE)
+		die("memfd", 0);
+	for (i = 0; i < reps; i++) {
+		g[i] = pread_time(fd, buf, PREAD_SIZE);
+		b[i] = pread_time(mfd, buf, PREAD_SIZE);
+	}
+	report("pread", g, b, reps, 1e6, "ms");
+	close(mfd);
+	close(fd);
+	munmap(buf, PREAD_SIZE);
+}
+
+static void fig_table_pages(void)
+{
+	int i;
+
+	for (i = 0; i < reps; i++)
+		table_pages(&g[i], &b[i]);
+	report("table_pages", g, b, reps, 1, "pages");
+}
+
+/* In the order of issue 7; BENCH_ONLY=name runs one (for a profile). */
+static const struct {
+	const char *name;
+	void (*run)(void);
+} figure[] = {
+	{ "populate", fig_populate },
+	{ "populate_2m", fig_populate_2m },
+	{ "fault", fig_fault },
+	{ "translate_1", fig_translate_1 },
+	{ "translate_100k", fig_translate_100k },
+	{ "unmap", fig_unmap },
+	{ "pread", fig_pread },
+	{ "table_pages", fig_table_pages },
+};
+
+/* Whether @name is one of the comma-separated names of BENCH_ONLY. */
+static bool wanted(const char *name)
+{
+	const char *only = getenv("BENCH_ONLY"), *p;
+	size_t len = strlen(name);
+
+	if (!only || !*only)
+		return true;
+	for (p = only; (p = strstr(p, name)); p += len)
+		if ((p == only || p[-1] == ',') && (!p[len] || p[len] == ','))
+			return true;
+	return false;
+}
+
+static void figures(void)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(figure); i++)
+		if (wanted(figure[i].name))
+			figure[i].run();
+	if (area_bytes >= 0)
+		printf("area_bytes %.0f\n", area_bytes);
+	fflush(stdout);
+}
+
+/* ---- scaling ------------------------------------------------------------ */
+
+static void csv(const char *series, double x, double *g, double *b, int n,
+		double scale, const char *unit)
+{
+	printf("%s,%.0f,%.3f,%.3f,%s\n", series, x, median(g, n) / scale,
+	       median(b, n) / scale, unit);
+	fflush(stdout);
+}
+
+static void scaling(void)
+{
+	long max_areas = env_long("BENCH_MAX_AREAS", 1000000);
+	long max_mib = env_long("BENCH_MAX_MIB", 1024);
+	struct tspace one, ts;
+	long mib, n;
+	int i;
+
+	printf("GASPACE-BENCH-CSV-BEGIN\nseries,x,gaspace,baseline,unit\n");
+	for (mib = 16; mib <= max_mib; mib *= 2) {
+		for (i = 0; i < scale_reps; i++) {
+			g[i] = gas_populate(mib * MIB, 0);
+			b[i] = anon_populate(mib * MIB, MADV_NOHUGEPAGE);
+		}
+		csv("populate_4k", mib, g, b, scale_reps, 1e6, "ms");
+		for (i = 0; i < scale_reps; i++) {
+			g[i] = gas_populate(mib * MIB, GASPACE_MAP_HUGE);
+			b[i] = anon_populate(mib * MIB, MADV_HUGEPAGE);
+		}
+		csv("populate_2m", mib, g, b, scale_reps, 1e6, "ms");
+		for (i = 0; i < scale_reps; i++) {
+			g[i] = gas_unmap_time(mib * MIB);
+			b[i] = anon_unmap_time(mib * MIB);
+		}
+		csv("unmap", mib, g, b, scale_reps, 1e6, "ms");
+	}
+	tspace_build(&one, 1, NULL);
+	for (n = 1; n <= max_areas; n *= 10) {
+		tspace_build(&ts, n, NULL);
+		for (i = 0; i < scale_reps; i++) {
+			g[i] = translate_time(&ts);
+			b[i] = translate_time(&one);
+		}
+		csv("translate", n, g, b, scale_reps, 1, "ns");
+		close(ts.fd);
+	}
+	close(one.fd);
+	printf("GASPACE-BENCH-CSV-END\n");
+	fflush(stdout);
+}
+
+int main(void)
+{
+	reps = env_long("BENCH_REPS", 5);
+	scale_reps = env_long("BENCH_SCALE_REPS", 3);
+	if (reps < 1 || reps > MAX_REPS || scale_reps < 1 ||
+	    scale_reps > MAX_REPS) {
+		fprintf(stderr, "gaspace_bench: BENCH_REPS 1..%d\n", MAX_REPS);
+		return 1;
+	}
+	dev_fd = gas_open_dev();
+	if (dev_fd < 0)
+		die("open " GASPACE_DEV, -errno);
+	figures();
+	if (!env_long("BENCH_NOSCALE", 0))
+		scaling();
+	return 0;
+}
