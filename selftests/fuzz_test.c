@@ -37,8 +37,8 @@
 #define NR_CASES	4
 
 /* bits that say "this call may have returned that" */
-typedef unsigned __int128 eset;	/* errnos up to 127 */
-#define E(x)		((eset)1 << (x))
+/* a set of errnos up to 127 */
+#define E(x)		((__uint128_t)1 << (x))
 #define OK		E(0)
 
 struct fuzz {
@@ -75,10 +75,12 @@ static unsigned long long env_number(const char *name, unsigned long long def)
 }
 
 static __u64 seed;
+static struct timespec prog_start;
 
 /* Chosen once, before the harness forks a child per case. */
 static void __attribute__((constructor)) seed_init(void)
 {
+	clock_gettime(CLOCK_MONOTONIC, &prog_start);
 	if (!seed) {
 		seed = env_number("GASPACE_SEED", 0);
 		if (!seed) {
@@ -96,6 +98,18 @@ static __u64 the_seed(void)
 	return seed;
 }
 
+/* The program's wall time, once the harness is done (children _exit). */
+static void __attribute__((destructor)) report_time(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	printf("# %s: seed %#llx, %.1f s in all\n",
+	       program_invocation_short_name, (unsigned long long)seed,
+	       (now.tv_sec - prog_start.tv_sec) +
+	       (now.tv_nsec - prog_start.tv_nsec) / 1e9);
+}
+
 static unsigned long long calls_per_case(void)
 {
 	return (env_number("GASPACE_FUZZ_CALLS", DEF_CALLS) + NR_CASES - 1) /
@@ -103,11 +117,8 @@ static unsigned long long calls_per_case(void)
 }
 
 /* A result outside @allowed: note the call, return -1. */
-static int verdict(struct fuzz *f, long ret, eset allowed, const char *fmt,
-		   ...) __attribute__((format(printf, 4, 5)));
-
-static int verdict(struct fuzz *f, long ret, eset allowed, const char *fmt,
-		   ...)
+static int verdict(struct fuzz *f, long ret, __uint128_t allowed,
+		   const char *fmt, ...)
 {
 	char call[700];
 	va_list ap;
@@ -218,7 +229,8 @@ static struct ptr any_ptr(struct fuzz *f, size_t len)
 	switch (r.kind) {
 	case P_GOOD:
 		r.p = f->none - len - below(f, 64);
-		r.readable = r.writable = len;
+		r.readable = len;
+		r.writable = len;
 		break;
 	case P_NULL:
 		r.p = NULL;
@@ -246,7 +258,8 @@ static struct ptr any_ptr(struct fuzz *f, size_t len)
 		if (k >= len)
 			k = len - 1;
 		r.p = f->none - k;
-		r.readable = r.writable = k;
+		r.readable = k;
+		r.writable = k;
 		break;
 	case P_RO:
 		r.p = f->ro + below(f, PAGE_4K - len);
@@ -292,12 +305,12 @@ static int map_rules(const struct gas_space *s, bool linear,
 	    (!linear && m->hpa) || unaligned(m->gpa) || unaligned(m->size) ||
 	    (linear && unaligned(m->hpa)) || !m->size ||
 	    m->gpa + m->size < m->gpa)
-		return EINVAL;
+		return -EINVAL;
 	if (linear && (m->hpa + m->size < m->hpa ||
 		       m->hpa + m->size > BIT_ULL(s->pa_bits)))
-		return EINVAL;
+		return -EINVAL;
 	if (m->gpa < s->base || m->gpa + m->size > s->base + s->size)
-		return ERANGE;
+		return -ERANGE;
 	return 0;
 }
 
@@ -308,9 +321,9 @@ static int range_rules(const struct gas_space *s, bool protect,
 	    (protect ? bad_prot(r->prot) : r->prot != 0) ||
 	    unaligned(r->gpa) || unaligned(r->size) || !r->size ||
 	    r->gpa + r->size < r->gpa)
-		return EINVAL;
+		return -EINVAL;
 	if (r->gpa < s->base || r->gpa + r->size > s->base + s->size)
-		return ERANGE;
+		return -ERANGE;
 	return 0;
 }
 
@@ -502,7 +515,7 @@ static int fuzz_space(struct fuzz *f)
 	} u, out;
 	size_t len = _IOC_SIZE(cmd);
 	const char *name;
-	eset allowed;
+	__uint128_t allowed;
 	struct ptr p;
 	long ret;
 	int rule;
@@ -567,7 +580,7 @@ static int fuzz_space(struct fuzz *f)
 	case GASPACE_MAP_ALLOC:
 		name = cmd == GASPACE_MAP_LINEAR ? "MAP_LINEAR" : "MAP_ALLOC";
 		rule = map_rules(s, cmd == GASPACE_MAP_LINEAR, &u.m);
-		allowed = rule ? E(rule) :
+		allowed = rule ? E(-rule) :
 			  OK | E(EEXIST) | E(ENOSPC) | E(ENOMEM) | E(EINTR) |
 			  (cmd == GASPACE_MAP_LINEAR ? E(EPERM) : 0);
 		break;
@@ -575,7 +588,7 @@ static int fuzz_space(struct fuzz *f)
 	case GASPACE_PROTECT:
 		name = cmd == GASPACE_UNMAP ? "UNMAP" : "PROTECT";
 		rule = range_rules(s, cmd == GASPACE_PROTECT, &u.r);
-		allowed = rule ? E(rule) :
+		allowed = rule ? E(-rule) :
 			  OK | E(ENOSPC) | E(ENOMEM) | E(EINTR) |
 			  (cmd == GASPACE_PROTECT ? E(ENOENT) : 0);
 		break;
@@ -657,16 +670,17 @@ static int fuzz_rw(struct fuzz *f)
 	struct gas_space *s = &f->s[below(f, NR_SPACES)];
 	bool write = rnd(f) & 1;
 	off_t off = any_offset(f, s);
-	size_t len = below(f, 5) ? below(f, 3 * PAGE_4K) : below(f, SCRATCH);
+	size_t len = below(f, 10) ? below(f, 3 * PAGE_4K) : below(f, SCRATCH);
 	struct ptr p = any_ptr(f, len ? len : 1);
-	eset allowed = OK | E(ENXIO) | E(EINTR) | E(ENOMEM);
+	__uint128_t allowed = OK | E(ENXIO) | E(EINTR) | E(ENOMEM);
 	size_t acc;
 	ssize_t ret;
 
 	if (p.kind == P_GOOD) {
 		/* at the end of the scratch area, whatever the length */
 		p.p = f->none - len;
-		p.readable = p.writable = len;
+		p.readable = len;
+		p.writable = len;
 	}
 	acc = write ? p.readable : p.writable;
 	if (acc > len)
@@ -706,7 +720,7 @@ static int fuzz_mmap(struct fuzz *f)
 	off_t off = any_offset(f, s);
 	size_t len;
 	int prot = below(f, 8), flags, i;
-	eset allowed = E(ENXIO) | E(ENOMEM) | E(EAGAIN) | E(EPERM) | E(EACCES);
+	__uint128_t allowed = E(ENXIO) | E(ENOMEM) | E(EAGAIN) | E(EPERM) | E(EACCES);
 	unsigned char *p;
 	long ret = 0;
 
@@ -768,7 +782,7 @@ static int fuzz_wrong_fd(struct fuzz *f)
 	unsigned int cmd;
 	struct ptr p;
 	long ret;
-	eset allowed;
+	__uint128_t allowed;
 
 	if (which == 5)		/* /dev/gaspace: a space's calls */
 		cmd = space_cmds[below(f, ARRAY_LEN(space_cmds))];
@@ -778,8 +792,10 @@ static int fuzz_wrong_fd(struct fuzz *f)
 		cmd = rnd(f) & 1 ?
 		      space_cmds[below(f, ARRAY_LEN(space_cmds))] :
 		      dev_cmds[below(f, ARRAY_LEN(dev_cmds))];
-	switch (below(f, 3)) {
-	case 0: {
+	switch (below(f, 6)) {
+	case 0:
+	case 1:
+	case 2: {
 		p = any_ptr(f, 96);
 		if (p.kind == P_GOOD)
 			noise(f, p.p, 96);
@@ -788,7 +804,8 @@ static int fuzz_wrong_fd(struct fuzz *f)
 		return verdict(f, ret, allowed, "ioctl(%s, %#x, %s ptr)",
 			       names[which], cmd, ptr_names[p.kind]);
 	}
-	case 1: {
+	case 3:
+	case 4: {
 		/* reads and writes that are not gaspace's to answer */
 		size_t len = 1 + below(f, 64);
 		off_t off = below(f, 1 << 20);
@@ -990,7 +1007,7 @@ TEST_F_TIMEOUT(fuzz, dev_ioctls, 36000)
 TEST_F_TIMEOUT(fuzz, guest_memory, 36000)
 {
 	static const fuzz_fn fns[] = { fuzz_rw, fuzz_mmap, fuzz_space };
-	static const unsigned int w[] = { 6, 2, 2 };
+	static const unsigned int w[] = { 6, 1, 2 };
 
 	fuzz_run(_metadata, &self->f, "pread/pwrite/mmap", 2, fns, w, 3);
 	fuzz_end(_metadata, &self->f, self->sec_before);

@@ -112,10 +112,12 @@ static unsigned long long env_number(const char *name, unsigned long long def)
 }
 
 static __u64 seed;
+static struct timespec prog_start;
 
 /* Chosen once, before the harness forks a child per case. */
 static void __attribute__((constructor)) seed_init(void)
 {
+	clock_gettime(CLOCK_MONOTONIC, &prog_start);
 	if (!seed) {
 		seed = env_number("GASPACE_SEED", 0);
 		if (!seed) {
@@ -133,8 +135,17 @@ static __u64 the_seed(void)
 	return seed;
 }
 
-static void note(struct model *m, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+/* The program's wall time, once the harness is done (children _exit). */
+static void __attribute__((destructor)) report_time(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	printf("# %s: seed %#llx, %.1f s in all\n",
+	       program_invocation_short_name, (unsigned long long)seed,
+	       (now.tv_sec - prog_start.tv_sec) +
+	       (now.tv_nsec - prog_start.tv_nsec) / 1e9);
+}
 
 static void note(struct model *m, const char *fmt, ...)
 {
@@ -144,9 +155,6 @@ static void note(struct model *m, const char *fmt, ...)
 	vsnprintf(m->hist[m->ops % HIST], sizeof(m->hist[0]), fmt, ap);
 	va_end(ap);
 }
-
-static int bad(struct model *m, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
 
 static int bad(struct model *m, const char *fmt, ...)
 {
@@ -461,7 +469,7 @@ static int check_info(struct model *m)
 	compute(m);
 	if (info.nr_areas != (__u64)m->nr || info.nr_table_pages != m->nr_tables ||
 	    info.nr_data_pages != m->nr_data || info.mapped_bytes != m->mapped)
-		return bad(m, "GET_INFO: areas %llu tables %llu data %llu mapped %#llx; model %d %llu %llu %#llx",
+		return bad(m, "GET_INFO: %llu %llu %llu %#llx; model %d %llu %llu %#llx",
 			   (unsigned long long)info.nr_areas,
 			   (unsigned long long)info.nr_table_pages,
 			   (unsigned long long)info.nr_data_pages,
@@ -505,7 +513,7 @@ static int check_translate(struct model *m, __u64 gpa)
 		want = -ERANGE;
 	else if (!a || !a->prot)
 		want = -ENOENT;
-	else if (!a->linear && !m->pop[p = zpage(m, gpa)])
+	else if (!a->linear && !m->pop[zpage(m, gpa)])
 		want = m->shared && !ret ? 0 : -ENOENT;
 	else
 		want = 0;
@@ -530,7 +538,7 @@ static int check_translate(struct model *m, __u64 gpa)
 	    t.limit != a->end - gpa || t.prot != a->prot || t.pad ||
 	    t.backend != (a->linear ? GASPACE_BACKEND_LINEAR :
 				      GASPACE_BACKEND_ALLOC))
-		return bad(m, "TRANSLATE %#llx: size %#llx level %u limit %#llx prot %u backend %u; model %#llx %u %#llx %u %s",
+		return bad(m, "TRANSLATE %#llx: %#llx %u %#llx %u %u; model %#llx %u %#llx %u %s",
 			   (unsigned long long)gpa,
 			   (unsigned long long)t.page_size, t.level,
 			   (unsigned long long)t.limit, t.prot, t.backend,
@@ -639,7 +647,7 @@ static int do_pwrite(struct model *m, __u64 gpa, __u64 len)
 static int do_mmap(struct model *m, __u64 gpa, __u64 len)
 {
 	struct vmap *v = &m->maps[rnd_below(m, MAX_MAPS)];
-	bool ok = alloc_span(m, gpa, len) == len;
+	bool ok = alloc_span(m, gpa, len) == len, mapped;
 	void *p;
 
 	note(m, "mmap %#llx+%#llx", (unsigned long long)gpa,
@@ -649,7 +657,8 @@ static int do_mmap(struct model *m, __u64 gpa, __u64 len)
 	v->addr = NULL;
 	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, m->fd,
 		 (off_t)gpa);
-	if (ok != (p != MAP_FAILED) || (!ok && errno != ENXIO)) {
+	mapped = p != MAP_FAILED;
+	if (ok != mapped || (!ok && errno != ENXIO)) {
 		if (p != MAP_FAILED)
 			munmap(p, len);
 		return bad(m, "mmap %#llx+%#llx: %s, model %s",
@@ -1145,10 +1154,10 @@ static int sweep(struct model *m)
 			ssize_t ret = gas_pread(m->fd, m->buf, len, g);
 
 			if (ret < (ssize_t)len)
-				return bad(m, "sweep pread %#llx+%#llx: %zd",
+				return bad(m, "full check: pread %#llx+%#llx: %zd",
 					   (unsigned long long)g,
 					   (unsigned long long)len, ret);
-			if (check_bytes(m, g, m->buf, len, "sweep pread"))
+			if (check_bytes(m, g, m->buf, len, "full check: pread"))
 				return -1;
 		}
 	}
@@ -1378,9 +1387,6 @@ struct thread_arg {
 };
 
 static void t_surprise(struct shared_run *r, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void t_surprise(struct shared_run *r, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -1401,7 +1407,7 @@ static void *mutator(void *arg)
 
 	if (!m || model_init(m, r->s, ZONE + ta->idx * part * PAGE_4K, part,
 			     r->seed + 100 + ta->idx)) {
-		t_surprise(r, "mutator %u: no memory", ta->idx);
+		t_surprise(r, "thread %u: no memory", ta->idx);
 		pthread_barrier_wait(&r->go);
 		return NULL;
 	}
@@ -1412,7 +1418,7 @@ static void *mutator(void *arg)
 		if (one_op(m) || check_info(m)) {
 			char *h = m->hist[i % HIST];
 
-			t_surprise(r, "mutator %u op %llu (%s): %s", ta->idx,
+			t_surprise(r, "thread %u op %llu (%s): %s", ta->idx,
 				   i, h, m->msg);
 			break;
 		}
@@ -1420,7 +1426,7 @@ static void *mutator(void *arg)
 	r->nr_areas[ta->idx] = m->nr;
 	/* the bytes written are still there */
 	if (!r->bad && sweep(m))
-		t_surprise(r, "mutator %u: %s", ta->idx, m->msg);
+		t_surprise(r, "thread %u: %s", ta->idx, m->msg);
 	model_free(m);
 	free(m);
 	return NULL;
@@ -1443,12 +1449,12 @@ static void *reader(void *arg)
 		if (x == 0) {
 			ret = gas_fault(r->fd, gpa, 1 + rnd_below(&rm, 7));
 			if (ret && ret != -ENOENT && ret != -EACCES)
-				t_surprise(r, "reader fault %#llx: %ld",
+				t_surprise(r, "FAULT %#llx: %ld",
 					   (unsigned long long)gpa, ret);
 		} else if (x == 1) {
 			ret = gas_translate(r->fd, gpa, &t);
 			if (ret && ret != -ENOENT)
-				t_surprise(r, "reader translate %#llx: %ld",
+				t_surprise(r, "TRANSLATE %#llx: %ld",
 					   (unsigned long long)gpa, ret);
 			if (!ret && (t.gpa != gpa || !t.limit ||
 				     t.limit > ZONE_PAGES * PAGE_4K + SZ_1G * 2 ||
@@ -1456,7 +1462,7 @@ static void *reader(void *arg)
 				      t.page_size != SZ_2M &&
 				      t.page_size != SZ_1G) ||
 				     !t.prot || t.prot & ~GAS_PROT_RWX))
-				t_surprise(r, "reader translate %#llx: size %#llx limit %#llx prot %u",
+				t_surprise(r, "translate %#llx: %#llx %#llx %u",
 					   (unsigned long long)gpa,
 					   (unsigned long long)t.page_size,
 					   (unsigned long long)t.limit, t.prot);
@@ -1465,7 +1471,7 @@ static void *reader(void *arg)
 
 			ret = gas_pread(r->fd, buf, len, gpa);
 			if (ret != -ENXIO && (ret <= 0 || ret > (long)len))
-				t_surprise(r, "reader pread %#llx: %ld",
+				t_surprise(r, "pread %#llx: %ld",
 					   (unsigned long long)gpa, ret);
 		} else {
 			size_t len = (1 + rnd_below(&rm, 8)) * PAGE_4K;
@@ -1479,7 +1485,7 @@ static void *reader(void *arg)
 				 MAP_SHARED, r->fd, (off_t)gpa);
 			if (p == MAP_FAILED) {
 				if (errno != ENXIO)
-					t_surprise(r, "reader mmap %#llx: %d",
+					t_surprise(r, "mmap %#llx: %d",
 						   (unsigned long long)gpa,
 						   errno);
 				continue;
@@ -1529,6 +1535,7 @@ TEST_F_TIMEOUT(stress_threads, map_while_others_fault, 36000)
 	struct shared_run *r = calloc(1, sizeof(*r));
 	struct gaspace_info info;
 	long long sec_before, sec_after;
+	struct timespec t0, t1;
 	__u64 areas = 0;
 	int i;
 
@@ -1544,6 +1551,7 @@ TEST_F_TIMEOUT(stress_threads, map_while_others_fault, 36000)
 	       gas_format_name(variant->format), (unsigned long long)r->seed,
 	       (unsigned long long)the_seed(), ops);
 	fflush(stdout);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	ASSERT_EQ(0, pthread_barrier_init(&r->go, NULL, MUTATORS + READERS));
 	for (i = 0; i < MUTATORS + READERS; i++) {
 		ta[i].r = r;
@@ -1574,6 +1582,10 @@ TEST_F_TIMEOUT(stress_threads, map_while_others_fault, 36000)
 	}
 	pthread_barrier_destroy(&r->go);
 	free(r);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	printf("# stress_threads %s: %llu mutator ops in %.1f s\n",
+	       gas_format_name(variant->format), ops,
+	       (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
 }
 
 /* ---- regression tests for what the random runs found ---- */
