@@ -11,8 +11,8 @@
  * any byte, and GET_INFO's counters: nr_areas, nr_table_pages (one table
  * for every span holding a leaf, root included), nr_data_pages and
  * mapped_bytes.  Every call's result and GET_INFO after every call are
- * compared with the model; every SWEEP calls, every page of the zone is
- * translated and every guest byte read back.
+ * compared with the model; every SWEEP calls and at the end, every page
+ * of the zone is translated and every guest byte read back.
  *
  * Calls: MAP_LINEAR (4 KiB, 2 MiB and 1 GiB leaves, REPLACE across the
  * zone), MAP_ALLOC (lazy, POPULATE, HUGE, REPLACE), UNMAP (holes, the whole
@@ -28,7 +28,7 @@
  *
  * GASPACE_STRESS_OPS: calls across the single-threaded cases (default
  * 22000); GASPACE_STRESS_THREAD_OPS: calls of the threaded case's mutators
- * (default 4000); GASPACE_SEED: the seed (printed as a TAP comment), so
+ * (default 2000); GASPACE_SEED: the seed (printed as a TAP comment), so
  * that a failing run can be replayed.
  */
 #include <pthread.h>
@@ -44,10 +44,10 @@
 #define HPA0		BIT_ULL(40)		/* not RAM in the VM */
 #define MAX_AREAS	16384
 #define MAX_MAPS	4
-#define SWEEP		1000
+#define SWEEP		5000
 #define NR_CASES	11
 #define DEF_OPS		22000ULL
-#define DEF_THREAD_OPS	4000ULL
+#define DEF_THREAD_OPS	2000ULL
 #define PAGES_2M	512u
 #define HIST		1024
 
