@@ -302,7 +302,14 @@ static void populate(struct model *m, unsigned int p, const struct area *a)
 
 	if (m->pop[p])
 		return;
-	if ((a->flags & GASPACE_MAP_HUGE) && block_in_area(m, p, a)) {
+	/*
+	 * A 2 MiB block is populated whole only when an order-9 allocation
+	 * succeeds and nothing in it is populated yet: with other threads
+	 * faulting too, the model knows neither, so it counts only the page
+	 * it populated itself (the rest may or may not have a frame).
+	 */
+	if ((a->flags & GASPACE_MAP_HUGE) && !m->shared &&
+	    block_in_area(m, p, a)) {
 		bool empty = true;
 
 		for (i = b * PAGES_2M; i < (b + 1) * PAGES_2M; i++)
