@@ -208,6 +208,22 @@ static const struct vm_operations_struct gaspace_vm_ops = {
 	.fault	= gaspace_vm_fault,
 };
 
+/* Adds @flags to a VMA being set up (mmap_lock held for writing). */
+static void gaspace_vma_set_flags(struct vm_area_struct *vma,
+				  vm_flags_t flags)
+{
+#ifdef GASPACE_HAVE_VM_FLAGS_SET
+	vm_flags_set(vma, flags);
+#else
+	vma->vm_flags |= flags;
+#endif
+}
+
+/*
+ * A mapping never grows past the range checked here: VM_DONTEXPAND stops
+ * mm from merging a later mmap of the neighbouring guest pages into it
+ * (which would skip this check) and mremap() from growing it.
+ */
 static int gaspace_file_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct gaspace *as = file->private_data;
@@ -218,6 +234,7 @@ static int gaspace_file_mmap(struct file *file, struct vm_area_struct *vma)
 				    vma->vm_end - vma->vm_start))
 		return -ENXIO;
 	WRITE_ONCE(as->mmapped, true);
+	gaspace_vma_set_flags(vma, VM_DONTEXPAND);
 	vma->vm_ops = &gaspace_vm_ops;
 	return 0;
 }

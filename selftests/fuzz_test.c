@@ -1,0 +1,1025 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fuzz_test: random calls, only documented results (issue 8, part 3).
+ *
+ * Random ioctl numbers (gaspace's own, its magic with other numbers,
+ * directions and sizes, and any number the VFS does not claim itself),
+ * random struct bytes (mutations of valid structs and plain noise), bad
+ * pointers (NULL, never mapped, PROT_NONE, read-only, kernel and
+ * non-canonical addresses, structs that run into an inaccessible page),
+ * wrong fds (/dev/null, a pipe, a memfd, a closed fd, /dev/gaspace for a
+ * space's calls and a space for /dev/gaspace's), and random pread, pwrite
+ * and mmap arguments on spaces of every format.
+ *
+ * Each result is checked against the list SPEC section 3 documents for
+ * that call; where the arguments alone decide the result (EFAULT, EINVAL,
+ * ERANGE, ENOTTY) it must be exactly that one.  Then the spaces are
+ * emptied: their counters go back to the empty space's, and once they are
+ * closed every table page is gone.
+ *
+ * GASPACE_FUZZ_CALLS: calls in all (default 100000); GASPACE_SEED: the
+ * seed (printed as a TAP comment), so that a failing run can be replayed.
+ * Pointers the kernel may write through never point into the test's own
+ * data: only into a scratch area, guest mmaps or inaccessible memory.
+ */
+#include <limits.h>
+#include <stdarg.h>
+#include <sys/mman.h>
+
+#include "gaspace_util.h"
+#include "kselftest_harness.h"
+
+#define DEF_CALLS	100000ULL
+#define NR_SPACES	4
+#define SPACE_BASE	SZ_1G
+#define SPACE_SIZE	(16 * SZ_2M / 2)	/* 16 MiB */
+#define SCRATCH		(64 * 1024)
+#define NR_CASES	4
+
+/* bits that say "this call may have returned that" */
+/* a set of errnos up to 127 */
+#define E(x)		((__uint128_t)1 << (x))
+#define OK		E(0)
+
+struct fuzz {
+	__u64 rng;
+	__u64 seed;
+	int dev;
+	struct gas_space s[NR_SPACES];
+	int devnull, pipe[2], memfd, closed;
+	/* [RW x 16][NONE][RO][NONE]: structs live at the end of RW */
+	unsigned char *scratch, *none, *ro;
+	unsigned char *prot_none;	/* reserved, never accessible */
+	unsigned long calls;
+	char why[1024];
+};
+
+static __u64 rnd(struct fuzz *f)
+{
+	f->rng ^= f->rng >> 12;
+	f->rng ^= f->rng << 25;
+	f->rng ^= f->rng >> 27;
+	return f->rng * 0x2545f4914f6cdd1dULL;
+}
+
+static __u64 below(struct fuzz *f, __u64 n)
+{
+	return n ? rnd(f) % n : 0;
+}
+
+static unsigned long long env_number(const char *name, unsigned long long def)
+{
+	const char *s = getenv(name);
+
+	return s && *s ? strtoull(s, NULL, 0) : def;
+}
+
+static __u64 seed;
+static struct timespec prog_start;
+
+/* Chosen once, before the harness forks a child per case. */
+static void __attribute__((constructor)) seed_init(void)
+{
+	clock_gettime(CLOCK_MONOTONIC, &prog_start);
+	if (!seed) {
+		seed = env_number("GASPACE_SEED", 0);
+		if (!seed) {
+			struct timespec ts;
+
+			clock_gettime(CLOCK_REALTIME, &ts);
+			seed = (ts.tv_sec * 1000000007ULL) ^ ts.tv_nsec ^
+			       ((__u64)getpid() << 32);
+		}
+	}
+}
+
+static __u64 the_seed(void)
+{
+	return seed;
+}
+
+/* The program's wall time, once the harness is done (children _exit). */
+static void __attribute__((destructor)) report_time(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	printf("# %s: seed %#llx, %.1f s in all\n",
+	       program_invocation_short_name, (unsigned long long)seed,
+	       (now.tv_sec - prog_start.tv_sec) +
+	       (now.tv_nsec - prog_start.tv_nsec) / 1e9);
+}
+
+static unsigned long long calls_per_case(void)
+{
+	return (env_number("GASPACE_FUZZ_CALLS", DEF_CALLS) + NR_CASES - 1) /
+	       NR_CASES;
+}
+
+/* A result outside @allowed: note the call, return -1. */
+static int verdict(struct fuzz *f, long ret, __uint128_t allowed,
+		   const char *fmt, ...)
+{
+	char call[700];
+	va_list ap;
+	int e;
+
+	f->calls++;
+	if (ret >= 0 ? allowed & OK : (-ret < 128 && (allowed & E(-ret))))
+		return 0;
+	va_start(ap, fmt);
+	vsnprintf(call, sizeof(call), fmt, ap);
+	va_end(ap);
+	snprintf(f->why, sizeof(f->why), "call %lu: %s = %ld; allowed:%s",
+		 f->calls, call, ret, allowed & OK ? " >=0" : "");
+	for (e = 1; e < 128; e++)
+		if (allowed & E(e))
+			snprintf(f->why + strlen(f->why),
+				 sizeof(f->why) - strlen(f->why), " -%d", e);
+	return -1;
+}
+
+/* ---- values worth trying ---- */
+
+static __u64 any_u64(struct fuzz *f, const struct gas_space *s)
+{
+	static const __u64 fixed[] = {
+		0, 1, PAGE_4K, SZ_2M, SZ_1G, ~0ULL, ~0ULL - PAGE_4K + 1,
+		1ULL << 63, 1ULL << 47, 1ULL << 48, 1ULL << 52, 1ULL << 57,
+	};
+	__u64 end = s->base + s->size;
+
+	switch (below(f, 10)) {
+	case 0:
+		return fixed[below(f, ARRAY_LEN(fixed))];
+	case 1:
+		return rnd(f);
+	case 2:
+		return rnd(f) & ((1ULL << below(f, 64)) - 1);
+	case 3:
+		return s->base + below(f, s->size + 1);
+	case 4:
+		return end - PAGE_4K * below(f, 4);
+	case 5:
+		return BIT_ULL(s->bits) - PAGE_4K * below(f, 3);
+	default:
+		return s->base + below(f, s->size / PAGE_4K + 1) * PAGE_4K;
+	}
+}
+
+static __u64 any_size(struct fuzz *f, const struct gas_space *s)
+{
+	switch (below(f, 6)) {
+	case 0:
+		return any_u64(f, s);
+	case 1:
+		return 0;
+	default:
+		return (1 + below(f, 1ULL << below(f, 13))) * PAGE_4K;
+	}
+}
+
+static __u32 any_prot(struct fuzz *f)
+{
+	switch (below(f, 6)) {
+	case 0:
+		return rnd(f);
+	case 1:
+		return 1u << below(f, 32);
+	default:
+		return below(f, 8);
+	}
+}
+
+static __u32 any_flags(struct fuzz *f)
+{
+	switch (below(f, 5)) {
+	case 0:
+		return rnd(f);
+	case 1:
+		return 1u << below(f, 32);
+	default:
+		return rnd(f) & 0x1f & ~(below(f, 3) ? GASPACE_MAP_POPULATE : 0);
+	}
+}
+
+/* ---- pointers ---- */
+
+enum ptr_kind { P_GOOD, P_NULL, P_LOW, P_NONE, P_KERNEL, P_NONCANON,
+	P_STRADDLE, P_RO, P_KINDS };
+
+static const char *const ptr_names[] = {
+	"good", "NULL", "low", "PROT_NONE", "kernel", "non-canonical",
+	"straddle", "read-only",
+};
+
+struct ptr {
+	enum ptr_kind kind;
+	unsigned char *p;
+	size_t readable, writable;	/* bytes from p */
+};
+
+/* A pointer for @len bytes of argument; good most of the time. */
+static struct ptr any_ptr(struct fuzz *f, size_t len)
+{
+	struct ptr r = { .kind = below(f, 10) < 7 ? P_GOOD :
+				 (enum ptr_kind)(1 + below(f, P_KINDS - 1)) };
+	size_t k;
+
+	switch (r.kind) {
+	case P_GOOD:
+		r.p = f->none - len - below(f, 64);
+		r.readable = len;
+		r.writable = len;
+		break;
+	case P_NULL:
+		r.p = NULL;
+		break;
+	case P_LOW:
+		r.p = (unsigned char *)(uintptr_t)(below(f, 0x8000) & ~7ULL);
+		break;
+	case P_NONE:
+		r.p = f->prot_none + below(f, 16 * PAGE_4K - len);
+		break;
+	case P_KERNEL: {
+		static const __u64 k[] = {
+			0xffff888000000000ULL, 0xffffffff81000000ULL,
+			0xffffc90000000000ULL, 0xfffffffffffff000ULL,
+		};
+		r.p = (unsigned char *)(uintptr_t)k[below(f, ARRAY_LEN(k))];
+		break;
+	}
+	case P_NONCANON:
+		r.p = (unsigned char *)(uintptr_t)(0x8000000000000000ULL +
+						   (below(f, 1 << 20) << 12));
+		break;
+	case P_STRADDLE:
+		k = 1 + below(f, len > 1 ? len - 1 : 1);
+		if (k >= len)
+			k = len - 1;
+		r.p = f->none - k;
+		r.readable = k;
+		r.writable = k;
+		break;
+	case P_RO:
+		r.p = f->ro + below(f, PAGE_4K - len);
+		r.readable = PAGE_4K;
+		break;
+	default:
+		break;
+	}
+	return r;
+}
+
+static void fill(struct fuzz *f, struct ptr *p, const void *src, size_t len)
+{
+	if (p->kind == P_GOOD)
+		memcpy(p->p, src, len);
+	else if (p->kind == P_STRADDLE)
+		memcpy(p->p, src, p->writable);
+}
+
+/* ---- the argument rules of SPEC 3.3 ---- */
+
+static bool bad_prot(__u32 prot)
+{
+	return (prot & ~GAS_PROT_RWX) ||
+	       ((prot & GASPACE_PROT_WRITE) && !(prot & GASPACE_PROT_READ));
+}
+
+static bool unaligned(__u64 x)
+{
+	return x & (PAGE_4K - 1);
+}
+
+/* 0 when the arguments pass, else the errno the call must return. */
+static int map_rules(const struct gas_space *s, bool linear,
+		     const struct gaspace_map *m)
+{
+	__u32 known = GAS_MAP_FLAGS;
+	__u32 foreign = linear ? GASPACE_MAP_POPULATE | GASPACE_MAP_HUGE :
+				 GASPACE_MAP_DEVICE | GASPACE_MAP_NOHUGE;
+
+	if (m->reserved[0] || m->reserved[1] || (m->flags & ~known) ||
+	    (m->flags & foreign) || bad_prot(m->prot) ||
+	    (!linear && m->hpa) || unaligned(m->gpa) || unaligned(m->size) ||
+	    (linear && unaligned(m->hpa)) || !m->size ||
+	    m->gpa + m->size < m->gpa)
+		return -EINVAL;
+	if (linear && (m->hpa + m->size < m->hpa ||
+		       m->hpa + m->size > BIT_ULL(s->pa_bits)))
+		return -EINVAL;
+	if (m->gpa < s->base || m->gpa + m->size > s->base + s->size)
+		return -ERANGE;
+	return 0;
+}
+
+static int range_rules(const struct gas_space *s, bool protect,
+		       const struct gaspace_range *r)
+{
+	if (r->reserved[0] || r->reserved[1] || r->flags ||
+	    (protect ? bad_prot(r->prot) : r->prot != 0) ||
+	    unaligned(r->gpa) || unaligned(r->size) || !r->size ||
+	    r->gpa + r->size < r->gpa)
+		return -EINVAL;
+	if (r->gpa < s->base || r->gpa + r->size > s->base + s->size)
+		return -ERANGE;
+	return 0;
+}
+
+static bool create_ok(const struct gaspace_create *c)
+{
+	unsigned int bits = c->gpa_bits ? c->gpa_bits :
+			    gas_default_bits(c->format);
+
+	return c->format >= 1 && c->format <= 4 &&
+	       (!c->gpa_bits || gas_bits_allowed(c->format, c->gpa_bits)) &&
+	       !c->flags && !c->reserved[0] && !c->reserved[1] &&
+	       !c->reserved[2] && !c->reserved[3] && !unaligned(c->base) &&
+	       !unaligned(c->size) && c->size && c->base + c->size > c->base &&
+	       c->base + c->size <= BIT_ULL(bits);
+}
+
+/* ---- ioctl numbers ---- */
+
+static const unsigned int dev_cmds[] = {
+	GASPACE_GET_API_VERSION, GASPACE_CHECK_EXTENSION, GASPACE_CREATE,
+};
+
+static const unsigned int space_cmds[] = {
+	GASPACE_MAP_LINEAR, GASPACE_MAP_ALLOC, GASPACE_UNMAP, GASPACE_PROTECT,
+	GASPACE_TRANSLATE, GASPACE_FAULT, GASPACE_GET_INFO,
+};
+
+/*
+ * Numbers that do_vfs_ioctl() answers before any driver sees them
+ * (FIOCLEX, FIONBIO, FIGETBSZ, FIFREEZE, FS_IOC_*, FICLONE, ...): types
+ * 'T', 'X', 'f', 0x94 and 0.
+ */
+static bool vfs_claims(unsigned int cmd)
+{
+	unsigned int type = _IOC_TYPE(cmd);
+
+	return type == 'T' || type == 'X' || type == 'f' || type == 0x94 ||
+	       type == 0;
+}
+
+static unsigned int any_cmd(struct fuzz *f, bool space)
+{
+	unsigned int cmd;
+
+	switch (below(f, 8)) {
+	case 0:
+	case 1:
+	case 2:
+	case 3:
+		return space ? space_cmds[below(f, ARRAY_LEN(space_cmds))] :
+			       dev_cmds[below(f, ARRAY_LEN(dev_cmds))];
+	case 4:		/* the other fd's numbers */
+		return space ? dev_cmds[below(f, ARRAY_LEN(dev_cmds))] :
+			       space_cmds[below(f, ARRAY_LEN(space_cmds))];
+	case 5:		/* a known number with another dir or size */
+		cmd = space ? space_cmds[below(f, ARRAY_LEN(space_cmds))] :
+			      dev_cmds[below(f, ARRAY_LEN(dev_cmds))];
+		if (rnd(f) & 1)
+			return _IOC(below(f, 4), GASPACE_IO, _IOC_NR(cmd),
+				    _IOC_SIZE(cmd));
+		return _IOC(_IOC_DIR(cmd), GASPACE_IO, _IOC_NR(cmd),
+			    below(f, 1 << 14));
+	case 6:
+		return _IOC(below(f, 4), GASPACE_IO, below(f, 0x20),
+			    rnd(f) & 1 ? below(f, 1 << 14) : 8 * below(f, 12));
+	default:
+		do {
+			cmd = rnd(f);
+		} while (vfs_claims(cmd));
+		return cmd;
+	}
+}
+
+static bool is_one_of(unsigned int cmd, const unsigned int *cmds, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (cmds[i] == cmd)
+			return true;
+	return false;
+}
+
+/* ---- one ioctl on /dev/gaspace ---- */
+
+static int fuzz_dev(struct fuzz *f)
+{
+	unsigned int cmd = any_cmd(f, false);
+	const struct gas_space *s = &f->s[below(f, NR_SPACES)];
+	struct gaspace_create c;
+	unsigned long arg;
+	struct ptr p;
+	bool ok;
+	long ret;
+
+	if (cmd == GASPACE_GET_API_VERSION || cmd == GASPACE_CHECK_EXTENSION) {
+		arg = below(f, 3) ? below(f, 6) : rnd(f);
+		ret = gas_ioctl(f->dev, cmd, arg);
+		if (cmd == GASPACE_GET_API_VERSION)
+			return verdict(f, ret, arg ? E(EINVAL) :
+					  ret == GASPACE_API_VERSION ? OK : 0,
+				       "GET_API_VERSION(%#lx)", arg);
+		switch (arg) {
+		case GASPACE_CAP_FORMATS:
+			ok = ret == (long)ALL_FORMATS_MASK;
+			break;
+		case GASPACE_CAP_HUGE:
+			ok = (ret & (SZ_2M | SZ_1G)) == (long)(SZ_2M | SZ_1G);
+			break;
+		case GASPACE_CAP_MMAP:
+			ok = ret == 1;
+			break;
+		case GASPACE_CAP_MAX_AREAS:
+			ok = ret > 0;
+			break;
+		default:
+			ok = ret == 0;
+			break;
+		}
+		return verdict(f, ret, ok ? OK : 0, "CHECK_EXTENSION(%#lx)",
+			       arg);
+	}
+	if (cmd != GASPACE_CREATE) {
+		arg = rnd(f) & 1 ? rnd(f) : (unsigned long)f->scratch;
+		ret = gas_ioctl(f->dev, cmd, arg);
+		return verdict(f, ret, E(ENOTTY), "dev ioctl(%#x, %#lx)", cmd,
+			       arg);
+	}
+	memset(&c, 0, sizeof(c));
+	if (below(f, 4)) {
+		c.format = 1 + below(f, 4);
+		c.gpa_bits = below(f, 2) ? 0 : below(f, 64);
+		c.base = below(f, 2) ? 0 : any_u64(f, s);
+		c.size = any_size(f, s);
+		if (!below(f, 8))
+			c.flags = 1ULL << below(f, 64);
+		if (!below(f, 8))
+			c.reserved[below(f, 4)] = 1ULL << below(f, 64);
+	} else {
+		__u64 *w = (__u64 *)&c;
+		size_t i;
+
+		for (i = 0; i < sizeof(c) / 8; i++)
+			w[i] = rnd(f);
+	}
+	p = any_ptr(f, sizeof(c));
+	fill(f, &p, &c, sizeof(c));
+	if (p.kind == P_RO)
+		memcpy(&c, p.p, sizeof(c));
+	ret = gas_ioctl_ptr(f->dev, GASPACE_CREATE, p.p);
+	if (ret >= 0)
+		close(ret);
+	if (p.readable < sizeof(c))
+		return verdict(f, ret, E(EFAULT), "CREATE(%s ptr)",
+			       ptr_names[p.kind]);
+	return verdict(f, ret, create_ok(&c) ? OK | E(ENOMEM) | E(EMFILE) :
+					       E(EINVAL),
+		       "CREATE(format %u bits %u base %#llx size %#llx flags %#llx rsv %llx %llx %llx %llx)",
+		       c.format, c.gpa_bits, (unsigned long long)c.base,
+		       (unsigned long long)c.size, (unsigned long long)c.flags,
+		       (unsigned long long)c.reserved[0],
+		       (unsigned long long)c.reserved[1],
+		       (unsigned long long)c.reserved[2],
+		       (unsigned long long)c.reserved[3]);
+}
+
+/* ---- one ioctl on an address-space fd ---- */
+
+static void noise(struct fuzz *f, void *buf, size_t len)
+{
+	unsigned char *b = buf;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		b[i] = rnd(f);
+}
+
+static int fuzz_space(struct fuzz *f)
+{
+	struct gas_space *s = &f->s[below(f, NR_SPACES)];
+	unsigned int cmd = any_cmd(f, true);
+	bool raw = !below(f, 6);
+	union {
+		struct gaspace_map m;
+		struct gaspace_range r;
+		struct gaspace_translation t;
+		struct gaspace_fault fa;
+		struct gaspace_info i;
+	} u, out;
+	size_t len = _IOC_SIZE(cmd);
+	const char *name;
+	__uint128_t allowed;
+	struct ptr p;
+	long ret;
+	int rule;
+
+	if (!is_one_of(cmd, space_cmds, ARRAY_LEN(space_cmds))) {
+		unsigned long arg = rnd(f) & 1 ? rnd(f) :
+				    (unsigned long)f->scratch;
+
+		ret = gas_ioctl(s->fd, cmd, arg);
+		return verdict(f, ret, E(ENOTTY), "space ioctl(%#x, %#lx)",
+			       cmd, arg);
+	}
+	memset(&u, 0, sizeof(u));
+	switch (cmd) {
+	case GASPACE_MAP_LINEAR:
+	case GASPACE_MAP_ALLOC:
+		u.m.gpa = any_u64(f, s);
+		u.m.size = any_size(f, s);
+		u.m.hpa = cmd == GASPACE_MAP_ALLOC && below(f, 4) ? 0 :
+			  below(f, 2) ? BIT_ULL(40) + any_size(f, s) :
+					any_u64(f, s);
+		u.m.prot = any_prot(f);
+		u.m.flags = any_flags(f);
+		if (!below(f, 10))
+			u.m.reserved[below(f, 2)] = 1ULL << below(f, 64);
+		break;
+	case GASPACE_UNMAP:
+	case GASPACE_PROTECT:
+		u.r.gpa = any_u64(f, s);
+		u.r.size = any_size(f, s);
+		u.r.prot = cmd == GASPACE_UNMAP && below(f, 4) ? 0 :
+			   any_prot(f);
+		u.r.flags = below(f, 4) ? 0 : any_flags(f);
+		if (!below(f, 10))
+			u.r.reserved[below(f, 2)] = 1ULL << below(f, 64);
+		break;
+	case GASPACE_TRANSLATE:
+		noise(f, &u.t, sizeof(u.t));	/* outputs: ignored */
+		u.t.gpa = any_u64(f, s) + below(f, PAGE_4K);
+		break;
+	case GASPACE_FAULT:
+		u.fa.gpa = any_u64(f, s) + below(f, PAGE_4K);
+		u.fa.access = below(f, 4) ? below(f, 8) : any_prot(f);
+		u.fa.flags = below(f, 6) ? 0 : any_flags(f);
+		break;
+	default:
+		noise(f, &u.i, sizeof(u.i));
+		break;
+	}
+	if (raw)
+		noise(f, &u, len);
+	p = any_ptr(f, len);
+	fill(f, &p, &u, len);
+	if (p.kind == P_RO)
+		memcpy(&u, p.p, len);
+	ret = gas_ioctl_ptr(s->fd, cmd, p.p);
+	if (!ret && p.kind == P_GOOD)
+		memcpy(&out, p.p, len);
+
+	switch (cmd) {
+	case GASPACE_MAP_LINEAR:
+	case GASPACE_MAP_ALLOC:
+		name = cmd == GASPACE_MAP_LINEAR ? "MAP_LINEAR" : "MAP_ALLOC";
+		rule = map_rules(s, cmd == GASPACE_MAP_LINEAR, &u.m);
+		allowed = rule ? E(-rule) :
+			  OK | E(EEXIST) | E(ENOSPC) | E(ENOMEM) | E(EINTR) |
+			  (cmd == GASPACE_MAP_LINEAR ? E(EPERM) : 0);
+		break;
+	case GASPACE_UNMAP:
+	case GASPACE_PROTECT:
+		name = cmd == GASPACE_UNMAP ? "UNMAP" : "PROTECT";
+		rule = range_rules(s, cmd == GASPACE_PROTECT, &u.r);
+		allowed = rule ? E(-rule) :
+			  OK | E(ENOSPC) | E(ENOMEM) | E(EINTR) |
+			  (cmd == GASPACE_PROTECT ? E(ENOENT) : 0);
+		break;
+	case GASPACE_TRANSLATE:
+		/* reads gpa alone; writes the rest back on success only */
+		name = "TRANSLATE";
+		allowed = u.t.gpa < s->base || u.t.gpa >= s->base + s->size ?
+			  E(ERANGE) : OK | E(ENOENT);
+		if (p.writable < len && (allowed & OK))
+			allowed = (allowed & ~OK) | E(EFAULT);
+		if (p.readable < sizeof(u.t.gpa))
+			allowed = E(EFAULT);
+		if (!ret && p.kind == P_GOOD &&
+		    (out.t.gpa != u.t.gpa || out.t.pad || !out.t.limit ||
+		     (out.t.page_size != PAGE_4K && out.t.page_size != SZ_2M &&
+		      out.t.page_size != SZ_1G) ||
+		     !out.t.prot || bad_prot(out.t.prot) || out.t.level > 2 ||
+		     out.t.backend < 1 || out.t.backend > 2 ||
+		     out.t.gpa + out.t.limit > s->base + s->size))
+			allowed = 0;
+		break;
+	case GASPACE_FAULT:
+		name = "FAULT";
+		if (!u.fa.access || (u.fa.access & ~GAS_PROT_RWX) || u.fa.flags)
+			allowed = E(EINVAL);
+		else if (u.fa.gpa < s->base || u.fa.gpa >= s->base + s->size)
+			allowed = E(ERANGE);
+		else
+			allowed = OK | E(ENOENT) | E(EACCES) | E(ENOMEM) |
+				  E(EINTR);
+		break;
+	default:
+		name = "GET_INFO";
+		allowed = p.writable >= len ? OK : E(EFAULT);
+		if (!ret && p.kind == P_GOOD &&
+		    (out.i.levels != s->levels || out.i.format != s->format ||
+		     out.i.gpa_bits != s->bits || out.i.base != s->base ||
+		     out.i.size != s->size ||
+		     out.i.root_pages != s->root_pages ||
+		     out.i.nr_table_pages < s->root_pages ||
+		     out.i.nr_data_pages > s->size / PAGE_4K))
+			allowed = 0;
+		break;
+	}
+	if (cmd != GASPACE_GET_INFO && cmd != GASPACE_TRANSLATE &&
+	    p.readable < len)
+		allowed = E(EFAULT);
+	{
+		char hex[2 * sizeof(u) + 1];
+		size_t i;
+
+		for (i = 0; i < len && i < sizeof(u); i++)
+			sprintf(hex + 2 * i, "%02x", ((unsigned char *)&u)[i]);
+		hex[2 * i] = 0;
+		return verdict(f, ret, allowed, "%s(fd of %s/%u, %s ptr %p: %s)",
+			       name, gas_format_name(s->format), s->bits,
+			       ptr_names[p.kind], p.p, hex);
+	}
+}
+
+/* ---- guest memory ---- */
+
+static off_t any_offset(struct fuzz *f, const struct gas_space *s)
+{
+	switch (below(f, 8)) {
+	case 0:
+		return (off_t)rnd(f);
+	case 1:
+		return -(off_t)below(f, 1 << 20);
+	case 2:
+		return (off_t)(s->base + s->size - below(f, 3 * PAGE_4K));
+	default:
+		return (off_t)(s->base + below(f, s->size));
+	}
+}
+
+static int fuzz_rw(struct fuzz *f)
+{
+	struct gas_space *s = &f->s[below(f, NR_SPACES)];
+	bool write = rnd(f) & 1;
+	off_t off = any_offset(f, s);
+	size_t len = below(f, 10) ? below(f, 3 * PAGE_4K) : below(f, SCRATCH);
+	struct ptr p = any_ptr(f, len ? len : 1);
+	__uint128_t allowed = OK | E(ENXIO) | E(EINTR) | E(ENOMEM);
+	size_t acc;
+	ssize_t ret;
+
+	if (p.kind == P_GOOD) {
+		/* at the end of the scratch area, whatever the length */
+		p.p = f->none - len;
+		p.readable = len;
+		p.writable = len;
+	}
+	acc = write ? p.readable : p.writable;
+	if (acc > len)
+		acc = len;
+	if (write)
+		ret = pwrite(s->fd, p.p, len, off);
+	else
+		ret = pread(s->fd, p.p, len, off);
+	if (ret < 0)
+		ret = -errno;
+	if (off < 0 || (__u64)off + len > (__u64)LLONG_MAX) {
+		allowed = E(EINVAL);
+	} else if (!len) {
+		allowed = OK | E(ENXIO) | E(EFAULT);
+	} else {
+		if (!acc)
+			allowed &= ~OK;
+		if (acc < len)
+			allowed |= E(EFAULT);
+		/* past the space: -ENXIO (or -EFAULT first) */
+		if ((__u64)off < s->base || (__u64)off >= s->base + s->size)
+			allowed &= E(ENXIO) | E(EFAULT);
+	}
+	if (ret > (ssize_t)acc)
+		allowed = 0;
+	return verdict(f, ret, allowed, "%s(fd of %s/%u, %s ptr %p, %zu, %#llx)",
+		       write ? "pwrite" : "pread", gas_format_name(s->format),
+		       s->bits, ptr_names[p.kind], p.p, len,
+		       (unsigned long long)off);
+}
+
+static int fuzz_mmap(struct fuzz *f)
+{
+	static const int types[] = { MAP_SHARED, MAP_PRIVATE,
+				     MAP_SHARED_VALIDATE };
+	struct gas_space *s = &f->s[below(f, NR_SPACES)];
+	off_t off = any_offset(f, s);
+	size_t len;
+	int prot = below(f, 8), flags, i;
+	__uint128_t allowed = E(ENXIO) | E(ENOMEM) | E(EAGAIN) | E(EPERM) | E(EACCES);
+	unsigned char *p;
+	long ret = 0;
+
+	if (below(f, 4))
+		off &= ~(off_t)(PAGE_4K - 1);
+	switch (below(f, 6)) {
+	case 0:
+		len = rnd(f);
+		break;
+	case 1:
+		len = below(f, 2 * PAGE_4K);
+		break;
+	default:
+		len = (1 + below(f, 64)) * PAGE_4K;
+		break;
+	}
+	flags = types[below(f, ARRAY_LEN(types))];
+	if (!below(f, 4))
+		flags |= (rnd(f) & 1 ? MAP_POPULATE : 0) |
+			 (rnd(f) & 1 ? MAP_NORESERVE : 0);
+	if (!below(f, 10) && (flags & MAP_SHARED_VALIDATE) ==
+			     MAP_SHARED_VALIDATE)
+		flags |= 0x200000 << below(f, 2);	/* unknown to mmap */
+	p = mmap(NULL, len, prot, flags, s->fd, off);
+	if (p == MAP_FAILED)
+		ret = -errno;
+	/* what mm/ checks before gaspace sees the call */
+	if (!len || (off & (PAGE_4K - 1)))
+		allowed = E(EINVAL);
+	else if ((flags & 3) == MAP_PRIVATE)
+		allowed = E(EINVAL) | E(ENOMEM) | E(EOVERFLOW);
+	else
+		allowed |= OK | E(EINVAL) | E(EOVERFLOW) | E(EOPNOTSUPP);
+	if (!ret) {
+		/* touch a few bytes; SIGBUS where no alloc area is left */
+		for (i = 0; i < 4 && (prot & PROT_READ); i++)
+			gas_touch(p + below(f, len), (prot & PROT_WRITE) &&
+				  (rnd(f) & 1), (int)rnd(f), NULL);
+		munmap(p, len);
+		if (off < 0 || (__u64)off < s->base ||
+		    (__u64)off + len > s->base + s->size)
+			allowed = 0;
+	}
+	return verdict(f, ret, allowed, "mmap(len %#zx, prot %d, flags %#x, fd of %s/%u, %#llx)",
+		       len, prot, flags, gas_format_name(s->format), s->bits,
+		       (unsigned long long)off);
+}
+
+/* ---- wrong fds ---- */
+
+static int fuzz_wrong_fd(struct fuzz *f)
+{
+	int fds[] = { f->devnull, f->pipe[0], f->pipe[1], f->memfd,
+		      f->closed, f->dev, f->s[0].fd };
+	static const char *const names[] = { "/dev/null", "pipe read end",
+		"pipe write end", "memfd", "closed fd", "/dev/gaspace",
+		"space fd" };
+	int which = below(f, ARRAY_LEN(fds));
+	unsigned int cmd;
+	struct ptr p;
+	long ret;
+	__uint128_t allowed;
+
+	if (which == 5)		/* /dev/gaspace: a space's calls */
+		cmd = space_cmds[below(f, ARRAY_LEN(space_cmds))];
+	else if (which == 6)	/* a space: /dev/gaspace's calls */
+		cmd = dev_cmds[below(f, ARRAY_LEN(dev_cmds))];
+	else
+		cmd = rnd(f) & 1 ?
+		      space_cmds[below(f, ARRAY_LEN(space_cmds))] :
+		      dev_cmds[below(f, ARRAY_LEN(dev_cmds))];
+	switch (below(f, 6)) {
+	case 0:
+	case 1:
+	case 2: {
+		p = any_ptr(f, 96);
+		if (p.kind == P_GOOD)
+			noise(f, p.p, 96);
+		ret = gas_ioctl_ptr(fds[which], cmd, p.p);
+		allowed = which == 4 ? E(EBADF) : E(ENOTTY);
+		return verdict(f, ret, allowed, "ioctl(%s, %#x, %s ptr)",
+			       names[which], cmd, ptr_names[p.kind]);
+	}
+	case 3:
+	case 4: {
+		/* reads and writes that are not gaspace's to answer */
+		size_t len = 1 + below(f, 64);
+		off_t off = below(f, 1 << 20);
+
+		if (which == 0 || which == 3 || which == 1 || which == 2 ||
+		    which == 6)
+			return 0;	/* valid files; nothing to check */
+		ret = rnd(f) & 1 ? pread(fds[which], f->none - len, len, off) :
+				   pwrite(fds[which], f->none - len, len, off);
+		if (ret < 0)
+			ret = -errno;
+		allowed = which == 4 ? E(EBADF) : E(EINVAL) | E(ESPIPE);
+		return verdict(f, ret, allowed, "pread/pwrite(%s)",
+			       names[which]);
+	}
+	default: {
+		void *m = mmap(NULL, PAGE_4K, PROT_READ | PROT_WRITE,
+			       MAP_SHARED, fds[which], 0);
+
+		if (m != MAP_FAILED) {
+			munmap(m, PAGE_4K);
+			ret = 0;
+		} else {
+			ret = -errno;
+		}
+		switch (which) {
+		case 4:
+			allowed = E(EBADF);
+			break;
+		case 5:
+			allowed = E(ENODEV);
+			break;
+		case 6:		/* gpa 0 is not in the space */
+			allowed = E(ENXIO);
+			break;
+		default:	/* not gaspace's */
+			allowed = OK | E(ENODEV) | E(EACCES) | E(EINVAL);
+			break;
+		}
+		return verdict(f, ret, allowed, "mmap(%s)", names[which]);
+	}
+	}
+}
+
+/* ---- the fixture ---- */
+
+static const struct {
+	unsigned int format, bits;
+} geometries[NR_SPACES] = {
+	{ GASPACE_FMT_EPT, 48 }, { GASPACE_FMT_NPT, 57 },
+	{ GASPACE_FMT_ARM64_S2, 40 }, { GASPACE_FMT_RISCV_G, 41 },
+};
+
+FIXTURE(fuzz) {
+	struct fuzz f;
+	long long sec_before;
+};
+
+FIXTURE_SETUP(fuzz)
+{
+	struct fuzz *f = &self->f;
+	unsigned char *area;
+	int i;
+
+	memset(f, 0, sizeof(*f));
+	self->sec_before = gas_sec_page_tables_kb();
+	f->dev = gas_open_dev();
+	ASSERT_LE(0, f->dev);
+	for (i = 0; i < NR_SPACES; i++) {
+		ASSERT_EQ(0, gas_space_open(&f->s[i], geometries[i].format,
+					    geometries[i].bits, SPACE_BASE,
+					    SPACE_SIZE));
+	}
+	area = mmap(NULL, SCRATCH + 3 * PAGE_4K, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, area);
+	f->scratch = area;
+	f->none = area + SCRATCH;
+	f->ro = f->none + PAGE_4K;
+	ASSERT_EQ(0, mprotect(f->none, PAGE_4K, PROT_NONE));
+	ASSERT_EQ(0, mprotect(f->ro, PAGE_4K, PROT_READ));
+	ASSERT_EQ(0, mprotect(f->ro + PAGE_4K, PAGE_4K, PROT_NONE));
+	f->prot_none = mmap(NULL, 16 * PAGE_4K, PROT_NONE,
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	ASSERT_NE(MAP_FAILED, f->prot_none);
+	f->devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, f->devnull);
+	ASSERT_EQ(0, pipe2(f->pipe, O_CLOEXEC | O_NONBLOCK));
+	f->memfd = syscall(SYS_memfd_create, "fuzz", 0);
+	ASSERT_LE(0, f->memfd);
+	ASSERT_EQ(0, ftruncate(f->memfd, PAGE_4K));
+	f->closed = dup(f->devnull);
+	ASSERT_LE(0, f->closed);
+	close(f->closed);
+	ASSERT_EQ(0, gas_catch_sigbus());
+}
+
+FIXTURE_TEARDOWN(fuzz)
+{
+	struct fuzz *f = &self->f;
+	int i;
+
+	for (i = 0; i < NR_SPACES; i++)
+		gas_space_close(&f->s[i]);
+	if (f->dev >= 0)
+		close(f->dev);
+	if (f->devnull > 0) {
+		close(f->devnull);
+		close(f->pipe[0]);
+		close(f->pipe[1]);
+		close(f->memfd);
+	}
+}
+
+/* Each space back to empty, then gone with its table pages. */
+static void fuzz_end(struct __test_metadata *_metadata, struct fuzz *f,
+		     long long sec_before)
+{
+	long long sec_after;
+	int i;
+
+	for (i = 0; i < NR_SPACES; i++) {
+		struct gas_space *s = &f->s[i];
+		struct gaspace_info info;
+
+		ASSERT_EQ(0, gas_get_info(s->fd, &info));
+		EXPECT_EQ(s->format, info.format);
+		EXPECT_EQ(s->bits, info.gpa_bits);
+		EXPECT_EQ(s->base, info.base);
+		EXPECT_EQ(s->size, info.size);
+		ASSERT_EQ(0, gas_unmap(s->fd, s->base, s->size));
+		EXPECT_COUNTERS(s->fd, 0, s->root_pages, 0, 0);
+		gas_space_close(s);
+	}
+	close(f->dev);
+	f->dev = -1;
+	sec_after = gas_sec_page_tables_kb();
+	if (sec_before >= 0) {
+		EXPECT_EQ(sec_before, sec_after);
+	}
+}
+
+typedef int (*fuzz_fn)(struct fuzz *f);
+
+static void fuzz_run(struct __test_metadata *_metadata, struct fuzz *f,
+		     const char *what, unsigned int idx, const fuzz_fn *fns,
+		     const unsigned int *weights, int n)
+{
+	unsigned long long calls = calls_per_case(), i;
+	unsigned int total = 0;
+	struct timespec t0, t1;
+	int k;
+
+	for (k = 0; k < n; k++)
+		total += weights[k];
+	f->seed = the_seed() + idx;
+	f->rng = f->seed;
+	printf("# fuzz %s: seed %#llx (GASPACE_SEED=%#llx), %llu calls\n",
+	       what, (unsigned long long)f->seed,
+	       (unsigned long long)the_seed(), calls);
+	fflush(stdout);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (f->calls < calls) {
+		unsigned int w = below(f, total);
+		int ret;
+
+		for (k = 0; w >= weights[k]; k++)
+			w -= weights[k];
+		ret = fns[k](f);
+		ASSERT_EQ(0, ret) {
+			TH_LOG("seed %#llx: %s", (unsigned long long)f->seed,
+			       f->why);
+		}
+	}
+	i = f->calls;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	printf("# fuzz %s: %llu calls in %.1f s\n", what, i,
+	       (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
+}
+
+TEST_F_TIMEOUT(fuzz, space_ioctls, 36000)
+{
+	static const fuzz_fn fns[] = { fuzz_space };
+	static const unsigned int w[] = { 1 };
+
+	fuzz_run(_metadata, &self->f, "space ioctls", 0, fns, w, 1);
+	fuzz_end(_metadata, &self->f, self->sec_before);
+}
+
+TEST_F_TIMEOUT(fuzz, dev_ioctls, 36000)
+{
+	static const fuzz_fn fns[] = { fuzz_dev };
+	static const unsigned int w[] = { 1 };
+
+	fuzz_run(_metadata, &self->f, "dev ioctls", 1, fns, w, 1);
+	fuzz_end(_metadata, &self->f, self->sec_before);
+}
+
+TEST_F_TIMEOUT(fuzz, guest_memory, 36000)
+{
+	static const fuzz_fn fns[] = { fuzz_rw, fuzz_mmap, fuzz_space };
+	static const unsigned int w[] = { 6, 1, 2 };
+
+	fuzz_run(_metadata, &self->f, "pread/pwrite/mmap", 2, fns, w, 3);
+	fuzz_end(_metadata, &self->f, self->sec_before);
+}
+
+TEST_F_TIMEOUT(fuzz, wrong_fds, 36000)
+{
+	static const fuzz_fn fns[] = { fuzz_wrong_fd, fuzz_space };
+	static const unsigned int w[] = { 3, 1 };
+
+	fuzz_run(_metadata, &self->f, "wrong fds", 3, fns, w, 2);
+	fuzz_end(_metadata, &self->f, self->sec_before);
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,1661 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * stress_test: seeded random operations checked against a userspace
+ * reference model of the contract (issue 8, part 1).
+ *
+ * The model knows the areas (range, prot, backend, flags, hpa), which
+ * pages of a 16 MiB "zone" have a frame (and which frames are 2 MiB
+ * blocks), the frame each page got the first time it was seen, and every
+ * guest byte written.  From that it derives what SPEC section 3.3 says
+ * each call returns (error order included), what TRANSLATE reports for
+ * any byte, and GET_INFO's counters: nr_areas, nr_table_pages (one table
+ * for every span holding a leaf, root included), nr_data_pages and
+ * mapped_bytes.  Every call's result and GET_INFO after every call are
+ * compared with the model; every SWEEP calls and at the end, every page
+ * of the zone is translated and every guest byte read back.
+ *
+ * Calls: MAP_LINEAR (4 KiB, 2 MiB and 1 GiB leaves, REPLACE across the
+ * zone), MAP_ALLOC (lazy, POPULATE, HUGE, REPLACE), UNMAP (holes, the whole
+ * space), PROTECT, FAULT, TRANSLATE, pread, pwrite, mmap and touches of
+ * mmaps (SIGBUS where the range is no longer an alloc area), with a few
+ * invalid arguments of each kind.  One case per format and gpa width.
+ *
+ * The threaded case: mutator threads run the same model, each on its own
+ * part of the zone, while reader threads fault, translate, read and touch
+ * mmaps all over it; results stay within the documented ones, the
+ * mutators' bytes read back, and once everything is unmapped the counters
+ * are back to the empty space's and every table page is freed.
+ *
+ * GASPACE_STRESS_OPS: calls across the single-threaded cases (default
+ * 22000); GASPACE_STRESS_THREAD_OPS: calls of the threaded case's mutators
+ * (default 2000); GASPACE_SEED: the seed (printed as a TAP comment), so
+ * that a failing run can be replayed.
+ */
+#include <pthread.h>
+#include <stdarg.h>
+#include <sys/mman.h>
+
+#include "gaspace_util.h"
+#include "kselftest_harness.h"
+
+#define ZONE		(SZ_1G - 8 * SZ_2M)	/* straddles a 1 GiB line */
+#define ZONE_PAGES	4096u			/* 16 MiB */
+#define SPACE_END	(4 * SZ_1G)
+#define HPA0		BIT_ULL(40)		/* not RAM in the VM */
+#define MAX_AREAS	16384
+#define MAX_MAPS	4
+#define SWEEP		5000
+#define NR_CASES	11
+#define DEF_OPS		22000ULL
+#define DEF_THREAD_OPS	2000ULL
+#define PAGES_2M	512u
+#define HIST		1024
+
+struct area {
+	__u64 start, end, hpa;
+	__u32 prot, flags;
+	bool linear;
+};
+
+struct vmap {
+	unsigned char *addr;
+	__u64 gpa, len;
+};
+
+struct model {
+	int fd;
+	unsigned int format, bits, levels, root_pages, max_level, pa_bits;
+	__u64 base, end;
+	bool root;		/* CAP_SYS_ADMIN: TRANSLATE shows hpa */
+	bool shared;		/* other threads populate the zone too */
+	__u64 zone;		/* this model's part of the zone */
+	unsigned int pages;
+	__u64 rng;
+	/* areas, sorted by start */
+	struct area *a;
+	int nr;
+	/* per zone page */
+	unsigned char *pop, *hugef;
+	unsigned long *lastop;	/* the op that last gave or took a frame */
+	__u64 *phpa;
+	unsigned int *hcount;	/* per 2 MiB block: pages of a 2 MiB frame */
+	unsigned char *mem;	/* guest bytes */
+	struct vmap maps[MAX_MAPS];
+	unsigned long nok, nerr;	/* calls that succeeded, that failed */
+	/* the expected GET_INFO counters */
+	__u64 nr_tables, nr_data, mapped;
+	char hist[HIST][160];
+	unsigned long ops;
+	char msg[512];
+	unsigned char *buf;
+};
+
+static __u64 rnd(struct model *m)
+{
+	/* xorshift64* */
+	m->rng ^= m->rng >> 12;
+	m->rng ^= m->rng << 25;
+	m->rng ^= m->rng >> 27;
+	return m->rng * 0x2545f4914f6cdd1dULL;
+}
+
+static __u64 rnd_below(struct model *m, __u64 n)
+{
+	return n ? rnd(m) % n : 0;
+}
+
+static unsigned long long env_number(const char *name, unsigned long long def)
+{
+	const char *s = getenv(name);
+
+	return s && *s ? strtoull(s, NULL, 0) : def;
+}
+
+static __u64 seed;
+static struct timespec prog_start;
+
+/* Chosen once, before the harness forks a child per case. */
+static void __attribute__((constructor)) seed_init(void)
+{
+	clock_gettime(CLOCK_MONOTONIC, &prog_start);
+	if (!seed) {
+		seed = env_number("GASPACE_SEED", 0);
+		if (!seed) {
+			struct timespec ts;
+
+			clock_gettime(CLOCK_REALTIME, &ts);
+			seed = (ts.tv_sec * 1000000007ULL) ^ ts.tv_nsec ^
+			       ((__u64)getpid() << 32);
+		}
+	}
+}
+
+static __u64 the_seed(void)
+{
+	return seed;
+}
+
+/* The program's wall time, once the harness is done (children _exit). */
+static void __attribute__((destructor)) report_time(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	printf("# %s: seed %#llx, %.1f s in all\n",
+	       program_invocation_short_name, (unsigned long long)seed,
+	       (now.tv_sec - prog_start.tv_sec) +
+	       (now.tv_nsec - prog_start.tv_nsec) / 1e9);
+}
+
+static void note(struct model *m, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(m->hist[m->ops % HIST], sizeof(m->hist[0]), fmt, ap);
+	va_end(ap);
+}
+
+static int bad(struct model *m, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(m->msg, sizeof(m->msg), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* ---- areas ---- */
+
+static int area_at(struct model *m, __u64 gpa)
+{
+	int lo = 0, hi = m->nr;
+
+	while (lo < hi) {
+		int mid = (lo + hi) / 2;
+
+		if (m->a[mid].end <= gpa)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < m->nr && m->a[lo].start <= gpa ? lo : -1;
+}
+
+/* Index of the first area that ends after @gpa. */
+static int area_from(struct model *m, __u64 gpa)
+{
+	int lo = 0, hi = m->nr;
+
+	while (lo < hi) {
+		int mid = (lo + hi) / 2;
+
+		if (m->a[mid].end <= gpa)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static bool overlaps(struct model *m, __u64 s, __u64 e)
+{
+	int i = area_from(m, s);
+
+	return i < m->nr && m->a[i].start < e;
+}
+
+static bool covered(struct model *m, __u64 s, __u64 e)
+{
+	int i = area_from(m, s);
+
+	for (; s < e; i++) {
+		if (i >= m->nr || m->a[i].start > s)
+			return false;
+		s = m->a[i].end;
+	}
+	return true;
+}
+
+static void split_at(struct model *m, __u64 gpa)
+{
+	int i = area_at(m, gpa);
+	struct area *a;
+
+	if (i < 0 || m->a[i].start == gpa)
+		return;
+	memmove(&m->a[i + 1], &m->a[i], (m->nr - i) * sizeof(m->a[0]));
+	m->nr++;
+	a = &m->a[i + 1];
+	if (a->linear)
+		a->hpa += gpa - a->start;
+	a->start = gpa;
+	m->a[i].end = gpa;
+}
+
+static bool in_zone(struct model *m, __u64 gpa)
+{
+	return gpa >= m->zone && gpa < m->zone + m->pages * PAGE_4K;
+}
+
+static unsigned int zpage(struct model *m, __u64 gpa)
+{
+	return (gpa - m->zone) / PAGE_4K;
+}
+
+static void drop_page(struct model *m, unsigned int p)
+{
+	if (m->hugef[p])
+		m->hcount[p / PAGES_2M]--;
+	if (m->pop[p])
+		m->lastop[p] = m->ops;
+	m->pop[p] = 0;
+	m->hugef[p] = 0;
+	m->phpa[p] = 0;
+	memset(m->mem + (size_t)p * PAGE_4K, 0, PAGE_4K);
+}
+
+/* The model's UNMAP of [s, e). */
+static void remove_range(struct model *m, __u64 s, __u64 e)
+{
+	int i, j;
+	__u64 g;
+
+	split_at(m, s);
+	split_at(m, e);
+	i = area_from(m, s);
+	for (j = i; j < m->nr && m->a[j].start < e; j++)
+		;
+	memmove(&m->a[i], &m->a[j], (m->nr - j) * sizeof(m->a[0]));
+	m->nr -= j - i;
+	if (s < m->zone)
+		s = m->zone;
+	if (e > m->zone + m->pages * PAGE_4K)
+		e = m->zone + m->pages * PAGE_4K;
+	for (g = s; g < e; g += PAGE_4K)
+		drop_page(m, zpage(m, g));
+}
+
+static void insert_area(struct model *m, const struct area *n)
+{
+	int i = area_from(m, n->start);
+
+	memmove(&m->a[i + 1], &m->a[i], (m->nr - i) * sizeof(m->a[0]));
+	m->a[i] = *n;
+	m->nr++;
+}
+
+/* Does the 2 MiB block of zone page @p lie wholly in area @a? */
+static bool block_in_area(struct model *m, unsigned int p, const struct area *a)
+{
+	__u64 bs = m->zone + (__u64)(p / PAGES_2M) * SZ_2M;
+
+	return !(m->zone & (SZ_2M - 1)) && a->start <= bs &&
+	       bs + SZ_2M <= a->end;
+}
+
+/* A lazy page gets its frame (FAULT, pwrite, touch, POPULATE). */
+static void populate(struct model *m, unsigned int p, const struct area *a)
+{
+	unsigned int b = p / PAGES_2M, i;
+
+	if (m->pop[p])
+		return;
+	/*
+	 * A 2 MiB block is populated whole only when an order-9 allocation
+	 * succeeds and nothing in it is populated yet: with other threads
+	 * faulting too, the model knows neither, so it counts only the page
+	 * it populated itself (the rest may or may not have a frame).
+	 */
+	if ((a->flags & GASPACE_MAP_HUGE) && !m->shared &&
+	    block_in_area(m, p, a)) {
+		bool empty = true;
+
+		for (i = b * PAGES_2M; i < (b + 1) * PAGES_2M; i++)
+			empty &= !m->pop[i];
+		if (empty) {
+			for (i = b * PAGES_2M; i < (b + 1) * PAGES_2M; i++) {
+				m->lastop[i] = m->ops;
+				m->pop[i] = 1;
+				m->hugef[i] = 1;
+			}
+			m->hcount[b] = PAGES_2M;
+			return;
+		}
+	}
+	m->lastop[p] = m->ops;
+	m->pop[p] = 1;
+}
+
+/* Is zone page @p mapped by a 2 MiB block leaf (its area is @a)? */
+static bool block_leaf(struct model *m, unsigned int p, const struct area *a)
+{
+	return m->hcount[p / PAGES_2M] == PAGES_2M && block_in_area(m, p, a);
+}
+
+/* ---- counters ---- */
+
+struct leafrun {
+	__u64 gpa, size;
+	unsigned int level;
+};
+
+struct tcount {
+	__u64 last[6];
+	bool any[6];
+	__u64 total;
+	unsigned int levels;
+};
+
+/* Leaves come in increasing gpa order: count each table span once. */
+static void count_leaves(struct tcount *c, __u64 gpa, __u64 size,
+			 unsigned int level)
+{
+	unsigned int l;
+
+	for (l = level; l + 1 < c->levels; l++) {
+		unsigned int shift = 21 + 9 * l;
+		__u64 f = gpa >> shift, t = (gpa + size - 1) >> shift;
+
+		if (c->any[l] && f <= c->last[l])
+			f = c->last[l] + 1;
+		if (f <= t) {
+			c->total += t - f + 1;
+			c->last[l] = t;
+			c->any[l] = true;
+		}
+	}
+}
+
+static void count_linear(struct model *m, struct tcount *c,
+			 const struct area *a)
+{
+	unsigned int max = (a->flags & GASPACE_MAP_NOHUGE) ? 0 : m->max_level;
+	__u64 gpa = a->start, hpa = a->hpa, rs = gpa, run = 0;
+	unsigned int rl = 0;
+
+	while (gpa < a->end) {
+		unsigned int l = max + 1;
+		__u64 sz;
+
+		do {
+			sz = gas_level_size(--l);
+		} while (l && ((gpa | hpa) & (sz - 1) || gpa + sz > a->end));
+		if (run && l != rl) {
+			count_leaves(c, rs, run, rl);
+			run = 0;
+		}
+		if (!run) {
+			rs = gpa;
+			rl = l;
+		}
+		run += sz;
+		gpa += sz;
+		hpa += sz;
+	}
+	if (run)
+		count_leaves(c, rs, run, rl);
+}
+
+static void compute(struct model *m)
+{
+	struct tcount c = { .levels = m->levels, .total = m->root_pages };
+	__u64 data = 0, mapped = 0;
+	int i;
+
+	for (i = 0; i < m->nr; i++) {
+		const struct area *a = &m->a[i];
+		__u64 g, run = 0, rs = 0, e;
+
+		if (a->linear) {
+			count_linear(m, &c, a);
+			if (a->prot)
+				mapped += a->end - a->start;
+			continue;
+		}
+		e = a->end;
+		for (g = a->start; g < e; g += PAGE_4K) {
+			unsigned int p = zpage(m, g);
+
+			if (!m->pop[p]) {
+				if (run)
+					count_leaves(&c, rs, run, 0);
+				run = 0;
+				continue;
+			}
+			data++;
+			if (!(g & (SZ_2M - 1)) && block_leaf(m, p, a)) {
+				if (run)
+					count_leaves(&c, rs, run, 0);
+				run = 0;
+				count_leaves(&c, g, SZ_2M, 1);
+				data += PAGES_2M - 1;
+				g += SZ_2M - PAGE_4K;
+				continue;
+			}
+			if (!run)
+				rs = g;
+			run += PAGE_4K;
+		}
+		if (run)
+			count_leaves(&c, rs, run, 0);
+	}
+	/* mapped bytes of alloc areas: populated pages at prot != 0 */
+	for (i = 0; i < m->nr; i++) {
+		const struct area *a = &m->a[i];
+		__u64 g;
+
+		if (a->linear || !a->prot)
+			continue;
+		for (g = a->start; g < a->end; g += PAGE_4K)
+			if (m->pop[zpage(m, g)])
+				mapped += PAGE_4K;
+	}
+	m->nr_tables = c.total;
+	m->nr_data = data;
+	m->mapped = mapped;
+}
+
+static int check_info(struct model *m)
+{
+	struct gaspace_info info;
+	static const __u64 zero[8];
+	int ret;
+
+	ret = gas_get_info(m->fd, &info);
+	if (ret)
+		return bad(m, "GET_INFO: %d", ret);
+	if (info.format != m->format || info.gpa_bits != m->bits ||
+	    info.levels != m->levels || info.root_pages != m->root_pages ||
+	    info.base != m->base || info.size != m->end - m->base ||
+	    memcmp(info.reserved, zero, sizeof(zero)))
+		return bad(m, "GET_INFO: fixed fields changed");
+	if (m->shared)
+		return 0;
+	compute(m);
+	if (info.nr_areas != (__u64)m->nr || info.nr_table_pages != m->nr_tables ||
+	    info.nr_data_pages != m->nr_data || info.mapped_bytes != m->mapped)
+		return bad(m, "GET_INFO: %llu %llu %llu %#llx; model %d %llu %llu %#llx",
+			   (unsigned long long)info.nr_areas,
+			   (unsigned long long)info.nr_table_pages,
+			   (unsigned long long)info.nr_data_pages,
+			   (unsigned long long)info.mapped_bytes, m->nr,
+			   (unsigned long long)m->nr_tables,
+			   (unsigned long long)m->nr_data,
+			   (unsigned long long)m->mapped);
+	return 0;
+}
+
+/* ---- TRANSLATE ---- */
+
+/* The leaf level of the linear area @a at @gpa. */
+static unsigned int linear_level(struct model *m, const struct area *a,
+				 __u64 gpa)
+{
+	unsigned int l = (a->flags & GASPACE_MAP_NOHUGE) ? 0 : m->max_level;
+
+	for (;; l--) {
+		__u64 sz = gas_level_size(l);
+		__u64 bs = gpa & ~(sz - 1);
+
+		if (!l || (bs >= a->start && bs + sz <= a->end &&
+			   !((bs - a->start + a->hpa) & (sz - 1))))
+			return l;
+	}
+}
+
+static int check_translate(struct model *m, __u64 gpa)
+{
+	struct gaspace_translation t;
+	const struct area *a;
+	unsigned int level, p = 0;
+	__u64 ps, hpa;
+	int ret, want, i;
+
+	ret = gas_translate(m->fd, gpa, &t);
+	i = area_at(m, gpa);
+	a = i >= 0 ? &m->a[i] : NULL;
+	if (gpa < m->base || gpa >= m->end)
+		want = -ERANGE;
+	else if (!a || !a->prot)
+		want = -ENOENT;
+	else if (!a->linear && !m->pop[zpage(m, gpa)])
+		want = m->shared && !ret ? 0 : -ENOENT;
+	else
+		want = 0;
+	if (ret != want)
+		return bad(m, "TRANSLATE %#llx: %d, model %d",
+			   (unsigned long long)gpa, ret, want);
+	if (ret)
+		return 0;
+	if (!a->linear)
+		p = zpage(m, gpa);
+	if (a->linear)
+		level = linear_level(m, a, gpa);
+	else
+		level = block_leaf(m, p, a) ? 1 : 0;
+	ps = gas_level_size(level);
+	if (m->shared && !a->linear && (a->flags & GASPACE_MAP_HUGE) &&
+	    t.level <= 1) {
+		level = t.level;	/* a reader may have populated it */
+		ps = gas_level_size(level);
+	}
+	if (t.gpa != gpa || t.page_size != ps || t.level != level ||
+	    t.limit != a->end - gpa || t.prot != a->prot || t.pad ||
+	    t.backend != (a->linear ? GASPACE_BACKEND_LINEAR :
+				      GASPACE_BACKEND_ALLOC))
+		return bad(m, "TRANSLATE %#llx: %#llx %u %#llx %u %u; model %#llx %u %#llx %u %s",
+			   (unsigned long long)gpa,
+			   (unsigned long long)t.page_size, t.level,
+			   (unsigned long long)t.limit, t.prot, t.backend,
+			   (unsigned long long)ps, level,
+			   (unsigned long long)(a->end - gpa), a->prot,
+			   a->linear ? "linear" : "alloc");
+	if (!m->root) {
+		if (t.hpa)
+			return bad(m, "TRANSLATE %#llx: hpa without CAP_SYS_ADMIN",
+				   (unsigned long long)gpa);
+		return 0;
+	}
+	if (a->linear) {
+		hpa = a->hpa + gpa - a->start;
+		if (t.hpa != hpa)
+			return bad(m, "TRANSLATE %#llx: hpa %#llx, model %#llx",
+				   (unsigned long long)gpa,
+				   (unsigned long long)t.hpa,
+				   (unsigned long long)hpa);
+		return 0;
+	}
+	if (!t.hpa || (t.hpa & (ps - 1)) != (gpa & (ps - 1)))
+		return bad(m, "TRANSLATE %#llx: hpa %#llx not in a %#llx leaf",
+			   (unsigned long long)gpa, (unsigned long long)t.hpa,
+			   (unsigned long long)ps);
+	hpa = t.hpa & ~(PAGE_4K - 1);
+	if (m->phpa[p] && m->phpa[p] != hpa)
+		return bad(m, "TRANSLATE %#llx: frame moved from %#llx to %#llx",
+			   (unsigned long long)gpa,
+			   (unsigned long long)m->phpa[p],
+			   (unsigned long long)hpa);
+	m->phpa[p] = hpa;
+	return 0;
+}
+
+/* ---- guest memory ---- */
+
+/* Bytes of [gpa, gpa + len) before the first one outside alloc areas. */
+static __u64 alloc_span(struct model *m, __u64 gpa, __u64 len)
+{
+	__u64 cur = gpa;
+
+	while (cur < gpa + len) {
+		int i = area_at(m, cur);
+
+		if (i < 0 || m->a[i].linear)
+			break;
+		cur = m->a[i].end;
+	}
+	return (cur < gpa + len ? cur : gpa + len) - gpa;
+}
+
+static int check_bytes(struct model *m, __u64 gpa, const unsigned char *buf,
+		       __u64 len, const char *what)
+{
+	__u64 i;
+
+	for (i = 0; i < len; i++)
+		if (buf[i] != m->mem[gpa - m->zone + i])
+			return bad(m, "%s %#llx: byte %#x, model %#x", what,
+				   (unsigned long long)(gpa + i), buf[i],
+				   m->mem[gpa - m->zone + i]);
+	return 0;
+}
+
+static int do_pread(struct model *m, __u64 gpa, __u64 len)
+{
+	__u64 n = alloc_span(m, gpa, len);
+	ssize_t ret;
+
+	note(m, "pread %#llx+%#llx", (unsigned long long)gpa,
+	     (unsigned long long)len);
+	ret = gas_pread(m->fd, m->buf, len, gpa);
+	if (ret != (n ? (ssize_t)n : -ENXIO))
+		return bad(m, "pread %#llx+%#llx: %zd, model %lld",
+			   (unsigned long long)gpa, (unsigned long long)len,
+			   ret, n ? (long long)n : -ENXIO);
+	return check_bytes(m, gpa, m->buf, n, "pread");
+}
+
+static int do_pwrite(struct model *m, __u64 gpa, __u64 len)
+{
+	__u64 n = alloc_span(m, gpa, len), g, i;
+	ssize_t ret;
+
+	note(m, "pwrite %#llx+%#llx", (unsigned long long)gpa,
+	     (unsigned long long)len);
+	for (i = 0; i < len; i += 8) {
+		__u64 r = rnd(m);
+
+		memcpy(m->buf + i, &r, len - i < 8 ? len - i : 8);
+	}
+	ret = gas_pwrite(m->fd, m->buf, len, gpa);
+	if (ret != (n ? (ssize_t)n : -ENXIO))
+		return bad(m, "pwrite %#llx+%#llx: %zd, model %lld",
+			   (unsigned long long)gpa, (unsigned long long)len,
+			   ret, n ? (long long)n : -ENXIO);
+	if (!n)
+		return 0;
+	memcpy(m->mem + (gpa - m->zone), m->buf, n);
+	for (g = gpa & ~(PAGE_4K - 1); g < gpa + n; g += PAGE_4K)
+		populate(m, zpage(m, g), &m->a[area_at(m, g)]);
+	return 0;
+}
+
+static int do_mmap(struct model *m, __u64 gpa, __u64 len)
+{
+	struct vmap *v = &m->maps[rnd_below(m, MAX_MAPS)];
+	bool ok = alloc_span(m, gpa, len) == len, mapped;
+	void *p;
+
+	note(m, "mmap %#llx+%#llx", (unsigned long long)gpa,
+	     (unsigned long long)len);
+	if (v->addr)
+		munmap(v->addr, v->len);
+	v->addr = NULL;
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, m->fd,
+		 (off_t)gpa);
+	mapped = p != MAP_FAILED;
+	if (ok != mapped || (!ok && errno != ENXIO)) {
+		if (p != MAP_FAILED)
+			munmap(p, len);
+		return bad(m, "mmap %#llx+%#llx: %s, model %s",
+			   (unsigned long long)gpa, (unsigned long long)len,
+			   p == MAP_FAILED ? strerror(errno) : "mapped",
+			   ok ? "mapped" : "ENXIO");
+	}
+	if (ok) {
+		v->addr = p;
+		v->gpa = gpa;
+		v->len = len;
+	}
+	return 0;
+}
+
+static int do_touch(struct model *m)
+{
+	struct vmap *v = &m->maps[rnd_below(m, MAX_MAPS)];
+	__u64 off, gpa;
+	bool write = rnd(m) & 1, ok;
+	unsigned char val = rnd(m), got = 0;
+	int i, ret;
+
+	if (!v->addr)
+		return 0;
+	off = rnd_below(m, v->len);
+	gpa = v->gpa + off;
+	i = area_at(m, gpa);
+	ok = i >= 0 && !m->a[i].linear;
+	note(m, "touch %s %#llx", write ? "write" : "read",
+	     (unsigned long long)gpa);
+	ret = gas_touch(v->addr + off, write, val, &got);
+	if (ret != (ok ? 0 : SIGBUS))
+		return bad(m, "touch %s %#llx: %s, model %s",
+			   write ? "write" : "read", (unsigned long long)gpa,
+			   ret ? "SIGBUS" : "ok", ok ? "ok" : "SIGBUS");
+	if (!ok)
+		return 0;
+	if (!write && got != m->mem[gpa - m->zone])
+		return bad(m, "touch read %#llx: %#x, model %#x",
+			   (unsigned long long)gpa, got,
+			   m->mem[gpa - m->zone]);
+	if (write)
+		m->mem[gpa - m->zone] = val;
+	populate(m, zpage(m, gpa), &m->a[i]);
+	if (m->root && !m->shared) {
+		long long hpa = gas_pagemap_hpa(v->addr + off);
+		unsigned int p = zpage(m, gpa);
+
+		if (hpa <= 0)
+			return bad(m, "pagemap %#llx: %lld",
+				   (unsigned long long)gpa, hpa);
+		hpa &= ~(PAGE_4K - 1);
+		if (m->phpa[p] && m->phpa[p] != (__u64)hpa)
+			return bad(m, "touch %#llx: VMM frame %#llx, guest frame %#llx",
+				   (unsigned long long)gpa, hpa,
+				   (unsigned long long)m->phpa[p]);
+		m->phpa[p] = hpa;
+	}
+	return 0;
+}
+
+static void unmap_vmaps(struct model *m)
+{
+	int i;
+
+	for (i = 0; i < MAX_MAPS; i++) {
+		if (m->maps[i].addr)
+			munmap(m->maps[i].addr, m->maps[i].len);
+		m->maps[i].addr = NULL;
+	}
+}
+
+/* ---- the calls ---- */
+
+static const __u32 good_prots[] = {
+	0, GAS_PROT_R, GAS_PROT_RW, GAS_PROT_RX, GAS_PROT_RWX,
+	GASPACE_PROT_EXEC,
+};
+
+static __u32 random_prot(struct model *m)
+{
+	return good_prots[rnd_below(m, ARRAY_LEN(good_prots))];
+}
+
+/* A page-aligned range in the zone: [*gpa, *gpa + *size). */
+static void zone_range(struct model *m, __u64 *gpa, __u64 *size)
+{
+	__u64 p, n, r = rnd_below(m, 10);
+
+	if (r < 5) {
+		p = rnd_below(m, m->pages);
+		n = 1 + rnd_below(m, 16);
+	} else if (r < 8) {
+		p = rnd_below(m, m->pages);
+		n = 1 + rnd_below(m, PAGES_2M);
+	} else {
+		p = rnd_below(m, m->pages / PAGES_2M) * PAGES_2M;
+		n = PAGES_2M * (1 + rnd_below(m, 3));
+	}
+	if (p + n > m->pages)
+		n = m->pages - p;
+	*gpa = m->zone + p * PAGE_4K;
+	*size = n * PAGE_4K;
+}
+
+/* One argument made invalid, or none (most of the time). */
+enum { BAD_NONE, BAD_RSV, BAD_FLAGS, BAD_PROT, BAD_ALIGN, BAD_ZERO,
+	BAD_WRAP, BAD_HPA, BAD_RANGE, BAD_KINDS };
+
+static int spoil(struct model *m)
+{
+	return rnd_below(m, 100) < 6 ? 1 + rnd_below(m, BAD_KINDS - 1) :
+				       BAD_NONE;
+}
+
+static int do_map(struct model *m, bool linear)
+{
+	struct gaspace_map a = { 0 };
+	int how = spoil(m), want = 0, ret;
+	__u64 r = rnd_below(m, 100);
+	bool replace;
+
+	zone_range(m, &a.gpa, &a.size);
+	a.prot = random_prot(m);
+	if (linear) {
+		__u64 mode = rnd_below(m, 3);
+
+		a.flags = rnd(m) & (GASPACE_MAP_DEVICE | GASPACE_MAP_NOHUGE |
+				    GASPACE_MAP_REPLACE);
+		if (mode == 0)
+			a.hpa = HPA0 + (a.gpa & (SZ_1G - 1));
+		else if (mode == 1)
+			a.hpa = HPA0 + rnd_below(m, 1 << 18) * PAGE_4K;
+		else
+			a.hpa = HPA0 + rnd_below(m, 64) * SZ_2M +
+				(a.gpa & (SZ_2M - 1));
+		if (r < 6 && !m->shared) {
+			/* big: 1 GiB leaves, often across the zone */
+			a.gpa = m->base + rnd_below(m, 3) * SZ_1G;
+			a.gpa &= ~(SZ_1G - 1);
+			a.size = SZ_1G * (1 + rnd_below(m, 2));
+			a.hpa = HPA0 + rnd_below(m, 4) * SZ_1G;
+			a.flags &= ~GASPACE_MAP_NOHUGE;
+			if (rnd(m) & 1)
+				a.size -= SZ_2M;
+		}
+	} else {
+		a.flags = rnd(m) & (GASPACE_MAP_POPULATE | GASPACE_MAP_HUGE |
+				    GASPACE_MAP_REPLACE);
+		if (m->shared)
+			a.flags &= ~GASPACE_MAP_REPLACE;
+	}
+	if (m->shared) {
+		a.flags &= ~GASPACE_MAP_REPLACE;
+		if (rnd(m) & 1)
+			a.flags |= GASPACE_MAP_REPLACE;
+	}
+	switch (how) {
+	case BAD_RSV:
+		a.reserved[rnd_below(m, 2)] = 1ULL << rnd_below(m, 64);
+		want = -EINVAL;
+		break;
+	case BAD_FLAGS:
+		if (rnd(m) & 1)
+			a.flags |= 1u << (5 + rnd_below(m, 27));
+		else if (linear)
+			a.flags |= rnd(m) & 1 ? GASPACE_MAP_POPULATE :
+						GASPACE_MAP_HUGE;
+		else
+			a.flags |= rnd(m) & 1 ? GASPACE_MAP_DEVICE :
+						GASPACE_MAP_NOHUGE;
+		want = -EINVAL;
+		break;
+	case BAD_PROT:
+		a.prot = rnd(m) & 1 ? GASPACE_PROT_WRITE :
+				      a.prot | (8u << rnd_below(m, 28));
+		want = -EINVAL;
+		break;
+	case BAD_ALIGN:
+		if (rnd(m) & 1)
+			a.gpa += 1 + rnd_below(m, PAGE_4K - 1);
+		else if (rnd(m) & 1 || !linear)
+			a.size += 1 + rnd_below(m, PAGE_4K - 1);
+		else
+			a.hpa += 1 + rnd_below(m, PAGE_4K - 1);
+		want = -EINVAL;
+		break;
+	case BAD_ZERO:
+		a.size = 0;
+		want = -EINVAL;
+		break;
+	case BAD_WRAP:
+		a.size = -a.gpa + (a.gpa > SZ_16K ? PAGE_4K * rnd_below(m, 4) : 0);
+		want = -EINVAL;
+		break;
+	case BAD_HPA:
+		if (linear)
+			a.hpa = BIT_ULL(m->pa_bits) - PAGE_4K *
+				rnd_below(m, a.size / PAGE_4K);
+		else
+			a.hpa = PAGE_4K << rnd_below(m, 40);
+		want = -EINVAL;
+		break;
+	case BAD_RANGE:
+		if (rnd(m) & 1 || m->base < PAGE_4K) {
+			__u64 k = rnd_below(m, 4);
+
+			a.gpa = m->end - PAGE_4K * k;
+			if (a.size <= PAGE_4K * k)
+				a.size = PAGE_4K * (k + 1);
+		} else {
+			a.gpa = m->base - PAGE_4K;
+		}
+		break;
+	}
+	if (!want && (a.gpa < m->base || a.gpa + a.size > m->end))
+		want = -ERANGE;
+	if (!want && overlaps(m, a.gpa, a.gpa + a.size) &&
+	    !(a.flags & GASPACE_MAP_REPLACE))
+		want = -EEXIST;
+	note(m, "map_%s %#llx+%#llx hpa %#llx prot %u flags %#x rsv %llx/%llx",
+	     linear ? "linear" : "alloc", (unsigned long long)a.gpa,
+	     (unsigned long long)a.size, (unsigned long long)a.hpa, a.prot,
+	     a.flags, (unsigned long long)a.reserved[0],
+	     (unsigned long long)a.reserved[1]);
+	ret = gas_map_args(m->fd, linear ? GASPACE_MAP_LINEAR :
+					   GASPACE_MAP_ALLOC, &a);
+	if (ret != want)
+		return bad(m, "map: %d, model %d", ret, want);
+	if (ret) {
+		m->nerr++;
+		return 0;
+	}
+	m->nok++;
+	replace = a.flags & GASPACE_MAP_REPLACE;
+	if (replace)
+		remove_range(m, a.gpa, a.gpa + a.size);
+	{
+		struct area n = {
+			.start = a.gpa, .end = a.gpa + a.size, .hpa = a.hpa,
+			.prot = a.prot, .flags = a.flags, .linear = linear,
+		};
+		__u64 g;
+		int i;
+
+		insert_area(m, &n);
+		if (!linear && (a.flags & GASPACE_MAP_POPULATE)) {
+			i = area_at(m, a.gpa);
+			for (g = a.gpa; g < a.gpa + a.size; g += PAGE_4K)
+				populate(m, zpage(m, g), &m->a[i]);
+		}
+	}
+	return 0;
+}
+
+static int do_range(struct model *m, bool protect)
+{
+	struct gaspace_range r = { 0 };
+	int how = spoil(m), want = 0, ret;
+	__u64 x = rnd_below(m, 100);
+
+	zone_range(m, &r.gpa, &r.size);
+	if (protect) {
+		r.prot = random_prot(m);
+		if (x < 50 && m->nr) {
+			/* inside one area, or from one area's start */
+			int i = area_from(m, r.gpa);
+			const struct area *a;
+
+			if (i >= m->nr)
+				i = m->nr - 1;
+			a = &m->a[i];
+			if (in_zone(m, a->start) && in_zone(m, a->end - 1)) {
+				__u64 n = (a->end - a->start) / PAGE_4K;
+				__u64 s = rnd_below(m, n);
+
+				r.gpa = a->start + s * PAGE_4K;
+				r.size = (1 + rnd_below(m, n - s)) * PAGE_4K;
+				if (x < 10) {
+					r.gpa = a->start;
+					r.size = a->end - a->start;
+				}
+			}
+		}
+	} else if (x < 2 && !m->shared) {
+		r.gpa = m->base;
+		r.size = m->end - m->base;
+	}
+	switch (how) {
+	case BAD_RSV:
+		r.reserved[rnd_below(m, 2)] = 1ULL << rnd_below(m, 64);
+		want = -EINVAL;
+		break;
+	case BAD_FLAGS:
+		r.flags = 1u << rnd_below(m, 32);
+		want = -EINVAL;
+		break;
+	case BAD_PROT:
+		if (protect)
+			r.prot = rnd(m) & 1 ? GASPACE_PROT_WRITE :
+					      r.prot | (8u << rnd_below(m, 28));
+		else
+			r.prot = 1 + rnd_below(m, 7);
+		want = -EINVAL;
+		break;
+	case BAD_ALIGN:
+		if (rnd(m) & 1)
+			r.gpa += 1 + rnd_below(m, PAGE_4K - 1);
+		else
+			r.size += 1 + rnd_below(m, PAGE_4K - 1);
+		want = -EINVAL;
+		break;
+	case BAD_ZERO:
+		r.size = 0;
+		want = -EINVAL;
+		break;
+	case BAD_WRAP:
+		r.size = -r.gpa + (r.gpa > SZ_16K ? PAGE_4K * rnd_below(m, 4) : 0);
+		want = -EINVAL;
+		break;
+	case BAD_RANGE:
+		if (rnd(m) & 1 || m->base < PAGE_4K) {
+			__u64 k = rnd_below(m, 4);
+
+			r.gpa = m->end - PAGE_4K * k;
+			if (r.size <= PAGE_4K * k)
+				r.size = PAGE_4K * (k + 1);
+		} else {
+			r.gpa = m->base - PAGE_4K;
+		}
+		break;
+	}
+	if (!want && (r.gpa < m->base || r.gpa + r.size > m->end))
+		want = -ERANGE;
+	if (!want && protect && !covered(m, r.gpa, r.gpa + r.size))
+		want = -ENOENT;
+	note(m, "%s %#llx+%#llx prot %u flags %#x rsv %llx/%llx",
+	     protect ? "protect" : "unmap", (unsigned long long)r.gpa,
+	     (unsigned long long)r.size, r.prot, r.flags,
+	     (unsigned long long)r.reserved[0],
+	     (unsigned long long)r.reserved[1]);
+	ret = gas_range_args(m->fd, protect ? GASPACE_PROTECT : GASPACE_UNMAP,
+			     &r);
+	if (ret != want)
+		return bad(m, "%s: %d, model %d", protect ? "protect" : "unmap",
+			   ret, want);
+	if (ret) {
+		m->nerr++;
+		return 0;
+	}
+	m->nok++;
+	if (!protect) {
+		remove_range(m, r.gpa, r.gpa + r.size);
+		return 0;
+	}
+	split_at(m, r.gpa);
+	split_at(m, r.gpa + r.size);
+	{
+		int i;
+
+		for (i = area_from(m, r.gpa);
+		     i < m->nr && m->a[i].start < r.gpa + r.size; i++)
+			m->a[i].prot = r.prot;
+	}
+	return 0;
+}
+
+static int do_fault(struct model *m)
+{
+	__u64 gpa = m->zone + rnd_below(m, m->pages * PAGE_4K);
+	__u32 access = 1 + rnd_below(m, 7), flags = 0;
+	struct gaspace_fault f;
+	int i, want = 0, ret;
+
+	if (rnd_below(m, 100) < 4) {
+		if (rnd(m) & 1)
+			access = rnd(m) & 1 ? 0 : access | 8u << rnd_below(m, 28);
+		else
+			flags = 1u << rnd_below(m, 32);
+		want = -EINVAL;
+	} else if (rnd_below(m, 100) < 3 && !m->shared) {
+		gpa = rnd(m) & 1 ? m->end + rnd_below(m, SZ_1G) :
+				   rnd_below(m, m->end);
+	}
+	i = area_at(m, gpa);
+	if (want)
+		;
+	else if (gpa < m->base || gpa >= m->end)
+		want = -ERANGE;
+	else if (i < 0)
+		want = -ENOENT;
+	else if (access & ~m->a[i].prot)
+		want = -EACCES;
+	note(m, "fault %#llx access %u flags %#x", (unsigned long long)gpa,
+	     access, flags);
+	f.gpa = gpa;
+	f.access = access;
+	f.flags = flags;
+	ret = gas_ioctl_ptr(m->fd, GASPACE_FAULT, &f);
+	if (ret != want)
+		return bad(m, "fault %#llx access %u flags %#x: %d, model %d",
+			   (unsigned long long)gpa, access, flags, ret, want);
+	if (!ret && !m->a[i].linear)
+		populate(m, zpage(m, gpa), &m->a[i]);
+	return 0;
+}
+
+static int do_translate(struct model *m)
+{
+	__u64 gpa = m->zone + rnd_below(m, m->pages * PAGE_4K);
+	__u64 r = rnd_below(m, 100);
+
+	if (r < 3 && !m->shared)
+		gpa = m->end + rnd_below(m, 1ULL << 40);
+	else if (r < 6 && !m->shared)
+		gpa = rnd_below(m, m->end);
+	else if (r < 10 && m->nr)
+		gpa = m->a[rnd_below(m, m->nr)].start + rnd_below(m, 3) - 1;
+	note(m, "translate %#llx", (unsigned long long)gpa);
+	if (m->shared && !in_zone(m, gpa))
+		return 0;	/* another thread's part */
+	return check_translate(m, gpa);
+}
+
+static void guest_range(struct model *m, __u64 *gpa, __u64 *len)
+{
+	__u64 r = rnd_below(m, 10), zsize = m->pages * PAGE_4K;
+
+	*gpa = m->zone + rnd_below(m, zsize);
+	if (r < 6)
+		*len = 1 + rnd_below(m, 64);
+	else if (r < 9)
+		*len = 1 + rnd_below(m, 3 * PAGE_4K);
+	else
+		*len = 1 + rnd_below(m, 64 * PAGE_4K);
+	if (*gpa + *len > m->zone + zsize)
+		*len = m->zone + zsize - *gpa;
+}
+
+static int one_op(struct model *m)
+{
+	__u64 r = rnd_below(m, 100), gpa, len;
+
+	if (r < 14)
+		return do_map(m, false);
+	if (r < 20)
+		return do_map(m, true);
+	if (r < 30)
+		return do_range(m, false);
+	if (r < 42)
+		return do_range(m, true);
+	if (r < 54)
+		return do_fault(m);
+	if (r < 62)
+		return do_translate(m);
+	guest_range(m, &gpa, &len);
+	if (r < 70)
+		return do_pread(m, gpa, len);
+	if (r < 80)
+		return do_pwrite(m, gpa, len);
+	if (r < 84) {
+		gpa &= ~(PAGE_4K - 1);
+		len = (1 + rnd_below(m, 64)) * PAGE_4K;
+		if (gpa + len > m->zone + m->pages * PAGE_4K)
+			len = m->zone + m->pages * PAGE_4K - gpa;
+		return do_mmap(m, gpa, len);
+	}
+	if (r < 85) {
+		unmap_vmaps(m);
+		return 0;
+	}
+	return do_touch(m);
+}
+
+/* Every page of the zone translated, every byte read back. */
+static int sweep(struct model *m)
+{
+	__u64 g;
+	int i;
+
+	for (g = m->zone; g < m->zone + m->pages * PAGE_4K; g += PAGE_4K)
+		if (check_translate(m, g + (rnd(m) & (PAGE_4K - 1))))
+			return -1;
+	for (i = 0; i < m->nr; i++) {
+		const struct area *a = &m->a[i];
+
+		if (a->linear || !in_zone(m, a->start))
+			continue;
+		for (g = a->start; g < a->end; g += 64 * PAGE_4K) {
+			__u64 len = a->end - g < 64 * PAGE_4K ? a->end - g :
+								64 * PAGE_4K;
+			ssize_t ret = gas_pread(m->fd, m->buf, len, g);
+
+			if (ret < (ssize_t)len)
+				return bad(m, "full check: pread %#llx+%#llx: %zd",
+					   (unsigned long long)g,
+					   (unsigned long long)len, ret);
+			if (check_bytes(m, g, m->buf, len, "full check: pread"))
+				return -1;
+		}
+	}
+	return 0;
+}
+
+static int model_init(struct model *m, const struct gas_space *s, __u64 zone,
+		      unsigned int pages, __u64 seed)
+{
+	memset(m, 0, sizeof(*m));
+	m->fd = s->fd;
+	m->format = s->format;
+	m->bits = s->bits;
+	m->levels = s->levels;
+	m->root_pages = s->root_pages;
+	m->max_level = s->max_level;
+	m->pa_bits = s->pa_bits;
+	m->base = s->base;
+	m->end = s->base + s->size;
+	m->root = gas_have_cap(CAP_SYS_ADMIN);
+	m->zone = zone;
+	m->pages = pages;
+	m->rng = seed ? seed : 1;
+	m->a = calloc(MAX_AREAS, sizeof(*m->a));
+	m->pop = calloc(pages, 1);
+	m->lastop = calloc(pages, sizeof(*m->lastop));
+	m->hugef = calloc(pages, 1);
+	m->phpa = calloc(pages, sizeof(*m->phpa));
+	m->hcount = calloc(pages / PAGES_2M + 1, sizeof(*m->hcount));
+	m->mem = calloc(pages, PAGE_4K);
+	m->buf = malloc(64 * PAGE_4K);
+	if (!m->a || !m->pop || !m->hugef || !m->phpa || !m->hcount ||
+	    !m->mem || !m->buf || !m->lastop)
+		return -ENOMEM;
+	return 0;
+}
+
+static void model_free(struct model *m)
+{
+	unmap_vmaps(m);
+	free(m->a);
+	free(m->pop);
+	free(m->lastop);
+	free(m->hugef);
+	free(m->phpa);
+	free(m->hcount);
+	free(m->mem);
+	free(m->buf);
+}
+
+static void dump_op(struct model *m, unsigned long op)
+{
+	if (op + HIST > m->ops)
+		fprintf(stderr, "#   op %lu: %s\n", op, m->hist[op % HIST]);
+}
+
+static void model_dump(struct model *m)
+{
+	struct gaspace_translation t;
+	unsigned long i;
+	unsigned int p, n = 0;
+
+	fprintf(stderr, "# op %lu: %s\n", m->ops, m->msg);
+	for (i = m->ops >= 8 ? m->ops - 7 : 0; i <= m->ops; i++)
+		dump_op(m, i);
+	/* pages whose frame the model and the module disagree on */
+	for (p = 0; p < m->pages && n < 4; p++) {
+		__u64 g = m->zone + (__u64)p * PAGE_4K;
+		int a = area_at(m, g), ret;
+
+		if (a < 0 || m->a[a].linear || !m->a[a].prot)
+			continue;
+		ret = gas_translate(m->fd, g, &t);
+		if (!ret == !!m->pop[p])
+			continue;
+		n++;
+		fprintf(stderr, "# page %#llx: translate %d, model %s since:\n",
+			(unsigned long long)g, ret,
+			m->pop[p] ? "populated" : "lazy");
+		dump_op(m, m->lastop[p]);
+	}
+}
+
+/* ---- single-threaded cases ---- */
+
+FIXTURE(stress) {
+	struct gas_space s;
+	struct model m;
+};
+
+FIXTURE_VARIANT(stress) {
+	unsigned int format;
+	unsigned int bits;
+	__u64 base;
+	unsigned int idx;
+};
+
+FIXTURE_VARIANT_ADD(stress, ept) {
+	.format = GASPACE_FMT_EPT, .bits = 48, .base = 0, .idx = 0,
+};
+
+FIXTURE_VARIANT_ADD(stress, ept_5level) {
+	.format = GASPACE_FMT_EPT, .bits = 57, .base = SZ_2M, .idx = 1,
+};
+
+FIXTURE_VARIANT_ADD(stress, npt) {
+	.format = GASPACE_FMT_NPT, .bits = 48, .base = PAGE_4K, .idx = 2,
+};
+
+FIXTURE_VARIANT_ADD(stress, npt_5level) {
+	.format = GASPACE_FMT_NPT, .bits = 57, .base = 0, .idx = 3,
+};
+
+FIXTURE_VARIANT_ADD(stress, arm64_s2) {
+	.format = GASPACE_FMT_ARM64_S2, .bits = 40, .base = 0, .idx = 4,
+};
+
+/* two levels, a 4-page concatenated root: no 1 GiB leaf */
+FIXTURE_VARIANT_ADD(stress, arm64_s2_32) {
+	.format = GASPACE_FMT_ARM64_S2, .bits = 32, .base = PAGE_4K, .idx = 5,
+};
+
+FIXTURE_VARIANT_ADD(stress, arm64_s2_39) {
+	.format = GASPACE_FMT_ARM64_S2, .bits = 39, .base = SZ_2M, .idx = 6,
+};
+
+FIXTURE_VARIANT_ADD(stress, arm64_s2_48) {
+	.format = GASPACE_FMT_ARM64_S2, .bits = 48, .base = 0, .idx = 7,
+};
+
+FIXTURE_VARIANT_ADD(stress, riscv_g) {
+	.format = GASPACE_FMT_RISCV_G, .bits = 41, .base = 0, .idx = 8,
+};
+
+FIXTURE_VARIANT_ADD(stress, riscv_g_sv48x4) {
+	.format = GASPACE_FMT_RISCV_G, .bits = 50, .base = PAGE_4K, .idx = 9,
+};
+
+FIXTURE_VARIANT_ADD(stress, riscv_g_sv57x4) {
+	.format = GASPACE_FMT_RISCV_G, .bits = 59, .base = SZ_2M, .idx = 10,
+};
+
+FIXTURE_SETUP(stress)
+{
+	ASSERT_EQ(0, gas_space_open(&self->s, variant->format, variant->bits,
+				    variant->base, SPACE_END - variant->base));
+	ASSERT_EQ(0, gas_catch_sigbus());
+}
+
+FIXTURE_TEARDOWN(stress)
+{
+	gas_space_close(&self->s);
+}
+
+TEST_F_TIMEOUT(stress, model_checked, 36000)
+{
+	unsigned long long total = env_number("GASPACE_STRESS_OPS", DEF_OPS);
+	unsigned long long ops = (total + NR_CASES - 1) / NR_CASES, i;
+	__u64 seed = the_seed() + variant->idx;
+	struct model *m = &self->m;
+	struct timespec t0, t1;
+
+	ASSERT_EQ(0, model_init(m, &self->s, ZONE, ZONE_PAGES, seed));
+	printf("# stress %s/%u: seed %#llx (GASPACE_SEED=%#llx), %llu ops\n",
+	       gas_format_name(variant->format), self->s.bits,
+	       (unsigned long long)seed, (unsigned long long)the_seed(), ops);
+	fflush(stdout);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (i = 0; i < ops; i++) {
+		int ret;
+
+		m->ops = i;
+		ret = one_op(m);
+		if (!ret)
+			ret = check_info(m);
+		if (!ret && !m->shared) {
+			ret = check_translate(m, m->zone +
+					      rnd_below(m, m->pages * PAGE_4K));
+		}
+		if (!ret && (i + 1) % SWEEP == 0)
+			ret = sweep(m);
+		if (ret) {
+			model_dump(m);
+			ASSERT_EQ(0, ret) {
+				TH_LOG("seed %#llx: %s",
+				       (unsigned long long)seed, m->msg);
+			}
+		}
+	}
+	m->ops = i;
+	if (sweep(m)) {
+		model_dump(m);
+		ASSERT_EQ(0, -1);
+	}
+	/* all gone: the empty space's counters */
+	unmap_vmaps(m);
+	ASSERT_EQ(0, gas_unmap(m->fd, m->base, m->end - m->base));
+	EXPECT_COUNTERS(m->fd, 0, m->root_pages, 0, 0);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	printf("# stress %s/%u: %llu ops (map/unmap/protect: %lu ok, %lu errors) in %.1f s\n",
+	       gas_format_name(variant->format), self->s.bits, ops, m->nok,
+	       m->nerr,
+	       (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
+	model_free(m);
+}
+
+/* ---- the threaded case ---- */
+
+#define MUTATORS	2
+#define READERS		2
+
+struct shared_run {
+	int fd;
+	int stop;
+	unsigned int bad;
+	char why[600];
+	__u64 seed;
+	unsigned long long ops;
+	struct gas_space *s;
+	pthread_barrier_t go;
+	int nr_areas[MUTATORS];
+};
+
+struct thread_arg {
+	struct shared_run *r;
+	unsigned int idx;
+};
+
+static void t_surprise(struct shared_run *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (__atomic_fetch_add(&r->bad, 1, __ATOMIC_SEQ_CST))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(r->why, sizeof(r->why), fmt, ap);
+	va_end(ap);
+}
+
+static void *mutator(void *arg)
+{
+	struct thread_arg *ta = arg;
+	struct shared_run *r = ta->r;
+	unsigned int part = ZONE_PAGES / MUTATORS;
+	struct model *m = calloc(1, sizeof(*m));
+	unsigned long long i;
+
+	if (!m || model_init(m, r->s, ZONE + ta->idx * part * PAGE_4K, part,
+			     r->seed + 100 + ta->idx)) {
+		t_surprise(r, "thread %u: no memory", ta->idx);
+		pthread_barrier_wait(&r->go);
+		return NULL;
+	}
+	m->shared = true;
+	pthread_barrier_wait(&r->go);
+	for (i = 0; i < r->ops / MUTATORS && !r->bad; i++) {
+		m->ops = i;
+		if (one_op(m) || check_info(m)) {
+			char *h = m->hist[i % HIST];
+
+			t_surprise(r, "thread %u op %llu (%s): %s", ta->idx,
+				   i, h, m->msg);
+			break;
+		}
+	}
+	r->nr_areas[ta->idx] = m->nr;
+	/* the bytes written are still there */
+	if (!r->bad && sweep(m))
+		t_surprise(r, "thread %u: %s", ta->idx, m->msg);
+	model_free(m);
+	free(m);
+	return NULL;
+}
+
+static void *reader(void *arg)
+{
+	struct thread_arg *ta = arg;
+	struct shared_run *r = ta->r;
+	struct model rm = { .rng = r->seed + 200 + ta->idx };
+	unsigned char buf[256];
+
+	pthread_barrier_wait(&r->go);
+	while (!__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE) && !r->bad) {
+		__u64 gpa = ZONE + rnd_below(&rm, ZONE_PAGES * PAGE_4K);
+		struct gaspace_translation t;
+		__u64 x = rnd_below(&rm, 4);
+		long ret;
+
+		if (x == 0) {
+			ret = gas_fault(r->fd, gpa, 1 + rnd_below(&rm, 7));
+			if (ret && ret != -ENOENT && ret != -EACCES)
+				t_surprise(r, "FAULT %#llx: %ld",
+					   (unsigned long long)gpa, ret);
+		} else if (x == 1) {
+			ret = gas_translate(r->fd, gpa, &t);
+			if (ret && ret != -ENOENT)
+				t_surprise(r, "TRANSLATE %#llx: %ld",
+					   (unsigned long long)gpa, ret);
+			if (!ret && (t.gpa != gpa || !t.limit ||
+				     t.limit > ZONE_PAGES * PAGE_4K + SZ_1G * 2 ||
+				     (t.page_size != PAGE_4K &&
+				      t.page_size != SZ_2M &&
+				      t.page_size != SZ_1G) ||
+				     !t.prot || t.prot & ~GAS_PROT_RWX))
+				t_surprise(r, "translate %#llx: %#llx %#llx %u",
+					   (unsigned long long)gpa,
+					   (unsigned long long)t.page_size,
+					   (unsigned long long)t.limit, t.prot);
+		} else if (x == 2) {
+			size_t len = 1 + rnd_below(&rm, sizeof(buf));
+
+			ret = gas_pread(r->fd, buf, len, gpa);
+			if (ret != -ENXIO && (ret <= 0 || ret > (long)len))
+				t_surprise(r, "pread %#llx: %ld",
+					   (unsigned long long)gpa, ret);
+		} else {
+			size_t len = (1 + rnd_below(&rm, 8)) * PAGE_4K;
+			unsigned char *p;
+			int i;
+
+			gpa &= ~(PAGE_4K - 1);
+			if (gpa + len > ZONE + ZONE_PAGES * PAGE_4K)
+				len = ZONE + ZONE_PAGES * PAGE_4K - gpa;
+			p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+				 MAP_SHARED, r->fd, (off_t)gpa);
+			if (p == MAP_FAILED) {
+				if (errno != ENXIO)
+					t_surprise(r, "mmap %#llx: %d",
+						   (unsigned long long)gpa,
+						   errno);
+				continue;
+			}
+			for (i = 0; i < 8; i++)
+				gas_touch(p + rnd_below(&rm, len), false, 0,
+					  NULL);
+			munmap(p, len);
+		}
+	}
+	return NULL;
+}
+
+FIXTURE(stress_threads) {
+	struct gas_space s;
+};
+
+FIXTURE_VARIANT(stress_threads) {
+	unsigned int format;
+	unsigned int bits;
+};
+
+FIXTURE_VARIANT_ADD(stress_threads, ept) {
+	.format = GASPACE_FMT_EPT, .bits = 48,
+};
+
+FIXTURE_VARIANT_ADD(stress_threads, arm64_s2) {
+	.format = GASPACE_FMT_ARM64_S2, .bits = 40,
+};
+
+FIXTURE_SETUP(stress_threads)
+{
+	ASSERT_EQ(0, gas_catch_sigbus());
+}
+
+FIXTURE_TEARDOWN(stress_threads)
+{
+	gas_space_close(&self->s);
+}
+
+TEST_F_TIMEOUT(stress_threads, map_while_others_fault, 36000)
+{
+	unsigned long long ops = env_number("GASPACE_STRESS_THREAD_OPS",
+					    DEF_THREAD_OPS);
+	struct thread_arg ta[MUTATORS + READERS];
+	pthread_t th[MUTATORS + READERS];
+	struct shared_run *r = calloc(1, sizeof(*r));
+	struct gaspace_info info;
+	long long sec_before, sec_after;
+	struct timespec t0, t1;
+	__u64 areas = 0;
+	int i;
+
+	ASSERT_NE(NULL, r);
+	sec_before = gas_sec_page_tables_kb();
+	ASSERT_EQ(0, gas_space_open(&self->s, variant->format, variant->bits,
+				    0, SPACE_END));
+	r->fd = self->s.fd;
+	r->s = &self->s;
+	r->seed = the_seed() + 1000 * (variant->format == GASPACE_FMT_EPT);
+	r->ops = ops;
+	printf("# stress_threads %s: seed %#llx (GASPACE_SEED=%#llx), %llu mutator ops\n",
+	       gas_format_name(variant->format), (unsigned long long)r->seed,
+	       (unsigned long long)the_seed(), ops);
+	fflush(stdout);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ASSERT_EQ(0, pthread_barrier_init(&r->go, NULL, MUTATORS + READERS));
+	for (i = 0; i < MUTATORS + READERS; i++) {
+		ta[i].r = r;
+		ta[i].idx = i < MUTATORS ? i : i - MUTATORS;
+		ASSERT_EQ(0, pthread_create(&th[i], NULL,
+					    i < MUTATORS ? mutator : reader,
+					    &ta[i]));
+	}
+	for (i = 0; i < MUTATORS; i++)
+		pthread_join(th[i], NULL);
+	__atomic_store_n(&r->stop, 1, __ATOMIC_RELEASE);
+	for (i = MUTATORS; i < MUTATORS + READERS; i++)
+		pthread_join(th[i], NULL);
+	EXPECT_EQ(0U, r->bad) {
+		TH_LOG("seed %#llx: %s", (unsigned long long)r->seed, r->why);
+	}
+	for (i = 0; i < MUTATORS; i++)
+		areas += r->nr_areas[i];
+	ASSERT_EQ(0, gas_get_info(self->s.fd, &info));
+	EXPECT_EQ(areas, info.nr_areas);
+	/* every frame and table page goes with the areas */
+	ASSERT_EQ(0, gas_unmap(self->s.fd, 0, SPACE_END));
+	EXPECT_COUNTERS(self->s.fd, 0, self->s.root_pages, 0, 0);
+	gas_space_close(&self->s);
+	sec_after = gas_sec_page_tables_kb();
+	if (sec_before >= 0) {
+		EXPECT_EQ(sec_before, sec_after);
+	}
+	pthread_barrier_destroy(&r->go);
+	free(r);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	printf("# stress_threads %s: %llu mutator ops in %.1f s\n",
+	       gas_format_name(variant->format), ops,
+	       (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
+}
+
+/* ---- regression tests for what the random runs found ---- */
+
+FIXTURE(stress_regress) {
+	struct gas_space s;
+	unsigned char *res;	/* 4 reserved pages of address space */
+};
+
+FIXTURE_SETUP(stress_regress)
+{
+	ASSERT_EQ(0, gas_space_open(&self->s, GASPACE_FMT_EPT, 48, SZ_1G,
+				    SZ_1G));
+	self->res = mmap(NULL, 4 * PAGE_4K, PROT_NONE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, self->res);
+}
+
+FIXTURE_TEARDOWN(stress_regress)
+{
+	munmap(self->res, 4 * PAGE_4K);
+	gas_space_close(&self->s);
+}
+
+/*
+ * An mmap right below a mapping of the next guest pages was merged into
+ * that mapping by mm without asking gaspace: it succeeded on a range that
+ * holds no alloc area.  Found by stress (seed 0x18eb64cbc9a1bd28, EPT/48).
+ */
+TEST_F(stress_regress, stress_mmap_next_to_a_mapping_checks_its_range)
+{
+	unsigned char *res = self->res, *p;
+	int fd = self->s.fd;
+
+	ASSERT_EQ(0, gas_map_alloc(fd, SZ_1G + 2 * PAGE_4K, 2 * PAGE_4K,
+				   GAS_PROT_RW, 0));
+	p = mmap(res + 2 * PAGE_4K, 2 * PAGE_4K, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_FIXED, fd, SZ_1G + 2 * PAGE_4K);
+	ASSERT_EQ(res + 2 * PAGE_4K, p);
+	ASSERT_EQ(0, munmap(res, 2 * PAGE_4K));
+	/* [1 GiB, + 8 KiB) holds no area */
+	p = mmap(res, 2 * PAGE_4K, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_FIXED_NOREPLACE, fd, SZ_1G);
+	EXPECT_EQ(MAP_FAILED, p);
+	EXPECT_EQ(ENXIO, errno);
+	/* and the mapping above did not grow over it */
+	ASSERT_EQ(0, gas_catch_sigbus());
+	EXPECT_EQ(0, gas_touch(res + 2 * PAGE_4K, true, 1, NULL));
+}
+
+/* Nor does mremap() grow a mapping past its alloc areas. */
+TEST_F(stress_regress, stress_mremap_does_not_grow_a_mapping)
+{
+	unsigned char *res = self->res, *p;
+	int fd = self->s.fd;
+
+	ASSERT_EQ(0, gas_map_alloc(fd, SZ_1G, 2 * PAGE_4K, GAS_PROT_RW, 0));
+	p = mmap(res, 2 * PAGE_4K, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_FIXED, fd, SZ_1G);
+	ASSERT_EQ(res, p);
+	ASSERT_EQ(0, munmap(res + 2 * PAGE_4K, 2 * PAGE_4K));
+	p = mremap(res, 2 * PAGE_4K, 4 * PAGE_4K, 0);
+	EXPECT_EQ(MAP_FAILED, p);
+}
+
+TEST_HARNESS_MAIN
