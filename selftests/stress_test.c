@@ -295,6 +295,21 @@ static bool block_in_area(struct model *m, unsigned int p, const struct area *a)
 	       bs + SZ_2M <= a->end;
 }
 
+/*
+ * Whether the kernel fell back to a 4 KiB frame for zone page @p where the
+ * model expected a 2 MiB one: it does when the order-9 allocation fails
+ * (a fragmented VM), which the contract allows.  TRANSLATE tells; a page
+ * it cannot see (prot 0) is taken to be in a 2 MiB frame.
+ */
+static bool huge_frame_failed(struct model *m, unsigned int p)
+{
+	struct gaspace_translation t = { .gpa = m->zone + (__u64)p * PAGE_4K };
+
+	if (gas_ioctl_ptr(m->fd, GASPACE_TRANSLATE, &t))
+		return false;
+	return t.page_size != SZ_2M;
+}
+
 /* A lazy page gets its frame (FAULT, pwrite, touch, POPULATE). */
 static void populate(struct model *m, unsigned int p, const struct area *a)
 {
@@ -314,6 +329,8 @@ static void populate(struct model *m, unsigned int p, const struct area *a)
 
 		for (i = b * PAGES_2M; i < (b + 1) * PAGES_2M; i++)
 			empty &= !m->pop[i];
+		if (empty && huge_frame_failed(m, p))
+			empty = false;
 		if (empty) {
 			for (i = b * PAGES_2M; i < (b + 1) * PAGES_2M; i++) {
 				m->lastop[i] = m->ops;
