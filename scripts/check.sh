@@ -63,11 +63,12 @@ if [ -f "$GASPACE_ROOT/scripts/kerneldoc.sh" ]; then
 fi
 
 # --- test programs (static, kernel independent) -----------------------------
-progs=
+progs= debug_only=
 if [ -f "$GASPACE_ROOT/selftests/Makefile" ]; then
 	if make -s -C "$GASPACE_ROOT/selftests" O="$B/selftests" \
 		HARNESS_DIR="$SRC/tools/testing/selftests" > "$B/selftests.log" 2>&1; then
 		progs=$(make -s -C "$GASPACE_ROOT/selftests" list)
+		debug_only=$(make -s -C "$GASPACE_ROOT/selftests" list-debug-only)
 		pass "build.selftests"
 	else
 		tail -n 20 "$B/selftests.log"
@@ -186,6 +187,10 @@ for k in $KERNELS; do
 		fi
 	elif [ "$k" = stock61 ]; then
 		want_bits=57
+	fi
+	# fault injection is the debug kernel's: its programs run there only
+	if [ "$kname" != debug ] && [ -n "$debug_only" ]; then
+		kprogs=$(echo "$kprogs" | tr ' ' '\n' | grep -v -x -F "$debug_only")
 	fi
 	if ! read -r kdir image rel < <("$GASPACE_ROOT/scripts/kernel.sh" "$kname"); then
 		fail "$k: kernel not available"
