@@ -36,6 +36,7 @@
 #include <sys/mman.h>
 
 #include "gaspace_util.h"
+#include "gaspace_random.h"
 #include "kselftest_harness.h"
 
 #define ZONE		(SZ_1G - 8 * SZ_2M)	/* straddles a 1 GiB line */
@@ -92,59 +93,12 @@ struct model {
 
 static __u64 rnd(struct model *m)
 {
-	/* xorshift64* */
-	m->rng ^= m->rng >> 12;
-	m->rng ^= m->rng << 25;
-	m->rng ^= m->rng >> 27;
-	return m->rng * 0x2545f4914f6cdd1dULL;
+	return gas_rnd(&m->rng);
 }
 
 static __u64 rnd_below(struct model *m, __u64 n)
 {
 	return n ? rnd(m) % n : 0;
-}
-
-static unsigned long long env_number(const char *name, unsigned long long def)
-{
-	const char *s = getenv(name);
-
-	return s && *s ? strtoull(s, NULL, 0) : def;
-}
-
-static __u64 seed;
-static struct timespec prog_start;
-
-/* Chosen once, before the harness forks a child per case. */
-static void __attribute__((constructor)) seed_init(void)
-{
-	clock_gettime(CLOCK_MONOTONIC, &prog_start);
-	if (!seed) {
-		seed = env_number("GASPACE_SEED", 0);
-		if (!seed) {
-			struct timespec ts;
-
-			clock_gettime(CLOCK_REALTIME, &ts);
-			seed = (ts.tv_sec * 1000000007ULL) ^ ts.tv_nsec ^
-			       ((__u64)getpid() << 32);
-		}
-	}
-}
-
-static __u64 the_seed(void)
-{
-	return seed;
-}
-
-/* The program's wall time, once the harness is done (children _exit). */
-static void __attribute__((destructor)) report_time(void)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	printf("# %s: seed %#llx, %.1f s in all\n",
-	       program_invocation_short_name, (unsigned long long)seed,
-	       (now.tv_sec - prog_start.tv_sec) +
-	       (now.tv_nsec - prog_start.tv_nsec) / 1e9);
 }
 
 static void note(struct model *m, const char *fmt, ...)
