@@ -1035,6 +1035,32 @@ static inline int gas_cgroup_join(const char *cg)
 	return gas_write_string(path, pid);
 }
 
+/*
+ * A "name value" line of cgroup @cg's @file (memory.stat, memory.events):
+ * the value of @field, or -errno (-ENOENT when the file has no @field).
+ */
+static inline long long gas_cg_field(const char *cg, const char *file,
+				     const char *field)
+{
+	char path[256], line[256], name[64];
+	long long val, ret = -ENOENT;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", cg, file);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%63s %lld", name, &val) == 2 &&
+		    !strcmp(name, field)) {
+			ret = val;
+			break;
+		}
+	}
+	fclose(f);
+	return ret;
+}
+
 /* SecPageTables of /proc/meminfo in kB, per-CPU counters folded first. */
 static inline long long gas_sec_page_tables_kb(void)
 {

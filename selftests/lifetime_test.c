@@ -293,23 +293,7 @@ TEST_F(life, table_pages_count_in_secpagetables)
 /* A field of a cgroup's memory.stat, in bytes; -errno if absent. */
 static long long memcg_stat(const char *cg, const char *field)
 {
-	char path[256], line[256], name[64];
-	long long val, ret = -ENOENT;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/memory.stat", cg);
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%63s %lld", name, &val) == 2 &&
-		    !strcmp(name, field)) {
-			ret = val;
-			break;
-		}
-	}
-	fclose(f);
-	return ret;
+	return gas_cg_field(cg, "memory.stat", field);
 }
 
 /*

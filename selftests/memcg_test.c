@@ -51,28 +51,6 @@ FIXTURE(memcg) {
 	pid_t pid;
 };
 
-/* A field of one of the cgroup's files ("memory.stat", "oom_kill"). */
-static long long cg_field(const char *cg, const char *file, const char *field)
-{
-	char path[256], line[256], name[64];
-	long long val, ret = -ENOENT;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", cg, file);
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%63s %lld", name, &val) == 2 &&
-		    !strcmp(name, field)) {
-			ret = val;
-			break;
-		}
-	}
-	fclose(f);
-	return ret;
-}
-
 static long long cg_current(const char *cg)
 {
 	char path[256];
@@ -189,8 +167,8 @@ static void reap(struct __test_metadata *_metadata,
 		TH_LOG("the child was killed by signal %d", WTERMSIG(status));
 	EXPECT_EQ(0, WIFEXITED(status) ? WEXITSTATUS(status) : -1)
 		TH_LOG("child failed at line %d", -self->r->stage);
-	EXPECT_EQ(0, cg_field(self->cg, "memory.events", "oom"));
-	EXPECT_EQ(0, cg_field(self->cg, "memory.events", "oom_kill"));
+	EXPECT_EQ(0, gas_cg_field(self->cg, "memory.events", "oom"));
+	EXPECT_EQ(0, gas_cg_field(self->cg, "memory.events", "oom_kill"));
 }
 
 /*
@@ -248,7 +226,7 @@ TEST_F_TIMEOUT(memcg, charge_is_frames_plus_tables, 120)
 	ASSERT_EQ(2, wait_stage(self, 2));
 	cur1 = cg_current(self->cg);
 	sec1 = gas_sec_page_tables_kb();
-	stat1 = cg_field(self->cg, "memory.stat", "sec_pagetables");
+	stat1 = gas_cg_field(self->cg, "memory.stat", "sec_pagetables");
 	__atomic_store_n(&self->r->go, 2, __ATOMIC_RELEASE);
 	ASSERT_EQ(3, wait_stage(self, 3));
 	cur2 = cg_current(self->cg);
