@@ -10,9 +10,12 @@
  *   2. under map_lock: check the area set (-EEXIST, -ENOENT, -ENOSPC);
  *   3. allocate what it needs: frames for POPULATE, and every table page the
  *      walker may link (-ENOMEM, -EINTR);
- *   4. under pt_lock: store the new areas (the only step that can still
- *      fail, and the first to change anything), then change the table from
- *      the reserve, which cannot fail;
+ *   4. under pt_lock: change the table from the reserve and the area set,
+ *      which cannot fail: MAP and UNMAP take the old leaves out (the areas
+ *      still in the tree say whose frames to free), store the new area (or
+ *      the hole) with __GFP_NOFAIL and map it; PROTECT first makes the two
+ *      stores that split an area at the edges (the only ones that need
+ *      memory, undone exactly if the second fails), then the rest;
  *   5. after pt_lock: free what was unmapped (the table's leaves were
  *      invalidated already) and what was not used.
  */
@@ -103,24 +106,36 @@ static void gaspace_free_leaf(void *arg, const struct gpt_leaf *leaf)
 	gaspace_frames_add_leaf(arg, leaf);
 }
 
+struct gaspace_free_st {
+	struct gaspace *as;
+	struct gaspace_frames frames;
+};
+
+/* At the last put: a leaf of an alloc area gives its frames back. */
+static void gaspace_free_table_leaf(void *arg, const struct gpt_leaf *leaf)
+{
+	struct gaspace_free_st *st = arg;
+	struct gaspace_area a;
+
+	if (gaspace_area_find(st->as, leaf->gpa, &a) &&
+	    a.backend == GASPACE_BACKEND_ALLOC)
+		gaspace_frames_add_leaf(&st->frames, leaf);
+}
+
+/*
+ * Nobody else can see the space: one walk frees every table page and
+ * reports every leaf, whatever its size and wherever the areas end, so
+ * nothing here needs memory or can fail.
+ */
 static void gaspace_free(struct gaspace *as)
 {
-	struct gaspace_frames frames;
-	struct gaspace_area a;
-	u64 gpa = as->base;
+	struct gaspace_free_st st = { .as = as };
 
-	/* Nobody else can see the space: take the alloc frames out, then all. */
-	gaspace_frames_init(&frames);
+	gaspace_frames_init(&st.frames);
 	mutex_lock(&as->pt_lock);
-	while (gaspace_area_next(as, gpa, as->base + as->size, &a)) {
-		if (a.backend == GASPACE_BACKEND_ALLOC)
-			gpt_unmap(&as->pt, a.start, a.end - a.start,
-				  gaspace_free_leaf, &frames);
-		gpa = a.end;
-	}
+	gpt_destroy(&as->pt, gaspace_free_table_leaf, &st);
 	mutex_unlock(&as->pt_lock);
-	gaspace_frames_free(&frames);
-	gpt_destroy(&as->pt);
+	gaspace_frames_free(&st.frames);
 	gaspace_areas_destroy(as);
 	mutex_destroy(&as->pt_lock);
 	mutex_destroy(&as->map_lock);
@@ -138,6 +153,12 @@ void gaspace_put(struct gaspace *as)
 		gaspace_free(as);
 }
 EXPORT_SYMBOL_GPL(gaspace_put);
+
+/* Frames and table pages must lie below what the format can address. */
+static u64 gaspace_pa_limit(const struct gaspace *as)
+{
+	return BIT_ULL(as->pt.fmt->pa_bits);
+}
 
 /* ---- argument checks ---- */
 
@@ -187,60 +208,110 @@ static u32 area_gpt_prot(const struct gaspace_area *a)
 
 /*
  * Take the leaves of every area in [gpa, end) out of the table; the frames
- * of alloc areas go to @freed.  pt_lock held, table pages reserved.
+ * of alloc areas go to @freed.  The areas are read from the tree, which
+ * still holds them: the call stores its change of the set after this.
+ * pt_lock held, table pages reserved.
  */
 static void gaspace_unmap_areas(struct gaspace *as, u64 gpa, u64 end,
-				struct gaspace_frames *freed,
-				const struct gaspace_area *areas, int nr)
+				struct gaspace_frames *freed)
 {
-	int i;
+	struct gaspace_area a;
+	u64 cur = gpa;
 
-	for (i = 0; i < nr; i++) {
-		u64 s = max(gpa, areas[i].start), e = min(end, areas[i].end);
-		bool alloc = areas[i].backend == GASPACE_BACKEND_ALLOC;
+	while (gaspace_area_next(as, cur, end, &a)) {
+		u64 s = max(gpa, a.start), e = min(end, a.end);
+		bool alloc = a.backend == GASPACE_BACKEND_ALLOC;
 		u64 before = freed->nr_pages;
 
 		gpt_unmap(&as->pt, s, e - s, alloc ? gaspace_free_leaf : NULL,
 			  freed);
 		as->nr_data_pages -= freed->nr_pages - before;
+		cur = a.end;
 	}
 }
 
-/*
- * The areas overlapping [gpa, end), copied out (the caller holds map_lock,
- * so they stay as they are), with their number in *nr and, in *after, the
- * number of areas a store over the range would leave (@filled: an area,
- * else a hole).  The copy is allocated without pt_lock.
+/**
+ * struct gaspace_span - what a change of [gpa, end) meets in the area set
+ * @nr_old: areas overlapping the range
+ * @nr_after: areas a store over the range would leave
+ * @covered: no hole in the range
+ * @first: the first overlapping area (valid when @nr_old)
+ * @last: the last overlapping area (valid when @nr_old)
  */
-static struct gaspace_area *gaspace_areas_get(struct gaspace *as, u64 gpa,
-					      u64 end, bool filled, int *nr,
-					      u64 *after)
+struct gaspace_span {
+	u64 nr_old;
+	u64 nr_after;
+	bool covered;
+	struct gaspace_area first;
+	struct gaspace_area last;
+};
+
+/*
+ * Look at the areas of [gpa, end) without copying them: the caller holds
+ * map_lock, so they stay as they are until it changes them.  @filled: the
+ * store will put an area over the range (else a hole).
+ */
+static void gaspace_span_scan(struct gaspace *as, u64 gpa, u64 end,
+			      bool filled, struct gaspace_span *sp)
 {
-	struct gaspace_area a, *areas;
+	struct gaspace_area a;
 	u64 cur = gpa;
-	int n = 0;
 
 	lockdep_assert_held(&as->map_lock);
+	memset(sp, 0, sizeof(*sp));
+	sp->covered = true;
 	mutex_lock(&as->pt_lock);
 	while (gaspace_area_next(as, cur, end, &a)) {
-		n++;
+		if (a.start > cur)
+			sp->covered = false;
+		if (!sp->nr_old++)
+			sp->first = a;
+		sp->last = a;
 		cur = a.end;
+		cond_resched();
 	}
-	*after = gaspace_areas_after_store(as, gpa, end, filled);
+	if (cur < end)
+		sp->covered = false;
+	sp->nr_after = gaspace_areas_after_store(as, gpa, end, filled);
 	mutex_unlock(&as->pt_lock);
+}
 
-	*nr = n;
-	areas = kmalloc_array(max(n, 1), sizeof(*areas), GASPACE_GFP_META);
-	if (!areas)
-		return ERR_PTR(-ENOMEM);
-	mutex_lock(&as->pt_lock);
-	for (cur = gpa, n = 0; n < *nr && gaspace_area_next(as, cur, end, &a);
-	     n++) {
-		areas[n] = a;
-		cur = a.end;
+/*
+ * The commit of MAP and UNMAP, once everything they need is allocated: the
+ * old leaves leave the table (the areas, still in the tree, say whose
+ * frames to free), the area set takes its one store, and the new area's
+ * leaves come in from the reserve.  Nothing here can fail: the store's few
+ * tree nodes are allocated __GFP_NOFAIL, so no copy of the old areas is
+ * needed to undo anything.  pt_lock held, the reserve in as->reserve.
+ */
+static void gaspace_replace_locked(struct gaspace *as, u64 gpa, u64 end,
+				   const struct gaspace_area *area,
+				   struct gaspace_frames *frames,
+				   struct gaspace_frames *freed,
+				   const struct gaspace_span *sp)
+{
+	int ret = 0;
+
+	if (sp->nr_old)
+		gaspace_unmap_areas(as, gpa, end, freed);
+	gaspace_areas_store(as, gpa, end, area, GASPACE_GFP_COMMIT);
+	as->nr_areas = sp->nr_after;
+	if (!area)
+		return;
+	if (area->backend == GASPACE_BACKEND_LINEAR) {
+		ret = gaspace_linear_map(&as->pt, gpa, end - gpa,
+					 gpa + area->delta, area_gpt_prot(area),
+					 area->flags & GASPACE_MAP_NOHUGE);
+	} else if (frames->nr_pages) {
+		u64 nr = frames->nr_pages;
+
+		ret = gaspace_frames_map(&as->pt, frames, gpa, end - gpa,
+					 area->prot);
+		if (!ret)
+			as->nr_data_pages += nr;
 	}
-	mutex_unlock(&as->pt_lock);
-	return areas;
+	/* The reserve covers every table page: the table cannot fail here. */
+	WARN_ON_ONCE(ret);
 }
 
 /* MAP_LINEAR and MAP_ALLOC once their arguments are checked. */
@@ -248,11 +319,11 @@ static int gaspace_map(struct gaspace *as, u64 gpa, u64 size,
 		       struct gaspace_area *area, u32 flags)
 {
 	bool replace = flags & GASPACE_MAP_REPLACE;
-	u64 end = gpa + size, nr_areas, tables;
-	struct gaspace_reserve reserve;
 	struct gaspace_frames frames, freed;
-	struct gaspace_area *old = NULL;
-	int nr_old = 0, ret;
+	struct gaspace_reserve reserve;
+	struct gaspace_span sp;
+	u64 end = gpa + size, tables;
+	int ret;
 
 	area->start = gpa;
 	area->end = end;
@@ -261,24 +332,20 @@ static int gaspace_map(struct gaspace *as, u64 gpa, u64 size,
 	gaspace_reserve_init(&reserve);
 
 	mutex_lock(&as->map_lock);
-	old = gaspace_areas_get(as, gpa, end, true, &nr_old, &nr_areas);
-	if (IS_ERR(old)) {
-		ret = PTR_ERR(old);
-		old = NULL;
-		goto out;
-	}
+	gaspace_span_scan(as, gpa, end, true, &sp);
 	ret = -EEXIST;
-	if (nr_old && !replace)
+	if (sp.nr_old && !replace)
 		goto out;
 	ret = -ENOSPC;
-	if (gaspace_too_many_areas(as, nr_areas))
+	if (gaspace_too_many_areas(as, sp.nr_after))
 		goto out;
 
 	if (area->backend == GASPACE_BACKEND_ALLOC &&
 	    (flags & GASPACE_MAP_POPULATE)) {
 		ret = gaspace_frames_alloc(&frames, gpa, end, gpa, end,
 					   flags & GASPACE_MAP_HUGE,
-					   GASPACE_GFP_FRAME);
+					   GASPACE_GFP_FRAME,
+					   gaspace_pa_limit(as));
 		if (ret)
 			goto out;
 	}
@@ -292,45 +359,24 @@ static int gaspace_map(struct gaspace *as, u64 gpa, u64 size,
 		tables = frames.nr_pages ?
 			 gaspace_map_tables_bound(&as->pt, gpa, end, gpa, 0) : 0;
 	}
-	if (nr_old)
+	if (sp.nr_old)
 		tables += gaspace_split_tables_bound(&as->pt);
-	ret = gaspace_reserve_fill(&reserve, tables);
+	ret = gaspace_reserve_fill(as, &reserve, tables, GASPACE_GFP_TABLE);
 	if (ret)
 		goto out;
 
 	mutex_lock(&as->pt_lock);
-	ret = gaspace_areas_store(as, gpa, end, area, GASPACE_GFP_META);
-	if (ret) {
-		mutex_unlock(&as->pt_lock);
-		goto out;
-	}
 	as->reserve = &reserve;
-	gaspace_unmap_areas(as, gpa, end, &freed, old, nr_old);
-	if (area->backend == GASPACE_BACKEND_LINEAR) {
-		ret = gaspace_linear_map(&as->pt, gpa, size, gpa + area->delta,
-					 area_gpt_prot(area),
-					 area->flags & GASPACE_MAP_NOHUGE);
-	} else if (frames.nr_pages) {
-		u64 nr = frames.nr_pages;
-
-		ret = gaspace_frames_map(&as->pt, &frames, gpa, size,
-					 area->prot);
-		if (!ret)
-			as->nr_data_pages += nr;
-	}
-	/* The reserve covers every table page: the table cannot fail here. */
-	WARN_ON_ONCE(ret);
+	gaspace_replace_locked(as, gpa, end, area, &frames, &freed, &sp);
 	as->reserve = NULL;
-	as->nr_areas = nr_areas;
 	mutex_unlock(&as->pt_lock);
-	if (nr_old)
+	if (sp.nr_old)
 		gaspace_zap(as, gpa, size, &freed);
 out:
 	mutex_unlock(&as->map_lock);
 	gaspace_reserve_release(&reserve);
 	gaspace_frames_free(&frames);
 	gaspace_frames_free(&freed);
-	kfree(old);
 	return ret;
 }
 
@@ -439,9 +485,9 @@ int gaspace_unmap(struct gaspace *as, u64 gpa, u64 size)
 {
 	struct gaspace_reserve reserve;
 	struct gaspace_frames freed;
-	struct gaspace_area *old;
-	u64 end = gpa + size, nr_areas;
-	int nr_old, ret;
+	struct gaspace_span sp;
+	u64 end = gpa + size;
+	int ret;
 
 	ret = check_span(gpa, size) ?: check_in(as, gpa, size);
 	if (ret)
@@ -450,41 +496,83 @@ int gaspace_unmap(struct gaspace *as, u64 gpa, u64 size)
 	gaspace_reserve_init(&reserve);
 
 	mutex_lock(&as->map_lock);
-	old = gaspace_areas_get(as, gpa, end, false, &nr_old, &nr_areas);
-	ret = PTR_ERR_OR_ZERO(old);
-	if (ret) {
-		old = NULL;
-		goto out;
-	}
-	if (!nr_old)
+	gaspace_span_scan(as, gpa, end, false, &sp);
+	if (!sp.nr_old)
 		goto out;
 	ret = -ENOSPC;
-	if (gaspace_too_many_areas(as, nr_areas))
+	if (gaspace_too_many_areas(as, sp.nr_after))
 		goto out;
-	ret = gaspace_reserve_fill(&reserve,
-				   gaspace_split_tables_bound(&as->pt));
+	ret = gaspace_reserve_fill(as, &reserve,
+				   gaspace_split_tables_bound(&as->pt),
+				   GASPACE_GFP_TABLE);
 	if (ret)
 		goto out;
 
 	mutex_lock(&as->pt_lock);
-	ret = gaspace_areas_store(as, gpa, end, NULL, GASPACE_GFP_META);
-	if (!ret) {
-		as->reserve = &reserve;
-		gaspace_unmap_areas(as, gpa, end, &freed, old, nr_old);
-		as->reserve = NULL;
-		as->nr_areas = nr_areas;
-	}
+	as->reserve = &reserve;
+	gaspace_replace_locked(as, gpa, end, NULL, NULL, &freed, &sp);
+	as->reserve = NULL;
 	mutex_unlock(&as->pt_lock);
-	if (!ret)
-		gaspace_zap(as, gpa, size, &freed);
+	gaspace_zap(as, gpa, size, &freed);
 out:
 	mutex_unlock(&as->map_lock);
 	gaspace_reserve_release(&reserve);
 	gaspace_frames_free(&freed);
-	kfree(old);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(gaspace_unmap);
+
+/*
+ * PROTECT's change of the area set: every area of [gpa, end) gets @prot
+ * over its part of the range.  Only the stores at the two edges split an
+ * area and may need memory: they go first, and when the second fails the
+ * first area is put back whole, so the set is exactly as it was.  Every
+ * other area is stored over its own exact range, which replaces its value
+ * in place and allocates nothing.  map_lock and pt_lock held, the range
+ * covered by areas.
+ */
+static int gaspace_protect_areas(struct gaspace *as, u64 gpa, u64 end,
+				 u32 prot, const struct gaspace_span *sp)
+{
+	const struct gaspace_area *first = &sp->first, *last = &sp->last;
+	bool split_first = first->start < gpa || first->end > end;
+	bool split_last = sp->nr_old > 1 && last->end > end;
+	u64 cur = split_first ? first->end : gpa;
+	u64 inner_end = split_last ? last->start : end;
+	struct gaspace_area a;
+	int ret;
+
+	if (split_first) {
+		a = *first;
+		a.prot = prot;
+		ret = gaspace_areas_store(as, max(gpa, first->start),
+					  min(end, first->end), &a,
+					  GASPACE_GFP_META);
+		if (ret)
+			return ret;
+	}
+	if (split_last) {
+		a = *last;
+		a.prot = prot;
+		ret = gaspace_areas_store(as, last->start, end, &a,
+					  GASPACE_GFP_META);
+		if (ret) {
+			if (split_first)
+				gaspace_areas_store(as, first->start,
+						    first->end, first,
+						    GFP_KERNEL | __GFP_NOFAIL);
+			return ret;
+		}
+	}
+	while (gaspace_area_next(as, cur, inner_end, &a)) {
+		cur = a.end;
+		a.prot = prot;
+		gaspace_areas_store(as, a.start, a.end, &a,
+				    GFP_KERNEL | __GFP_NOFAIL);
+		cond_resched();
+	}
+	return 0;
+}
 
 /**
  * gaspace_protect() - change the prot of a range
@@ -502,9 +590,9 @@ EXPORT_SYMBOL_GPL(gaspace_unmap);
 int gaspace_protect(struct gaspace *as, u64 gpa, u64 size, u32 prot)
 {
 	struct gaspace_reserve reserve;
-	struct gaspace_area *old;
-	u64 end = gpa + size, nr_areas, cur = gpa;
-	int nr_old, ret, i;
+	struct gaspace_span sp;
+	u64 end = gpa + size;
+	int ret;
 
 	ret = check_prot(prot) ?: check_span(gpa, size) ?: check_in(as, gpa, size);
 	if (ret)
@@ -512,65 +600,33 @@ int gaspace_protect(struct gaspace *as, u64 gpa, u64 size, u32 prot)
 	gaspace_reserve_init(&reserve);
 
 	mutex_lock(&as->map_lock);
-	old = gaspace_areas_get(as, gpa, end, false, &nr_old, &nr_areas);
-	/* Each area keeps its pieces outside the range and gets one inside. */
-	nr_areas += nr_old;
-	ret = PTR_ERR_OR_ZERO(old);
-	if (ret) {
-		old = NULL;
-		goto out;
-	}
+	gaspace_span_scan(as, gpa, end, false, &sp);
 	ret = -ENOENT;
-	for (i = 0; i < nr_old; i++) {
-		if (old[i].start > cur)
-			goto out;
-		cur = old[i].end;
-	}
-	if (cur < end)
+	if (!sp.covered)
 		goto out;
+	/* Each area keeps its pieces outside the range and gets one inside. */
 	ret = -ENOSPC;
-	if (gaspace_too_many_areas(as, nr_areas))
+	if (gaspace_too_many_areas(as, sp.nr_after + sp.nr_old))
 		goto out;
-	ret = gaspace_reserve_fill(&reserve,
-				   gaspace_split_tables_bound(&as->pt));
+	ret = gaspace_reserve_fill(as, &reserve,
+				   gaspace_split_tables_bound(&as->pt),
+				   GASPACE_GFP_TABLE);
 	if (ret)
 		goto out;
 
 	mutex_lock(&as->pt_lock);
-	for (i = 0; i < nr_old; i++) {
-		struct gaspace_area a = old[i];
-
-		a.prot = prot;
-		ret = gaspace_areas_store(as, max(gpa, a.start),
-					  min(end, a.end), &a,
-					  GASPACE_GFP_META);
-		if (ret)
-			break;
-	}
-	if (ret) {
-		/* Put back the areas changed so far: their nodes exist now. */
-		while (i--)
-			gaspace_areas_store(as, max(gpa, old[i].start),
-					    min(end, old[i].end), &old[i],
-					    GFP_KERNEL | __GFP_NOFAIL);
-	} else {
+	ret = gaspace_protect_areas(as, gpa, end, prot, &sp);
+	if (!ret) {
 		as->reserve = &reserve;
-		for (i = 0; i < nr_old; i++) {
-			struct gaspace_area a = old[i];
-			u64 s = max(gpa, a.start), e = min(end, a.end);
-
-			a.prot = prot;
-			/* Leaves keep their memory type: prot alone. */
-			WARN_ON_ONCE(gpt_protect(&as->pt, s, e - s, prot));
-		}
+		/* Leaves keep their memory type: prot alone. */
+		WARN_ON_ONCE(gpt_protect(&as->pt, gpa, size, prot));
 		as->reserve = NULL;
-		as->nr_areas = nr_areas;
+		as->nr_areas = sp.nr_after + sp.nr_old;
 	}
 	mutex_unlock(&as->pt_lock);
 out:
 	mutex_unlock(&as->map_lock);
 	gaspace_reserve_release(&reserve);
-	kfree(old);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(gaspace_protect);
@@ -621,46 +677,55 @@ EXPORT_SYMBOL_GPL(gaspace_translate);
  * @as: the space, pt_lock held
  * @gpa: any byte of the page
  * @a: the alloc area that holds it
- * @gfp: GASPACE_GFP_FRAME, or GASPACE_GFP_FRAME_VMM for a VMM touch
+ * @gfp: GASPACE_GFP_FRAME, or GASPACE_GFP_FRAME_VMM for a VMM touch (its
+ *	table pages then fail as the frame does: the cgroup's OOM killer)
  *
  * The frame is allocated under pt_lock: a fault on another page waits for
- * this one allocation at most (two where a 2 MiB block was tried first),
- * and concurrent faults on one page allocate one frame.  In a HUGE area a
- * whole 2 MiB block is populated where it fits and nothing in it is yet.
+ * this one allocation at most (and the table pages the path lacks), and
+ * concurrent faults on one page allocate one frame.  In a HUGE area a whole
+ * 2 MiB block is populated where it fits and nothing in it is yet.  Every
+ * page is allocated before the table changes, so a failure changes nothing
+ * and never needs an invalidation.
  *
  * Return: 0, -ENOMEM.
  */
 int gaspace_populate_locked(struct gaspace *as, u64 gpa,
 			    const struct gaspace_area *a, gfp_t gfp)
 {
-	u64 page = round_down(gpa, PAGE_SIZE), block = round_down(gpa, SZ_2M);
+	u64 start = round_down(gpa, PAGE_SIZE), size = PAGE_SIZE;
+	u32 hole = gpt_hole_level(&as->pt, gpa), level = 0;
+	struct gaspace_reserve reserve;
 	struct gaspace_frames frames;
 	int ret;
 
 	lockdep_assert_held(&as->pt_lock);
 	gaspace_frames_init(&frames);
-	if ((a->flags & GASPACE_MAP_HUGE) &&
+	gaspace_reserve_init(&reserve);
+	/* A 2 MiB block only where nothing of it is populated yet. */
+	if ((a->flags & GASPACE_MAP_HUGE) && hole >= 1 &&
 	    gaspace_huge_fits(gpa, a->start, a->end) &&
-	    !gaspace_frames_alloc_huge(&frames)) {
+	    !gaspace_frames_alloc_huge(&frames, gaspace_pa_limit(as))) {
 		frames.whole = true;
-		ret = gaspace_frames_map(&as->pt, &frames, block, SZ_2M, a->prot);
-		if (!ret) {
-			as->nr_data_pages += SZ_2M >> PAGE_SHIFT;
-			return 0;
-		}
-		gaspace_frames_free(&frames);
-		/* -EAGAIN, -EEXIST: part of the block is populated: one page. */
-		if (ret == -ENOMEM)
+		start = round_down(gpa, SZ_2M);
+		size = SZ_2M;
+		level = 1;
+	} else {
+		ret = gaspace_frames_alloc(&frames, start, start + size,
+					   a->start, a->end, false, gfp,
+					   gaspace_pa_limit(as));
+		if (ret)
 			return ret;
-		frames.whole = false;
 	}
-	ret = gaspace_frames_alloc(&frames, page, page + PAGE_SIZE, a->start,
-				   a->end, false, gfp);
-	if (ret)
-		return ret;
-	ret = gaspace_frames_map(&as->pt, &frames, page, PAGE_SIZE, a->prot);
-	if (!ret)
-		as->nr_data_pages++;
+	ret = gaspace_reserve_fill(as, &reserve, hole - level, gfp);
+	if (!ret) {
+		as->reserve = &reserve;
+		ret = gaspace_frames_map(&as->pt, &frames, start, size,
+					 a->prot);
+		as->reserve = NULL;
+		if (!WARN_ON_ONCE(ret))
+			as->nr_data_pages += size >> PAGE_SHIFT;
+	}
+	gaspace_reserve_release(&reserve);
 	gaspace_frames_free(&frames);
 	return ret;
 }

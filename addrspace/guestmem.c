@@ -17,6 +17,7 @@
  * that found a frame before the UNMAP has its PTE in place by then, and the
  * zap removes it.
  */
+#include <linux/export.h>
 #include <linux/mm.h>
 #include <linux/pagemap.h>
 #include <linux/sched/signal.h>
@@ -26,17 +27,14 @@
 #include "../backends/backend.h"
 
 /*
- * The frame that holds @gpa, with a reference; for a VMM touch (@vmm)
- * locked, and populated as anonymous memory would be.
- * Return: 0; -ENOENT when the page of an alloc area has no frame and
- * !@populate; -ENXIO outside alloc areas; -ENOMEM, -EINTR.
+ * The frame that holds @gpa, with a reference, populated with @gfp if
+ * need be (unless !@populate).  pt_lock is taken here.
  */
-int gaspace_get_frame(struct gaspace *as, u64 gpa, bool populate, bool vmm,
-		      struct page **pagep)
+static int gaspace_find_frame(struct gaspace *as, u64 gpa, bool populate,
+			      gfp_t gfp, struct page **pagep)
 {
 	struct gaspace_area a;
 	struct gpt_leaf leaf;
-	struct page *page;
 	int ret;
 
 	mutex_lock(&as->pt_lock);
@@ -48,23 +46,57 @@ int gaspace_get_frame(struct gaspace *as, u64 gpa, bool populate, bool vmm,
 	ret = gpt_query(&as->pt, gpa, &leaf);
 	if (ret && populate) {
 		ret = fatal_signal_pending(current) ? -EINTR :
-		      gaspace_populate_locked(as, gpa, &a, vmm ?
-					      GASPACE_GFP_FRAME_VMM :
-					      GASPACE_GFP_FRAME);
+		      gaspace_populate_locked(as, gpa, &a, gfp);
 		if (!ret)
 			ret = gpt_query(&as->pt, gpa, &leaf);
 	}
 	if (ret)
 		goto out;
-	page = pfn_to_page((leaf.pa + (gpa - leaf.gpa)) >> PAGE_SHIFT);
-	get_page(page);
-	if (vmm)
-		lock_page(page);
-	*pagep = page;
+	*pagep = pfn_to_page((leaf.pa + (gpa - leaf.gpa)) >> PAGE_SHIFT);
+	get_page(*pagep);
 out:
 	mutex_unlock(&as->pt_lock);
 	return ret;
 }
+
+/*
+ * The frame that holds @gpa, with a reference; for a VMM touch (@vmm)
+ * locked, and populated as anonymous memory would be.
+ *
+ * The page lock is taken after pt_lock is dropped (it may sleep on another
+ * task's page), then the frame is looked up again: UNMAP takes the frames
+ * it removed out of the table before it locks each of them, so a frame
+ * still in the table once locked here gets its PTE before UNMAP's zap, and
+ * one that left it is let go and looked up afresh.
+ *
+ * Return: 0; -ENOENT when the page of an alloc area has no frame and
+ * !@populate; -ENXIO outside alloc areas; -ENOMEM, -EINTR.
+ */
+int gaspace_get_frame(struct gaspace *as, u64 gpa, bool populate, bool vmm,
+		      struct page **pagep)
+{
+	gfp_t gfp = vmm ? GASPACE_GFP_FRAME_VMM : GASPACE_GFP_FRAME;
+	struct page *page, *again;
+	int ret;
+
+	for (;;) {
+		ret = gaspace_find_frame(as, gpa, populate, gfp, &page);
+		if (ret || !vmm)
+			break;
+		lock_page(page);
+		ret = gaspace_find_frame(as, gpa, false, gfp, &again);
+		if (!ret)
+			put_page(again);
+		if (!ret && again == page)
+			break;
+		unlock_page(page);
+		put_page(page);
+	}
+	if (!ret)
+		*pagep = page;
+	return ret;
+}
+EXPORT_SYMBOL_NS_GPL(gaspace_get_frame, GASPACE_INTERNAL);
 
 /* Pages whose frames one hold of pt_lock finds for a transfer. */
 #define GASPACE_RW_BATCH	32
@@ -143,14 +175,28 @@ ssize_t gaspace_rw_iter(struct gaspace *as, u64 gpa, struct iov_iter *iter,
 	int ret = 0;
 
 	while (iov_iter_count(iter)) {
-		size_t want = offset_in_page(gpa) + iov_iter_count(iter);
+		size_t want = min_t(size_t, iov_iter_count(iter),
+				    GASPACE_RW_BATCH * PAGE_SIZE -
+				    offset_in_page(gpa));
 		int i, nr;
 
 		if (done && fatal_signal_pending(current))
 			break;
+		/*
+		 * A write populates pages only for bytes it can read: a
+		 * buffer that faults gets -EFAULT (or a short count) with
+		 * no page populated for the bytes it could not give.
+		 */
+		if (write) {
+			want -= fault_in_iov_iter_readable(iter, want);
+			if (!want) {
+				ret = -EFAULT;
+				break;
+			}
+		}
 		nr = gaspace_get_frames(as, gpa,
-					min_t(size_t, GASPACE_RW_BATCH,
-					      DIV_ROUND_UP(want, PAGE_SIZE)),
+					DIV_ROUND_UP(offset_in_page(gpa) + want,
+						     PAGE_SIZE),
 					write, pages);
 		if (nr < 0) {
 			ret = nr;

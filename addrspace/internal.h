@@ -33,7 +33,10 @@
  *             table pages, the frames to populate) and hold it only to
  *             change the tree and the table.
  *
- * Notifiers run under pt_lock (and, for writers, map_lock).
+ * Notifiers run under map_lock and pt_lock: only the writers change or
+ * remove what a TLB may hold.  A fault only adds leaves, from table pages
+ * and a frame it allocated before changing the table, so it never has
+ * anything to undo or invalidate.
  */
 
 /**
@@ -108,6 +111,13 @@ struct gaspace_area {
 
 /* Bookkeeping memory: charged, and failing at the cgroup's limit. */
 #define GASPACE_GFP_META	(GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL)
+/* Table pages of a call (tables.c zeroes them): the same. */
+#define GASPACE_GFP_TABLE	GASPACE_GFP_META
+/*
+ * A store of the area set after the table changed: a few tree nodes at
+ * most (never in proportion to the areas it replaces), which must not fail.
+ */
+#define GASPACE_GFP_COMMIT	(GFP_KERNEL_ACCOUNT | __GFP_NOFAIL)
 
 /* Module parameters (core.c), read at each call. */
 extern bool gaspace_linear_ram;
@@ -115,7 +125,8 @@ extern unsigned int gaspace_max_areas;
 
 /* tables.c */
 extern const struct gpt_mm_ops gaspace_mm_ops;
-int gaspace_reserve_fill(struct gaspace_reserve *r, u64 nr);
+int gaspace_reserve_fill(struct gaspace *as, struct gaspace_reserve *r,
+			 u64 nr, gfp_t gfp);
 void gaspace_reserve_release(struct gaspace_reserve *r);
 u64 gaspace_map_tables_bound(const struct gpt *pt, u64 gpa, u64 end, u64 hpa,
 			     u32 max_level);

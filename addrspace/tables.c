@@ -15,14 +15,13 @@
  * pages are freed when the call returns.
  */
 #include <linux/gfp.h>
+#include <linux/io.h>
 #include <linux/memcontrol.h>
 #include <linux/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/vmstat.h>
 
 #include "internal.h"
-
-#define GASPACE_GFP_TABLE (GFP_KERNEL_ACCOUNT | __GFP_ZERO | __GFP_RETRY_MAYFAIL)
 
 /* Table pages count in NR_SECONDARY_PAGETABLE from when the walker has them. */
 static void gaspace_table_account(struct page *page, unsigned int order,
@@ -31,14 +30,35 @@ static void gaspace_table_account(struct page *page, unsigned int order,
 	mod_lruvec_page_state(page, NR_SECONDARY_PAGETABLE, sign << order);
 }
 
+/*
+ * A zeroed, naturally aligned block of 1 << @order pages that @as's format
+ * can address (a page above that is given back: -ENOMEM), or NULL.
+ */
+static struct page *gaspace_table_alloc(struct gaspace *as, gfp_t gfp,
+					unsigned int order)
+{
+	struct page *page = alloc_pages(gfp | __GFP_ZERO, order);
+
+	if (page && page_to_phys(page) + (PAGE_SIZE << order) >
+		    BIT_ULL(as->pt.fmt->pa_bits)) {
+		__free_pages(page, order);
+		page = NULL;
+	}
+	return page;
+}
+
 /**
- * gaspace_reserve_fill() - reserve table pages before taking pt_lock
+ * gaspace_reserve_fill() - reserve table pages before changing the table
+ * @as: the space whose table takes them
  * @r: the reserve, empty or with pages
  * @nr: how many pages it should hold
+ * @gfp: GASPACE_GFP_TABLE for a call; a fault passes its frame's gfp, so
+ *	that a VMM touch fails at the cgroup's limit as its frame would
  *
  * Return: 0, or -ENOMEM or -EINTR (a fatal signal) with @r as it was.
  */
-int gaspace_reserve_fill(struct gaspace_reserve *r, u64 nr)
+int gaspace_reserve_fill(struct gaspace *as, struct gaspace_reserve *r,
+			 u64 nr, gfp_t gfp)
 {
 	LIST_HEAD(pages);
 	u64 got = 0;
@@ -47,7 +67,7 @@ int gaspace_reserve_fill(struct gaspace_reserve *r, u64 nr)
 		struct page *page = NULL;
 
 		if (!fatal_signal_pending(current))
-			page = alloc_page(GASPACE_GFP_TABLE);
+			page = gaspace_table_alloc(as, gfp, 0);
 		if (!page) {
 			struct page *p, *n;
 
@@ -97,7 +117,7 @@ static void *gaspace_zalloc_table(struct gpt *pt, unsigned int order)
 		/* Only a wrong bound gets here: the call must not fail now. */
 		gfp |= __GFP_NOFAIL;
 	}
-	page = alloc_pages(gfp, order);
+	page = gaspace_table_alloc(as, gfp, order);
 	if (!page)
 		return NULL;
 	gaspace_table_account(page, order, 1);
@@ -120,11 +140,13 @@ static void gaspace_free_table(struct gpt *pt, void *va, unsigned int order)
 	__free_pages(page, order);
 }
 
+/* The contract: notifiers run with the map lock (and pt_lock) held. */
 static void gaspace_invalidate(struct gpt *pt, u64 gpa, u64 size)
 {
 	struct gaspace *as = pt->priv;
 	struct gaspace_notifier *n;
 
+	lockdep_assert_held(&as->map_lock);
 	lockdep_assert_held(&as->pt_lock);
 	list_for_each_entry(n, &as->notifiers, node)
 		n->invalidate(n, as, gpa, size);

@@ -46,15 +46,31 @@ static void frames_add(struct gaspace_frames *f, struct page *page, u32 level)
 	f->nr_pages += level ? HUGE_PAGES : 1;
 }
 
+/*
+ * A block of 1 << @order pages that ends at or below @limit (the format's
+ * physical width): one above it is given back, as a failed allocation.
+ */
+static struct page *frame_alloc(gfp_t gfp, unsigned int order, u64 limit)
+{
+	struct page *page = alloc_pages(gfp, order);
+
+	if (page && page_to_phys(page) + (PAGE_SIZE << order) > limit) {
+		__free_pages(page, order);
+		page = NULL;
+	}
+	return page;
+}
+
 /**
  * gaspace_frames_alloc_huge() - one zeroed 2 MiB block
  * @f: where it goes
+ * @limit: the block must end at or below this physical address
  *
  * Return: 0, or -ENOMEM (the caller falls back to 4 KiB pages).
  */
-int gaspace_frames_alloc_huge(struct gaspace_frames *f)
+int gaspace_frames_alloc_huge(struct gaspace_frames *f, u64 limit)
 {
-	struct page *page = alloc_pages(GASPACE_GFP_HUGE, HUGE_ORDER);
+	struct page *page = frame_alloc(GASPACE_GFP_HUGE, HUGE_ORDER, limit);
 
 	if (!page)
 		return -ENOMEM;
@@ -73,11 +89,14 @@ int gaspace_frames_alloc_huge(struct gaspace_frames *f)
  * @huge: use a 2 MiB block for each 2 MiB-aligned block of the range that
  *	lies wholly in the area, where an order-9 allocation succeeds
  * @gfp: GASPACE_GFP_FRAME for a call, GASPACE_GFP_FRAME_VMM for a VMM touch
+ * @limit: every frame must end at or below this physical address (the
+ *	format's width); one above it counts as a failed allocation
  *
  * Return: 0; -ENOMEM or -EINTR (a fatal signal) with @f as it was.
  */
 int gaspace_frames_alloc(struct gaspace_frames *f, u64 gpa, u64 end,
-			 u64 area_start, u64 area_end, bool huge, gfp_t gfp)
+			 u64 area_start, u64 area_end, bool huge, gfp_t gfp,
+			 u64 limit)
 {
 	struct gaspace_frames got;
 	u64 cur = gpa;
@@ -93,11 +112,11 @@ int gaspace_frames_alloc(struct gaspace_frames *f, u64 gpa, u64 end,
 		}
 		if (huge && IS_ALIGNED(cur, SZ_2M) && cur + SZ_2M <= end &&
 		    gaspace_huge_fits(cur, area_start, area_end) &&
-		    !gaspace_frames_alloc_huge(&got)) {
+		    !gaspace_frames_alloc_huge(&got, limit)) {
 			cur += SZ_2M;
 			continue;
 		}
-		page = alloc_page(gfp);
+		page = frame_alloc(gfp, 0, limit);
 		if (!page) {
 			ret = -ENOMEM;
 			break;

@@ -50,8 +50,9 @@ static inline void gaspace_frames_init(struct gaspace_frames *f)
 }
 
 int gaspace_frames_alloc(struct gaspace_frames *f, u64 gpa, u64 end,
-			 u64 area_start, u64 area_end, bool huge, gfp_t gfp);
-int gaspace_frames_alloc_huge(struct gaspace_frames *f);
+			 u64 area_start, u64 area_end, bool huge, gfp_t gfp,
+			 u64 limit);
+int gaspace_frames_alloc_huge(struct gaspace_frames *f, u64 limit);
 int gaspace_frames_map(struct gpt *pt, struct gaspace_frames *f, u64 gpa,
 		       u64 size, u32 prot);
 void gaspace_frames_free(struct gaspace_frames *f);

@@ -200,12 +200,13 @@ int gpt_unmap(struct gpt *pt, u64 gpa, u64 size, gpt_leaf_fn removed,
 	      void *arg);
 int gpt_protect(struct gpt *pt, u64 gpa, u64 size, u32 prot);
 int gpt_query(const struct gpt *pt, u64 gpa, struct gpt_leaf *leaf);
+u32 gpt_hole_level(const struct gpt *pt, u64 gpa);
 
 const struct gpt_fmt *gpt_fmt_get(u32 format);
 int gpt_geometry(u32 format, u32 *gpa_bits, u32 *levels, u32 *root_order);
 int gpt_init(struct gpt *pt, u32 format, u32 gpa_bits,
 	     const struct gpt_mm_ops *mm_ops, void *priv);
-void gpt_destroy(struct gpt *pt);
+void gpt_destroy(struct gpt *pt, gpt_leaf_fn removed, void *arg);
 
 static inline u64 gpt_root_pointer(const struct gpt *pt)
 {

@@ -77,6 +77,23 @@ int gpt_geometry(u32 format, u32 *gpa_bits, u32 *levels, u32 *root_order)
 }
 EXPORT_SYMBOL_NS_GPL(gpt_geometry, GASPACE_INTERNAL);
 
+/*
+ * Table pages from mm_ops, zeroed; one the format cannot address (above
+ * its physical width, which a host with more memory than an Arm 48-bit
+ * stage-2 can reach has) is given back and counts as a failed allocation.
+ */
+static void *gpt_zalloc_table(struct gpt *pt, unsigned int order)
+{
+	void *va = pt->mm_ops->zalloc_pages(pt, order);
+
+	if (va && (u64)virt_to_phys(va) + (GPT_PAGE_SIZE << order) >
+		  1ULL << pt->fmt->pa_bits) {
+		pt->mm_ops->free_pages(pt, va, order);
+		va = NULL;
+	}
+	return va;
+}
+
 /**
  * gpt_init() - set up an empty table with its root
  * @pt: the table
@@ -86,7 +103,8 @@ EXPORT_SYMBOL_NS_GPL(gpt_geometry, GASPACE_INTERNAL);
  * @priv: the owner's cookie, kept in @pt->priv
  *
  * The root is 1 << @pt->root_order pages from @mm_ops->zalloc_pages(),
- * naturally aligned.
+ * naturally aligned.  Every table page must lie below the format's
+ * physical width: one above it fails the call with -ENOMEM.
  *
  * Return: 0, -EINVAL for a bad format or width, -ENOMEM.
  */
@@ -103,7 +121,7 @@ int gpt_init(struct gpt *pt, u32 format, u32 gpa_bits,
 	pt->gpa_bits = gpa_bits;
 	pt->mm_ops = mm_ops;
 	pt->priv = priv;
-	pt->root = mm_ops->zalloc_pages(pt, pt->root_order);
+	pt->root = gpt_zalloc_table(pt, pt->root_order);
 	if (!pt->root)
 		return -ENOMEM;
 	pt->root_pa = virt_to_phys(pt->root);
@@ -316,7 +334,7 @@ static int gpt_cache_topup(struct gpt *pt, struct gpt_cache *c,
 			   unsigned int nr)
 {
 	while (c->nr < nr) {
-		void *page = pt->mm_ops->zalloc_pages(pt, 0);
+		void *page = gpt_zalloc_table(pt, 0);
 
 		if (!page) {
 			gpt_cache_release(pt, c);
@@ -765,7 +783,7 @@ static int gpt_map_visit(struct gpt_walker *w, struct gpt_visit *v, u32 kind)
 		}
 	}
 	if (want < level) {
-		table = pt->mm_ops->zalloc_pages(pt, 0);
+		table = gpt_zalloc_table(pt, 0);
 		if (!table)
 			return -ENOMEM;
 		gpt_link_table(pt, v->ptep, table);
@@ -1089,18 +1107,42 @@ int gpt_query(const struct gpt *pt, u64 gpa, struct gpt_leaf *leaf)
 EXPORT_SYMBOL_NS_GPL(gpt_query, GASPACE_INTERNAL);
 
 /**
- * gpt_destroy() - free every table page, root included
- * @pt: the table; the memory its leaves map is the caller's (unmap with a
- *	callback first to be told about each leaf)
+ * gpt_hole_level() - how high the table reaches above a guest-physical address
+ * @pt: the table
+ * @gpa: any byte address below 1 << @pt->gpa_bits
  *
- * No invalidation is done: the hardware must no longer use the table.  May
- * sleep.
+ * The level of the entry that maps @gpa, or of the empty entry where a
+ * walk for it stops: a map of the page of @gpa at level L links exactly
+ * (returned level - L) table pages, and a result of 1 or more says that
+ * nothing in the 2 MiB block of @gpa is mapped.  The caller keeps changes
+ * to @pt out meanwhile.
+ *
+ * Return: the level, 0 .. levels - 1.
  */
-void gpt_destroy(struct gpt *pt)
+u32 gpt_hole_level(const struct gpt *pt, u64 gpa)
+{
+	u32 level;
+
+	gpt_lookup(pt, gpa, &level);
+	return level;
+}
+EXPORT_SYMBOL_NS_GPL(gpt_hole_level, GASPACE_INTERNAL);
+
+/**
+ * gpt_destroy() - free every table page, root included
+ * @pt: the table
+ * @removed: called for each leaf (prot 0 ones included) before the pages
+ *	are freed, so the caller can free the memory it mapped; or NULL
+ * @arg: cookie for @removed
+ *
+ * No invalidation is done: the hardware must no longer use the table.
+ * Needs no memory and cannot fail.  May sleep.
+ */
+void gpt_destroy(struct gpt *pt, gpt_leaf_fn removed, void *arg)
 {
 	if (!pt->root)
 		return;
-	gpt_free_tree(pt, pt->root, gpt_top(pt), 0, false, NULL, NULL);
+	gpt_free_tree(pt, pt->root, gpt_top(pt), 0, false, removed, arg);
 	pt->root = NULL;
 }
 EXPORT_SYMBOL_NS_GPL(gpt_destroy, GASPACE_INTERNAL);
