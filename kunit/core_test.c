@@ -5,10 +5,16 @@
  * reference crate's scenarios and its hazards.
  */
 #include <kunit/test.h>
+#include <linux/completion.h>
+#include <linux/delay.h>
 #include <linux/err.h>
 #include <linux/fs.h>
 #include <linux/gaspace.h>
+#include <linux/kthread.h>
+#include <linux/pagemap.h>
 #include <linux/sizes.h>
+
+#include "addrspace/internal.h"
 
 #define R	GASPACE_PROT_READ
 #define W	GASPACE_PROT_WRITE
@@ -367,7 +373,67 @@ static void core_get_file(struct kunit *test)
 	filp_close(f, NULL);
 }
 
+/* A VMM touch (the mmap fault's lookup) of @gpa, in a thread of its own. */
+struct core_toucher {
+	struct gaspace *as;
+	u64 gpa;
+	int ret;
+	struct completion done;
+};
+
+static int core_touch_fn(void *arg)
+{
+	struct core_toucher *t = arg;
+	struct page *page;
+
+	t->ret = gaspace_get_frame(t->as, t->gpa, true, true, &page);
+	if (!t->ret) {
+		unlock_page(page);
+		put_page(page);
+	}
+	complete(&t->done);
+	return 0;
+}
+
+/*
+ * Issue 12: a VMM touch that waits for the lock of its frame (held here,
+ * as another touch holds it while the core mm maps it) holds no lock of
+ * the space meanwhile: every other fault, TRANSLATE and transfer goes on.
+ */
+static void core_touch_waits_for_its_page_without_pt_lock(struct kunit *test)
+{
+	struct gaspace *as = space(test, GASPACE_FMT_EPT, 0, SZ_1G);
+	struct core_toucher t = { .as = as, .gpa = SZ_4K + 5 };
+	struct gaspace_translation tr;
+	struct task_struct *task;
+	struct page *page;
+	int i;
+
+	init_completion(&t.done);
+	KUNIT_ASSERT_EQ(test, gaspace_map_alloc(as, 0, SZ_2M, RW, 0), 0);
+	KUNIT_ASSERT_EQ(test, gaspace_write(as, SZ_4K, "x", 1), 1);
+	KUNIT_ASSERT_EQ(test, gaspace_get_frame(as, SZ_4K, false, false,
+						 &page), 0);
+	lock_page(page);
+	task = kthread_run(core_touch_fn, &t, "gaspace-touch");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+	for (i = 0; i < 10000 && !folio_test_waiters(page_folio(page)); i++)
+		msleep(1);
+	KUNIT_EXPECT_TRUE(test, folio_test_waiters(page_folio(page)));
+	KUNIT_EXPECT_FALSE(test, mutex_is_locked(&as->pt_lock));
+	if (!mutex_is_locked(&as->pt_lock)) {
+		KUNIT_EXPECT_EQ(test, gaspace_handle_fault(as, 3 * SZ_4K, W), 0);
+		KUNIT_EXPECT_EQ(test, gaspace_translate(as, 3 * SZ_4K, &tr), 0);
+	}
+	unlock_page(page);
+	wait_for_completion(&t.done);
+	KUNIT_EXPECT_EQ(test, t.ret, 0);
+	put_page(page);
+	gaspace_put(as);
+}
+
 static struct kunit_case core_test_cases[] = {
+	KUNIT_CASE(core_touch_waits_for_its_page_without_pt_lock),
 	KUNIT_CASE(core_linear_leaf_sizes),
 	KUNIT_CASE(core_linear_split),
 	KUNIT_CASE(core_protect_device),

@@ -985,7 +985,37 @@ static void walk_random(struct kunit *test)
 	gpt_test_env_fini(&c->env);
 }
 
+/*
+ * Issue 12: a table page above the format's physical width (an Arm
+ * stage-2 holds 48 bits; a host may have RAM above) is never linked at a
+ * truncated address: the map fails with -ENOMEM and changes nothing.  A
+ * format narrowed to 4 KiB of physical memory makes every page too high.
+ */
+static void walk_tables_beyond_the_pa_width(struct kunit *test)
+{
+	struct gpt_test_env env;
+	struct gpt_fmt narrow;
+	struct gpt *pt = &env.pt;
+	u64 hash, tables = 0;
+
+	KUNIT_ASSERT_EQ(test, gpt_test_env_init(test, &env,
+						 GASPACE_FMT_ARM64_S2, 40), 0);
+	hash = gpt_test_hash(test, pt);
+	narrow = *pt->fmt;
+	narrow.pa_bits = GPT_PAGE_SHIFT;
+	pt->fmt = &narrow;
+	KUNIT_EXPECT_EQ(test, gpt_map(pt, SZ_1G, SZ_4K, 0, GASPACE_PROT_READ,
+				      0), -ENOMEM);
+	pt->fmt = &gpt_fmt_stage2;
+	KUNIT_EXPECT_EQ(test, gpt_test_hash(test, pt), hash);
+	gpt_test_scan(test, pt, &tables);
+	KUNIT_EXPECT_EQ(test, tables, 1ULL << pt->root_order);
+	KUNIT_EXPECT_EQ(test, env.live, 1L << pt->root_order);
+	gpt_test_env_fini(&env);
+}
+
 static struct kunit_case walk_cases[] = {
+	KUNIT_CASE(walk_tables_beyond_the_pa_width),
 	KUNIT_CASE_PARAM(walk_map_query, walk_gen_params),
 	KUNIT_CASE_PARAM(walk_split, walk_gen_params),
 	KUNIT_CASE_PARAM(walk_unmap_report, walk_gen_params),

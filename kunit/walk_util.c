@@ -258,7 +258,7 @@ int gpt_test_env_init(struct kunit *test, struct gpt_test_env *env,
 void gpt_test_env_fini(struct gpt_test_env *env)
 {
 	env->fail_at = -1;
-	gpt_destroy(&env->pt);
+	gpt_destroy(&env->pt, NULL, NULL);
 	KUNIT_EXPECT_EQ(env->test, env->live, 0);
 	KUNIT_EXPECT_EQ(env->test, env->pt.nr_table_pages, 0);
 	KUNIT_EXPECT_EQ(env->test, env->pt.present_bytes, 0);
