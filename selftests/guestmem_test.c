@@ -642,6 +642,40 @@ TEST_F(gm, write_from_unmapped_buffer_is_efault)
 	munmap(p, 3 * PAGE_4K);
 }
 
+/*
+ * Issue 12: a pwrite whose buffer faults at its first byte fails with
+ * -EFAULT and populates nothing, in a lazy area and a HUGE one (where the
+ * page would have brought in a 2 MiB frame): GET_INFO and TRANSLATE are as
+ * before.  One that faults part-way populates no page past its count.
+ */
+TEST_F(gm, failed_write_populates_nothing)
+{
+	int fd = self->s.fd;
+	unsigned char *p = hole_buffer();
+	struct gas_snapshot before, after;
+	static const __u64 probes[] = {
+		BASE, BASE + PAGE_4K, BASE + 2 * PAGE_4K, BASE + SZ_2M,
+		BASE + SZ_2M + PAGE_4K,
+	};
+
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(0, gas_map_alloc(fd, BASE, SZ_2M, GAS_PROT_RW, 0));
+	ASSERT_EQ(0, gas_map_alloc(fd, BASE + SZ_2M, SZ_2M, GAS_PROT_RW,
+				   GASPACE_MAP_HUGE));
+	gas_snapshot(fd, &before, probes, ARRAY_LEN(probes));
+	EXPECT_EQ(-EFAULT, gas_pwrite(fd, p + PAGE_4K, PAGE_4K, BASE));
+	EXPECT_EQ(-EFAULT, gas_pwrite(fd, p + PAGE_4K, 16, BASE + SZ_2M));
+	EXPECT_EQ(-EFAULT, gas_pwrite(fd, bad_buffer(0), 2 * PAGE_4K, BASE));
+	gas_snapshot(fd, &after, probes, ARRAY_LEN(probes));
+	EXPECT_TRUE(gas_snapshot_equal(&before, &after));
+	EXPECT_EQ(0ULL, data_pages(fd));
+	/* the buffer's first page is readable: one page written, one short */
+	memset(p, 7, PAGE_4K);
+	EXPECT_EQ((ssize_t)PAGE_4K, gas_pwrite(fd, p, 2 * PAGE_4K, BASE));
+	EXPECT_EQ(1ULL, data_pages(fd));
+	munmap(p, 3 * PAGE_4K);
+}
+
 TEST_F(gm, read_into_partly_unmapped_buffer)
 {
 	int fd = self->s.fd;

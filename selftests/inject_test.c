@@ -500,6 +500,40 @@ static long call_pwrite(int fd, long arg, bool alt)
 	return gas_pwrite(fd, buf, arg, SZ_2M - PAGE_4K);
 }
 
+/*
+ * Issue 12: two areas, A = [MID, MID + 8K) with frames and B after it,
+ * behind enough areas to fill a leaf of the area tree, so that splitting
+ * each of A and B needs a new tree node; PROTECT of [MID + 4K, MID + 12K)
+ * splits both.  When the second split fails, A must be whole again (a
+ * TRANSLATE of MID says where it ends), not cut in two.
+ */
+static int setup_two_areas(int fd, bool alt)
+{
+	unsigned int i;
+	int ret = 0;
+
+	for (i = 0; i < 18 && !ret; i++)
+		ret = gas_map_alloc(fd, LO + i * PAGE_4K, PAGE_4K, GAS_PROT_RW,
+				    GASPACE_MAP_POPULATE);
+	return ret ?:
+	       gas_map_alloc(fd, MID, 2 * PAGE_4K, GAS_PROT_RW,
+			     GASPACE_MAP_POPULATE) ?:
+	       gas_map_alloc(fd, MID + 2 * PAGE_4K, 2 * PAGE_4K, GAS_PROT_RW,
+			     GASPACE_MAP_POPULATE) ?:
+	       gas_map_alloc(fd, MID + 4 * PAGE_4K, PAGE_4K, GAS_PROT_RW, 0);
+}
+
+static long call_protect_two_areas(int fd, long arg, bool alt)
+{
+	return gas_protect(fd, MID + PAGE_4K, 2 * PAGE_4K, GAS_PROT_R);
+}
+
+/* A lazy area and nothing else: a fault links a table at every level. */
+static int setup_fresh(int fd, bool alt)
+{
+	return gas_map_alloc(fd, 0, 4 * SZ_2M, GAS_PROT_RW, 0);
+}
+
 static const struct inject_case case_map_linear = {
 	.setup = setup_empty, .call = call_map_linear,
 };
@@ -555,6 +589,14 @@ static const struct inject_case case_fault = {
 
 static const struct inject_case case_fault_huge = {
 	.setup = setup_lazy_huge, .call = call_fault, .has_alt = true,
+};
+
+static const struct inject_case case_protect_two_areas = {
+	.setup = setup_two_areas, .call = call_protect_two_areas,
+};
+
+static const struct inject_case case_fault_fresh = {
+	.setup = setup_fresh, .call = call_fault,
 };
 
 static const struct inject_case case_pwrite = {
@@ -667,6 +709,58 @@ TEST_F_TIMEOUT(inject, fault, 300)
 TEST_F_TIMEOUT(inject, fault_huge_falls_back, 300)
 {
 	run_case(_metadata, self, variant, &case_fault_huge);
+}
+
+/* Issue 12: a failed split of the second area puts the first back whole. */
+TEST_F_TIMEOUT(inject, protect_splits_two_areas, 300)
+{
+	run_case(_metadata, self, variant, &case_protect_two_areas);
+}
+
+/*
+ * Issue 12: a fault that fails part-way through the tables it needs must
+ * change nothing, and (the debug kernel's lockdep checks it) never run the
+ * notifiers without the map lock: a fault allocates every table page
+ * before it links any.
+ */
+TEST_F_TIMEOUT(inject, fault_on_a_fresh_space, 300)
+{
+	run_case(_metadata, self, variant, &case_fault_fresh);
+}
+
+/*
+ * Issue 12: in a HUGE area whose 2 MiB block already has a 4 KiB page, a
+ * fault on another page of it allocates that page and nothing else: the
+ * first allocation it makes is the one whose failure it returns.  The 4 KiB
+ * page comes from a fault whose 2 MiB allocation was made to fail.
+ */
+TEST_F_TIMEOUT(inject, fault_in_a_split_block_tries_no_huge_frame, 300)
+{
+	struct gaspace_translation t;
+	int fd;
+
+	if (!self->set)
+		return;
+	fd = space_new(self, variant);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, setup_lazy_huge(fd, false));
+	inject_arm(self->nth_fd, 1);
+	ASSERT_EQ(0, gas_fault(fd, MID, GASPACE_PROT_WRITE));
+	ASSERT_TRUE(inject_taken(self->nth_fd));
+	ASSERT_EQ(0, gas_translate(fd, MID, &t));
+	ASSERT_EQ(PAGE_4K, t.page_size);
+
+	capture(fd, self->before);
+	inject_arm(self->nth_fd, 1);
+	EXPECT_EQ(-ENOMEM, gas_fault(fd, MID + PAGE_4K, GASPACE_PROT_WRITE));
+	EXPECT_TRUE(inject_taken(self->nth_fd));
+	capture(fd, self->after);
+	EXPECT_FALSE(state_diff(self->before, self->after, self->msg,
+				sizeof(self->msg))) TH_LOG("%s", self->msg);
+	EXPECT_EQ(0, gas_fault(fd, MID + PAGE_4K, GASPACE_PROT_WRITE));
+	ASSERT_EQ(0, gas_translate(fd, MID + PAGE_4K, &t));
+	EXPECT_EQ(PAGE_4K, t.page_size);
+	close(fd);
 }
 
 TEST_F_TIMEOUT(inject, pwrite, 300)

@@ -383,4 +383,127 @@ TEST_F_TIMEOUT(memcg, past_limit_is_enomem, 300)
 	       (unsigned long long)r->n[3], r->ret[5]);
 }
 
+/* Pin the calling task to CPU 0: its memcg charge stock lives there only. */
+static int pin_cpu0(void)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	return sched_setaffinity(0, sizeof(set), &set);
+}
+
+/*
+ * Parent: give back the pages the child's memcg holds in CPU 0's charge
+ * stock (up to 63 precharged pages memory.current counts but the child can
+ * still use): a task of another cgroup charges on CPU 0, which drains it.
+ */
+static int drain_cpu0_stock(const char *cg)
+{
+	char drain[160];
+	pid_t pid;
+	int status, ret;
+
+	snprintf(drain, sizeof(drain), "%s-drain", cg);
+	if (mkdir(drain, 0755))
+		return -errno;
+	pid = fork();
+	if (!pid) {
+		size_t len = 1 << 20, i;
+		unsigned char *p;
+
+		if (pin_cpu0() || gas_cgroup_join(drain))
+			_exit(1);
+		p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			_exit(1);
+		for (i = 0; i < len; i += PAGE_4K)
+			p[i] = 1;
+		_exit(0);
+	}
+	ret = pid < 0 || waitpid(pid, &status, 0) != pid ||
+	      !WIFEXITED(status) || WEXITSTATUS(status) ? -EIO : 0;
+	rmdir(drain);
+	return ret;
+}
+
+#define TOUCH_BLOCKS	512
+
+/*
+ * Issue 12: a VMM touch at the limit behaves as anonymous memory does: the
+ * cgroup's OOM killer ends the toucher.  The limit is set one page above
+ * what the child has charged, so the frame of its next touch fits and the
+ * gaspace table page under it does not: that table page must fail the way
+ * the frame would (once it gave VM_FAULT_OOM with no OOM kill, and the
+ * fault was retried for ever).  The child's touches each bring a new
+ * 2 MiB block, through single-page mappings of the space packed in one
+ * 2 MiB window of its own address space, so that its own page table page
+ * is there already.
+ */
+TEST_F_TIMEOUT(memcg, vmm_touch_at_the_limit_is_oom_killed, 120)
+{
+	struct timespec ts = { 0, 10 * 1000 * 1000 };
+	struct report *r = self->r;
+	char path[256], max[32];
+	int status = 0, i;
+	long long usage;
+	pid_t got = 0;
+
+	if (!self->cg[0])
+		return;
+	self->pid = fork();
+	ASSERT_LE(0, self->pid);
+	if (!self->pid) {
+		volatile unsigned char *win;
+		unsigned char *va;
+		int dev, fd;
+
+		CHILD_CHECK(r, !pin_cpu0());
+		CHILD_CHECK(r, !child_join(self));
+		dev = gas_open_dev();
+		CHILD_CHECK(r, dev >= 0);
+		fd = gas_create(dev, GASPACE_FMT_EPT, 0, 0, 4 * SZ_1G);
+		CHILD_CHECK(r, fd >= 0);
+		CHILD_CHECK(r, !gas_map_alloc(fd, 0, TOUCH_BLOCKS * SZ_2M,
+					      GAS_PROT_RW, 0));
+		va = mmap(NULL, 2 * SZ_2M, PROT_NONE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		CHILD_CHECK(r, va != MAP_FAILED);
+		win = (unsigned char *)(((unsigned long)va + SZ_2M - 1) &
+				       ~(SZ_2M - 1UL));
+		for (i = 0; i < TOUCH_BLOCKS; i++)
+			CHILD_CHECK(r, mmap((void *)(win + i * PAGE_4K),
+					    PAGE_4K, PROT_READ | PROT_WRITE,
+					    MAP_SHARED | MAP_FIXED, fd,
+					    (off_t)i * SZ_2M) != MAP_FAILED);
+		win[0] = 1;	/* block 0: the window's page table, tables */
+		child_stage(r, 1);
+		for (i = 1; i < TOUCH_BLOCKS; i++)
+			win[i * PAGE_4K] = 1;
+		_exit(0);	/* not reached: the limit comes first */
+	}
+	ASSERT_EQ(1, wait_stage(self, 1))
+		TH_LOG("child failed at line %d", -r->stage);
+	ASSERT_EQ(0, drain_cpu0_stock(self->cg));
+	usage = cg_current(self->cg);
+	ASSERT_LT(0, usage);
+	snprintf(path, sizeof(path), "%s/memory.max", self->cg);
+	snprintf(max, sizeof(max), "%lld", usage + PAGE_4K);
+	ASSERT_EQ(0, gas_write_string(path, max));
+	__atomic_store_n(&r->go, 1, __ATOMIC_RELEASE);
+
+	for (i = 0; i < 6000 && !got; i++) {
+		got = waitpid(self->pid, &status, WNOHANG);
+		if (!got)
+			nanosleep(&ts, NULL);
+	}
+	ASSERT_EQ(self->pid, got)
+		TH_LOG("the touch at the limit neither failed nor ended in 60 s");
+	self->pid = 0;
+	EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+		TH_LOG("status %#x", status);
+	EXPECT_LE(1, gas_cg_field(self->cg, "memory.events", "oom_kill"));
+}
+
 TEST_HARNESS_MAIN
