@@ -93,10 +93,40 @@ static int gaspace_ioctl_range(struct gaspace *as, void __user *argp,
 }
 
 /*
+ * EFAULT comes first (SPEC 3.3): TRANSLATE's struct must be readable and
+ * writable whole before ERANGE or ENOENT is judged, and access_ok() alone
+ * would pass a PROT_NONE or read-only page.  A failed lookup changes
+ * nothing, so the check may follow it, off the fast path: one user-access
+ * section reads each word of the struct and writes it back as it was,
+ * which leaves the struct unchanged on an error, as it always was.
+ */
+static int gaspace_translate_error(struct gaspace_translation __user *u,
+				   int err)
+{
+	u64 __user *w = (u64 __user *)u;
+	unsigned int i;
+	u64 v;
+
+	BUILD_BUG_ON(sizeof(*u) % sizeof(*w));
+	if (!user_access_begin(u, sizeof(*u)))
+		return -EFAULT;
+	for (i = 0; i < sizeof(*u) / sizeof(*w); i++) {
+		unsafe_get_user(v, &w[i], efault);
+		unsafe_put_user(v, &w[i], efault);
+	}
+	user_access_end();
+	return err;
+efault:
+	user_access_end();
+	return -EFAULT;
+}
+
+/*
  * TRANSLATE is the one lookup a VMM makes per exit, so its copies are the
  * cheapest the kernel has: get_user() for the gpa (the other fields are
  * output) and one user-access section that stores the result field by
- * field (the same bytes copy_to_user() of the struct would write).
+ * field (the same bytes copy_to_user() of the struct would write, which
+ * proves the struct writable, and so readable, whole).
  */
 static int gaspace_ioctl_translate(struct gaspace *as, void __user *argp)
 {
@@ -109,7 +139,7 @@ static int gaspace_ioctl_translate(struct gaspace *as, void __user *argp)
 		return -EFAULT;
 	ret = gaspace_translate(as, gpa, &t);
 	if (ret)
-		return ret;
+		return gaspace_translate_error(u, ret);
 	if (!capable(CAP_SYS_ADMIN))
 		t.hpa = 0;
 	if (!user_write_access_begin(u, sizeof(*u)))
