@@ -90,21 +90,12 @@ static struct miscdevice gaspace_dev = {
 
 static int __init gaspace_init(void)
 {
-	int ret;
-
-	ret = gaspace_fs_init();
-	if (ret)
-		return ret;
-	ret = misc_register(&gaspace_dev);
-	if (ret)
-		gaspace_fs_exit();
-	return ret;
+	return misc_register(&gaspace_dev);
 }
 
 static void __exit gaspace_exit(void)
 {
 	misc_deregister(&gaspace_dev);
-	gaspace_fs_exit();
 }
 
 module_init(gaspace_init);

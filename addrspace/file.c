@@ -21,7 +21,13 @@
 
 #define GASPACE_FS_MAGIC	0x67617370	/* "gasp" */
 
+/*
+ * The pseudo filesystem is mounted while an address-space file lives:
+ * each file pins it (simple_pin_fs()) from gaspace_install_fd() to its
+ * release.
+ */
 static struct vfsmount *gaspace_mnt;
+static int gaspace_mnt_count;
 
 static int gaspace_ioctl_get_info(struct gaspace *as, void __user *argp)
 {
@@ -87,10 +93,40 @@ static int gaspace_ioctl_range(struct gaspace *as, void __user *argp,
 }
 
 /*
+ * EFAULT comes first (SPEC 3.3): TRANSLATE's struct must be readable and
+ * writable whole before ERANGE or ENOENT is judged, and access_ok() alone
+ * would pass a PROT_NONE or read-only page.  A failed lookup changes
+ * nothing, so the check may follow it, off the fast path: one user-access
+ * section reads each word of the struct and writes it back as it was,
+ * which leaves the struct unchanged on an error, as it always was.
+ */
+static int gaspace_translate_error(struct gaspace_translation __user *u,
+				   int err)
+{
+	u64 __user *w = (u64 __user *)u;
+	unsigned int i;
+	u64 v;
+
+	BUILD_BUG_ON(sizeof(*u) % sizeof(*w));
+	if (!user_access_begin(u, sizeof(*u)))
+		return -EFAULT;
+	for (i = 0; i < sizeof(*u) / sizeof(*w); i++) {
+		unsafe_get_user(v, &w[i], efault);
+		unsafe_put_user(v, &w[i], efault);
+	}
+	user_access_end();
+	return err;
+efault:
+	user_access_end();
+	return -EFAULT;
+}
+
+/*
  * TRANSLATE is the one lookup a VMM makes per exit, so its copies are the
  * cheapest the kernel has: get_user() for the gpa (the other fields are
  * output) and one user-access section that stores the result field by
- * field (the same bytes copy_to_user() of the struct would write).
+ * field (the same bytes copy_to_user() of the struct would write, which
+ * proves the struct writable, and so readable, whole).
  */
 static int gaspace_ioctl_translate(struct gaspace *as, void __user *argp)
 {
@@ -103,7 +139,7 @@ static int gaspace_ioctl_translate(struct gaspace *as, void __user *argp)
 		return -EFAULT;
 	ret = gaspace_translate(as, gpa, &t);
 	if (ret)
-		return ret;
+		return gaspace_translate_error(u, ret);
 	if (!capable(CAP_SYS_ADMIN))
 		t.hpa = 0;
 	if (!user_write_access_begin(u, sizeof(*u)))
@@ -251,6 +287,12 @@ static int gaspace_file_release(struct inode *inode, struct file *file)
 	as->mapping = NULL;
 	mutex_unlock(&as->map_lock);
 	gaspace_put(as);
+	/*
+	 * Not the last reference to the mount: the file holds its own, which
+	 * __fput() drops after the module reference of the fops.  The
+	 * superblock holds the module until ->kill_sb() has run.
+	 */
+	simple_release_fs(&gaspace_mnt, &gaspace_mnt_count);
 	return 0;
 }
 
@@ -284,6 +326,24 @@ struct gaspace *gaspace_get_file(struct file *file)
 }
 EXPORT_SYMBOL_GPL(gaspace_get_file);
 
+static int gaspace_fs_init_fs_context(struct fs_context *fc)
+{
+	return init_pseudo(fc, GASPACE_FS_MAGIC) ? 0 : -ENOMEM;
+}
+
+/*
+ * Owned by the module: a live superblock holds the module (sget_fc() takes
+ * a reference on its file_system_type until deactivate_locked_super() has
+ * run ->kill_sb()), so no address-space file can outlive the code that
+ * tears its mount down.  There is no mount while no such file exists.
+ */
+static struct file_system_type gaspace_fs_type = {
+	.owner			= THIS_MODULE,
+	.name			= "gaspace",
+	.init_fs_context	= gaspace_fs_init_fs_context,
+	.kill_sb		= kill_anon_super,
+};
+
 /*
  * Give @as an fd (O_RDWR | O_CLOEXEC).  On success the file owns the
  * caller's reference; on failure the caller keeps it.
@@ -297,10 +357,13 @@ int gaspace_install_fd(struct gaspace *as)
 	fd = get_unused_fd_flags(O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return fd;
+	ret = simple_pin_fs(&gaspace_fs_type, &gaspace_mnt, &gaspace_mnt_count);
+	if (ret)
+		goto err_fd;
 	inode = alloc_anon_inode(gaspace_mnt->mnt_sb);
 	if (IS_ERR(inode)) {
 		ret = PTR_ERR(inode);
-		goto err_fd;
+		goto err_pin;
 	}
 	inode->i_private = as;
 	as->mapping = inode->i_mapping;
@@ -312,37 +375,16 @@ int gaspace_install_fd(struct gaspace *as)
 		ret = PTR_ERR(file);
 		module_put(THIS_MODULE);
 		iput(inode);
-		goto err_fd;
+		goto err_pin;
 	}
 	file->private_data = as;
 	file->f_mode |= FMODE_PREAD | FMODE_PWRITE;
 	fd_install(fd, file);
 	return fd;
 
+err_pin:
+	simple_release_fs(&gaspace_mnt, &gaspace_mnt_count);
 err_fd:
 	put_unused_fd(fd);
 	return ret;
-}
-
-static int gaspace_fs_init_fs_context(struct fs_context *fc)
-{
-	return init_pseudo(fc, GASPACE_FS_MAGIC) ? 0 : -ENOMEM;
-}
-
-/* No .owner: the kernel mount would pin the module forever. */
-static struct file_system_type gaspace_fs_type = {
-	.name			= "gaspace",
-	.init_fs_context	= gaspace_fs_init_fs_context,
-	.kill_sb		= kill_anon_super,
-};
-
-int gaspace_fs_init(void)
-{
-	gaspace_mnt = kern_mount(&gaspace_fs_type);
-	return PTR_ERR_OR_ZERO(gaspace_mnt);
-}
-
-void gaspace_fs_exit(void)
-{
-	kern_unmount(gaspace_mnt);
 }

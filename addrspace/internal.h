@@ -161,8 +161,6 @@ void gaspace_zap(struct gaspace *as, u64 gpa, u64 size,
 		 struct gaspace_frames *frames);
 
 /* file.c */
-int gaspace_fs_init(void);
-void gaspace_fs_exit(void);
 int gaspace_install_fd(struct gaspace *as);
 
 #endif /* _GASPACE_ADDRSPACE_INTERNAL_H */

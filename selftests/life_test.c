@@ -15,7 +15,10 @@
  *   - unload is refused while a space or only a mapping of one lives, and
  *     once everything is gone the module unloads, loads again and works.
  *     That case loads the module back as the test VM's init does, so the
- *     programs after this one find it.
+ *     programs after this one find it;
+ *   - the pseudo filesystem's superblock holds the module while a space
+ *     file lives, and lets go with the last one; unload racing the last
+ *     close of a space, round after round.
  */
 #include <dirent.h>
 #include <pthread.h>
@@ -410,6 +413,54 @@ TEST_F_TIMEOUT(life, close_races_ioctls_and_faults, 120)
 	}
 }
 
+/*
+ * The module's references with one space file: the file's own (the fops
+ * owner) and, for the first, the superblock of the pseudo filesystem
+ * (gaspace_fs_type has an owner and a file pins its mount).  The file's
+ * last mntput() comes after __fput() dropped the fops' reference, so only
+ * the superblock's keeps the module until ->kill_sb() has run; and with
+ * the last file it must go, or the module would never unload.
+ */
+TEST_F(life, refcnt_counts_the_mount_while_a_space_lives)
+{
+	long long base;
+	unsigned char *p;
+	int fd2;
+
+	close(self->fd);
+	self->fd = -1;
+	base = gas_refcnt_settle(self->refcnt + 1);
+	ASSERT_EQ(self->refcnt + 1, base) TH_LOG("only /dev/gaspace open");
+
+	self->fd = gas_create(self->dev, GASPACE_FMT_NPT, 0, 0, SZ_1G);
+	ASSERT_LE(0, self->fd);
+	EXPECT_EQ(base + 2, gas_module_refcnt())
+		TH_LOG("the file and the superblock of its mount");
+	fd2 = gas_create(self->dev, GASPACE_FMT_EPT, 0, 0, SZ_1G);
+	ASSERT_LE(0, fd2);
+	EXPECT_EQ(base + 3, gas_module_refcnt()) TH_LOG("one mount for both");
+	ASSERT_EQ(0, gas_map_alloc(fd2, 0, SZ_2M, GAS_PROT_RW, 0));
+	p = gas_mmap(fd2, 0, SZ_2M, MAP_SHARED);
+	ASSERT_NE(NULL, p);
+	EXPECT_EQ(0, gas_touch(p, true, 1, NULL));
+
+	close(self->fd);
+	self->fd = -1;
+	EXPECT_EQ(base + 2, gas_refcnt_settle(base + 2));
+	close(fd2);
+	EXPECT_EQ(base + 2, gas_module_refcnt()) TH_LOG("the mapping's file");
+	ASSERT_EQ(0, munmap(p, SZ_2M));
+	EXPECT_EQ(base, gas_refcnt_settle(base)) TH_LOG("the pin leaked");
+
+	/* and again from nothing: a new mount, the same count */
+	self->fd = gas_create(self->dev, GASPACE_FMT_RISCV_G, 0, 0, SZ_1G);
+	ASSERT_LE(0, self->fd);
+	EXPECT_EQ(base + 2, gas_module_refcnt());
+	close(self->fd);
+	self->fd = -1;
+	EXPECT_EQ(base, gas_refcnt_settle(base));
+}
+
 /* ---- unload ---- */
 
 static int try_unload(void)
@@ -545,6 +596,121 @@ TEST_F(life, unload_refused_while_mapping_lives_works_after)
 	EXPECT_EQ(512ULL, info.nr_data_pages);
 	close(fd);
 	close(dev);
+}
+
+/* Drops a space's last file: close() and munmap(), in either order. */
+struct last_closer {
+	int fd;
+	unsigned char *map;
+	bool munmap_first;
+	bool go;
+	bool done;
+	int ret;
+};
+
+static void *last_closer(void *arg)
+{
+	struct last_closer *c = arg;
+
+	while (!__atomic_load_n(&c->go, __ATOMIC_ACQUIRE))
+		;
+	if (c->munmap_first) {
+		c->ret = munmap(c->map, SZ_2M) ? -errno : 0;
+		if (!c->ret && close(c->fd))
+			c->ret = -errno;
+	} else {
+		c->ret = close(c->fd) ? -errno : 0;
+		if (!c->ret && munmap(c->map, SZ_2M))
+			c->ret = -errno;
+	}
+	/* both returned: __fput() ran, from task work, before that */
+	__atomic_store_n(&c->done, true, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+#define UNLOAD_ROUNDS	40
+
+/*
+ * rmmod racing the last close of a space, round after round: one thread
+ * drops the space's fd and mapping while this one calls delete_module()
+ * without pause.  It is refused (EBUSY/EAGAIN) while anything lives, and
+ * at the latest once the closer's calls have returned it succeeds (no
+ * reference left behind); then the module is loaded again and works.
+ *
+ * The window this aims at, between __fput() dropping the fops' module
+ * reference and its last mntput() (->kill_sb() of the module's
+ * filesystem type), is a few instructions wide; a round may or may not
+ * land in it, so a pass does not prove the race absent.  What it does
+ * check every round: no unload while a file is open, the unload once none
+ * is, a working reload, and (make check scans the log) no oops, KASAN or
+ * warning from a teardown that ran late.
+ */
+TEST_F_TIMEOUT(life, unload_races_last_close, 300)
+{
+	static struct last_closer c;
+	struct gaspace_info info;
+	unsigned int round;
+	pthread_t thread;
+	int ret, dev;
+	bool done;
+
+	if (access(MODULE_KO, R_OK))
+		SKIP(return, "%s: not in the test VM", MODULE_KO);
+	ret = unload_holders();
+	ASSERT_EQ(0, ret) TH_LOG("unloading gaspace's users: %s",
+				 strerror(-ret));
+	close_all(self);
+
+	for (round = 0; round < UNLOAD_ROUNDS; round++) {
+		if (!module_loaded()) {
+			ASSERT_EQ(0, load_module()) TH_LOG("round %u", round);
+		}
+		memset(&c, 0, sizeof(c));
+		dev = gas_open_dev();
+		ASSERT_LE(0, dev);
+		c.fd = gas_create(dev, round % 4 + 1, 0, 0, SZ_1G);
+		ASSERT_LE(0, c.fd);
+		close(dev);
+		ASSERT_EQ(0, gas_map_alloc(c.fd, 0, SZ_2M, GAS_PROT_RW, 0));
+		c.map = gas_mmap(c.fd, 0, SZ_2M, MAP_SHARED);
+		ASSERT_NE(NULL, c.map);
+		EXPECT_EQ(0, gas_touch(c.map + round * PAGE_4K, true, 1, NULL));
+		ret = try_unload();
+		EXPECT_TRUE(ret == -EBUSY || ret == -EAGAIN)
+			TH_LOG("round %u: %d with a space open", round, ret);
+		ASSERT_TRUE(module_loaded());
+
+		c.munmap_first = round & 1;
+		ASSERT_EQ(0, pthread_create(&thread, NULL, last_closer, &c));
+		__atomic_store_n(&c.go, true, __ATOMIC_RELEASE);
+		do {
+			done = __atomic_load_n(&c.done, __ATOMIC_ACQUIRE);
+			ret = try_unload();
+			if (!ret)
+				break;
+			ASSERT_TRUE(ret == -EBUSY || ret == -EAGAIN)
+				TH_LOG("round %u: delete_module: %s", round,
+				       strerror(-ret));
+		} while (!done);
+		EXPECT_EQ(0, ret)
+			TH_LOG("round %u: refused after the last close: %s",
+			       round, strerror(-ret));
+		ASSERT_EQ(0, pthread_join(thread, NULL));
+		EXPECT_EQ(0, c.ret) TH_LOG("round %u", round);
+		ASSERT_FALSE(module_loaded()) TH_LOG("round %u", round);
+	}
+
+	ASSERT_EQ(0, load_module());
+	reload_holders();
+	dev = gas_open_dev();
+	ASSERT_LE(0, dev);
+	self->fd = gas_create(dev, GASPACE_FMT_EPT, 0, 0, SZ_1G);
+	close(dev);
+	ASSERT_LE(0, self->fd);
+	EXPECT_EQ(0, gas_map_alloc(self->fd, 0, SZ_2M, GAS_PROT_RW,
+				   GASPACE_MAP_POPULATE));
+	EXPECT_EQ(0, gas_get_info(self->fd, &info));
+	EXPECT_EQ(512ULL, info.nr_data_pages);
 }
 
 /* Whatever happened above, leave the module loaded for the next program. */

@@ -3,7 +3,9 @@
  * translate_test: GASPACE_TRANSLATE (SPEC 3.2, 3.3).
  *
  * -EFAULT for a gpa that cannot be read and for a result that cannot be
- * written; only gpa is read; -ERANGE outside the space; -ENOENT for a hole,
+ * written, before -ERANGE and -ENOENT: the struct must be readable and
+ * writable whole, whatever the gpa; an error leaves the struct as it was;
+ * only gpa is read; -ERANGE outside the space; -ENOENT for a hole,
  * a lazy page and prot 0; any byte address: hpa = leaf base + offset,
  * limit = bytes from that byte to the end of its area (the reference
  * crate's hazard 7), page size, level, prot, backend, pad 0; hpa reads 0
@@ -214,6 +216,81 @@ TEST_F(translate, any_byte_address)
 		EXPECT_EQ((__u32)GAS_PROT_RWX, t.prot);
 		EXPECT_EQ((__u32)GASPACE_BACKEND_ALLOC, t.backend);
 	}
+}
+
+/*
+ * EFAULT first (SPEC 3.3, Part II): the struct must be readable and
+ * writable whole before -ERANGE or -ENOENT is judged.  gpa is readable
+ * and the rest of the struct (half of it, its last word, or all of it)
+ * lies in a PROT_NONE or a read-only page: -EFAULT for a hole, a lazy
+ * page, a gpa outside the space and a mapped one alike.
+ */
+TEST_F(translate, efault_before_erange_and_enoent)
+{
+	static const struct {
+		__u64 gpa;
+		int err;
+	} c[] = {
+		{ BASE + SZ_1G + SZ_2M,		-ENOENT },	/* hole */
+		{ BASE + 2 * SZ_1G + 0x123,	-ENOENT },	/* lazy */
+		{ BASE - 1,			-ERANGE },
+		{ BASE + SIZE,			-ERANGE },
+		{ ~0ULL,			-ERANGE },
+		{ BASE + 0x42,			0 },		/* mapped */
+	};
+	static const size_t in_page[] = {
+		sizeof(struct gaspace_translation) / 2,
+		sizeof(__u64),
+		sizeof(struct gaspace_translation),
+	};
+	static const int prots[] = { PROT_NONE, PROT_READ };
+	struct gaspace_translation *t, want;
+	char *mem = mmap(NULL, 2 * PAGE_4K, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	unsigned int i, j, k;
+	int fd = self->s.fd;
+
+	ASSERT_NE(MAP_FAILED, mem);
+	for (k = 0; k < ARRAY_LEN(prots); k++) {
+		for (j = 0; j < ARRAY_LEN(in_page); j++) {
+			/* gpa always readable: PROT_NONE keeps it in page 0 */
+			if (prots[k] == PROT_NONE && in_page[j] == sizeof(*t))
+				continue;
+			/* in_page[j] bytes of it in page 1 */
+			t = (void *)(mem + PAGE_4K - sizeof(*t) + in_page[j]);
+			for (i = 0; i < ARRAY_LEN(c); i++) {
+				ASSERT_EQ(0, mprotect(mem + PAGE_4K, PAGE_4K,
+						      PROT_READ | PROT_WRITE));
+				memset(t, 0xa5, sizeof(*t));
+				t->gpa = c[i].gpa;
+				ASSERT_EQ(0, mprotect(mem + PAGE_4K, PAGE_4K,
+						      prots[k]));
+				EXPECT_EQ(-EFAULT,
+					  gas_ioctl_ptr(fd, GASPACE_TRANSLATE,
+							t))
+					TH_LOG("gpa %#llx, %zu bytes in a %s page",
+					       c[i].gpa, in_page[j],
+					       prots[k] == PROT_NONE ?
+					       "PROT_NONE" : "read-only");
+			}
+		}
+	}
+	/* the same struct writable: each gives its own answer ... */
+	ASSERT_EQ(0, mprotect(mem + PAGE_4K, PAGE_4K, PROT_READ | PROT_WRITE));
+	t = (void *)(mem + PAGE_4K - sizeof(*t) / 2);
+	for (i = 0; i < ARRAY_LEN(c); i++) {
+		memset(t, 0xa5, sizeof(*t));
+		t->gpa = c[i].gpa;
+		want = *t;
+		EXPECT_EQ(c[i].err, gas_ioctl_ptr(fd, GASPACE_TRANSLATE, t))
+			TH_LOG("gpa %#llx", c[i].gpa);
+		/* ... and an error leaves the struct as it was */
+		if (c[i].err) {
+			EXPECT_EQ(0, memcmp(&want, t, sizeof(want)))
+				TH_LOG("gpa %#llx", c[i].gpa);
+		}
+	}
+	munmap(mem, 2 * PAGE_4K);
 }
 
 /* Only gpa is read: whatever the output fields hold going in is fine. */
