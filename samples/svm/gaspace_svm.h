@@ -12,8 +12,10 @@
  * The guest starts in "big real mode": CS has base 0 and limit 0xffff (code
  * lives in the first 64 KiB, rip is the gpa of the first instruction), DS,
  * ES and SS have base 0 and limit 4 GiB (an address-size prefix, 0x67,
- * reaches any gpa below 4 GiB).  FS and GS are not loaded by VMRUN: a guest
- * must not use them.  Interrupts, I/O, MSR accesses and every exception end
+ * reaches any gpa below 4 GiB).  FS and GS start with base 0 and limit
+ * 0xffff; the guest may load them (the module switches them, and the rest
+ * of the host state VMRUN leaves alone, with VMSAVE and VMLOAD).
+ * Interrupts, I/O, MSR and debug-register accesses and every exception end
  * the run.
  *
  * Self-contained: only <linux/types.h> and <linux/ioctl.h>.

@@ -30,6 +30,7 @@
 #include <linux/slab.h>
 #include <linux/smp.h>
 #include <linux/uaccess.h>
+#include <asm/debugreg.h>
 #include <asm/io.h>
 #include <asm/msr.h>
 #include <asm/processor.h>
@@ -42,6 +43,9 @@
 
 /* The ASID every run uses; TLB flushes keep runs apart (see svm_flush). */
 #define SVM_GUEST_ASID		1
+
+/* DR7 after reset and after #VMEXIT: no breakpoint enabled */
+#define SVM_DR7_RESET		0x400UL
 
 /* #NPF error code (EXITINFO1) bits, AMD APM vol. 2, 15.25.6 */
 #define NPF_PRESENT		BIT_ULL(0)
@@ -73,9 +77,15 @@ static_assert(offsetof(struct gaspace_svm_regs, r13) == REGS_R13);
 static_assert(offsetof(struct gaspace_svm_regs, r14) == REGS_R14);
 static_assert(offsetof(struct gaspace_svm_regs, r15) == REGS_R15);
 
-/* Per CPU: the host save area VMRUN needs, and the run that last used it. */
+/*
+ * Per CPU: the host save area VMRUN needs (MSR_VM_HSAVE_PA), and the page
+ * VMSAVE keeps the host's FS, GS, TR, LDTR, KernelGsBase and SYSCALL and
+ * SYSENTER MSRs in while the guest runs (VMLOAD puts them back), and the
+ * run that last used the CPU.
+ */
 struct svm_cpu {
 	struct page *hsave;
+	struct page *host_save;
 	u64 last_run;
 };
 
@@ -140,6 +150,12 @@ static void svm_init_vmcb(struct vmcb *vmcb, u64 ncr3,
 		svm_set_intercept(vmcb, intercepts[i]);
 	/* Every exception ends the run rather than shutting the guest down. */
 	c->intercepts[INTERCEPT_EXCEPTION] = ~0u;
+	/*
+	 * So does every debug-register access: VMRUN switches DR6 and DR7
+	 * only, DR0-DR3 keep the host's breakpoints while the guest runs,
+	 * and the guest may neither read nor change them.
+	 */
+	c->intercepts[INTERCEPT_DR0_READ / 32] = ~0u;
 	c->iopm_base_pa = page_to_phys(iopm);
 	c->msrpm_base_pa = page_to_phys(msrpm);
 	c->asid = SVM_GUEST_ASID;
@@ -152,6 +168,11 @@ static void svm_init_vmcb(struct vmcb *vmcb, u64 ncr3,
 	svm_seg(&s->ds, 0x893, 0xffffffff);
 	svm_seg(&s->es, 0x893, 0xffffffff);
 	svm_seg(&s->ss, 0x893, 0xffffffff);
+	/*
+	 * VMLOAD loads these (and KernelGsBase, STAR, LSTAR, CSTAR, SFMASK
+	 * and the SYSENTER MSRs, all left 0) before each VMRUN, VMSAVE
+	 * stores them back after the #VMEXIT: real-mode reset values.
+	 */
 	svm_seg(&s->fs, 0x93, 0xffff);
 	svm_seg(&s->gs, 0x93, 0xffff);
 	svm_seg(&s->ldtr, 0x82, 0xffff);
@@ -161,7 +182,7 @@ static void svm_init_vmcb(struct vmcb *vmcb, u64 ncr3,
 	s->efer = EFER_SVME;
 	s->cr0 = X86_CR0_ET;
 	s->dr6 = 0xffff0ff0;
-	s->dr7 = 0x400;
+	s->dr7 = SVM_DR7_RESET;
 	s->g_pat = 0x0007040600070406ULL;
 	s->rip = regs->rip;
 	s->rsp = regs->rsp;
@@ -214,12 +235,21 @@ static u8 svm_flush(struct svm_run *run, struct svm_cpu *sc)
  * One VMRUN on this CPU.  EFER.SVME and the host save area are this CPU's
  * only while it runs the guest, so the module coexists with nothing else
  * that uses SVM at the same moment but leaves no trace between runs.
+ *
+ * The host's state: VMRUN and #VMEXIT switch only part of it.  FS, GS, TR,
+ * LDTR with their hidden parts, KernelGsBase, STAR, LSTAR, CSTAR, SFMASK
+ * and the SYSENTER MSRs are switched by vmrun.S with VMSAVE and VMLOAD
+ * (a real-mode guest that loads GS would otherwise leave its base as the
+ * kernel's per-CPU base).  #VMEXIT disables every breakpoint in DR7 and
+ * leaves the guest's DR6, so the host's are written back here; the guest
+ * cannot touch DR0-DR3 (intercepted).
  */
 static void svm_enter(struct svm_run *run, struct gaspace_svm_regs *regs)
 {
 	struct vmcb *vmcb = run->vmcb;
 	struct svm_cpu *sc;
 	u64 efer, hsave;
+	unsigned long dr6, dr7;
 
 	local_irq_disable();
 	sc = this_cpu_ptr(&svm_cpus);
@@ -228,6 +258,8 @@ static void svm_enter(struct svm_run *run, struct gaspace_svm_regs *regs)
 	if (!(efer & EFER_SVME))
 		wrmsrl(MSR_EFER, efer | EFER_SVME);
 	wrmsrl(MSR_VM_HSAVE_PA, page_to_phys(sc->hsave));
+	dr6 = native_get_debugreg(6);
+	dr7 = native_get_debugreg(7);
 
 	WRITE_ONCE(run->cpu, smp_processor_id());
 	smp_mb();	/* publish cpu before reading flush: svm_invalidate() */
@@ -235,14 +267,20 @@ static void svm_enter(struct svm_run *run, struct gaspace_svm_regs *regs)
 	vmcb->control.clean = 0;
 
 	/*
-	 * GIF clear holds interrupts until VMRUN sets it in the guest; host
-	 * IF set then lets them exit the guest (INTERCEPT_INTR with
-	 * V_INTR_MASKING), and they are taken after STGI.
+	 * GIF clear holds interrupts and NMIs until VMRUN sets it in the
+	 * guest, and again from #VMEXIT until STGI: vmrun.S switches the
+	 * host's FS, GS and the rest in that window, so no handler runs on
+	 * the guest's.  Host IF set lets interrupts exit the guest
+	 * (INTERCEPT_INTR with V_INTR_MASKING); they are taken after STGI.
 	 */
 	asm volatile("clgi" ::: "memory");
 	local_irq_enable();
-	gaspace_svm_vmrun(__pa(vmcb), regs);
+	gaspace_svm_vmrun(__pa(vmcb), regs, page_to_phys(sc->host_save));
 	local_irq_disable();
+	if (native_get_debugreg(6) != dr6)
+		native_set_debugreg(6, dr6);
+	if (dr7 != SVM_DR7_RESET)
+		native_set_debugreg(7, dr7);
 	asm volatile("stgi" ::: "memory");
 
 	WRITE_ONCE(run->cpu, -1);
@@ -464,7 +502,10 @@ static void svm_free_pages(void)
 
 		if (sc->hsave)
 			__free_page(sc->hsave);
+		if (sc->host_save)
+			__free_page(sc->host_save);
 		sc->hsave = NULL;
+		sc->host_save = NULL;
 	}
 	if (iopm)
 		__free_pages(iopm, 2);
@@ -493,7 +534,10 @@ static int __init svm_init(void)
 
 			sc->hsave = alloc_pages_node(cpu_to_node(cpu),
 						     GFP_KERNEL | __GFP_ZERO, 0);
-			if (!sc->hsave)
+			sc->host_save = alloc_pages_node(cpu_to_node(cpu),
+							 GFP_KERNEL | __GFP_ZERO,
+							 0);
+			if (!sc->hsave || !sc->host_save)
 				goto nomem;
 		}
 	}
