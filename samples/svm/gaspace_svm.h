@@ -103,7 +103,8 @@ struct gaspace_svm_regs {
  * GASPACE_SVM_RUN returns 0 whenever the guest ran, whatever stopped it;
  * an error means that the run could not start (-EBADF: @as_fd is not an
  * address space, -EINVAL: bad field or not an NPT space of @gpa_bits,
- * -ENODEV: no SVM or nested paging) or was interrupted (-EINTR, a signal).
+ * -ENODEV: no SVM or nested paging), was interrupted (-EINTR, a signal),
+ * or met another hypervisor (-EBUSY: KVM, say, has SVM enabled on the CPU).
  */
 struct gaspace_svm_run {
 	__s32 as_fd;
