@@ -13,6 +13,8 @@
  * with the reason; `make check` asserts that they ran.
  */
 #include <pthread.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 
 #include "gaspace_util.h"
@@ -82,6 +84,26 @@ static const unsigned char guest_ud2[] = { 0x0f, 0x0b };
 
 /* hlt */
 static const unsigned char guest_hlt[] = { 0xf4 };
+
+/*
+ * mov ax, 0x1234; mov gs, ax; mov fs, ax; hlt
+ * In real mode a segment load sets the base to selector * 16: a CPU that
+ * kept the guest's GS at #VMEXIT would give the host kernel a per-CPU base
+ * of 0x12340.
+ */
+static const unsigned char guest_load_fs_gs[] = {
+	0xb8, 0x34, 0x12, 0x8e, 0xe8, 0x8e, 0xe0, 0xf4,
+};
+
+/*
+ * mov ax, 0x900; mov gs, ax; mov [esi], eax; mov eax, gs:[0x10]; vmmcall
+ * GS (base 0x9000) is loaded before a store that exits on a nested page
+ * fault and used after the resumed VMRUN: the guest's GS must survive it.
+ */
+static const unsigned char guest_gs_across_exit[] = {
+	0xb8, 0x00, 0x09, 0x8e, 0xe8, 0x67, 0x66, 0x89, 0x06,
+	0x65, 0x66, 0xa1, 0x10, 0x00, 0x0f, 0x01, 0xd9,
+};
 
 static int svm_open(struct __test_metadata *_metadata,
 		    struct gaspace_svm_info *info, const char **why)
@@ -477,6 +499,83 @@ TEST_F(svm, exception_ends_run)
 	ASSERT_EQ(0, svm_run());
 	EXPECT_EQ((__u64)SVM_EXIT_EXCP_UD, self->run.exit_code);
 	EXPECT_EQ(GUEST_CODE, self->run.regs.rip);
+}
+
+static void *thread_getpid(void *arg)
+{
+	return (void *)(long)syscall(SYS_gettid);
+}
+
+/*
+ * The host after a guest that loaded FS and GS: the kernel's per-CPU base
+ * (GS) and the task's FS must be the host's again, so system calls, a
+ * thread, a fork and another guest all work, with no oops in the log.
+ */
+TEST_F(svm, guest_segment_loads_leave_host_intact)
+{
+	char stat[256], want[32];
+	unsigned int i;
+	void *tid;
+	pthread_t thread;
+	ssize_t n;
+	pid_t pid;
+	int fd, status;
+
+	for (i = 0; i < 8; i++) {
+		svm_guest(guest_load_fs_gs);
+		ASSERT_EQ(0, svm_run());
+		ASSERT_EQ((__u64)SVM_EXIT_HLT, self->run.exit_code)
+			TH_LOG("exit 0x%llx", self->run.exit_code);
+		ASSERT_EQ(GUEST_CODE + sizeof(guest_load_fs_gs) - 1,
+			  self->run.regs.rip);
+		ASSERT_EQ(0x1234ULL, self->run.regs.rax & 0xffff);
+	}
+
+	/* system calls: the kernel's per-CPU data, current, the task's FS */
+	ASSERT_EQ(getpid(), (pid_t)syscall(SYS_getpid));
+	fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	n = read(fd, stat, sizeof(stat) - 1);
+	close(fd);
+	ASSERT_LT(0, n);
+	stat[n] = '\0';
+	snprintf(want, sizeof(want), "%d (", getpid());
+	EXPECT_EQ(0, strncmp(stat, want, strlen(want))) TH_LOG("%s", stat);
+
+	/* a thread (its TLS through FS) and a child process */
+	ASSERT_EQ(0, pthread_create(&thread, NULL, thread_getpid, NULL));
+	ASSERT_EQ(0, pthread_join(thread, &tid));
+	EXPECT_NE(getpid(), (pid_t)(long)tid);
+	EXPECT_LT(0, (long)tid);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0)
+		_exit(getpid() == (pid_t)syscall(SYS_getpid) ? 7 : 1);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(7, WEXITSTATUS(status));
+
+	/* another guest runs as usual */
+	svm_guest(guest_sum);
+	self->run.regs.rsi = DATA;
+	self->run.regs.rcx = 8;
+	ASSERT_EQ(0, svm_run());
+	ASSERT_VMMCALL(sizeof(guest_sum) - 3);
+	EXPECT_EQ(8ULL * 9 / 2, self->run.regs.rax & 0xffffffff);
+	EXPECT_EQ(8ULL, self->run.nr_faults);
+}
+
+/* The guest's GS is its own across a #VMEXIT and the next VMRUN. */
+TEST_F(svm, guest_segments_survive_exits)
+{
+	svm_poke(self->as, NX_AREA + 0x1000 + 0x10, 0x600dc0de);
+	svm_guest(guest_gs_across_exit);
+	self->run.regs.rsi = DATA + 0x20;
+	ASSERT_EQ(0, svm_run());
+	ASSERT_VMMCALL(sizeof(guest_gs_across_exit) - 3);
+	EXPECT_EQ(1ULL, self->run.nr_faults);
+	EXPECT_EQ(0x600dc0deULL, self->run.regs.rax & 0xffffffff);
+	EXPECT_EQ(0x0900ULL, svm_peek(self->as, DATA + 0x20) & 0xffff);
 }
 
 /* Bad input: a clear errno and nothing run. */

@@ -12,8 +12,10 @@
  * The guest starts in "big real mode": CS has base 0 and limit 0xffff (code
  * lives in the first 64 KiB, rip is the gpa of the first instruction), DS,
  * ES and SS have base 0 and limit 4 GiB (an address-size prefix, 0x67,
- * reaches any gpa below 4 GiB).  FS and GS are not loaded by VMRUN: a guest
- * must not use them.  Interrupts, I/O, MSR accesses and every exception end
+ * reaches any gpa below 4 GiB).  FS and GS start with base 0 and limit
+ * 0xffff; the guest may load them (the module switches them, and the rest
+ * of the host state VMRUN leaves alone, with VMSAVE and VMLOAD).
+ * Interrupts, I/O, MSR and debug-register accesses and every exception end
  * the run.
  *
  * Self-contained: only <linux/types.h> and <linux/ioctl.h>.
@@ -101,7 +103,8 @@ struct gaspace_svm_regs {
  * GASPACE_SVM_RUN returns 0 whenever the guest ran, whatever stopped it;
  * an error means that the run could not start (-EBADF: @as_fd is not an
  * address space, -EINVAL: bad field or not an NPT space of @gpa_bits,
- * -ENODEV: no SVM or nested paging) or was interrupted (-EINTR, a signal).
+ * -ENODEV: no SVM or nested paging), was interrupted (-EINTR, a signal),
+ * or met another hypervisor (-EBUSY: KVM, say, has SVM enabled on the CPU).
  */
 struct gaspace_svm_run {
 	__s32 as_fd;

@@ -30,6 +30,7 @@
 #include <linux/slab.h>
 #include <linux/smp.h>
 #include <linux/uaccess.h>
+#include <asm/debugreg.h>
 #include <asm/io.h>
 #include <asm/msr.h>
 #include <asm/processor.h>
@@ -40,8 +41,16 @@
 #include "gaspace_svm.h"
 #include "vmrun.h"
 
-/* The ASID every run uses; TLB flushes keep runs apart (see svm_flush). */
+/*
+ * The ASID every run uses.  The sample does not own the CPU's ASIDs the way
+ * KVM does (KVM hands them all out, 1 to nr_asids - 1), so no number is
+ * private to it; instead every VMRUN flushes the TLB of all ASIDs and no
+ * VMRUN happens while another hypervisor has SVM on (see svm_enter()).
+ */
 #define SVM_GUEST_ASID		1
+
+/* DR7 after reset and after #VMEXIT: no breakpoint enabled */
+#define SVM_DR7_RESET		0x400UL
 
 /* #NPF error code (EXITINFO1) bits, AMD APM vol. 2, 15.25.6 */
 #define NPF_PRESENT		BIT_ULL(0)
@@ -73,33 +82,32 @@ static_assert(offsetof(struct gaspace_svm_regs, r13) == REGS_R13);
 static_assert(offsetof(struct gaspace_svm_regs, r14) == REGS_R14);
 static_assert(offsetof(struct gaspace_svm_regs, r15) == REGS_R15);
 
-/* Per CPU: the host save area VMRUN needs, and the run that last used it. */
+/*
+ * Per CPU: the host save area VMRUN needs (MSR_VM_HSAVE_PA), and the page
+ * VMSAVE keeps the host's FS, GS, TR, LDTR, KernelGsBase and SYSCALL and
+ * SYSENTER MSRs in while the guest runs (VMLOAD puts them back).
+ */
 struct svm_cpu {
 	struct page *hsave;
-	u64 last_run;
+	struct page *host_save;
 };
 
 static DEFINE_PER_CPU(struct svm_cpu, svm_cpus);
 static struct gaspace_svm_info svm_info;
 static struct page *iopm, *msrpm;	/* all ones: every port, every MSR */
-static atomic64_t svm_run_ids = ATOMIC64_INIT(0);
 
 /**
  * struct svm_run - one GASPACE_SVM_RUN call: a vCPU for the run's duration
  * @as: the address space, referenced
  * @vmcb: the guest's VMCB (one page)
  * @notifier: told by gaspace when leaves are cleared or downgraded
- * @id: unique, so a CPU can tell whether its TLB holds this run's entries
  * @cpu: the CPU that is in the guest now, or -1
- * @flush: set by the notifier: flush the guest's TLB at the next VMRUN
  */
 struct svm_run {
 	struct gaspace *as;
 	struct vmcb *vmcb;
 	struct gaspace_notifier notifier;
-	u64 id;
 	int cpu;
-	atomic_t flush;
 };
 
 static void svm_set_intercept(struct vmcb *vmcb, unsigned int bit)
@@ -140,6 +148,12 @@ static void svm_init_vmcb(struct vmcb *vmcb, u64 ncr3,
 		svm_set_intercept(vmcb, intercepts[i]);
 	/* Every exception ends the run rather than shutting the guest down. */
 	c->intercepts[INTERCEPT_EXCEPTION] = ~0u;
+	/*
+	 * So does every debug-register access: VMRUN switches DR6 and DR7
+	 * only, DR0-DR3 keep the host's breakpoints while the guest runs,
+	 * and the guest may neither read nor change them.
+	 */
+	c->intercepts[INTERCEPT_DR0_READ / 32] = ~0u;
 	c->iopm_base_pa = page_to_phys(iopm);
 	c->msrpm_base_pa = page_to_phys(msrpm);
 	c->asid = SVM_GUEST_ASID;
@@ -152,6 +166,11 @@ static void svm_init_vmcb(struct vmcb *vmcb, u64 ncr3,
 	svm_seg(&s->ds, 0x893, 0xffffffff);
 	svm_seg(&s->es, 0x893, 0xffffffff);
 	svm_seg(&s->ss, 0x893, 0xffffffff);
+	/*
+	 * VMLOAD loads these (and KernelGsBase, STAR, LSTAR, CSTAR, SFMASK
+	 * and the SYSENTER MSRs, all left 0) before each VMRUN, VMSAVE
+	 * stores them back after the #VMEXIT: real-mode reset values.
+	 */
 	svm_seg(&s->fs, 0x93, 0xffff);
 	svm_seg(&s->gs, 0x93, 0xffff);
 	svm_seg(&s->ldtr, 0x82, 0xffff);
@@ -161,7 +180,7 @@ static void svm_init_vmcb(struct vmcb *vmcb, u64 ncr3,
 	s->efer = EFER_SVME;
 	s->cr0 = X86_CR0_ET;
 	s->dr6 = 0xffff0ff0;
-	s->dr7 = 0x400;
+	s->dr7 = SVM_DR7_RESET;
 	s->g_pat = 0x0007040600070406ULL;
 	s->rip = regs->rip;
 	s->rsp = regs->rsp;
@@ -176,10 +195,10 @@ static void svm_kick(void *info)
 
 /*
  * gaspace calls this after it cleared or downgraded leaves and before it
- * frees anything: the guest must not keep using a stale translation.  Mark
- * the run for a flush and, if it is in the guest on another CPU, kick it
- * out with an IPI and wait: the IPI is taken only after its #VMEXIT, and
- * its next VMRUN flushes.
+ * frees anything: the guest must not keep using a stale translation.  Every
+ * VMRUN flushes the TLB, so only a guest that is running now can hold one:
+ * if it is in the guest on another CPU, kick it out with an IPI and wait.
+ * The IPI is taken only after its #VMEXIT, and its next VMRUN flushes.
  */
 static void svm_invalidate(struct gaspace_notifier *n, struct gaspace *as,
 			   u64 gpa, u64 size)
@@ -187,74 +206,85 @@ static void svm_invalidate(struct gaspace_notifier *n, struct gaspace *as,
 	struct svm_run *run = container_of(n, struct svm_run, notifier);
 	int cpu;
 
-	atomic_set(&run->flush, 1);
-	smp_mb__after_atomic();	/* pairs with smp_mb() in svm_enter() */
+	smp_mb();	/* order the table change before reading cpu: svm_enter() */
 	cpu = READ_ONCE(run->cpu);
 	if (cpu >= 0 && cpu != raw_smp_processor_id())
 		smp_call_function_single(cpu, svm_kick, NULL, 1);
 }
 
 /*
- * Whether this VMRUN must flush the guest's TLB: after an invalidation, and
- * whenever this CPU last ran another run (all runs share one ASID) or
- * never ran this one.
+ * One VMRUN on this CPU, or -EBUSY when another hypervisor (KVM) has SVM
+ * enabled on it.  EFER.SVME and the host save area are this CPU's only
+ * while it runs the guest, so the module leaves no trace between runs.
+ *
+ * The TLB: the sample's ASID is not its own (see SVM_GUEST_ASID), so every
+ * VMRUN flushes all ASIDs: the guest never sees a translation cached for
+ * another run, for an earlier mapping (the notifier only has to kick a
+ * running guest out), or for another hypervisor's guest that used the same
+ * ASID.  The other way round, a hypervisor that enables SVM after us starts
+ * with a flush of all ASIDs (KVM does), and one that has it enabled now is
+ * refused: its guests could run with our ASID's stale entries in between.
+ *
+ * The host's state: VMRUN and #VMEXIT switch only part of it.  FS, GS, TR,
+ * LDTR with their hidden parts, KernelGsBase, STAR, LSTAR, CSTAR, SFMASK
+ * and the SYSENTER MSRs are switched by vmrun.S with VMSAVE and VMLOAD
+ * (a real-mode guest that loads GS would otherwise leave its base as the
+ * kernel's per-CPU base).  #VMEXIT disables every breakpoint in DR7 and
+ * leaves the guest's DR6, so the host's are written back here; the guest
+ * cannot touch DR0-DR3 (intercepted).
  */
-static u8 svm_flush(struct svm_run *run, struct svm_cpu *sc)
-{
-	bool flush = atomic_xchg(&run->flush, 0);
-
-	if (sc->last_run != run->id) {
-		sc->last_run = run->id;
-		flush = true;
-	}
-	return flush ? TLB_CONTROL_FLUSH_ALL_ASID : TLB_CONTROL_DO_NOTHING;
-}
-
-/*
- * One VMRUN on this CPU.  EFER.SVME and the host save area are this CPU's
- * only while it runs the guest, so the module coexists with nothing else
- * that uses SVM at the same moment but leaves no trace between runs.
- */
-static void svm_enter(struct svm_run *run, struct gaspace_svm_regs *regs)
+static int svm_enter(struct svm_run *run, struct gaspace_svm_regs *regs)
 {
 	struct vmcb *vmcb = run->vmcb;
 	struct svm_cpu *sc;
 	u64 efer, hsave;
+	unsigned long dr6, dr7;
 
 	local_irq_disable();
 	sc = this_cpu_ptr(&svm_cpus);
 	rdmsrl(MSR_EFER, efer);
+	if (efer & EFER_SVME) {
+		local_irq_enable();
+		return -EBUSY;
+	}
 	rdmsrl(MSR_VM_HSAVE_PA, hsave);
-	if (!(efer & EFER_SVME))
-		wrmsrl(MSR_EFER, efer | EFER_SVME);
+	wrmsrl(MSR_EFER, efer | EFER_SVME);
 	wrmsrl(MSR_VM_HSAVE_PA, page_to_phys(sc->hsave));
+	dr6 = native_get_debugreg(6);
+	dr7 = native_get_debugreg(7);
 
 	WRITE_ONCE(run->cpu, smp_processor_id());
-	smp_mb();	/* publish cpu before reading flush: svm_invalidate() */
-	vmcb->control.tlb_ctl = svm_flush(run, sc);
+	smp_mb();	/* publish cpu before VMRUN walks: svm_invalidate() */
+	vmcb->control.tlb_ctl = TLB_CONTROL_FLUSH_ALL_ASID;
 	vmcb->control.clean = 0;
 
 	/*
-	 * GIF clear holds interrupts until VMRUN sets it in the guest; host
-	 * IF set then lets them exit the guest (INTERCEPT_INTR with
-	 * V_INTR_MASKING), and they are taken after STGI.
+	 * GIF clear holds interrupts and NMIs until VMRUN sets it in the
+	 * guest, and again from #VMEXIT until STGI: vmrun.S switches the
+	 * host's FS, GS and the rest in that window, so no handler runs on
+	 * the guest's.  Host IF set lets interrupts exit the guest
+	 * (INTERCEPT_INTR with V_INTR_MASKING); they are taken after STGI.
 	 */
 	asm volatile("clgi" ::: "memory");
 	local_irq_enable();
-	gaspace_svm_vmrun(__pa(vmcb), regs);
+	gaspace_svm_vmrun(__pa(vmcb), regs, page_to_phys(sc->host_save));
 	local_irq_disable();
+	if (native_get_debugreg(6) != dr6)
+		native_set_debugreg(6, dr6);
+	if (dr7 != SVM_DR7_RESET)
+		native_set_debugreg(7, dr7);
 	asm volatile("stgi" ::: "memory");
 
 	WRITE_ONCE(run->cpu, -1);
 	wrmsrl(MSR_VM_HSAVE_PA, hsave);
-	if (!(efer & EFER_SVME))
-		wrmsrl(MSR_EFER, efer);
+	wrmsrl(MSR_EFER, efer);
 	local_irq_enable();
 
 	regs->rax = vmcb->save.rax;
 	regs->rsp = vmcb->save.rsp;
 	regs->rip = vmcb->save.rip;
 	regs->rflags = vmcb->save.rflags;
+	return 0;
 }
 
 static u32 svm_npf_access(u64 info1)
@@ -282,7 +312,9 @@ static int svm_loop(struct svm_run *run, struct gaspace_svm_run *arg)
 			return -EINTR;
 		cond_resched();
 
-		svm_enter(run, &arg->regs);
+		ret = svm_enter(run, &arg->regs);
+		if (ret)
+			return ret;
 		arg->nr_exits++;
 		arg->exit_code = c->exit_code;
 		arg->exit_info1 = c->exit_info_1;
@@ -382,8 +414,6 @@ static int svm_run_ioctl(struct gaspace_svm_run __user *uarg)
 		goto out_put;
 	}
 	run.vmcb = page_address(page);
-	run.id = atomic64_inc_return(&svm_run_ids);
-	atomic_set(&run.flush, 1);
 	run.notifier.invalidate = svm_invalidate;
 	ret = gaspace_register_notifier(run.as, &run.notifier);
 	if (ret)
@@ -464,7 +494,10 @@ static void svm_free_pages(void)
 
 		if (sc->hsave)
 			__free_page(sc->hsave);
+		if (sc->host_save)
+			__free_page(sc->host_save);
 		sc->hsave = NULL;
+		sc->host_save = NULL;
 	}
 	if (iopm)
 		__free_pages(iopm, 2);
@@ -493,7 +526,10 @@ static int __init svm_init(void)
 
 			sc->hsave = alloc_pages_node(cpu_to_node(cpu),
 						     GFP_KERNEL | __GFP_ZERO, 0);
-			if (!sc->hsave)
+			sc->host_save = alloc_pages_node(cpu_to_node(cpu),
+							 GFP_KERNEL | __GFP_ZERO,
+							 0);
+			if (!sc->hsave || !sc->host_save)
 				goto nomem;
 		}
 	}

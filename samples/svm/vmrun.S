@@ -7,6 +7,13 @@
  * shared with the guest.  So the guest's values are loaded here just before
  * VMRUN and stored back just after it, and the host's callee-saved registers
  * live on the stack meanwhile.
+ *
+ * Neither VMRUN nor #VMEXIT switches FS, GS, TR and LDTR (hidden parts
+ * included), KernelGsBase, STAR, LSTAR, CSTAR, SFMASK and the SYSENTER
+ * MSRs: VMSAVE stores them to a page, VMLOAD loads them from one.  So the
+ * host's go to the host's page and the guest's come from its VMCB before
+ * VMRUN, and the other way round after #VMEXIT, all with GIF clear: no
+ * interrupt or NMI handler runs with the guest's GS base.
  */
 #include <linux/linkage.h>
 #include <asm/asm.h>
@@ -15,7 +22,8 @@
 
 	.text
 /*
- * void gaspace_svm_vmrun(unsigned long vmcb_pa, struct gaspace_svm_regs *regs)
+ * void gaspace_svm_vmrun(unsigned long vmcb_pa, struct gaspace_svm_regs *regs,
+ *			  unsigned long host_pa)
  *
  * Called with GIF clear (CLGI) and preemption off.
  */
@@ -26,10 +34,14 @@ SYM_FUNC_START(gaspace_svm_vmrun)
 	push	%r13
 	push	%r12
 	push	%rbx
-	/* Keep @regs for after the exit, when every register is the guest's. */
+	/* Keep @regs and @host_pa for after the exit. */
 	push	%rsi
+	push	%rdx
 
+	mov	%rdx, %rax
+	vmsave	%rax
 	mov	%rdi, %rax
+	vmload	%rax
 	mov	REGS_RBX(%rsi), %rbx
 	mov	REGS_RCX(%rsi), %rcx
 	mov	REGS_RDX(%rsi), %rdx
@@ -48,8 +60,12 @@ SYM_FUNC_START(gaspace_svm_vmrun)
 	vmrun	%rax
 
 	/* Host RAX (the VMCB's address) and RSP are back; the rest is the guest's. */
+	vmsave	%rax
+	mov	(%rsp), %rax
+	vmload	%rax
+
 	push	%rsi
-	mov	8(%rsp), %rsi
+	mov	16(%rsp), %rsi
 	mov	%rbx, REGS_RBX(%rsi)
 	mov	%rcx, REGS_RCX(%rsi)
 	mov	%rdx, REGS_RDX(%rsi)
@@ -64,7 +80,7 @@ SYM_FUNC_START(gaspace_svm_vmrun)
 	mov	%r14, REGS_R14(%rsi)
 	mov	%r15, REGS_R15(%rsi)
 	popq	REGS_RSI(%rsi)
-	add	$8, %rsp
+	add	$16, %rsp
 
 	/* Leave no guest value in a register the caller may clobber. */
 	xor	%ecx, %ecx

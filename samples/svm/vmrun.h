@@ -27,9 +27,13 @@ struct gaspace_svm_regs;
 /*
  * Enters the guest of the VMCB at @vmcb_pa with @regs' general-purpose
  * registers but RAX and RSP (the VMCB's), and stores them back at #VMEXIT.
+ * The state VMLOAD and VMSAVE switch (FS, GS, TR, LDTR, KernelGsBase, the
+ * SYSCALL and SYSENTER MSRs) is the host's in the page at @host_pa while
+ * the guest runs, and the guest's in its VMCB after it.
  * Called with GIF clear and interrupts enabled only for the guest's sake.
  */
-void gaspace_svm_vmrun(unsigned long vmcb_pa, struct gaspace_svm_regs *regs);
+void gaspace_svm_vmrun(unsigned long vmcb_pa, struct gaspace_svm_regs *regs,
+		       unsigned long host_pa);
 #endif
 
 #endif /* _GASPACE_SVM_VMRUN_H */
