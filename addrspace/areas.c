@@ -17,7 +17,10 @@
  * holds it.  It changes only under map_lock too, so what a map_lock holder
  * read stays true until it changes it.
  */
+#include <linux/gfp.h>
 #include <linux/maple_tree.h>
+/* Not self-contained in 6.1: after the headers that give bool and gfp_t. */
+#include <linux/fault-inject.h>
 
 #include "internal.h"
 
@@ -63,8 +66,39 @@ static void area_decode(void *entry, unsigned long index, unsigned long last,
 	a->delta = v & PAGE_MASK;
 }
 
+#ifdef CONFIG_FAULT_INJECTION
+/*
+ * A store that may fail is a fault-injection point of its own (fail-nth
+ * counts it like any allocation): the maple tree retries a failed node
+ * allocation with the caller's gfp, so one injected slab failure never
+ * reaches the caller, and the paths that handle a failed store could not
+ * be tested otherwise.
+ */
+static struct fault_attr gaspace_fail_store = FAULT_ATTR_INITIALIZER;
+
+static bool gaspace_store_should_fail(gfp_t gfp)
+{
+	return !(gfp & __GFP_NOFAIL) && should_fail(&gaspace_fail_store, 1);
+}
+
+static void gaspace_store_fail_init(void)
+{
+	WRITE_ONCE(gaspace_fail_store.verbose, 0);
+}
+#else
+static bool gaspace_store_should_fail(gfp_t gfp)
+{
+	return false;
+}
+
+static void gaspace_store_fail_init(void)
+{
+}
+#endif
+
 void gaspace_areas_init(struct gaspace *as)
 {
+	gaspace_store_fail_init();
 	mt_init_flags(&as->areas, MT_FLAGS_LOCK_EXTERN);
 	mt_set_external_lock(&as->areas, &as->pt_lock);
 }
@@ -142,6 +176,8 @@ int gaspace_areas_store(struct gaspace *as, u64 start, u64 end,
 
 	lockdep_assert_held(&as->map_lock);
 	lockdep_assert_held(&as->pt_lock);
+	if (gaspace_store_should_fail(gfp))
+		return -ENOMEM;
 	return mas_store_gfp(&mas, a ? area_encode(a) : NULL, gfp);
 }
 

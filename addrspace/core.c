@@ -10,12 +10,15 @@
  *   2. under map_lock: check the area set (-EEXIST, -ENOENT, -ENOSPC);
  *   3. allocate what it needs: frames for POPULATE, and every table page the
  *      walker may link (-ENOMEM, -EINTR);
- *   4. under pt_lock: change the table from the reserve and the area set,
- *      which cannot fail: MAP and UNMAP take the old leaves out (the areas
- *      still in the tree say whose frames to free), store the new area (or
- *      the hole) with __GFP_NOFAIL and map it; PROTECT first makes the two
- *      stores that split an area at the edges (the only ones that need
- *      memory, undone exactly if the second fails), then the rest;
+ *   4. under pt_lock: the stores of the area set that can need memory
+ *      (the new area over a hole; or the splits of the areas across the
+ *      two edges, the second undone exactly if it fails) are the first
+ *      changes, and the last that can fail; then MAP and UNMAP take the
+ *      old leaves out (the areas still in the tree say whose frames to
+ *      free), replace the whole areas left in the range with one store
+ *      that never adds a tree entry, and map the new area from the
+ *      reserve; PROTECT stores the new prot over each area and changes
+ *      the table's prot;
  *   5. after pt_lock: free what was unmapped (the table's leaves were
  *      invalidated already) and what was not used.
  */
@@ -277,27 +280,82 @@ static void gaspace_span_scan(struct gaspace *as, u64 gpa, u64 end,
 }
 
 /*
- * The commit of MAP and UNMAP, once everything they need is allocated: the
- * old leaves leave the table (the areas, still in the tree, say whose
- * frames to free), the area set takes its one store, and the new area's
- * leaves come in from the reserve.  Nothing here can fail: the store's few
- * tree nodes are allocated __GFP_NOFAIL, so no copy of the old areas is
- * needed to undo anything.  pt_lock held, the reserve in as->reserve.
+ * Split the areas across the edges of [gpa, end) so that the range holds
+ * whole areas only; the piece inside takes @prot when @set_prot (PROTECT),
+ * else keeps its value.  These are the only stores of a call that can
+ * need new tree nodes: they come first, fallible, and when the second
+ * fails the first area is stored back over its whole range (which only
+ * merges), so the set is exactly as it was.  map_lock and pt_lock held.
  */
-static void gaspace_replace_locked(struct gaspace *as, u64 gpa, u64 end,
-				   const struct gaspace_area *area,
-				   struct gaspace_frames *frames,
-				   struct gaspace_frames *freed,
-				   const struct gaspace_span *sp)
+static int gaspace_split_edges(struct gaspace *as, u64 gpa, u64 end,
+			       const struct gaspace_span *sp, bool set_prot,
+			       u32 prot)
 {
-	int ret = 0;
+	const struct gaspace_area *first = &sp->first, *last = &sp->last;
+	bool split_last = sp->nr_old > 1 && last->end > end;
+	struct gaspace_area a;
+	int ret;
 
-	if (sp->nr_old)
+	if (first->start < gpa || first->end > end) {
+		a = *first;
+		if (set_prot)
+			a.prot = prot;
+		ret = gaspace_areas_store(as, max(gpa, first->start),
+					  min(end, first->end), &a,
+					  GASPACE_GFP_META);
+		if (ret)
+			return ret;
+	}
+	if (split_last) {
+		a = *last;
+		if (set_prot)
+			a.prot = prot;
+		ret = gaspace_areas_store(as, last->start, end, &a,
+					  GASPACE_GFP_META);
+		if (ret) {
+			if (first->start < gpa)
+				gaspace_areas_store(as, first->start,
+						    first->end, first,
+						    GASPACE_GFP_COMMIT);
+			return ret;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The commit of MAP and UNMAP, once everything they need is allocated.
+ * Over a hole, the new area's store is the first change and may fail.
+ * Over areas, the edges are split first (fallible); then the old leaves
+ * leave the table (the areas, still in the tree, say whose frames to
+ * free), and one store replaces the whole areas by the new one or a hole:
+ * it never adds an entry, so the few nodes it may take are given back as
+ * it ends, and it is made __GFP_NOFAIL.  The new area's leaves come from
+ * the reserve.  pt_lock held, the reserve in as->reserve.
+ */
+static int gaspace_replace_locked(struct gaspace *as, u64 gpa, u64 end,
+				  const struct gaspace_area *area,
+				  struct gaspace_frames *frames,
+				  struct gaspace_frames *freed,
+				  const struct gaspace_span *sp)
+{
+	int ret;
+
+	if (!sp->nr_old) {
+		ret = area ? gaspace_areas_store(as, gpa, end, area,
+						 GASPACE_GFP_META) : 0;
+		if (ret)
+			return ret;
+	} else {
+		ret = gaspace_split_edges(as, gpa, end, sp, false, 0);
+		if (ret)
+			return ret;
 		gaspace_unmap_areas(as, gpa, end, freed);
-	gaspace_areas_store(as, gpa, end, area, GASPACE_GFP_COMMIT);
+		gaspace_areas_store(as, gpa, end, area, GASPACE_GFP_COMMIT);
+	}
 	as->nr_areas = sp->nr_after;
 	if (!area)
-		return;
+		return 0;
 	if (area->backend == GASPACE_BACKEND_LINEAR) {
 		ret = gaspace_linear_map(&as->pt, gpa, end - gpa,
 					 gpa + area->delta, area_gpt_prot(area),
@@ -312,6 +370,7 @@ static void gaspace_replace_locked(struct gaspace *as, u64 gpa, u64 end,
 	}
 	/* The reserve covers every table page: the table cannot fail here. */
 	WARN_ON_ONCE(ret);
+	return 0;
 }
 
 /* MAP_LINEAR and MAP_ALLOC once their arguments are checked. */
@@ -367,10 +426,10 @@ static int gaspace_map(struct gaspace *as, u64 gpa, u64 size,
 
 	mutex_lock(&as->pt_lock);
 	as->reserve = &reserve;
-	gaspace_replace_locked(as, gpa, end, area, &frames, &freed, &sp);
+	ret = gaspace_replace_locked(as, gpa, end, area, &frames, &freed, &sp);
 	as->reserve = NULL;
 	mutex_unlock(&as->pt_lock);
-	if (sp.nr_old)
+	if (!ret && sp.nr_old)
 		gaspace_zap(as, gpa, size, &freed);
 out:
 	mutex_unlock(&as->map_lock);
@@ -510,10 +569,11 @@ int gaspace_unmap(struct gaspace *as, u64 gpa, u64 size)
 
 	mutex_lock(&as->pt_lock);
 	as->reserve = &reserve;
-	gaspace_replace_locked(as, gpa, end, NULL, NULL, &freed, &sp);
+	ret = gaspace_replace_locked(as, gpa, end, NULL, NULL, &freed, &sp);
 	as->reserve = NULL;
 	mutex_unlock(&as->pt_lock);
-	gaspace_zap(as, gpa, size, &freed);
+	if (!ret)
+		gaspace_zap(as, gpa, size, &freed);
 out:
 	mutex_unlock(&as->map_lock);
 	gaspace_reserve_release(&reserve);
@@ -524,51 +584,28 @@ EXPORT_SYMBOL_GPL(gaspace_unmap);
 
 /*
  * PROTECT's change of the area set: every area of [gpa, end) gets @prot
- * over its part of the range.  Only the stores at the two edges split an
- * area and may need memory: they go first, and when the second fails the
- * first area is put back whole, so the set is exactly as it was.  Every
- * other area is stored over its own exact range, which replaces its value
- * in place and allocates nothing.  map_lock and pt_lock held, the range
- * covered by areas.
+ * over its part of the range.  The edges are split first, with the new
+ * prot inside (gaspace_split_edges()); every other area is then stored
+ * over its own exact range, which replaces its value in place and needs
+ * no memory.  map_lock and pt_lock held, the range covered by areas.
  */
 static int gaspace_protect_areas(struct gaspace *as, u64 gpa, u64 end,
 				 u32 prot, const struct gaspace_span *sp)
 {
 	const struct gaspace_area *first = &sp->first, *last = &sp->last;
-	bool split_first = first->start < gpa || first->end > end;
-	bool split_last = sp->nr_old > 1 && last->end > end;
-	u64 cur = split_first ? first->end : gpa;
-	u64 inner_end = split_last ? last->start : end;
+	u64 cur = first->start < gpa || first->end > end ? first->end : gpa;
+	u64 inner_end = sp->nr_old > 1 && last->end > end ? last->start : end;
 	struct gaspace_area a;
 	int ret;
 
-	if (split_first) {
-		a = *first;
-		a.prot = prot;
-		ret = gaspace_areas_store(as, max(gpa, first->start),
-					  min(end, first->end), &a,
-					  GASPACE_GFP_META);
-		if (ret)
-			return ret;
-	}
-	if (split_last) {
-		a = *last;
-		a.prot = prot;
-		ret = gaspace_areas_store(as, last->start, end, &a,
-					  GASPACE_GFP_META);
-		if (ret) {
-			if (split_first)
-				gaspace_areas_store(as, first->start,
-						    first->end, first,
-						    GFP_KERNEL | __GFP_NOFAIL);
-			return ret;
-		}
-	}
+	ret = gaspace_split_edges(as, gpa, end, sp, true, prot);
+	if (ret)
+		return ret;
 	while (gaspace_area_next(as, cur, inner_end, &a)) {
 		cur = a.end;
 		a.prot = prot;
 		gaspace_areas_store(as, a.start, a.end, &a,
-				    GFP_KERNEL | __GFP_NOFAIL);
+				    GASPACE_GFP_COMMIT);
 		cond_resched();
 	}
 	return 0;

@@ -114,8 +114,9 @@ struct gaspace_area {
 /* Table pages of a call (tables.c zeroes them): the same. */
 #define GASPACE_GFP_TABLE	GASPACE_GFP_META
 /*
- * A store of the area set after the table changed: a few tree nodes at
- * most (never in proportion to the areas it replaces), which must not fail.
+ * A store of the area set after the table changed: one that adds no entry
+ * (it replaces whole areas), so the few tree nodes it may take are given
+ * back as it ends; it must not fail.
  */
 #define GASPACE_GFP_COMMIT	(GFP_KERNEL_ACCOUNT | __GFP_NOFAIL)
 

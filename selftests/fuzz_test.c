@@ -548,13 +548,11 @@ static int fuzz_space(struct fuzz *f)
 			  (cmd == GASPACE_PROTECT ? E(ENOENT) : 0);
 		break;
 	case GASPACE_TRANSLATE:
-		/* reads gpa alone; writes the rest back on success only */
+		/* EFAULT first: the whole struct is read and written */
 		name = "TRANSLATE";
 		allowed = u.t.gpa < s->base || u.t.gpa >= s->base + s->size ?
 			  E(ERANGE) : OK | E(ENOENT);
-		if (p.writable < len && (allowed & OK))
-			allowed = (allowed & ~OK) | E(EFAULT);
-		if (p.readable < sizeof(u.t.gpa))
+		if (p.readable < len || p.writable < len)
 			allowed = E(EFAULT);
 		if (!ret && p.kind == P_GOOD &&
 		    (out.t.gpa != u.t.gpa || out.t.pad || !out.t.limit ||
