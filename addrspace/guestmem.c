@@ -59,9 +59,14 @@ out:
 	return ret;
 }
 
-/*
- * The frame that holds @gpa, with a reference; for a VMM touch (@vmm)
- * locked, and populated as anonymous memory would be.
+/**
+ * gaspace_get_frame() - the frame of a guest page, for the VMM's mmap
+ * @as: the space
+ * @gpa: any byte of the page
+ * @populate: give a page without a frame one
+ * @vmm: a VMM touch: the frame comes back locked, and is populated as
+ *	anonymous memory would be (the cgroup's OOM killer at its limit)
+ * @pagep: out: the frame, with a reference
  *
  * The page lock is taken after pt_lock is dropped (it may sleep on another
  * task's page), then the frame is looked up again: UNMAP takes the frames

@@ -412,13 +412,13 @@ static void core_touch_waits_for_its_page_without_pt_lock(struct kunit *test)
 	init_completion(&t.done);
 	KUNIT_ASSERT_EQ(test, gaspace_map_alloc(as, 0, SZ_2M, RW, 0), 0);
 	KUNIT_ASSERT_EQ(test, gaspace_write(as, SZ_4K, "x", 1), 1);
-	KUNIT_ASSERT_EQ(test, gaspace_get_frame(as, SZ_4K, false, false,
-						 &page), 0);
+	KUNIT_ASSERT_EQ(test,
+			gaspace_get_frame(as, SZ_4K, false, false, &page), 0);
 	lock_page(page);
 	task = kthread_run(core_touch_fn, &t, "gaspace-touch");
 	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
-	for (i = 0; i < 10000 && !folio_test_waiters(page_folio(page)); i++)
-		msleep(1);
+	for (i = 0; i < 1000 && !folio_test_waiters(page_folio(page)); i++)
+		msleep(20);
 	KUNIT_EXPECT_TRUE(test, folio_test_waiters(page_folio(page)));
 	KUNIT_EXPECT_FALSE(test, mutex_is_locked(&as->pt_lock));
 	if (!mutex_is_locked(&as->pt_lock)) {

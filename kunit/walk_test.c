@@ -998,8 +998,9 @@ static void walk_tables_beyond_the_pa_width(struct kunit *test)
 	struct gpt *pt = &env.pt;
 	u64 hash, tables = 0;
 
-	KUNIT_ASSERT_EQ(test, gpt_test_env_init(test, &env,
-						 GASPACE_FMT_ARM64_S2, 40), 0);
+	KUNIT_ASSERT_EQ(test,
+			gpt_test_env_init(test, &env, GASPACE_FMT_ARM64_S2, 40),
+			0);
 	hash = gpt_test_hash(test, pt);
 	narrow = *pt->fmt;
 	narrow.pa_bits = GPT_PAGE_SHIFT;

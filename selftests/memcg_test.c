@@ -455,8 +455,7 @@ TEST_F_TIMEOUT(memcg, vmm_touch_at_the_limit_is_oom_killed, 120)
 	self->pid = fork();
 	ASSERT_LE(0, self->pid);
 	if (!self->pid) {
-		volatile unsigned char *win;
-		unsigned char *va;
+		unsigned char *va, *win;
 		int dev, fd;
 
 		CHILD_CHECK(r, !pin_cpu0());
@@ -477,10 +476,11 @@ TEST_F_TIMEOUT(memcg, vmm_touch_at_the_limit_is_oom_killed, 120)
 					    PAGE_4K, PROT_READ | PROT_WRITE,
 					    MAP_SHARED | MAP_FIXED, fd,
 					    (off_t)i * SZ_2M) != MAP_FAILED);
-		win[0] = 1;	/* block 0: the window's page table, tables */
+		/* block 0: the window's page table and the space's tables */
+		__atomic_store_n(&win[0], 1, __ATOMIC_RELAXED);
 		child_stage(r, 1);
 		for (i = 1; i < TOUCH_BLOCKS; i++)
-			win[i * PAGE_4K] = 1;
+			__atomic_store_n(&win[i * PAGE_4K], 1, __ATOMIC_RELAXED);
 		_exit(0);	/* not reached: the limit comes first */
 	}
 	ASSERT_EQ(1, wait_stage(self, 1))
