@@ -111,7 +111,11 @@ parse_log() {
 	/^GASPACE-RMMOD / { rmmod = $2 }
 	/^GASPACE-SVM-INSMOD / { svm_insmod = $2 }
 	/^GASPACE-SVM-RMMOD / { svm_rmmod = $2 }
+	/^GASPACE-VMX-INSMOD / { vmx_insmod = $2 }
+	/^GASPACE-VMX-RMMOD / { vmx_rmmod = $2 }
 	dm && /gaspace_svm: .*gpa_bits [0-9]+/ { svm_bits = $NF }
+	dm && /gaspace_vmx: VMX/ { line = $0; sub(/.*gaspace_vmx: /, "", line)
+		print "# " k " gaspace_vmx: " line }
 	/^GASPACE-DMESG-BEGIN/ { dm = 1; next }
 	/^GASPACE-DMESG-END/ { dm = 0; next }
 	/^GASPACE-DONE/ { done = 1 }
@@ -168,6 +172,10 @@ parse_log() {
 			res(0, "insmod gaspace_svm.ko failed")
 		if (svm_rmmod != "" && svm_rmmod != "0")
 			res(0, "rmmod gaspace_svm failed")
+		if (vmx_insmod != "" && vmx_insmod != "0")
+			res(0, "insmod gaspace_vmx.ko failed")
+		if (vmx_rmmod != "" && vmx_rmmod != "0")
+			res(0, "rmmod gaspace_vmx failed")
 		if (insmod == "0" && rmmod != "0") res(0, "rmmod gaspace failed")
 		printf "COUNTS %d %d %d\n", np, nf, ns
 	}' "$log"
@@ -200,10 +208,13 @@ for k in $KERNELS; do
 	kb=$B/$k
 	rm -rf "$kb/src" "$kb/mods" "$kb/tests"
 	mkdir -p "$kb/src" "$kb/mods" "$kb/tests"
-	copy_sources "$kb/src" kunit samples/svm
-	# gaspace, then the sample SVM module against gaspace's symbols
+	copy_sources "$kb/src" kunit samples/svm samples/vmx
+	# gaspace, then the sample SVM and VMX modules against gaspace's symbols
 	if make -C "$kdir" M="$kb/src" W=1 modules > "$kb/build.log" 2>&1 &&
 	   make -C "$kdir" M="$kb/src/samples/svm" W=1 \
+		KBUILD_EXTRA_SYMBOLS="$kb/src/Module.symvers" modules \
+		>> "$kb/build.log" 2>&1 &&
+	   make -C "$kdir" M="$kb/src/samples/vmx" W=1 \
 		KBUILD_EXTRA_SYMBOLS="$kb/src/Module.symvers" modules \
 		>> "$kb/build.log" 2>&1 &&
 	   ! grep -E 'warning:|error:' "$kb/build.log" >/dev/null; then

@@ -1,7 +1,7 @@
 #!/bin/busybox sh
 # SPDX-License-Identifier: GPL-2.0
 # /init of the test initramfs: load gaspace, run KUnit (when the module is
-# there), load the sample SVM module (when it is there), run every test
+# there), load the sample SVM and VMX modules (when there), run every test
 # program, check that the modules unload, scan for leaks, dump the kernel
 # log, power off.  Markers start with "GASPACE-".
 /bin/busybox --install -s /bin
@@ -39,6 +39,11 @@ if insmod /gaspace/gaspace.ko $(cat /gaspace/params 2>/dev/null); then
 		insmod /gaspace/gaspace_svm.ko
 		echo "GASPACE-SVM-INSMOD $?"
 	fi
+	# the sample VMX hypervisor (samples/vmx), the same way
+	if [ -f /gaspace/gaspace_vmx.ko ]; then
+		insmod /gaspace/gaspace_vmx.ko
+		echo "GASPACE-VMX-INSMOD $?"
+	fi
 	# /tests/env sets what a run passes its programs (make stress: counts)
 	[ -f /tests/env ] && . /tests/env
 	for t in $(cat /tests/list 2>/dev/null); do
@@ -50,6 +55,10 @@ if insmod /gaspace/gaspace.ko $(cat /gaspace/params 2>/dev/null); then
 	if [ -d /sys/module/gaspace_svm ]; then
 		rmmod gaspace_svm
 		echo "GASPACE-SVM-RMMOD $?"
+	fi
+	if [ -d /sys/module/gaspace_vmx ]; then
+		rmmod gaspace_vmx
+		echo "GASPACE-VMX-RMMOD $?"
 	fi
 	rmmod gaspace
 	echo "GASPACE-RMMOD $?"
