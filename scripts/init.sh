@@ -14,6 +14,8 @@ mount -t tmpfs tmp /tmp
 mkdir -p /sys/fs/cgroup && mount -t cgroup2 cgroup2 /sys/fs/cgroup 2>/dev/null
 
 echo "GASPACE-BOOT $(uname -r)"
+# the CPU model's VMX features (Bochs runs): "GASPACE-CPU vmx flags : ..."
+grep -m1 '^vmx flags' /proc/cpuinfo | sed 's/^/GASPACE-CPU /'
 leak=/sys/kernel/debug/kmemleak
 [ -w $leak ] && echo clear > $leak
 echo "gaspace-test: start" > /dev/kmsg
@@ -78,4 +80,7 @@ echo "GASPACE-DMESG-BEGIN"
 dmesg
 echo "GASPACE-DMESG-END"
 echo "GASPACE-DONE"
+# Let the console drain first: stty sets its modes with TCSADRAIN.  A UART
+# that keeps its baud rate (Bochs's) loses whatever poweroff overtakes.
+stty -F /dev/console -tostop 2>/dev/null || sleep 5
 poweroff -f
