@@ -24,6 +24,7 @@ clean:
 	$(MAKE) -C selftests clean 2>/dev/null || true
 	$(MAKE) -C samples/vmm clean 2>/dev/null || true
 	$(MAKE) -C samples/svm clean 2>/dev/null || true
+	$(MAKE) -C samples/vmx clean 2>/dev/null || true
 
 check:
 	@KERNELS="$(KERNELS)" TESTS="$(TESTS)" scripts/check.sh

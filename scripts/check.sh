@@ -5,9 +5,11 @@
 # "N passed, N failed[, N skipped]" and exits non-zero on any failure.
 #
 # Environment (or make variables):
-#   KERNELS  which kernels, default "debug stock61 stock61-4lvl stock612";
-#            stock61-4lvl boots stock 6.1 with no5lvl (4-level paging, so
-#            4-level nested walks) and runs only svm_test
+#   KERNELS  which kernels, default "debug stock61 stock61-4lvl stock612
+#            bochs"; stock61-4lvl boots stock 6.1 with no5lvl (4-level
+#            paging, so 4-level nested walks) and runs only svm_test; bochs
+#            boots stock 6.1 under Bochs (Intel VMX with EPT, scripts/bochs.sh)
+#            and runs only vmx_test, which runs nowhere else
 #   TESTS    only these test programs (names from selftests' list); "none"
 #            runs no program (KUnit still runs on the debug kernel)
 #   NOLINT=1 skip the lint case (counted as skipped)
@@ -18,7 +20,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 
-KERNELS=${KERNELS:-debug stock61 stock61-4lvl stock612}
+KERNELS=${KERNELS:-debug stock61 stock61-4lvl stock612 bochs}
 B=$GASPACE_ROOT/.build
 PASS=0 FAIL=0 SKIP=0
 REASONS=()
@@ -28,6 +30,9 @@ fail() { FAIL=$((FAIL + 1)); echo "not ok - $*"; REASONS+=("$*"); }
 skip() { SKIP=$((SKIP + 1)); echo "ok - $* # SKIP"; }
 
 "$GASPACE_ROOT/scripts/deps.sh" || exit 1
+case " $KERNELS " in
+*" bochs "*) "$GASPACE_ROOT/scripts/deps.sh" bochs || exit 1 ;;
+esac
 SRC=$(src_tree) || exit 1
 mkdir -p "$B"
 
@@ -92,11 +97,14 @@ kunit_suites=$(sed -n '/struct kunit_suite [a-z0-9_]* = {/,/};/s/.*\.name[ \t]*=
 # least four must pass, and the
 # sample module must report the nested walk depth WANT_BITS (57 with 5-level
 # host paging, 48 with no5lvl; empty: any).
+# vmx_test runs under Bochs only (QEMU's TCG has no VMX): there its cases may
+# not skip, at least six must pass, and no EPT misconfiguration may be logged.
 parse_log() {
 	local k=$1 log=$2 want_kunit=$3 kprogs=$4 want_bits=$5
 	awk -v k="$k" -v want_kunit="$want_kunit" -v suites="$kunit_suites" \
 	    -v progs="$kprogs" -v want_bits="$want_bits" \
-	    -v want_svm="$([ "${GASPACE_ACCEL:-tcg}" = tcg ] && echo 1)" '
+	    -v want_svm="$([ "${GASPACE_ACCEL:-tcg}" = tcg ] && echo 1)" \
+	    -v want_vmx="$([ "$k" = bochs ] && echo 1)" '
 	function res(ok, name, skip) {
 		if (!ok) { print "not ok - " k " " name; nf++ }
 		else if (skip) { print "ok - " k " " name " # SKIP"; ns++ }
@@ -105,13 +113,23 @@ parse_log() {
 			if (skip) svm_skip++
 			else if (ok) svm_pass++
 		}
+		if (name ~ /^vmx_test:/) {
+			if (skip) vmx_skip++
+			else if (ok) vmx_pass++
+		}
 	}
 	{ sub(/\r$/, "") }
 	/^GASPACE-INSMOD / { insmod = $2 }
 	/^GASPACE-RMMOD / { rmmod = $2 }
 	/^GASPACE-SVM-INSMOD / { svm_insmod = $2 }
 	/^GASPACE-SVM-RMMOD / { svm_rmmod = $2 }
+	/^GASPACE-VMX-INSMOD / { vmx_insmod = $2 }
+	/^GASPACE-VMX-RMMOD / { vmx_rmmod = $2 }
+	/^GASPACE-CPU / { sub(/^GASPACE-CPU /, ""); print "# " k " " $0 }
 	dm && /gaspace_svm: .*gpa_bits [0-9]+/ { svm_bits = $NF }
+	dm && /gaspace_vmx: VMX/ { line = $0; sub(/.*gaspace_vmx: /, "", line)
+		print "# " k " gaspace_vmx: " line }
+	/EPT misconfiguration/ && !misconf { misconf = $0 }
 	/^GASPACE-DMESG-BEGIN/ { dm = 1; next }
 	/^GASPACE-DMESG-END/ { dm = 0; next }
 	/^GASPACE-DONE/ { done = 1 }
@@ -155,6 +173,12 @@ parse_log() {
 				res(0, p[i] " exited with " rc[p[i]])
 			if (plan[p[i]] >= 0 && plan[p[i]] != nres[p[i]])
 				res(0, p[i] ": " nres[p[i]] " results for a plan of " plan[p[i]])
+			if (p[i] == "vmx_test" && want_vmx) {
+				if (vmx_skip)
+					res(0, "vmx_test: " vmx_skip " cases skipped under Bochs")
+				if (vmx_pass < 6)
+					res(0, "vmx_test: only " vmx_pass + 0 " cases passed (6 needed)")
+			}
 			if (p[i] == "svm_test" && want_svm) {
 				if (svm_skip)
 					res(0, "svm_test: " svm_skip " cases skipped under QEMU -cpu max")
@@ -168,6 +192,12 @@ parse_log() {
 			res(0, "insmod gaspace_svm.ko failed")
 		if (svm_rmmod != "" && svm_rmmod != "0")
 			res(0, "rmmod gaspace_svm failed")
+		if (vmx_insmod != "" && vmx_insmod != "0")
+			res(0, "insmod gaspace_vmx.ko failed")
+		if (vmx_rmmod != "" && vmx_rmmod != "0")
+			res(0, "rmmod gaspace_vmx failed")
+		if (misconf != "")
+			res(0, "EPT misconfiguration: " misconf)
 		if (insmod == "0" && rmmod != "0") res(0, "rmmod gaspace failed")
 		printf "COUNTS %d %d %d\n", np, nf, ns
 	}' "$log"
@@ -178,7 +208,16 @@ for k in $KERNELS; do
 	kp=$PASS kf=$FAIL ks=$SKIP
 	# KERNEL-4lvl: KERNEL booted with no5lvl, svm_test alone (a short boot)
 	kname=${k%-4lvl} extra= kprogs=$progs want_bits=
-	if [ "$kname" != "$k" ]; then
+	runner=vm.sh
+	if [ "$k" = bochs ]; then
+		# stock 6.1 under Bochs: vmx_test alone (a slow boot)
+		kname=stock61 runner=bochs.sh
+		kprogs=$(echo "$progs" | tr ' ' '\n' | grep -x vmx_test)
+		if [ -z "$kprogs" ]; then
+			note "$k: vmx_test not selected, no boot"
+			continue
+		fi
+	elif [ "$kname" != "$k" ]; then
 		extra=no5lvl want_bits=48
 		kprogs=$(echo "$progs" | tr ' ' '\n' | grep -x svm_test)
 		if [ -z "$kprogs" ]; then
@@ -188,6 +227,9 @@ for k in $KERNELS; do
 	elif [ "$k" = stock61 ]; then
 		want_bits=57
 	fi
+	# VMX guests need Bochs: no QEMU kernel runs vmx_test
+	[ "$k" != bochs ] &&
+		kprogs=$(echo "$kprogs" | tr ' ' '\n' | grep -v -x vmx_test)
 	# fault injection is the debug kernel's: its programs run there only
 	if [ "$kname" != debug ] && [ -n "$debug_only" ]; then
 		kprogs=$(echo "$kprogs" | tr ' ' '\n' | grep -v -x -F "$debug_only")
@@ -200,10 +242,13 @@ for k in $KERNELS; do
 	kb=$B/$k
 	rm -rf "$kb/src" "$kb/mods" "$kb/tests"
 	mkdir -p "$kb/src" "$kb/mods" "$kb/tests"
-	copy_sources "$kb/src" kunit samples/svm
-	# gaspace, then the sample SVM module against gaspace's symbols
+	copy_sources "$kb/src" kunit samples/svm samples/vmx
+	# gaspace, then the sample SVM and VMX modules against gaspace's symbols
 	if make -C "$kdir" M="$kb/src" W=1 modules > "$kb/build.log" 2>&1 &&
 	   make -C "$kdir" M="$kb/src/samples/svm" W=1 \
+		KBUILD_EXTRA_SYMBOLS="$kb/src/Module.symvers" modules \
+		>> "$kb/build.log" 2>&1 &&
+	   make -C "$kdir" M="$kb/src/samples/vmx" W=1 \
 		KBUILD_EXTRA_SYMBOLS="$kb/src/Module.symvers" modules \
 		>> "$kb/build.log" 2>&1 &&
 	   ! grep -E 'warning:|error:' "$kb/build.log" >/dev/null; then
@@ -215,6 +260,9 @@ for k in $KERNELS; do
 		continue
 	fi
 	find "$kb/src" -name '*.ko' -exec cp {} "$kb/mods/" \;
+	# under Bochs: gaspace and the VMX sample only
+	[ "$k" = bochs ] && rm -f "$kb/mods/gaspace_kunit.ko" \
+		"$kb/mods/gaspace_svm.ko"
 	for t in $kprogs; do
 		cp "$B/selftests/$t" "$kb/tests/" 2>/dev/null
 	done
@@ -232,9 +280,14 @@ for k in $KERNELS; do
 	timeout=600
 	[ "$k" = debug ] && timeout=1800
 	timeout=${GASPACE_VM_TIMEOUT:-$timeout}
-	note "booting $k ($rel${extra:+, $extra}) under QEMU"
+	if [ "$k" = bochs ]; then
+		timeout=${GASPACE_BOCHS_TIMEOUT:-1200}
+		note "booting $k ($rel) under Bochs (${GASPACE_BOCHS_CPU:-corei7_haswell_4770})"
+	else
+		note "booting $k ($rel${extra:+, $extra}) under QEMU"
+	fi
 	start=$(date +%s)
-	"$GASPACE_ROOT/scripts/vm.sh" "$image" "$kb/mods" "$kb/tests" \
+	"$GASPACE_ROOT/scripts/$runner" "$image" "$kb/mods" "$kb/tests" \
 		"$kb/console.log" "$timeout" "$extra"
 	vmrc=$?
 	secs=$(($(date +%s) - start))
@@ -247,6 +300,7 @@ for k in $KERNELS; do
 		esac
 	done < <(parse_log "$k" "$kb/console.log" "$want_kunit" "$kprogs" \
 		"$want_bits")
+	[ "$k" = bochs ] && echo "# bochs: wall time ${secs}s (boot, modules, vmx_test, power off)"
 	if [ $vmrc != 0 ]; then
 		fail "$k: VM did not finish (rc $vmrc after ${secs}s; .build/$k/console.log)"
 	fi

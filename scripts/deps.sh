@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Install what the make targets need on Debian 12 (as root), or name what is
-# missing.  Usage: deps.sh [lint|bench]  (the default set serves check/demo).
+# missing.  Usage: deps.sh [lint|bench|bochs]  (the default set serves
+# check/demo; bochs adds what scripts/bochs.sh needs).
 set -eu
 . "$(dirname "$0")/lib.sh"
 
@@ -18,6 +19,12 @@ need=(
 )
 # make bench also draws its charts
 [ "${1:-}" = bench ] && need+=(gnuplot:gnuplot-nox)
+# the VMX guests run under Bochs, booted by GRUB from a CD image
+[ "${1:-}" = bochs ] && need+=(bochs:bochs
+	/usr/share/bochs/BIOS-bochs-latest:bochsbios
+	/usr/share/vgabios/vgabios.bin:vgabios
+	grub-mkrescue:grub-common /usr/lib/grub/i386-pc:grub-pc-bin
+	xorriso:xorriso mformat:mtools)
 missing=()
 for n in "${need[@]}"; do
 	what=${n%%:*} pkg=${n##*:}

@@ -1,7 +1,7 @@
 #!/bin/busybox sh
 # SPDX-License-Identifier: GPL-2.0
 # /init of the test initramfs: load gaspace, run KUnit (when the module is
-# there), load the sample SVM module (when it is there), run every test
+# there), load the sample SVM and VMX modules (when there), run every test
 # program, check that the modules unload, scan for leaks, dump the kernel
 # log, power off.  Markers start with "GASPACE-".
 /bin/busybox --install -s /bin
@@ -14,6 +14,8 @@ mount -t tmpfs tmp /tmp
 mkdir -p /sys/fs/cgroup && mount -t cgroup2 cgroup2 /sys/fs/cgroup 2>/dev/null
 
 echo "GASPACE-BOOT $(uname -r)"
+# the CPU model's VMX features (Bochs runs): "GASPACE-CPU vmx flags : ..."
+grep -m1 '^vmx flags' /proc/cpuinfo | sed 's/^/GASPACE-CPU /'
 leak=/sys/kernel/debug/kmemleak
 [ -w $leak ] && echo clear > $leak
 echo "gaspace-test: start" > /dev/kmsg
@@ -39,6 +41,11 @@ if insmod /gaspace/gaspace.ko $(cat /gaspace/params 2>/dev/null); then
 		insmod /gaspace/gaspace_svm.ko
 		echo "GASPACE-SVM-INSMOD $?"
 	fi
+	# the sample VMX hypervisor (samples/vmx), the same way
+	if [ -f /gaspace/gaspace_vmx.ko ]; then
+		insmod /gaspace/gaspace_vmx.ko
+		echo "GASPACE-VMX-INSMOD $?"
+	fi
 	# /tests/env sets what a run passes its programs (make stress: counts)
 	[ -f /tests/env ] && . /tests/env
 	for t in $(cat /tests/list 2>/dev/null); do
@@ -50,6 +57,10 @@ if insmod /gaspace/gaspace.ko $(cat /gaspace/params 2>/dev/null); then
 	if [ -d /sys/module/gaspace_svm ]; then
 		rmmod gaspace_svm
 		echo "GASPACE-SVM-RMMOD $?"
+	fi
+	if [ -d /sys/module/gaspace_vmx ]; then
+		rmmod gaspace_vmx
+		echo "GASPACE-VMX-RMMOD $?"
 	fi
 	rmmod gaspace
 	echo "GASPACE-RMMOD $?"
@@ -69,4 +80,7 @@ echo "GASPACE-DMESG-BEGIN"
 dmesg
 echo "GASPACE-DMESG-END"
 echo "GASPACE-DONE"
+# Let the console drain first: stty sets its modes with TCSADRAIN.  A UART
+# that keeps its baud rate (Bochs's) loses whatever poweroff overtakes.
+stty -F /dev/console -tostop 2>/dev/null || sleep 5
 poweroff -f

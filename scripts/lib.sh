@@ -30,6 +30,22 @@ src_tree() {
 	echo "$dir"
 }
 
+# The test initramfs (gzip) at $3: busybox, scripts/init.sh as /init, the
+# modules of $1 (and its params file) in /gaspace, the programs of $2 in
+# /tests.  vm.sh and bochs.sh boot it.
+make_initrd() {
+	local moddir=$1 testdir=$2 out=$3 root
+	root=$(mktemp -d)
+	mkdir -p "$root"/{bin,dev,proc,sys,tmp,gaspace,tests}
+	cp /bin/busybox "$root/bin/busybox"
+	install -m 0755 "$GASPACE_ROOT/scripts/init.sh" "$root/init"
+	cp "$moddir"/*.ko "$root/gaspace/"
+	[ -f "$moddir/params" ] && cp "$moddir/params" "$root/gaspace/"
+	[ -d "$testdir" ] && cp -r "$testdir"/. "$root/tests/"
+	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$out"
+	rm -rf "$root"
+}
+
 # Copy the module's sources (no build products) into $1, for a build that
 # keeps the tree clean.  Extra arguments name more top-level paths.
 copy_sources() {

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # make lint: checkpatch.pl --strict (from linux-source-6.1) over every source
 # file of the module, its tests and samples/, and sparse (C=2) over a build of
-# gaspace and of samples/svm against the stock 6.1 headers.  Exits non-zero on any complaint.
+# gaspace, samples/svm and samples/vmx against the stock 6.1 headers.  Exits
+# non-zero on any complaint.
 set -u
 . "$(dirname "$0")/lib.sh"
 
@@ -35,10 +36,13 @@ done
 read -r kdir _ < <("$GASPACE_ROOT/scripts/kernel.sh" stock61) || exit 1
 work=$GASPACE_ROOT/.build/sparse
 rm -rf "$work" && mkdir -p "$work"
-copy_sources "$work" kunit samples/svm
+copy_sources "$work" kunit samples/svm samples/vmx
 out=$(make -C "$kdir" M="$work" C=2 CHECK="sparse" W=1 modules 2>&1)
 # the sample SVM module (samples/svm), against gaspace's symbols
 out+=$(make -C "$kdir" M="$work/samples/svm" C=2 CHECK="sparse" W=1 \
+	KBUILD_EXTRA_SYMBOLS="$work/Module.symvers" modules 2>&1)
+# and the sample VMX module (samples/vmx)
+out+=$(make -C "$kdir" M="$work/samples/vmx" C=2 CHECK="sparse" W=1 \
 	KBUILD_EXTRA_SYMBOLS="$work/Module.symvers" modules 2>&1)
 if echo "$out" | grep -E 'warning:|error:'; then
 	rc=1

@@ -15,14 +15,7 @@ image=$1 moddir=$2 testdir=$3 log=$4 timeout=${5:-900} extra=${6:-}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-mkdir -p "$work"/root/{bin,dev,proc,sys,tmp,gaspace,tests}
-cp /bin/busybox "$work/root/bin/busybox"
-install -m 0755 "$GASPACE_ROOT/scripts/init.sh" "$work/root/init"
-cp "$moddir"/*.ko "$work/root/gaspace/"
-[ -f "$moddir/params" ] && cp "$moddir/params" "$work/root/gaspace/"
-[ -d "$testdir" ] && cp -r "$testdir"/. "$work/root/tests/"
-(cd "$work/root" && find . | cpio -o -H newc --quiet | gzip -1) \
-	> "$work/initrd.gz"
+make_initrd "$moddir" "$testdir" "$work/initrd.gz"
 
 # watchdog_thresh=30: under TCG on a busy 2-core host a vCPU can stall for
 # seconds; a soft lockup is still reported, after 60 s instead of 20 s.
