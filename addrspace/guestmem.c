@@ -158,6 +158,26 @@ out:
 	return nr ? nr : ret;
 }
 
+/*
+ * How many of the next @want bytes of a write's source can be read.  A
+ * write populates pages only for bytes it can read: a buffer that faults
+ * gets -EFAULT (or a short count) with no page populated for what it could
+ * not give.  *@known counts the bytes from the iterator's position that
+ * were faulted in already, so that each byte is probed once.
+ */
+static size_t gaspace_source_readable(struct iov_iter *iter, size_t want,
+				      size_t *known)
+{
+	if (*known < want) {
+		struct iov_iter rest = *iter;
+		size_t n = want - *known;
+
+		iov_iter_advance(&rest, *known);
+		*known += n - fault_in_iov_iter_readable(&rest, n);
+	}
+	return min(want, *known);
+}
+
 /**
  * gaspace_rw_iter() - copy guest memory to or from an iov_iter
  * @as: the space
@@ -176,7 +196,7 @@ ssize_t gaspace_rw_iter(struct gaspace *as, u64 gpa, struct iov_iter *iter,
 			bool write)
 {
 	struct page *pages[GASPACE_RW_BATCH];
-	size_t done = 0;
+	size_t done = 0, known = 0;
 	int ret = 0;
 
 	while (iov_iter_count(iter)) {
@@ -187,15 +207,11 @@ ssize_t gaspace_rw_iter(struct gaspace *as, u64 gpa, struct iov_iter *iter,
 
 		if (done && fatal_signal_pending(current))
 			break;
-		/*
-		 * A write populates pages only for bytes it can read: a
-		 * buffer that faults gets -EFAULT (or a short count) with
-		 * no page populated for the bytes it could not give.
-		 */
 		if (write) {
-			want -= fault_in_iov_iter_readable(iter, want);
+			want = gaspace_source_readable(iter, want, &known);
 			if (!want) {
-				ret = -EFAULT;
+				ret = gaspace_range_in_alloc(as, gpa, 1) ?
+				      -EFAULT : -ENXIO;
 				break;
 			}
 		}
@@ -225,6 +241,7 @@ ssize_t gaspace_rw_iter(struct gaspace *as, u64 gpa, struct iov_iter *iter,
 				put_page(pages[i]);
 			done += copied;
 			gpa += copied;
+			known -= min(known, copied);
 			if (copied < n) {
 				ret = -EFAULT;
 				break;
@@ -333,6 +350,7 @@ void gaspace_zap(struct gaspace *as, u64 gpa, u64 size,
 			lock_page(page + i);
 			unlock_page(page + i);
 		}
+		cond_resched();
 	}
 	unmap_mapping_range(as->mapping, gpa, size, 1);
 }

@@ -116,9 +116,11 @@ struct gaspace_area {
 /*
  * A store of the area set after the table changed: one that adds no entry
  * (it replaces whole areas), so the few tree nodes it may take are given
- * back as it ends; it must not fail.
+ * back as it ends; it must not fail.  __GFP_RETRY_MAYFAIL with it: at the
+ * cgroup's limit the charge is forced rather than calling the OOM killer
+ * from an ioctl.
  */
-#define GASPACE_GFP_COMMIT	(GFP_KERNEL_ACCOUNT | __GFP_NOFAIL)
+#define GASPACE_GFP_COMMIT	(GASPACE_GFP_META | __GFP_NOFAIL)
 
 /* Module parameters (core.c), read at each call. */
 extern bool gaspace_linear_ram;
