@@ -74,8 +74,22 @@ static long gaspace_dev_ioctl(struct file *file, unsigned int cmd,
 	}
 }
 
+/* An open device keeps the spaces' filesystem mounted (file.c). */
+static int gaspace_dev_open(struct inode *inode, struct file *file)
+{
+	return gaspace_fs_pin();
+}
+
+static int gaspace_dev_release(struct inode *inode, struct file *file)
+{
+	gaspace_fs_unpin();
+	return 0;
+}
+
 static const struct file_operations gaspace_dev_fops = {
 	.owner		= THIS_MODULE,
+	.open		= gaspace_dev_open,
+	.release	= gaspace_dev_release,
 	.unlocked_ioctl	= gaspace_dev_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 	.llseek		= noop_llseek,

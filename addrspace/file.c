@@ -292,7 +292,7 @@ static int gaspace_file_release(struct inode *inode, struct file *file)
 	 * __fput() drops after the module reference of the fops.  The
 	 * superblock holds the module until ->kill_sb() has run.
 	 */
-	simple_release_fs(&gaspace_mnt, &gaspace_mnt_count);
+	gaspace_fs_unpin();
 	return 0;
 }
 
@@ -344,6 +344,29 @@ static struct file_system_type gaspace_fs_type = {
 	.kill_sb		= kill_anon_super,
 };
 
+/**
+ * gaspace_fs_pin() - keep the module's pseudo filesystem mounted
+ *
+ * Context: each address-space file and each open /dev/gaspace holds a pin, so a
+ * VMM that keeps the device open creates and closes spaces without
+ * mounting and unmounting each time.  The superblock holds the module.
+ *
+ * Return: 0, or the error of the mount.
+ */
+int gaspace_fs_pin(void)
+{
+	return simple_pin_fs(&gaspace_fs_type, &gaspace_mnt,
+			     &gaspace_mnt_count);
+}
+
+/**
+ * gaspace_fs_unpin() - let go of a gaspace_fs_pin()
+ */
+void gaspace_fs_unpin(void)
+{
+	simple_release_fs(&gaspace_mnt, &gaspace_mnt_count);
+}
+
 /*
  * Give @as an fd (O_RDWR | O_CLOEXEC).  On success the file owns the
  * caller's reference; on failure the caller keeps it.
@@ -357,7 +380,7 @@ int gaspace_install_fd(struct gaspace *as)
 	fd = get_unused_fd_flags(O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return fd;
-	ret = simple_pin_fs(&gaspace_fs_type, &gaspace_mnt, &gaspace_mnt_count);
+	ret = gaspace_fs_pin();
 	if (ret)
 		goto err_fd;
 	inode = alloc_anon_inode(gaspace_mnt->mnt_sb);
@@ -383,7 +406,7 @@ int gaspace_install_fd(struct gaspace *as)
 	return fd;
 
 err_pin:
-	simple_release_fs(&gaspace_mnt, &gaspace_mnt_count);
+	gaspace_fs_unpin();
 err_fd:
 	put_unused_fd(fd);
 	return ret;

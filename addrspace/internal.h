@@ -165,5 +165,7 @@ void gaspace_zap(struct gaspace *as, u64 gpa, u64 size,
 
 /* file.c */
 int gaspace_install_fd(struct gaspace *as);
+int gaspace_fs_pin(void);
+void gaspace_fs_unpin(void);
 
 #endif /* _GASPACE_ADDRSPACE_INTERNAL_H */

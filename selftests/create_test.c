@@ -469,12 +469,7 @@ TEST_F_TIMEOUT(create, many_at_once, 120)
 	}
 }
 
-/*
- * Each space here is the only one: its fd mounts the module's pseudo
- * filesystem and its close unmounts it (the mount pins the module only
- * while a space file lives), some 30 ms on the sanitised debug kernel.
- */
-TEST_F_TIMEOUT(create, many_in_a_row, 600)
+TEST_F_TIMEOUT(create, many_in_a_row, 120)
 {
 	unsigned int i;
 
