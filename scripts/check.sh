@@ -16,7 +16,7 @@
 #   NOKUNIT=1 do not run the KUnit suites (a quicker run of some programs)
 #   GASPACE_TEST_ENV   shell assignments the programs run under, written to
 #            the VM's /tests/env (make stress: the long counts)
-#   GASPACE_VM_TIMEOUT seconds each VM may run (default 600, debug 1800)
+#   GASPACE_VM_TIMEOUT seconds each VM may run (default 600, debug 2700)
 set -u
 . "$(dirname "$0")/lib.sh"
 
@@ -278,7 +278,7 @@ for k in $KERNELS; do
 		skip "$k kunit"
 	fi
 	timeout=600
-	[ "$k" = debug ] && timeout=1800
+	[ "$k" = debug ] && timeout=2700
 	timeout=${GASPACE_VM_TIMEOUT:-$timeout}
 	if [ "$k" = bochs ]; then
 		timeout=${GASPACE_BOCHS_TIMEOUT:-1200}
