@@ -27,6 +27,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/file.h>
+#include <linux/kprobes.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
@@ -104,6 +105,7 @@
 #define ARM64_FSC_ACCESS	0x08
 #define ARM64_FSC_PERM		0x0c
 #define ARM64_HPFAR_FIPA	GENMASK_ULL(43, 4)
+#define ARM64_ISR_A		BIT_ULL(8)
 
 /* the guest's first vector table is 2 KiB */
 #define ARM64_VECTORS_SIZE	0x800
@@ -160,7 +162,7 @@ static bool arm64_have_sme;
  * @as: the address space, referenced
  * @vttbr: VTTBR_EL2 for the guest: the table's root and ARM64_VMID
  * @vtcr: VTCR_EL2 for the guest
- * @vectors: the guest's first VBAR_EL1, gaspace_arm64_first_vbar()
+ * @vectors: the guest's first VBAR_EL1, arm64_first_vbar()
  * @guest: the guest's EL1 registers between entries
  * @sp_el0: the guest's SP_EL0 between entries
  * @notifier: told by gaspace when leaves are cleared or downgraded
@@ -175,9 +177,12 @@ struct arm64_run {
 	struct gaspace_notifier notifier;
 };
 
-/* What the exit left in the EL2 syndrome registers. */
+/*
+ * What the exit left in the EL2 syndrome registers, and the ESR_EL2 of an
+ * SError that was pending at the exit (0 if none).
+ */
 struct arm64_exit {
-	u64 esr, far, hpfar;
+	u64 esr, far, hpfar, serror;
 };
 
 static __always_inline void arm64_save_el1(struct arm64_el1 *s)
@@ -266,6 +271,8 @@ static notrace unsigned long arm64_enter(struct arm64_run *run,
 	unsigned long daif, code;
 
 	daif = local_daif_save();
+	/* with GIC priority masking: let the GIC signal IRQs again (KVM) */
+	pmr_sync();
 	host = this_cpu_ptr(&arm64_hosts);
 
 	host->hcr = read_sysreg(hcr_el2);
@@ -301,6 +308,11 @@ static notrace unsigned long arm64_enter(struct arm64_run *run,
 	exit->hpfar = read_sysreg(hpfar_el2);
 	regs->pc = read_sysreg(elr_el2);
 	regs->pstate = read_sysreg(spsr_el2);
+	exit->serror = 0;
+	dsb(sy);	/* the guest's accesses complete, their SErrors show */
+	isb();
+	if (read_sysreg(isr_el1) & ARM64_ISR_A)
+		exit->serror = gaspace_arm64_take_serror();
 	arm64_save_el1(&run->guest);
 	__tlbi(vmalls12e1);
 	dsb(nsh);
@@ -333,6 +345,12 @@ void gaspace_arm64_el2_panic(u64 esr, u64 elr, u64 far)
 	panic("gaspace_arm64: exception at EL2 in the world switch: ESR %#llx ELR %#llx FAR %#llx\n",
 	      esr, elr, far);
 }
+
+/* A kprobe's BRK in the world switch would land in gaspace_arm64_vectors. */
+NOKPROBE_SYMBOL(arm64_enter);
+NOKPROBE_SYMBOL(gaspace_arm64_enter);
+NOKPROBE_SYMBOL(gaspace_arm64_take_serror);
+NOKPROBE_SYMBOL(gaspace_arm64_el2_panic);
 
 /*
  * gaspace calls this after it cleared or downgraded leaves and before it
@@ -494,6 +512,12 @@ static int arm64_loop(struct arm64_run *run, struct gaspace_arm64_run *arg)
 		arg->hpfar = exit.hpfar;
 		arg->regs.sp = (arg->regs.pstate & ARM64_MODE_SPX) ?
 			       run->guest.sp_el1 : run->sp_el0;
+		if (exit.serror) {
+			/* the guest's SError, whatever else exited */
+			arg->esr = exit.serror;
+			arg->exit_reason = GASPACE_ARM64_EXIT_EXCEPTION;
+			return 0;
+		}
 
 		switch (code) {
 		case ARM64_EXIT_IRQ:
@@ -528,6 +552,17 @@ static int arm64_loop(struct arm64_run *run, struct gaspace_arm64_run *arg)
 }
 
 /*
+ * The guest's first VBAR_EL1: where no area is (gaspace_arm64.h), and yet
+ * within the CPU's physical range, as the guest's MMU is off.
+ */
+static u64 arm64_first_vbar(u32 gpa_bits)
+{
+	if (gpa_bits < arm64_info.pa_bits)
+		return 1ULL << gpa_bits;
+	return (1ULL << gpa_bits) - ARM64_VECTORS_SIZE;
+}
+
+/*
  * The address space must be ARM64_S2 with a gpa_bits the CPU allows;
  * VTCR_EL2 is its walk_config with PS (the CPU's physical range, at most
  * 48 bits without LPA2) and RES1 bit 31 added, 8-bit VMIDs, no HA/HD.
@@ -549,8 +584,7 @@ static int arm64_check_space(struct arm64_run *run)
 	ps = min_t(u64, arm64_info.parange, ID_AA64MMFR0_EL1_PARANGE_48);
 	run->vtcr = info.walk_config | ps << VTCR_EL2_PS_SHIFT | VTCR_EL2_RES1;
 	run->vttbr = info.root_pointer | ARM64_VMID << VTTBR_VMID_SHIFT;
-	run->vectors = gaspace_arm64_first_vbar(info.gpa_bits,
-						 arm64_info.pa_bits);
+	run->vectors = arm64_first_vbar(info.gpa_bits);
 	return 0;
 }
 

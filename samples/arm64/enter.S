@@ -115,6 +115,23 @@ SYM_INNER_LABEL(gaspace_arm64_exit, SYM_L_LOCAL)
 	ret
 SYM_FUNC_END(gaspace_arm64_enter)
 
+/*
+ * u64 gaspace_arm64_take_serror(void)
+ *
+ * An SError the guest caused may still be pending at the exit, with A
+ * masked; the host would take it as its own, fatal, once it unmasks.  So
+ * it is taken here, in a window of one ISB with A clear and these vectors
+ * in place (KVM's __guest_exit does the same): the EL2h SError vector
+ * returns its ESR_EL2 in X0 and comes back.  0 when none was pending.
+ */
+SYM_FUNC_START(gaspace_arm64_take_serror)
+	mov	x0, xzr
+	msr	daifclr, #4
+	isb
+	msr	daifset, #4
+	ret
+SYM_FUNC_END(gaspace_arm64_take_serror)
+
 /* An exit from the guest: save its X0 and X1, X0 = @code, to the exit. */
 .macro	guest_vect code
 	.align	7
@@ -135,9 +152,18 @@ SYM_FUNC_END(gaspace_arm64_enter)
 	b	gaspace_arm64_el2_panic
 .endm
 
+/* An SError at EL2h: only in gaspace_arm64_take_serror()'s window. */
+.macro	el2_serror_vect
+	.align	7
+	mrs	x0, esr_el2
+	eret
+	sb
+.endm
+
 /*
  * VBAR_EL2 while the guest runs: the current-EL entries (EL2t, EL2h) are
- * bugs, the lower-EL ones (AArch64 and AArch32) exits.
+ * bugs but an SError at EL2h, the lower-EL ones (AArch64 and AArch32)
+ * exits.
  */
 	.align	11
 SYM_CODE_START(gaspace_arm64_vectors)
@@ -149,7 +175,7 @@ SYM_CODE_START(gaspace_arm64_vectors)
 	el2_vect				// Synchronous EL2h
 	el2_vect				// IRQ EL2h
 	el2_vect				// FIQ EL2h
-	el2_vect				// SError EL2h
+	el2_serror_vect				// SError EL2h
 
 	guest_vect ARM64_EXIT_SYNC		// Synchronous 64-bit EL1/EL0
 	guest_vect ARM64_EXIT_IRQ		// IRQ 64-bit EL1/EL0

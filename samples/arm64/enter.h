@@ -28,6 +28,9 @@ struct gaspace_arm64_regs;
 unsigned long gaspace_arm64_enter(struct gaspace_arm64_regs *regs,
 				  u64 *sp_el0);
 
+/* Takes an SError pending at the exit: its ESR_EL2, or 0 when none was. */
+u64 gaspace_arm64_take_serror(void);
+
 /* The EL2 vectors while a guest runs (2 KiB aligned). */
 extern char gaspace_arm64_vectors[];
 

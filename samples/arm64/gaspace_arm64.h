@@ -14,10 +14,12 @@
  * off, so its addresses are gpas: pc is the gpa of the first instruction.
  * Its SCTLR_EL1 has the reset value KVM gives a vCPU (M, C and I clear),
  * every other EL1 register it may use starts at 0, but VBAR_EL1: it starts
- * at gaspace_arm64_first_vbar(), where no area is, so an exception the
- * guest takes at EL1 before it sets its own vectors ends the run
- * (GASPACE_ARM64_EXIT_GUEST_EXCEPTION): an undefined instruction, say,
- * which the architecture takes to EL1, never to EL2.  HVC, WFI, WFE, SMC, BRK,
+ * where no area is, so an exception the guest takes at EL1 before it sets
+ * its own vectors ends the run (GASPACE_ARM64_EXIT_GUEST_EXCEPTION): an
+ * undefined instruction, say, which the architecture takes to EL1, never
+ * to EL2.  That is 1 << gpa_bits, just above the space, when the CPU's
+ * physical range leaves room there (pa_bits > gpa_bits), else the last
+ * 2 KiB below it, which the runner must then leave without an area.  HVC, WFI, WFE, SMC, BRK,
  * floating point, debug, PMU and pointer-authentication key accesses and
  * every other trap to EL2 end the run too.
  *
@@ -35,19 +37,6 @@
 /* gaspace_arm64_info.flags */
 #define GASPACE_ARM64_HAVE_EL2	0x1u	/* the kernel runs at EL2 */
 #define GASPACE_ARM64_HAVE_VHE	0x2u	/* with HCR_EL2.E2H set: VHE */
-
-/*
- * The guest's first VBAR_EL1: just above its gpa space when the CPU's
- * physical address range leaves room there (@pa_bits > @gpa_bits), else
- * the last 2 KiB of it, which the runner must then leave without an area.
- */
-static __inline__ __u64 gaspace_arm64_first_vbar(__u32 gpa_bits,
-						 __u32 pa_bits)
-{
-	if (gpa_bits < pa_bits)
-		return 1ULL << gpa_bits;
-	return (1ULL << gpa_bits) - 0x800;
-}
 
 /* gaspace_arm64_run.exit_reason */
 #define GASPACE_ARM64_EXIT_HVC		1	/* HVC: pc after it */
