@@ -9,7 +9,7 @@
  * pwritten into an alloc area at GUEST_CODE; their instruction words were
  * assembled with GNU as and are listed with the source next to them.
  * Each case runs for spaces of 32, 40 and 48 gpa bits (the variants), so
- * the walk starts at level 2, 1 and 0 (one, two and one root pages).
+ * the walk starts at level 2, 1 and 0 (four, two and one root pages).
  *
  * Without the module every test skips; `make check` asserts that they ran.
  */
@@ -171,20 +171,29 @@ FIXTURE(arm64) {
 	struct gaspace_arm64_run run;
 };
 
+/* @levels walked, @root_pages concatenated root tables (KVM's choice) */
 FIXTURE_VARIANT(arm64) {
 	unsigned int gpa_bits;
+	unsigned int levels;
+	unsigned int root_pages;
 };
 
 FIXTURE_VARIANT_ADD(arm64, bits32) {
 	.gpa_bits = 32,
+	.levels = 2,
+	.root_pages = 4,
 };
 
 FIXTURE_VARIANT_ADD(arm64, bits40) {
 	.gpa_bits = 40,
+	.levels = 3,
+	.root_pages = 2,
 };
 
 FIXTURE_VARIANT_ADD(arm64, bits48) {
 	.gpa_bits = 48,
+	.levels = 4,
+	.root_pages = 1,
 };
 
 FIXTURE_SETUP(arm64)
@@ -321,9 +330,17 @@ TEST_F(arm64, sum_lazy_pages)
 	}
 }
 
-/* The same at the top of the space: the deepest gpas of each width. */
+/*
+ * The same at the top of the space, the highest gpas of each width, whose
+ * walk starts in the last of the concatenated root tables.
+ */
 TEST_F(arm64, sum_high_pages)
 {
+	struct gaspace_info info;
+
+	ASSERT_EQ(0, gas_get_info(self->as, &info));
+	EXPECT_EQ(variant->levels, info.levels);
+	EXPECT_EQ(variant->root_pages, info.root_pages);
 	arm64_guest(guest_sum);
 	self->run.regs.x[1] = self->high;
 	self->run.regs.x[2] = HIGH_PAGES;
