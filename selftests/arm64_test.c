@@ -29,6 +29,9 @@
 #define EC_HVC64		0x16
 #define EC_IABT_LOW		0x20
 #define EC_DABT_LOW		0x24
+#define EC_WFX			0x01
+#define EC_SMC64		0x17
+#define EC_SYS64		0x18
 #define EC_BRK64		0x3c
 #define ESR_EC(esr)		(((esr) >> 26) & 0x3f)
 #define ESR_ISS(esr)		((esr) & 0x1ffffff)
@@ -100,6 +103,15 @@ static const __u32 guest_wfi[] = { 0xd503207f };
 
 /* add x0, x1, #1 (91000420); hvc #0x42 (d4000842) */
 static const __u32 guest_hvc[] = { 0x91000420, 0xd4000842 };
+
+/* smc #0 (d4000003) */
+static const __u32 guest_smc[] = { 0xd4000003 };
+
+/* mrs x0, id_aa64mmfr0_el1 (d5380700); hvc #0 (d4000002) */
+static const __u32 guest_id_reg[] = { 0xd5380700, 0xd4000002 };
+
+/* wfe (d503205f); hvc #0 (d4000002) */
+static const __u32 guest_wfe[] = { 0xd503205f, 0xd4000002 };
 
 /* brk #7 (d42000e0) */
 static const __u32 guest_brk[] = { 0xd42000e0 };
@@ -703,6 +715,65 @@ TEST_F(arm64, brk_ends_run_at_el2)
 		       self->run.esr);
 	EXPECT_EQ((__u64)EC_BRK64, ESR_EC(self->run.esr));
 	EXPECT_EQ(7ULL, ESR_ISS(self->run.esr) & 0xffff);
+	EXPECT_EQ(GUEST_CODE, self->run.regs.pc);
+}
+
+/*
+ * Other traps HCR_EL2 sets end the run as exceptions to EL2: SMC (TSC),
+ * an ID register read (TID3), WFE (TWE).
+ */
+TEST_F(arm64, other_traps_end_run)
+{
+	arm64_guest(guest_smc);
+	ASSERT_EQ(0, arm64_run());
+	ASSERT_EQ((__u64)GASPACE_ARM64_EXIT_EXCEPTION, self->run.exit_reason)
+		TH_LOG("exit %llu esr 0x%llx", self->run.exit_reason,
+		       self->run.esr);
+	EXPECT_EQ((__u64)EC_SMC64, ESR_EC(self->run.esr));
+	EXPECT_EQ(GUEST_CODE, self->run.regs.pc);
+
+	arm64_guest(guest_id_reg);
+	ASSERT_EQ(0, arm64_run());
+	ASSERT_EQ((__u64)GASPACE_ARM64_EXIT_EXCEPTION, self->run.exit_reason)
+		TH_LOG("exit %llu esr 0x%llx", self->run.exit_reason,
+		       self->run.esr);
+	EXPECT_EQ((__u64)EC_SYS64, ESR_EC(self->run.esr));
+	EXPECT_EQ(GUEST_CODE, self->run.regs.pc);
+
+	/*
+	 * QEMU (7.2) does not trap WFE, a hint it runs as a yield: the
+	 * guest goes on to its HVC there.
+	 */
+	arm64_guest(guest_wfe);
+	ASSERT_EQ(0, arm64_run());
+	if (self->run.exit_reason == GASPACE_ARM64_EXIT_HVC) {
+		ksft_print_msg("WFE did not trap: the CPU ran it as a hint\n");
+		EXPECT_EQ(GUEST_CODE + sizeof(guest_wfe), self->run.regs.pc);
+	} else {
+		ASSERT_EQ((__u64)GASPACE_ARM64_EXIT_EXCEPTION,
+			  self->run.exit_reason);
+		EXPECT_EQ((__u64)EC_WFX, ESR_EC(self->run.esr));
+		EXPECT_EQ(1ULL, self->run.esr & 3) TH_LOG("TI: WFE");
+		EXPECT_EQ(GUEST_CODE, self->run.regs.pc);
+	}
+}
+
+/*
+ * An access above the space, at a gpa the stage-2 walk cannot take (past
+ * 1 << gpa_bits): gaspace says -ERANGE.
+ */
+TEST_F(arm64, access_past_the_space)
+{
+	__u64 gpa = (1ULL << variant->gpa_bits) + 0x3000 + 0x48;
+
+	if (self->info.pa_bits <= variant->gpa_bits)
+		SKIP(return, "no physical address above %u bits",
+		     variant->gpa_bits);
+	arm64_guest(guest_load);
+	self->run.regs.x[1] = gpa;
+	ASSERT_EQ(0, arm64_run());
+	ASSERT_S2_FAULT(-ERANGE, gpa, GASPACE_PROT_READ);
+	EXPECT_EQ((__u64)EC_DABT_LOW, ESR_EC(self->run.esr));
 	EXPECT_EQ(GUEST_CODE, self->run.regs.pc);
 }
 
