@@ -78,6 +78,12 @@ static const __u32 guest_store[] = {
 	0x00000073,	/*	ecall			*/
 };
 
+/* Adds a1 to the word at a0 atomically, its old value into a2. */
+static const __u32 guest_amo[] = {
+	0x00b5262f,	/*	amoadd.w a2, a1, (a0)	*/
+	0x00000073,	/*	ecall			*/
+};
+
 /* Loads the word at a0 into a1. */
 static const __u32 guest_load[] = {
 	0x00056583,	/*	lwu	a1, 0(a0)	*/
@@ -590,6 +596,59 @@ TEST_F(riscv, ecall_ends_run)
 	EXPECT_EQ(0x6666ULL, self->run.regs.t6);	/* the rest is kept */
 	EXPECT_EQ(1ULL, self->run.nr_exits);
 	EXPECT_EQ(0ULL, self->run.nr_faults);
+}
+
+/*
+ * Every register the runner gives goes into the guest and comes back out:
+ * switch.S loads and stores x1..x31, gp and tp included (the host's own
+ * come back after the exit, or the kernel would not survive the test).
+ */
+TEST_F(riscv, registers_round_trip)
+{
+	__u64 *regs = &self->run.regs.ra;
+	unsigned int i;
+
+	RISCV_NEED_SETUP();
+
+	riscv_guest(guest_ecall);
+	self->run.regs.pc = GUEST_CODE + INSN(2);	/* the ECALL alone */
+	for (i = 0; i < 31; i++)
+		regs[i] = 0x0123456789abcdefULL ^ ((__u64)(i + 1) << 56);
+	ASSERT_EQ(0, riscv_run());
+	ASSERT_ECALL(INSN(2));
+	for (i = 0; i < 31; i++) {
+		EXPECT_EQ(0x0123456789abcdefULL ^ ((__u64)(i + 1) << 56),
+			  regs[i]) TH_LOG("x%u", i + 1);
+	}
+	EXPECT_EQ(1ULL, self->run.nr_exits);
+}
+
+/* An AMO on a lazy page is a store/AMO guest-page fault: WRITE. */
+TEST_F(riscv, amo_on_lazy_page)
+{
+	__u64 gpa = self->data + 11 * PAGE_4K + 0x80;
+
+	RISCV_NEED_SETUP();
+
+	riscv_guest(guest_amo);
+	self->run.regs.a0 = gpa;
+	self->run.regs.a1 = 41;
+	self->run.regs.a2 = 0x5555;
+	ASSERT_EQ(0, riscv_run());
+	ASSERT_ECALL(INSN(1));
+	EXPECT_EQ(1ULL, self->run.nr_faults);
+	EXPECT_EQ(0ULL, self->run.regs.a2);
+	EXPECT_EQ(41ULL, riscv_peek(self->as, gpa));
+
+	/* read-only: the AMO is refused as a write */
+	ASSERT_EQ(0, gas_protect(self->as, self->data + 11 * PAGE_4K, PAGE_4K,
+				 GAS_PROT_R));
+	riscv_guest(guest_amo);
+	self->run.regs.a0 = gpa;
+	self->run.regs.a1 = 1;
+	ASSERT_EQ(0, riscv_run());
+	ASSERT_REFUSED(-EACCES, gpa, GASPACE_PROT_WRITE, CAUSE_STORE_GPF);
+	EXPECT_EQ(41ULL, riscv_peek(self->as, gpa));
 }
 
 /* WFI ends the run (hstatus.VTW), pc at the WFI. */
