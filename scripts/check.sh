@@ -1,15 +1,18 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# make check: build gaspace for three kernels and test it inside each under
-# QEMU, plus lint and the log scanner's own cases.  Ends with
+# make check: build gaspace for the test kernels and test it inside each under
+# QEMU (or Bochs), plus lint and the log scanner's own cases.  Ends with
 # "N passed, N failed[, N skipped]" and exits non-zero on any failure.
 #
 # Environment (or make variables):
 #   KERNELS  which kernels, default "debug stock61 stock61-4lvl stock612
-#            bochs"; stock61-4lvl boots stock 6.1 with no5lvl (4-level
-#            paging, so 4-level nested walks) and runs only svm_test; bochs
-#            boots stock 6.1 under Bochs (Intel VMX with EPT, scripts/bochs.sh)
-#            and runs only vmx_test, which runs nowhere else
+#            bochs arm64 riscv64"; stock61-4lvl boots stock 6.1 with no5lvl
+#            (4-level paging, so 4-level nested walks) and runs only
+#            svm_test; bochs boots stock 6.1 under Bochs (Intel VMX with EPT,
+#            scripts/bochs.sh) and runs only vmx_test, which runs nowhere
+#            else; arm64 is Debian's arm64 6.1 and riscv64 our riscv64 6.1
+#            with KUnit, each under QEMU with its CPU's virtualization
+#            extension, running the programs cross-built for it
 #   TESTS    only these test programs (names from selftests' list); "none"
 #            runs no program (KUnit still runs on the debug kernel)
 #   NOLINT=1 skip the lint case (counted as skipped)
@@ -20,7 +23,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 
-KERNELS=${KERNELS:-debug stock61 stock61-4lvl stock612 bochs}
+KERNELS=${KERNELS:-debug stock61 stock61-4lvl stock612 bochs arm64 riscv64}
 B=$GASPACE_ROOT/.build
 PASS=0 FAIL=0 SKIP=0
 REASONS=()
@@ -30,9 +33,11 @@ fail() { FAIL=$((FAIL + 1)); echo "not ok - $*"; REASONS+=("$*"); }
 skip() { SKIP=$((SKIP + 1)); echo "ok - $* # SKIP"; }
 
 "$GASPACE_ROOT/scripts/deps.sh" || exit 1
-case " $KERNELS " in
-*" bochs "*) "$GASPACE_ROOT/scripts/deps.sh" bochs || exit 1 ;;
-esac
+for d in bochs arm64 riscv64; do
+	case " $KERNELS " in
+	*" $d "*) "$GASPACE_ROOT/scripts/deps.sh" $d || exit 1 ;;
+	esac
+done
 SRC=$(src_tree) || exit 1
 mkdir -p "$B"
 
@@ -67,24 +72,37 @@ if [ -f "$GASPACE_ROOT/scripts/kerneldoc.sh" ]; then
 	fi
 fi
 
-# --- test programs (static, kernel independent) -----------------------------
-progs= debug_only=
-if [ -f "$GASPACE_ROOT/selftests/Makefile" ]; then
-	if make -s -C "$GASPACE_ROOT/selftests" O="$B/selftests" \
-		HARNESS_DIR="$SRC/tools/testing/selftests" > "$B/selftests.log" 2>&1; then
-		progs=$(make -s -C "$GASPACE_ROOT/selftests" list)
-		debug_only=$(make -s -C "$GASPACE_ROOT/selftests" list-debug-only)
-		pass "build.selftests"
-	else
-		tail -n 20 "$B/selftests.log"
-		fail "build.selftests: see .build/selftests.log"
+# --- test programs (static, one build per architecture) ----------------------
+# build_progs TARGET: build the programs for TARGET (x86_64, aarch64,
+# riscv64) once into $B/selftests[-TARGET] and set PROGS_DIR, PROGS (the
+# programs of TESTS, or all, that exist for TARGET) and DEBUG_ONLY.
+declare -A built_progs=()
+build_progs() {
+	local t=$1 cc=gcc dir=$B/selftests all
+	[ "$t" != x86_64 ] && cc=$t-linux-gnu-gcc dir=$B/selftests-$t
+	PROGS_DIR=$dir PROGS= DEBUG_ONLY=
+	[ -f "$GASPACE_ROOT/selftests/Makefile" ] || return 0
+	if [ -z "${built_progs[$t]:-}" ]; then
+		if make -s -C "$GASPACE_ROOT/selftests" O="$dir" CC="$cc" \
+			HARNESS_DIR="$SRC/tools/testing/selftests" \
+			> "$dir.log" 2>&1; then
+			built_progs[$t]=ok
+			pass "build.selftests$([ "$t" = x86_64 ] || echo ".$t") ($cc)"
+		else
+			built_progs[$t]=failed
+			tail -n 20 "$dir.log"
+			fail "build.selftests ($cc): see ${dir#$GASPACE_ROOT/}.log"
+		fi
 	fi
-fi
-case "${TESTS:-}" in
-'') ;;
-none) progs= ;;
-*) progs=$TESTS ;;
-esac
+	[ "${built_progs[$t]}" = ok ] || return 0
+	all=$(make -s -C "$GASPACE_ROOT/selftests" CC="$cc" list)
+	DEBUG_ONLY=$(make -s -C "$GASPACE_ROOT/selftests" list-debug-only)
+	case "${TESTS:-}" in
+	'') PROGS=$all ;;
+	none) PROGS= ;;
+	*) PROGS=$(echo "$TESTS" | tr ' ' '\n' | grep -x -F "$all") ;;
+	esac
+}
 
 # Expected KUnit suites: the name of every struct kunit_suite in kunit/.
 kunit_suites=$(sed -n '/struct kunit_suite [a-z0-9_]* = {/,/};/s/.*\.name[ \t]*=[ \t]*"\([^"]*\)".*/\1/p' \
@@ -99,6 +117,9 @@ kunit_suites=$(sed -n '/struct kunit_suite [a-z0-9_]* = {/,/};/s/.*\.name[ \t]*=
 # host paging, 48 with no5lvl; empty: any).
 # vmx_test runs under Bochs only (QEMU's TCG has no VMX): there its cases may
 # not skip, at least six must pass, and no EPT misconfiguration may be logged.
+# arm64_test and riscv_test run on their own architecture's kernel: no case
+# may skip, and at least six must pass for each gpa width (the variant, the
+# second part of a case's name).
 parse_log() {
 	local k=$1 log=$2 want_kunit=$3 kprogs=$4 want_bits=$5
 	awk -v k="$k" -v want_kunit="$want_kunit" -v suites="$kunit_suites" \
@@ -117,14 +138,19 @@ parse_log() {
 			if (skip) vmx_skip++
 			else if (ok) vmx_pass++
 		}
+		if (name ~ /^(arm64|riscv)_test:/) {
+			split(name, part, /[:.]/)
+			w = part[1] " " part[3]
+			widths[w] = 1
+			if (skip) guest_skip[part[1]]++
+			else if (ok) guest_pass[w]++
+		}
 	}
 	{ sub(/\r$/, "") }
 	/^GASPACE-INSMOD / { insmod = $2 }
 	/^GASPACE-RMMOD / { rmmod = $2 }
-	/^GASPACE-SVM-INSMOD / { svm_insmod = $2 }
-	/^GASPACE-SVM-RMMOD / { svm_rmmod = $2 }
-	/^GASPACE-VMX-INSMOD / { vmx_insmod = $2 }
-	/^GASPACE-VMX-RMMOD / { vmx_rmmod = $2 }
+	/^GASPACE-SAMPLE-INSMOD / && $3 != "0" { bad_sample[++nbad] = "insmod gaspace_" $2 ".ko failed" }
+	/^GASPACE-SAMPLE-RMMOD / && $3 != "0" { bad_sample[++nbad] = "rmmod gaspace_" $2 " failed" }
 	/^GASPACE-CPU / { sub(/^GASPACE-CPU /, ""); print "# " k " " $0 }
 	dm && /gaspace_svm: .*gpa_bits [0-9]+/ { svm_bits = $NF }
 	dm && /gaspace_vmx: VMX/ { line = $0; sub(/.*gaspace_vmx: /, "", line)
@@ -188,14 +214,13 @@ parse_log() {
 					res(0, "svm_test: nested walks for gpa_bits " svm_bits " (" want_bits " expected)")
 			}
 		}
-		if (svm_insmod != "" && svm_insmod != "0")
-			res(0, "insmod gaspace_svm.ko failed")
-		if (svm_rmmod != "" && svm_rmmod != "0")
-			res(0, "rmmod gaspace_svm failed")
-		if (vmx_insmod != "" && vmx_insmod != "0")
-			res(0, "insmod gaspace_vmx.ko failed")
-		if (vmx_rmmod != "" && vmx_rmmod != "0")
-			res(0, "rmmod gaspace_vmx failed")
+		for (i = 1; i <= nbad; i++)
+			res(0, bad_sample[i])
+		for (p1 in guest_skip)
+			res(0, p1 ": " guest_skip[p1] " guest cases skipped")
+		for (w in widths)
+			if (guest_pass[w] < 6)
+				res(0, w ": only " guest_pass[w] + 0 " guest cases passed (6 needed)")
 		if (misconf != "")
 			res(0, "EPT misconfiguration: " misconf)
 		if (insmod == "0" && rmmod != "0") res(0, "rmmod gaspace failed")
@@ -207,19 +232,30 @@ SUMMARY=()
 for k in $KERNELS; do
 	kp=$PASS kf=$FAIL ks=$SKIP
 	# KERNEL-4lvl: KERNEL booted with no5lvl, svm_test alone (a short boot)
-	kname=${k%-4lvl} extra= kprogs=$progs want_bits=
+	kname=${k%-4lvl} extra= want_bits=
 	runner=vm.sh
+	# the machine: its architecture, kbuild's, and the sample hypervisors
+	case "$k" in
+	arm64) target=aarch64 karch=(ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-)
+		samples="samples/arm64" GASPACE_VM_ARCH=arm64 ;;
+	riscv64) target=riscv64 karch=(ARCH=riscv CROSS_COMPILE=riscv64-linux-gnu-)
+		samples="samples/riscv" GASPACE_VM_ARCH=riscv64 ;;
+	*) target=x86_64 karch=() samples="samples/svm samples/vmx"
+		GASPACE_VM_ARCH=x86_64 ;;
+	esac
+	build_progs $target
+	kprogs=$PROGS
 	if [ "$k" = bochs ]; then
 		# stock 6.1 under Bochs: vmx_test alone (a slow boot)
 		kname=stock61 runner=bochs.sh
-		kprogs=$(echo "$progs" | tr ' ' '\n' | grep -x vmx_test)
+		kprogs=$(echo "$kprogs" | tr ' ' '\n' | grep -x vmx_test)
 		if [ -z "$kprogs" ]; then
 			note "$k: vmx_test not selected, no boot"
 			continue
 		fi
 	elif [ "$kname" != "$k" ]; then
 		extra=no5lvl want_bits=48
-		kprogs=$(echo "$progs" | tr ' ' '\n' | grep -x svm_test)
+		kprogs=$(echo "$kprogs" | tr ' ' '\n' | grep -x svm_test)
 		if [ -z "$kprogs" ]; then
 			note "$k: svm_test not selected, no boot"
 			continue
@@ -231,8 +267,8 @@ for k in $KERNELS; do
 	[ "$k" != bochs ] &&
 		kprogs=$(echo "$kprogs" | tr ' ' '\n' | grep -v -x vmx_test)
 	# fault injection is the debug kernel's: its programs run there only
-	if [ "$kname" != debug ] && [ -n "$debug_only" ]; then
-		kprogs=$(echo "$kprogs" | tr ' ' '\n' | grep -v -x -F "$debug_only")
+	if [ "$kname" != debug ] && [ -n "$DEBUG_ONLY" ]; then
+		kprogs=$(echo "$kprogs" | tr ' ' '\n' | grep -v -x -F "$DEBUG_ONLY")
 	fi
 	if ! read -r kdir image rel < <("$GASPACE_ROOT/scripts/kernel.sh" "$kname"); then
 		fail "$k: kernel not available"
@@ -242,16 +278,18 @@ for k in $KERNELS; do
 	kb=$B/$k
 	rm -rf "$kb/src" "$kb/mods" "$kb/tests"
 	mkdir -p "$kb/src" "$kb/mods" "$kb/tests"
-	copy_sources "$kb/src" kunit samples/svm samples/vmx
-	# gaspace, then the sample SVM and VMX modules against gaspace's symbols
-	if make -C "$kdir" M="$kb/src" W=1 modules > "$kb/build.log" 2>&1 &&
-	   make -C "$kdir" M="$kb/src/samples/svm" W=1 \
-		KBUILD_EXTRA_SYMBOLS="$kb/src/Module.symvers" modules \
-		>> "$kb/build.log" 2>&1 &&
-	   make -C "$kdir" M="$kb/src/samples/vmx" W=1 \
-		KBUILD_EXTRA_SYMBOLS="$kb/src/Module.symvers" modules \
-		>> "$kb/build.log" 2>&1 &&
-	   ! grep -E 'warning:|error:' "$kb/build.log" >/dev/null; then
+	copy_sources "$kb/src" kunit $samples
+	# gaspace, then the sample hypervisors against gaspace's symbols
+	ok=1
+	make -C "$kdir" M="$kb/src" "${karch[@]}" W=1 modules \
+		> "$kb/build.log" 2>&1 || ok=0
+	for d in $samples; do
+		[ $ok = 1 ] && [ -d "$kb/src/$d" ] || continue
+		make -C "$kdir" M="$kb/src/$d" "${karch[@]}" W=1 \
+			KBUILD_EXTRA_SYMBOLS="$kb/src/Module.symvers" modules \
+			>> "$kb/build.log" 2>&1 || ok=0
+	done
+	if [ $ok = 1 ] && ! grep -E 'warning:|error:' "$kb/build.log" >/dev/null; then
 		pass "$k build.modules ($rel, W=1, no warning)"
 	else
 		grep -E 'warning:|error:' "$kb/build.log" | head -n 20
@@ -263,8 +301,18 @@ for k in $KERNELS; do
 	# under Bochs: gaspace and the VMX sample only
 	[ "$k" = bochs ] && rm -f "$kb/mods/gaspace_kunit.ko" \
 		"$kb/mods/gaspace_svm.ko"
+	# the initramfs: the architecture's busybox, or (riscv64, where Debian
+	# has none) scripts/init.c as /init
+	export GASPACE_VM_ARCH GASPACE_BUSYBOX= GASPACE_INIT=
+	case "$k" in
+	arm64) GASPACE_BUSYBOX=$(dirname "$(dirname "$image")")/bin/busybox ;;
+	riscv64) GASPACE_INIT=$kb/init
+		riscv64-linux-gnu-gcc -static -O2 -Wall -o "$GASPACE_INIT" \
+			"$GASPACE_ROOT/scripts/init.c" >> "$kb/build.log" 2>&1 ||
+			fail "$k: scripts/init.c does not build" ;;
+	esac
 	for t in $kprogs; do
-		cp "$B/selftests/$t" "$kb/tests/" 2>/dev/null
+		cp "$PROGS_DIR/$t" "$kb/tests/" 2>/dev/null
 	done
 	echo "$kprogs" | tr ' ' '\n' | sed '/^$/d' > "$kb/tests/list"
 	[ -n "${GASPACE_TEST_ENV:-}" ] &&

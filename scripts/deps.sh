@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Install what the make targets need on Debian 12 (as root), or name what is
-# missing.  Usage: deps.sh [lint|bench|bochs]  (the default set serves
-# check/demo; bochs adds what scripts/bochs.sh needs).
+# missing.  Usage: deps.sh [lint|bench|bochs|arm64|riscv64]  (the default
+# set serves check/demo; the others add what those kernels need).
 set -eu
 . "$(dirname "$0")/lib.sh"
 
@@ -19,6 +19,14 @@ need=(
 )
 # make bench also draws its charts
 [ "${1:-}" = bench ] && need+=(gnuplot:gnuplot-nox)
+# arm64 and riscv64 kernels: cross compilers, their libc for the static
+# test programs, and QEMU's models of the two machines
+[ "${1:-}" = arm64 ] && need+=(aarch64-linux-gnu-gcc-12:gcc-aarch64-linux-gnu
+	/usr/aarch64-linux-gnu/include/stdio.h:libc6-dev-arm64-cross
+	qemu-system-aarch64:qemu-system-arm)
+[ "${1:-}" = riscv64 ] && need+=(riscv64-linux-gnu-gcc:gcc-riscv64-linux-gnu
+	/usr/riscv64-linux-gnu/include/stdio.h:libc6-dev-riscv64-cross
+	qemu-system-riscv64:qemu-system-misc)
 # the VMX guests run under Bochs, booted by GRUB from a CD image
 [ "${1:-}" = bochs ] && need+=(bochs:bochs
 	/usr/share/bochs/BIOS-bochs-latest:bochsbios
@@ -26,6 +34,16 @@ need=(
 	grub-mkrescue:grub-common /usr/lib/grub/i386-pc:grub-pc-bin
 	xorriso:xorriso mformat:mtools)
 missing=()
+# Debian's arm64 kernel and busybox are fetched with apt-get download: dpkg
+# must know the architecture, and apt its package lists.
+if [ "${1:-}" = arm64 ] &&
+   ! dpkg --print-foreign-architectures | grep -qx arm64; then
+	[ "$(id -u)" = 0 ] ||
+		die "run as root, or: dpkg --add-architecture arm64 && apt-get update"
+	note "adding the arm64 architecture to dpkg"
+	dpkg --add-architecture arm64 || die "dpkg --add-architecture failed"
+	apt-get update -qq >/dev/null || die "apt-get update failed"
+fi
 for n in "${need[@]}"; do
 	what=${n%%:*} pkg=${n##*:}
 	case "$what" in

@@ -1,7 +1,7 @@
 #!/bin/busybox sh
 # SPDX-License-Identifier: GPL-2.0
 # /init of the test initramfs: load gaspace, run KUnit (when the module is
-# there), load the sample SVM and VMX modules (when there), run every test
+# there), load the sample hypervisor modules (when there), run every test
 # program, check that the modules unload, scan for leaks, dump the kernel
 # log, power off.  Markers start with "GASPACE-".
 /bin/busybox --install -s /bin
@@ -36,16 +36,17 @@ if insmod /gaspace/gaspace.ko $(cat /gaspace/params 2>/dev/null); then
 		insmod /gaspace/gaspace_kunit.ko && rmmod gaspace_kunit
 		echo "GASPACE-KUNIT-DONE $?"
 	fi
-	# the sample SVM hypervisor (samples/svm) uses gaspace's exported API
-	if [ -f /gaspace/gaspace_svm.ko ]; then
-		insmod /gaspace/gaspace_svm.ko
-		echo "GASPACE-SVM-INSMOD $?"
-	fi
-	# the sample VMX hypervisor (samples/vmx), the same way
-	if [ -f /gaspace/gaspace_vmx.ko ]; then
-		insmod /gaspace/gaspace_vmx.ko
-		echo "GASPACE-VMX-INSMOD $?"
-	fi
+	# the sample hypervisors (samples/<name>, gaspace_<name>.ko) use
+	# gaspace's exported API
+	samples=
+	for m in /gaspace/gaspace_*.ko; do
+		n=${m#/gaspace/gaspace_}
+		n=${n%.ko}
+		case "$n" in kunit|\*) continue ;; esac
+		insmod "$m"
+		echo "GASPACE-SAMPLE-INSMOD $n $?"
+		samples="$samples $n"
+	done
 	# /tests/env sets what a run passes its programs (make stress: counts)
 	[ -f /tests/env ] && . /tests/env
 	for t in $(cat /tests/list 2>/dev/null); do
@@ -54,14 +55,11 @@ if insmod /gaspace/gaspace.ko $(cat /gaspace/params 2>/dev/null); then
 	for s in $(cat /tests/shell 2>/dev/null); do
 		run_prog "$s" sh /tests/$s
 	done
-	if [ -d /sys/module/gaspace_svm ]; then
-		rmmod gaspace_svm
-		echo "GASPACE-SVM-RMMOD $?"
-	fi
-	if [ -d /sys/module/gaspace_vmx ]; then
-		rmmod gaspace_vmx
-		echo "GASPACE-VMX-RMMOD $?"
-	fi
+	for n in $samples; do
+		[ -d /sys/module/gaspace_$n ] || continue
+		rmmod gaspace_$n
+		echo "GASPACE-SAMPLE-RMMOD $n $?"
+	done
 	rmmod gaspace
 	echo "GASPACE-RMMOD $?"
 else

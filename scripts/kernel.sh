@@ -6,6 +6,10 @@
 #   stock612  Debian 12's newest 6.12 (headers, common, kbuild and image
 #             fetched with apt-get download and unpacked; GASPACE_612=VER
 #             picks another build, e.g. 6.12.117+deb12)
+#   arm64     Debian 12's stock arm64 6.1 (the release of stock61): image and
+#             headers fetched with apt-get download; modules are built with
+#             the host's kbuild and aarch64-linux-gnu-gcc
+#   riscv64   riscv64 6.1 with KUnit, built from linux-source-6.1 (cached)
 set -eu
 . "$(dirname "$0")/lib.sh"
 
@@ -27,7 +31,7 @@ unpack_debs() {
 
 case "${1:-}" in
 debug)
-	kdir=$("$(dirname "$0")/build-debug-kernel.sh")
+	kdir=$("$(dirname "$0")/build-kernel.sh" debug)
 	echo "$kdir $kdir/arch/x86/boot/bzImage debug"
 	;;
 stock61)
@@ -58,7 +62,29 @@ stock612)
 	sed -i "s#^include /usr/src/#include $dir/usr/src/#" "$kdir/Makefile"
 	echo "$kdir $dir/boot/vmlinuz-$rel $rel"
 	;;
+arm64)
+	dep=$(dpkg-query -W -f='${Depends}' linux-headers-amd64) ||
+		die "linux-headers-amd64 is not installed"
+	rel=$(echo "$dep" | sed -n 's/.*linux-headers-\([^ ,]*\)-amd64.*/\1/p')-arm64
+	dir=$CACHE/stock-$rel
+	# arm64 packages need the architecture in dpkg (scripts/deps.sh arm64)
+	unpack_debs "$dir" "linux-image-$rel:arm64" "linux-headers-$rel:arm64" \
+		"linux-headers-${rel%-arm64}-common" busybox-static:arm64
+	kdir=$dir/usr/src/linux-headers-$rel
+	sed -i "s#^include /usr/src/#include $dir/usr/src/#" "$kdir/Makefile"
+	# The kbuild tools are the host's (the package is Multi-Arch: foreign).
+	for l in scripts tools; do
+		ln -sfn "/usr/lib/linux-kbuild-6.1/$l" "$kdir/$l"
+		ln -sfn "/usr/lib/linux-kbuild-6.1/$l" \
+			"$dir/usr/src/linux-headers-${rel%-arm64}-common/$l"
+	done
+	echo "$kdir $dir/boot/vmlinuz-$rel $rel"
+	;;
+riscv64)
+	kdir=$("$(dirname "$0")/build-kernel.sh" riscv64)
+	echo "$kdir $kdir/arch/riscv/boot/Image riscv64"
+	;;
 *)
-	die "usage: kernel.sh debug|stock61|stock612"
+	die "usage: kernel.sh debug|stock61|stock612|arm64|riscv64"
 	;;
 esac

@@ -32,13 +32,19 @@ src_tree() {
 
 # The test initramfs (gzip) at $3: busybox, scripts/init.sh as /init, the
 # modules of $1 (and its params file) in /gaspace, the programs of $2 in
-# /tests.  vm.sh and bochs.sh boot it.
+# /tests.  vm.sh and bochs.sh boot it.  GASPACE_BUSYBOX names another
+# architecture's busybox; GASPACE_INIT a static program (scripts/init.c)
+# that is /init instead of busybox and init.sh.
 make_initrd() {
 	local moddir=$1 testdir=$2 out=$3 root
 	root=$(mktemp -d)
 	mkdir -p "$root"/{bin,dev,proc,sys,tmp,gaspace,tests}
-	cp /bin/busybox "$root/bin/busybox"
-	install -m 0755 "$GASPACE_ROOT/scripts/init.sh" "$root/init"
+	if [ -n "${GASPACE_INIT:-}" ]; then
+		install -m 0755 "$GASPACE_INIT" "$root/init"
+	else
+		cp "${GASPACE_BUSYBOX:-/bin/busybox}" "$root/bin/busybox"
+		install -m 0755 "$GASPACE_ROOT/scripts/init.sh" "$root/init"
+	fi
 	cp "$moddir"/*.ko "$root/gaspace/"
 	[ -f "$moddir/params" ] && cp "$moddir/params" "$root/gaspace/"
 	[ -d "$testdir" ] && cp -r "$testdir"/. "$root/tests/"
