@@ -166,10 +166,7 @@ FIXTURE(riscv) {
 	struct gaspace_riscv_run run;
 };
 
-/**
- * FIXTURE_VARIANT(riscv) - one G-stage mode
- * @gpa_bits: the space's width: 41 Sv39x4, 50 Sv48x4, 59 Sv57x4
- */
+/* One G-stage mode: gpa_bits 41 Sv39x4, 50 Sv48x4, 59 Sv57x4. */
 FIXTURE_VARIANT(riscv) {
 	unsigned int gpa_bits;
 };
