@@ -25,6 +25,8 @@ clean:
 	$(MAKE) -C samples/vmm clean 2>/dev/null || true
 	$(MAKE) -C samples/svm clean 2>/dev/null || true
 	$(MAKE) -C samples/vmx clean 2>/dev/null || true
+	$(MAKE) -C samples/arm64 clean 2>/dev/null || true
+	$(MAKE) -C samples/riscv clean 2>/dev/null || true
 
 check:
 	@KERNELS="$(KERNELS)" TESTS="$(TESTS)" scripts/check.sh

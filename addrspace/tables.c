@@ -14,12 +14,18 @@
  * the allocator there and the call cannot fail half-way.  Unused reserved
  * pages are freed when the call returns.
  */
+#include <linux/bitfield.h>
 #include <linux/gfp.h>
 #include <linux/io.h>
 #include <linux/memcontrol.h>
 #include <linux/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/vmstat.h>
+#ifdef CONFIG_ARM64
+#include <asm/cacheflush.h>
+#include <asm/cpufeature.h>
+#include <asm/sysreg.h>
+#endif
 
 #include "internal.h"
 
@@ -152,10 +158,48 @@ static void gaspace_invalidate(struct gpt *pt, u64 gpa, u64 size)
 		n->invalidate(n, as, gpa, size);
 }
 
+#ifdef CONFIG_ARM64
+/*
+ * What KVM's stage-2 mm_ops do for memory before a guest sees it: a guest
+ * running with its MMU off makes non-cacheable data accesses and fetches,
+ * so the frame's lines (zeroed, or written through the host's cacheable
+ * mapping) are cleaned and invalidated to the point of coherency, and an
+ * executable frame's instructions are made visible to the I-cache.  Device
+ * memory and frames outside the linear map (MMIO) have no cached lines.
+ *
+ * This is done whether or not the CPU has FEAT_S2FWB: the ARM64_S2 leaves
+ * carry the HCR_EL2.FWB = 0 encoding, under which the guest's own
+ * attributes still apply (KVM skips the clean only because it switches to
+ * the FWB encoding, which forces write-back).
+ */
+static void gaspace_sync_leaf(struct gpt *pt, phys_addr_t pa, u64 size,
+			      u32 prot)
+{
+	u64 ctr = read_sanitised_ftr_reg(SYS_CTR_EL0);
+	unsigned long line, va, p, end;
+
+	if (pt->fmt->format != GASPACE_FMT_ARM64_S2 ||
+	    (prot & GPT_ATTR_DEVICE) || !pfn_valid(PHYS_PFN(pa)))
+		return;
+	va = (unsigned long)phys_to_virt(pa);
+	end = va + size;
+	/* CTR_EL0.DminLine, bits 19:16: log2 of the smallest D-cache line, in words */
+	line = 4UL << FIELD_GET(GENMASK_ULL(19, 16), ctr);
+	for (p = va & ~(line - 1); p < end; p += line)
+		asm volatile("dc civac, %0" : : "r" (p) : "memory");
+	dsb(sy);
+	if (prot & GASPACE_PROT_EXEC)
+		caches_clean_inval_pou(va, end);
+}
+#endif
+
 const struct gpt_mm_ops gaspace_mm_ops = {
 	.zalloc_pages	= gaspace_zalloc_table,
 	.free_pages	= gaspace_free_table,
 	.invalidate	= gaspace_invalidate,
+#ifdef CONFIG_ARM64
+	.sync_leaf	= gaspace_sync_leaf,
+#endif
 };
 
 /**

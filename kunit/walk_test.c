@@ -1015,9 +1015,55 @@ static void walk_tables_beyond_the_pa_width(struct kunit *test)
 	gpt_test_env_fini(&env);
 }
 
+/*
+ * sync_leaf (Arm's cache maintenance) runs for each leaf that becomes
+ * present, and for one that gains EXEC; never for prot 0 leaves, a prot
+ * that only drops rights, or an unmap.
+ */
+static void walk_sync_leaf(struct kunit *test)
+{
+	struct walk_ctx *c = ctx_init(test);
+	struct gpt_test_env *env = &c->env;
+	struct gpt *pt = c->pt;
+	u64 g = SZ_1G;
+
+	/* one 2 MiB block and four 4 KiB leaves */
+	KUNIT_ASSERT_EQ(test, do_map(c, g, SZ_2M, 4 * g, GASPACE_PROT_READ |
+				     GASPACE_PROT_WRITE, 0), 0);
+	KUNIT_EXPECT_EQ(test, env->nr_sync, 1);
+	KUNIT_EXPECT_EQ(test, env->sync_bytes, (u64)SZ_2M);
+	KUNIT_EXPECT_EQ(test, env->sync_pa, 4 * g);
+	KUNIT_ASSERT_EQ(test, do_map(c, g + SZ_2M, 4 * SZ_4K, 8 * g,
+				     GASPACE_PROT_READ | GPT_ATTR_DEVICE, 0), 0);
+	KUNIT_EXPECT_EQ(test, env->nr_sync, 5);
+	KUNIT_EXPECT_EQ(test, env->sync_bytes, (u64)SZ_2M + 4 * SZ_4K);
+	KUNIT_EXPECT_EQ(test, env->sync_prot,
+			GASPACE_PROT_READ | GPT_ATTR_DEVICE);
+	KUNIT_EXPECT_EQ(test, env->sync_pa, 8 * g + 3 * SZ_4K);
+	/* non-present to the hardware: nothing to sync */
+	KUNIT_ASSERT_EQ(test, do_map(c, 2 * g, SZ_4K, 4 * g, 0, 0), 0);
+	KUNIT_EXPECT_EQ(test, env->nr_sync, 5);
+	/* dropping rights: none; made present again, gaining EXEC: one each */
+	KUNIT_ASSERT_EQ(test, gpt_protect(pt, g, SZ_2M, GASPACE_PROT_READ), 0);
+	KUNIT_EXPECT_EQ(test, env->nr_sync, 5);
+	KUNIT_ASSERT_EQ(test, gpt_protect(pt, 2 * g, SZ_4K,
+					  GASPACE_PROT_READ), 0);
+	KUNIT_EXPECT_EQ(test, env->nr_sync, 6);
+	KUNIT_EXPECT_EQ(test, env->sync_pa, 4 * g);
+	KUNIT_ASSERT_EQ(test, gpt_protect(pt, g, SZ_2M, RWX), 0);
+	KUNIT_EXPECT_EQ(test, env->nr_sync, 7);
+	KUNIT_EXPECT_EQ(test, env->sync_prot, RWX);
+	KUNIT_EXPECT_EQ(test, env->sync_bytes, 2ULL * SZ_2M + 5 * SZ_4K);
+	KUNIT_ASSERT_EQ(test, gpt_protect(pt, g, SZ_2M, RWX), 0);
+	KUNIT_EXPECT_EQ(test, env->nr_sync, 7);
+	KUNIT_ASSERT_EQ(test, gpt_unmap(pt, g, SZ_4M, NULL, NULL), 0);
+	KUNIT_EXPECT_EQ(test, env->nr_sync, 7);
+}
+
 static struct kunit_case walk_cases[] = {
 	KUNIT_CASE(walk_tables_beyond_the_pa_width),
 	KUNIT_CASE_PARAM(walk_map_query, walk_gen_params),
+	KUNIT_CASE_PARAM(walk_sync_leaf, walk_gen_params),
 	KUNIT_CASE_PARAM(walk_split, walk_gen_params),
 	KUNIT_CASE_PARAM(walk_unmap_report, walk_gen_params),
 	KUNIT_CASE_PARAM(walk_alloc_fail, walk_gen_params),

@@ -227,10 +227,23 @@ static void gpt_test_invalidate(struct gpt *pt, u64 gpa, u64 size)
 	}
 }
 
+/* Records the calls; the leaf must not be present yet (it runs before). */
+static void gpt_test_sync_leaf(struct gpt *pt, phys_addr_t pa, u64 size,
+			       u32 prot)
+{
+	struct gpt_test_env *env = pt->priv;
+
+	env->nr_sync++;
+	env->sync_bytes += size;
+	env->sync_prot = prot;
+	env->sync_pa = pa;
+}
+
 static const struct gpt_mm_ops gpt_test_mm_ops = {
 	.zalloc_pages	= gpt_test_zalloc,
 	.free_pages	= gpt_test_free,
 	.invalidate	= gpt_test_invalidate,
+	.sync_leaf	= gpt_test_sync_leaf,
 };
 
 /**

@@ -54,6 +54,10 @@ void gpt_test_check_roots(struct kunit *test, u32 format,
  * @count_in_inval: check nr_table_pages against the tables linked in at
  *	each invalidate callback
  * @bad_count: invalidate callbacks where they differed
+ * @nr_sync: sync_leaf callbacks so far
+ * @sync_bytes: bytes they covered
+ * @sync_prot: prot of the last one
+ * @sync_pa: host address of the last one
  */
 struct gpt_test_env {
 	struct kunit *test;
@@ -65,6 +69,10 @@ struct gpt_test_env {
 	long nr_inval_empty;
 	bool count_in_inval;
 	long bad_count;
+	long nr_sync;
+	u64 sync_bytes;
+	u32 sync_prot;
+	phys_addr_t sync_pa;
 };
 
 int gpt_test_env_init(struct kunit *test, struct gpt_test_env *env,

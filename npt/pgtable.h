@@ -112,11 +112,18 @@ extern const struct gpt_fmt gpt_fmt_gstage;
  *	(Arm break-before-make) a block was made invalid before it is replaced
  *	by a table; runs before any page such a leaf or table pointed to is
  *	freed or reused.  May be NULL.
+ * @sync_leaf: the @size bytes at host-physical @pa are about to become
+ *	visible to the guest through a present leaf of portable @prot (a new
+ *	leaf, one made present again, or one that gains EXEC): make them
+ *	coherent for a guest that may bypass the data cache or fetch
+ *	instructions (Arm: KVM's clean to PoC and I-cache invalidate).  Runs
+ *	before the leaf is written.  May be NULL (x86, RISC-V: coherent).
  */
 struct gpt_mm_ops {
 	void *(*zalloc_pages)(struct gpt *pt, unsigned int order);
 	void (*free_pages)(struct gpt *pt, void *va, unsigned int order);
 	void (*invalidate)(struct gpt *pt, u64 gpa, u64 size);
+	void (*sync_leaf)(struct gpt *pt, phys_addr_t pa, u64 size, u32 prot);
 };
 
 /**

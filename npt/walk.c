@@ -232,6 +232,13 @@ static void gpt_invalidate(struct gpt *pt, u64 gpa, u64 size)
 		pt->mm_ops->invalidate(pt, gpa, size);
 }
 
+/* Memory a present leaf is about to show the guest (see mm_ops). */
+static void gpt_sync_leaf(struct gpt *pt, phys_addr_t pa, u64 size, u32 prot)
+{
+	if (pt->mm_ops->sync_leaf)
+		pt->mm_ops->sync_leaf(pt, pa, size, prot);
+}
+
 static int gpt_walk(struct gpt_walker *w)
 {
 	struct gpt *pt = w->pt;
@@ -688,6 +695,7 @@ static int gpt_unmap_range(struct gpt *pt, u64 start, u64 end,
  * @src: page source, or NULL for a linear map
  * @arg: the source's cookie
  * @max_level: largest leaf level the map may use
+ * @prot: portable prot and attributes of the leaves
  * @killable: stop with -EINTR (undone) when a fatal signal is pending
  * @tmpl: leaf bits without the address, per level
  * @pos: where the map stopped
@@ -701,6 +709,7 @@ struct gpt_map_st {
 	const struct gpt_pa_src *src;
 	void *arg;
 	u32 max_level;
+	u32 prot;
 	bool killable;
 	u64 tmpl[GPT_MAX_LEVELS];
 	u64 pos;
@@ -802,6 +811,8 @@ static int gpt_map_visit(struct gpt_walker *w, struct gpt_visit *v, u32 kind)
 	if (st->src && level)
 		nr = 1;
 	for (i = 0;;) {
+		if (gpt_present(st->tmpl[level]))
+			gpt_sync_leaf(pt, pa, size, st->prot);
 		WRITE_ONCE(v->ptep[i], st->tmpl[level] |
 				       gpt_addr_bits(pt->fmt, pa));
 		if (gpt_present(st->tmpl[level]))
@@ -852,6 +863,7 @@ static int gpt_do_map(struct gpt *pt, u64 gpa, u64 size, u32 prot,
 	if (!size)
 		return 0;
 	st->killable = flags & GPT_MAP_KILLABLE;
+	st->prot = prot;
 	st->max_level = 0;
 	if (!(flags & GPT_MAP_NOHUGE))
 		for (l = 1; l < pt->levels; l++)
@@ -1023,6 +1035,10 @@ static int gpt_protect_visit(struct gpt_walker *w, struct gpt_visit *v,
 			       v->level);
 	if (!((pte ^ v->old) & ~fmt->hw_bits))
 		return 0;
+	/* shown again, or now executable: as for a new leaf */
+	if (gpt_present(pte) &&
+	    (!gpt_present(v->old) || (st->prot & ~prot & GASPACE_PROT_EXEC)))
+		gpt_sync_leaf(pt, pa, size, st->prot | (prot & ~GPT_PROT_RWX));
 	if (gpt_present(v->old))
 		pt->present_bytes -= size;
 	if (gpt_present(pte))

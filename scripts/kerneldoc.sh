@@ -3,8 +3,8 @@
 # kernel-doc check: scripts/kernel-doc from linux-source-6.1 in -none mode,
 # with every optional warning (-Wall; linux-source-6.1's kernel-doc predates
 # -Wall and enables the same checks with -v), over the two API headers and
-# every source file of the module that exports symbols, and the SVM
-# sample's interface.  Prints each
+# every source file of the module that exports symbols, and the sample
+# hypervisors (their runner headers and modules).  Prints each
 # warning and exits non-zero if there is any.
 set -u
 # shellcheck source=scripts/lib.sh
@@ -21,8 +21,9 @@ else
 	wall=-v
 fi
 
-files=(include/linux/gaspace.h uapi/linux/gaspace.h samples/svm/gaspace_svm.h
-       samples/svm/svm.c)
+files=(include/linux/gaspace.h uapi/linux/gaspace.h)
+mapfile -t -O ${#files[@]} files < <(git ls-files -co --exclude-standard -- \
+	'samples/*/gaspace_*.h' 'samples/*/*.c' | grep -v '^samples/vmm/' | sort)
 mapfile -t -O ${#files[@]} files < <(git ls-files -co --exclude-standard -- '*.c' |
 	grep -E '^(addrspace|npt|backends)/' |
 	xargs grep -l -E '^EXPORT_SYMBOL' | sort)
