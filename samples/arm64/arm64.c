@@ -77,13 +77,16 @@
 				 MDCR_EL2_TDRA | MDCR_EL2_TPM | MDCR_EL2_TPMCR)
 
 /*
- * CPTR_EL2 bits (in the CPACR_EL1 layout that E2H gives it) cleared while
- * the guest runs: its FP/SIMD, SVE and SME instructions trap to EL2, as
- * the registers still hold the host task's values.
+ * CPTR_EL2 (in the CPACR_EL1 layout that E2H gives it) while the guest
+ * runs, as KVM's __activate_traps() has it: these bits cleared, so the
+ * guest's FP/SIMD, SVE and SME instructions trap to EL2, as the registers
+ * still hold the host task's values; and trace (TTA) and activity monitor
+ * (TAM) register accesses trapped, as the host shares those too.
  */
 #define ARM64_CPTR_GUEST_CLEAR	(CPACR_EL1_FPEN_EL0EN | CPACR_EL1_FPEN_EL1EN | \
 				 CPACR_EL1_ZEN_EL0EN | CPACR_EL1_ZEN_EL1EN | \
 				 CPACR_EL1_SMEN_EL0EN | CPACR_EL1_SMEN_EL1EN)
+#define ARM64_CPTR_GUEST_SET	(CPACR_EL1_TTA | CPTR_EL2_TAM)
 
 /* SCTLR_EL1 of a fresh vCPU under KVM: RES1 bits, MMU and caches off */
 #define ARM64_SCTLR_RESET	0x00c50078ULL
@@ -291,7 +294,8 @@ static notrace unsigned long arm64_enter(struct arm64_run *run,
 	isb();
 	write_sysreg(ARM64_HCR_GUEST, hcr_el2);
 	isb();
-	write_sysreg(host->cptr & ~ARM64_CPTR_GUEST_CLEAR, cpacr_el1);
+	write_sysreg((host->cptr & ~ARM64_CPTR_GUEST_CLEAR) |
+		     ARM64_CPTR_GUEST_SET, cpacr_el1);
 	write_sysreg(host->mdcr | ARM64_MDCR_GUEST, mdcr_el2);
 	write_sysreg((unsigned long)gaspace_arm64_vectors, vbar_el1);
 	write_sysreg(regs->pc, elr_el2);
