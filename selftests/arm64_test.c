@@ -11,7 +11,11 @@
  * Each case runs for spaces of 32, 40 and 48 gpa bits (the variants), so
  * the walk starts at level 2, 1 and 0 (four, two and one root pages).
  *
- * Without the module every test skips; `make check` asserts that they ran.
+ * Without the module, on a kernel that does not run at EL2 with VHE, or for
+ * a width past the CPU's physical range, the tests skip and say why;
+ * `make check` asserts that they ran.  Under QEMU's -cpu max (PARange 52
+ * bits) every variant runs; under -cpu cortex-a76 (40 bits) bits32 and
+ * bits40 do, the latter with the guest's first vectors inside the space.
  */
 #include <pthread.h>
 #include <signal.h>
@@ -218,13 +222,13 @@ FIXTURE_SETUP(arm64)
 	self->a64 = arm64_open(&self->info, &why);
 	if (self->a64 < 0)
 		SKIP(return, "%s", why);
-	ASSERT_EQ(GASPACE_ARM64_HAVE_EL2 | GASPACE_ARM64_HAVE_VHE,
-		  self->info.flags)
-		TH_LOG("the kernel does not run at EL2 with VHE");
+	if (self->info.flags !=
+	    (GASPACE_ARM64_HAVE_EL2 | GASPACE_ARM64_HAVE_VHE))
+		SKIP(return, "the kernel does not run at EL2 with VHE");
 	ASSERT_EQ(32U, self->info.min_gpa_bits);
-	ASSERT_LE(variant->gpa_bits, self->info.max_gpa_bits)
-		TH_LOG("PARange %u: %u bits", self->info.parange,
-		       self->info.pa_bits);
+	if (variant->gpa_bits > self->info.max_gpa_bits)
+		SKIP(return, "PARange %u: the CPU's stage 2 takes %u bits at most",
+		     self->info.parange, self->info.max_gpa_bits);
 	self->dev = gas_open_dev();
 	ASSERT_LE(0, self->dev);
 	/* the whole gpa range; an area just below its top */
