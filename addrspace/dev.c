@@ -10,6 +10,14 @@
 
 #include "internal.h"
 
+/*
+ * Tables, frames and leaves are 4 KiB: every format is built for the 4 KiB
+ * granule, with one host page per table page and per frame.  Hosts with 16
+ * or 64 KiB pages (some arm64 kernels) are not supported.
+ */
+static_assert(PAGE_SIZE == SZ_4K, "gaspace needs a kernel with 4 KiB pages");
+static_assert(IS_ENABLED(CONFIG_64BIT), "gaspace needs a 64-bit kernel");
+
 static long gaspace_check_extension(unsigned long cap)
 {
 	switch (cap) {

@@ -229,14 +229,16 @@ ssize_t gaspace_rw_iter(struct gaspace *as, u64 gpa, struct iov_iter *iter,
 					 iov_iter_count(iter));
 			size_t copied;
 
-			if (!pages[i])
+			if (!pages[i]) {
 				copied = iov_iter_zero(n, iter);
-			else if (write)
+			} else if (write) {
 				copied = copy_page_from_iter(pages[i], off, n,
 							     iter);
-			else
+				gaspace_sync_written(as, pages[i], off, copied);
+			} else {
 				copied = copy_page_to_iter(pages[i], off, n,
 							   iter);
+			}
 			if (pages[i])
 				put_page(pages[i]);
 			done += copied;

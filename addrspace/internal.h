@@ -128,6 +128,16 @@ extern unsigned int gaspace_max_areas;
 
 /* tables.c */
 extern const struct gpt_mm_ops gaspace_mm_ops;
+#ifdef CONFIG_ARM64
+void gaspace_sync_written(struct gaspace *as, struct page *page, size_t off,
+			  size_t len);
+#else
+/* x86 and RISC-V guests see what the host's cacheable mapping wrote */
+static inline void gaspace_sync_written(struct gaspace *as, struct page *page,
+					size_t off, size_t len)
+{
+}
+#endif
 int gaspace_reserve_fill(struct gaspace *as, struct gaspace_reserve *r,
 			 u64 nr, gfp_t gfp);
 void gaspace_reserve_release(struct gaspace_reserve *r);

@@ -164,32 +164,56 @@ static void gaspace_invalidate(struct gpt *pt, u64 gpa, u64 size)
  * running with its MMU off makes non-cacheable data accesses and fetches,
  * so the frame's lines (zeroed, or written through the host's cacheable
  * mapping) are cleaned and invalidated to the point of coherency, and an
- * executable frame's instructions are made visible to the I-cache.  Device
- * memory and frames outside the linear map (MMIO) have no cached lines.
+ * executable frame's instructions are made visible to the I-cache.
  *
  * This is done whether or not the CPU has FEAT_S2FWB: the ARM64_S2 leaves
  * carry the HCR_EL2.FWB = 0 encoding, under which the guest's own
  * attributes still apply (KVM skips the clean only because it switches to
  * the FWB encoding, which forces write-back).
  */
-static void gaspace_sync_leaf(struct gpt *pt, phys_addr_t pa, u64 size,
-			      u32 prot)
+static void gaspace_arm64_clean(unsigned long va, unsigned long size,
+				bool exec)
 {
 	u64 ctr = read_sanitised_ftr_reg(SYS_CTR_EL0);
-	unsigned long line, va, p, end;
+	unsigned long line, p, end = va + size;
 
-	if (pt->fmt->format != GASPACE_FMT_ARM64_S2 ||
-	    (prot & GPT_ATTR_DEVICE) || !pfn_valid(PHYS_PFN(pa)))
-		return;
-	va = (unsigned long)phys_to_virt(pa);
-	end = va + size;
 	/* CTR_EL0.DminLine, bits 19:16: log2 of the smallest D-cache line, in words */
 	line = 4UL << FIELD_GET(GENMASK_ULL(19, 16), ctr);
 	for (p = va & ~(line - 1); p < end; p += line)
 		asm volatile("dc civac, %0" : : "r" (p) : "memory");
 	dsb(sy);
-	if (prot & GASPACE_PROT_EXEC)
+	if (exec)
 		caches_clean_inval_pou(va, end);
+}
+
+/* Device memory and frames outside the linear map have no cached lines. */
+static void gaspace_sync_leaf(struct gpt *pt, phys_addr_t pa, u64 size,
+			      u32 prot)
+{
+	if (pt->fmt->format != GASPACE_FMT_ARM64_S2 ||
+	    (prot & GPT_ATTR_DEVICE) || !pfn_valid(PHYS_PFN(pa)))
+		return;
+	gaspace_arm64_clean((unsigned long)phys_to_virt(pa), size,
+			    prot & GASPACE_PROT_EXEC);
+}
+
+/**
+ * gaspace_sync_written() - a write through the fd changed a frame
+ * @as: the address space
+ * @page: the frame
+ * @off: first byte written
+ * @len: bytes written
+ *
+ * The frame may be mapped already, and the guest may run with its MMU off,
+ * so the bytes go to the point of coherency as at the first mapping, and
+ * out of the I-cache (they may be code).
+ */
+void gaspace_sync_written(struct gaspace *as, struct page *page, size_t off,
+			  size_t len)
+{
+	if (as->pt.fmt->format == GASPACE_FMT_ARM64_S2 && len)
+		gaspace_arm64_clean((unsigned long)page_address(page) + off,
+				    len, true);
 }
 #endif
 
