@@ -6,6 +6,8 @@
 #            injection (scripts/debug.config)
 #   riscv64  riscv64 for QEMU's virt machine, with KUnit (Debian 12 has no
 #            riscv64 kernel; scripts/riscv64.config)
+#   arm64    arm64 for QEMU's virt machine, with KUnit (Debian's arm64
+#            kernel has none; scripts/arm64.config)
 # The build is cached in $CACHE/<flavor>-<source version>-<config hash>/ and
 # reused while neither changes.  Prints the build directory (a KDIR).
 set -eu
@@ -15,7 +17,8 @@ flavor=${1:-debug}
 case "$flavor" in
 debug) arch=x86_64 cross= ;;
 riscv64) arch=riscv cross=riscv64-linux-gnu- ;;
-*) die "usage: build-kernel.sh debug|riscv64" ;;
+arm64) arch=arm64 cross=aarch64-linux-gnu- ;;
+*) die "usage: build-kernel.sh debug|riscv64|arm64" ;;
 esac
 config=$GASPACE_ROOT/scripts/$flavor.config
 src=$(src_tree)

@@ -6,24 +6,27 @@
 #
 # Environment (or make variables):
 #   KERNELS  which kernels, default "debug stock61 stock61-4lvl stock612
-#            bochs arm64 riscv64"; stock61-4lvl boots stock 6.1 with no5lvl
+#            bochs arm64 arm64-kunit riscv64"; stock61-4lvl boots stock 6.1 with no5lvl
 #            (4-level paging, so 4-level nested walks) and runs only
 #            svm_test; bochs boots stock 6.1 under Bochs (Intel VMX with EPT,
 #            scripts/bochs.sh) and runs only vmx_test, which runs nowhere
 #            else; arm64 is Debian's arm64 6.1 and riscv64 our riscv64 6.1
 #            with KUnit, each under QEMU with its CPU's virtualization
-#            extension, running the programs cross-built for it
+#            extension, running the programs cross-built for it;
+#            arm64-kunit is a small arm64 6.1 of ours that runs KUnit only
 #   TESTS    only these test programs (names from selftests' list); "none"
 #            runs no program (KUnit still runs on the debug kernel)
 #   NOLINT=1 skip the lint case (counted as skipped)
 #   NOKUNIT=1 do not run the KUnit suites (a quicker run of some programs)
 #   GASPACE_TEST_ENV   shell assignments the programs run under, written to
-#            the VM's /tests/env (make stress: the long counts)
+#            the VM's /tests/env (make stress: the long counts); by default
+#            GASPACE_INJECT_ROTATE=1 (inject_test sweeps each call's
+#            allocations on one format, see the program)
 #   GASPACE_VM_TIMEOUT seconds each VM may run (default 600, debug 2700)
 set -u
 . "$(dirname "$0")/lib.sh"
 
-KERNELS=${KERNELS:-debug stock61 stock61-4lvl stock612 bochs arm64 riscv64}
+KERNELS=${KERNELS:-debug stock61 stock61-4lvl stock612 bochs arm64 arm64-kunit riscv64}
 B=$GASPACE_ROOT/.build
 PASS=0 FAIL=0 SKIP=0
 REASONS=()
@@ -35,7 +38,7 @@ skip() { SKIP=$((SKIP + 1)); echo "ok - $* # SKIP"; }
 "$GASPACE_ROOT/scripts/deps.sh" || exit 1
 for d in bochs arm64 riscv64; do
 	case " $KERNELS " in
-	*" $d "*) "$GASPACE_ROOT/scripts/deps.sh" $d || exit 1 ;;
+	*" $d "*|*" $d-kunit "*) "$GASPACE_ROOT/scripts/deps.sh" $d || exit 1 ;;
 	esac
 done
 SRC=$(src_tree) || exit 1
@@ -83,7 +86,7 @@ build_progs() {
 	PROGS_DIR=$dir PROGS= DEBUG_ONLY=
 	[ -f "$GASPACE_ROOT/selftests/Makefile" ] || return 0
 	if [ -z "${built_progs[$t]:-}" ]; then
-		if make -s -C "$GASPACE_ROOT/selftests" O="$dir" CC="$cc" \
+		if make -s -j"$JOBS" -C "$GASPACE_ROOT/selftests" O="$dir" CC="$cc" \
 			HARNESS_DIR="$SRC/tools/testing/selftests" \
 			> "$dir.log" 2>&1; then
 			built_progs[$t]=ok
@@ -228,7 +231,49 @@ parse_log() {
 	}' "$log"
 }
 
+# run_vm K RUNNER IMAGE KB TIMEOUT EXTRA: boot kernel K's VM; its exit
+# status and seconds go to KB/vm.rc.
+run_vm() {
+	local k=$1 runner=$2 image=$3 kb=$4 timeout=$5 extra=$6 start rc
+	start=$(date +%s)
+	"$GASPACE_ROOT/scripts/$runner" "$image" "$kb/mods" "$kb/tests" \
+		"$kb/console.log" "$timeout" "$extra" > "$kb/vm.out" 2>&1
+	rc=$?
+	cat "$kb/vm.out" >&2
+	echo "$rc $(($(date +%s) - start))" > "$kb/vm.rc"
+}
+
+# report K: count what K's VM logged and add its summary line.
+report() {
+	local k=$1 kb want_kunit kprogs want_bits rel vmrc secs line out
+	local kp=$PASS kf=$FAIL ks=$SKIP p0 f0 s0
+	IFS='|' read -r kb want_kunit kprogs want_bits rel <<< "${args[$k]}"
+	read -r p0 f0 s0 <<< "${pre[$k]}"
+	read -r vmrc secs < "$kb/vm.rc"
+	while read -r line; do
+		case "$line" in
+		COUNTS*) set -- $line
+			PASS=$((PASS + $2)) FAIL=$((FAIL + $3)) SKIP=$((SKIP + $4)) ;;
+		"not ok"*) echo "$line"; REASONS+=("${line#not ok - }") ;;
+		*) echo "$line" ;;
+		esac
+	done < <(parse_log "$k" "$kb/console.log" "$want_kunit" "$kprogs" \
+		"$want_bits")
+	[ "$k" = bochs ] && echo "# bochs: wall time ${secs}s (boot, modules, vmx_test, power off)"
+	if [ "$vmrc" != 0 ]; then
+		fail "$k: VM did not finish (rc $vmrc after ${secs}s; .build/$k/console.log)"
+	fi
+	if out=$("$GASPACE_ROOT/scripts/scan-log.sh" "$kb/console.log"); then
+		pass "$k no kernel splat"
+	else
+		fail "$k: $out"
+	fi
+	SUMMARY+=("$k ($rel): $((PASS - kp + p0)) passed, $((FAIL - kf + f0)) failed, $((SKIP - ks + s0)) skipped in ${secs}s")
+}
+
 SUMMARY=()
+declare -A pre=() args=()
+deferred=()
 for k in $KERNELS; do
 	kp=$PASS kf=$FAIL ks=$SKIP
 	# KERNEL-4lvl: KERNEL booted with no5lvl, svm_test alone (a short boot)
@@ -240,6 +285,8 @@ for k in $KERNELS; do
 		samples="samples/arm64" GASPACE_VM_ARCH=arm64 ;;
 	riscv64) target=riscv64 karch=(ARCH=riscv CROSS_COMPILE=riscv64-linux-gnu-)
 		samples="samples/riscv" GASPACE_VM_ARCH=riscv64 ;;
+	arm64-kunit) target=aarch64 karch=(ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-)
+		samples= GASPACE_VM_ARCH=arm64 ;;
 	*) target=x86_64 karch=() samples="samples/svm samples/vmx"
 		GASPACE_VM_ARCH=x86_64 ;;
 	esac
@@ -262,6 +309,9 @@ for k in $KERNELS; do
 		fi
 	elif [ "$k" = stock61 ]; then
 		want_bits=57
+	elif [ "$k" = arm64-kunit ]; then
+		# KUnit only: the programs run on Debian's arm64 kernel
+		kprogs=
 	fi
 	# VMX guests need Bochs: no QEMU kernel runs vmx_test
 	[ "$k" != bochs ] &&
@@ -306,8 +356,8 @@ for k in $KERNELS; do
 	export GASPACE_VM_ARCH GASPACE_BUSYBOX= GASPACE_INIT=
 	case "$k" in
 	arm64) GASPACE_BUSYBOX=$(dirname "$(dirname "$image")")/bin/busybox ;;
-	riscv64) GASPACE_INIT=$kb/init
-		riscv64-linux-gnu-gcc -static -O2 -Wall -o "$GASPACE_INIT" \
+	riscv64|arm64-kunit) GASPACE_INIT=$kb/init
+		$target-linux-gnu-gcc -static -O2 -Wall -o "$GASPACE_INIT" \
 			"$GASPACE_ROOT/scripts/init.c" >> "$kb/build.log" 2>&1 ||
 			fail "$k: scripts/init.c does not build" ;;
 	esac
@@ -315,8 +365,7 @@ for k in $KERNELS; do
 		cp "$PROGS_DIR/$t" "$kb/tests/" 2>/dev/null
 	done
 	echo "$kprogs" | tr ' ' '\n' | sed '/^$/d' > "$kb/tests/list"
-	[ -n "${GASPACE_TEST_ENV:-}" ] &&
-		echo "export ${GASPACE_TEST_ENV}" > "$kb/tests/env"
+	echo "export ${GASPACE_TEST_ENV:-GASPACE_INJECT_ROTATE=1}" > "$kb/tests/env"
 	want_kunit=0
 	[ -f "$kb/mods/gaspace_kunit.ko" ] && want_kunit=1
 	[ "$k" = debug ] && [ $want_kunit = 0 ] && fail "$k: gaspace_kunit.ko not built"
@@ -334,30 +383,24 @@ for k in $KERNELS; do
 	else
 		note "booting $k ($rel${extra:+, $extra}) under QEMU"
 	fi
-	start=$(date +%s)
-	"$GASPACE_ROOT/scripts/$runner" "$image" "$kb/mods" "$kb/tests" \
-		"$kb/console.log" "$timeout" "$extra"
-	vmrc=$?
-	secs=$(($(date +%s) - start))
-	while read -r line; do
-		case "$line" in
-		COUNTS*) set -- $line
-			PASS=$((PASS + $2)) FAIL=$((FAIL + $3)) SKIP=$((SKIP + $4)) ;;
-		"not ok"*) echo "$line"; REASONS+=("${line#not ok - }") ;;
-		*) echo "$line" ;;
-		esac
-	done < <(parse_log "$k" "$kb/console.log" "$want_kunit" "$kprogs" \
-		"$want_bits")
-	[ "$k" = bochs ] && echo "# bochs: wall time ${secs}s (boot, modules, vmx_test, power off)"
-	if [ $vmrc != 0 ]; then
-		fail "$k: VM did not finish (rc $vmrc after ${secs}s; .build/$k/console.log)"
+	# The debug kernel's VM (the longest, and mostly one busy vCPU) runs
+	# in the background while the other kernels build and run; its
+	# results are read once they are done.  GASPACE_SERIAL=1: one VM at
+	# a time.
+	pre[$k]="$((PASS - kp)) $((FAIL - kf)) $((SKIP - ks))"
+	args[$k]="$kb|$want_kunit|$(echo $kprogs)|$want_bits|$rel"
+	if [ "$k" = debug ] && [ "${GASPACE_SERIAL:-0}" != 1 ]; then
+		run_vm "$k" "$runner" "$image" "$kb" "$timeout" "$extra" &
+		deferred+=("$k")
+		continue
 	fi
-	if out=$("$GASPACE_ROOT/scripts/scan-log.sh" "$kb/console.log"); then
-		pass "$k no kernel splat"
-	else
-		fail "$k: $out"
-	fi
-	SUMMARY+=("$k ($rel): $((PASS - kp)) passed, $((FAIL - kf)) failed, $((SKIP - ks)) skipped in ${secs}s")
+	run_vm "$k" "$runner" "$image" "$kb" "$timeout" "$extra"
+	report "$k"
+done
+[ ${#deferred[@]} -gt 0 ] && note "waiting for the VM of: ${deferred[*]}"
+wait
+for k in "${deferred[@]}"; do
+	report "$k"
 done
 
 echo

@@ -10,6 +10,7 @@
 #             headers fetched with apt-get download; modules are built with
 #             the host's kbuild and aarch64-linux-gnu-gcc
 #   riscv64   riscv64 6.1 with KUnit, built from linux-source-6.1 (cached)
+#   arm64-kunit  a small arm64 6.1 with KUnit, built the same way
 set -eu
 . "$(dirname "$0")/lib.sh"
 
@@ -84,7 +85,11 @@ riscv64)
 	kdir=$("$(dirname "$0")/build-kernel.sh" riscv64)
 	echo "$kdir $kdir/arch/riscv/boot/Image riscv64"
 	;;
+arm64-kunit)
+	kdir=$("$(dirname "$0")/build-kernel.sh" arm64)
+	echo "$kdir $kdir/arch/arm64/boot/Image arm64-kunit"
+	;;
 *)
-	die "usage: kernel.sh debug|stock61|stock612|arm64|riscv64"
+	die "usage: kernel.sh debug|stock61|stock612|arm64|arm64-kunit|riscv64"
 	;;
 esac
