@@ -24,6 +24,7 @@
 #include <time.h>
 
 #include "gaspace_util.h"
+#include "gaspace_guest.h"
 #include "kselftest_harness.h"
 #include "../samples/arm64/gaspace_arm64.h"
 
@@ -160,24 +161,6 @@ static const __u32 guest_own_vectors[] = { 0xd518c005, 0xd5033fdf, 0x00000033 };
 static const __u32 guest_sync_handler[] = { 0xd5385200, 0xd5384021, 0xd4000022 };
 #define GUEST_VBAR		(GUEST_CODE + 0x800)
 
-static int arm64_open(struct gaspace_arm64_info *info, const char **why)
-{
-	int fd = open(GASPACE_ARM64_DEVICE, O_RDWR | O_CLOEXEC);
-
-	if (fd < 0) {
-		*why = "no " GASPACE_ARM64_DEVICE
-		       ": gaspace_arm64.ko (samples/arm64) is not loaded";
-		return -1;
-	}
-	memset(info, 0, sizeof(*info));
-	if (ioctl(fd, GASPACE_ARM64_GET_INFO, info)) {
-		*why = "GASPACE_ARM64_GET_INFO failed";
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 FIXTURE(arm64) {
 	int dev;
 	int a64;
@@ -219,7 +202,10 @@ FIXTURE_SETUP(arm64)
 
 	self->dev = -1;
 	self->as = -1;
-	self->a64 = arm64_open(&self->info, &why);
+	self->a64 = gas_guest_open(GASPACE_ARM64_DEVICE,
+				   "gaspace_arm64.ko (samples/arm64)",
+				   GASPACE_ARM64_GET_INFO, &self->info,
+				   sizeof(self->info), &why);
 	if (self->a64 < 0)
 		SKIP(return, "%s", why);
 	if (self->info.flags !=
@@ -248,12 +234,7 @@ FIXTURE_SETUP(arm64)
 
 FIXTURE_TEARDOWN(arm64)
 {
-	if (self->as >= 0)
-		close(self->as);
-	if (self->dev >= 0)
-		close(self->dev);
-	if (self->a64 >= 0)
-		close(self->a64);
+	gas_guest_close(self->as, self->dev, self->a64);
 }
 
 /*
@@ -276,30 +257,6 @@ static int arm64_load(int as, struct gaspace_arm64_run *run, const void *code,
 
 /* Runs the guest; 0 or the ioctl's negative errno. */
 #define arm64_run() gas_ioctl_ptr(self->a64, GASPACE_ARM64_RUN, &self->run)
-
-static __u32 arm64_peek(int as, __u64 gpa)
-{
-	__u32 v = 0xdeadbeef;
-
-	if (pread(as, &v, sizeof(v), gpa) != sizeof(v))
-		return 0xdeadbeef;
-	return v;
-}
-
-static void arm64_poke(int as, __u64 gpa, __u32 v)
-{
-	if (pwrite(as, &v, sizeof(v), gpa) != sizeof(v))
-		abort();
-}
-
-static __u64 arm64_data_pages(int as)
-{
-	struct gaspace_info info;
-
-	if (gas_get_info(as, &info))
-		return ~0ULL;
-	return info.nr_data_pages;
-}
 
 /* The run ended at the HVC that is the last word of @code. */
 #define ASSERT_HVC(code) do {						\
@@ -333,16 +290,16 @@ TEST_F(arm64, sum_lazy_pages)
 	__u64 pages;
 
 	arm64_guest(guest_sum);
-	pages = arm64_data_pages(self->as);
+	pages = gas_guest_data_pages(self->as);
 	self->run.regs.x[1] = DATA;
 	self->run.regs.x[2] = DATA_PAGES;
 	ASSERT_EQ(0, arm64_run());
 	ASSERT_HVC(guest_sum);
 	EXPECT_EQ(DATA_PAGES * (DATA_PAGES + 1ULL) / 2, self->run.regs.x[0]);
 	EXPECT_EQ((__u64)DATA_PAGES, self->run.nr_faults);
-	EXPECT_EQ(pages + DATA_PAGES, arm64_data_pages(self->as));
+	EXPECT_EQ(pages + DATA_PAGES, gas_guest_data_pages(self->as));
 	for (i = 0; i < DATA_PAGES; i++) {
-		EXPECT_EQ(DATA_PAGES - i, arm64_peek(self->as, DATA + i * PAGE_4K));
+		EXPECT_EQ(DATA_PAGES - i, gas_guest_peek(self->as, DATA + i * PAGE_4K));
 	}
 }
 
@@ -364,7 +321,7 @@ TEST_F(arm64, sum_high_pages)
 	ASSERT_HVC(guest_sum);
 	EXPECT_EQ(HIGH_PAGES * (HIGH_PAGES + 1ULL) / 2, self->run.regs.x[0]);
 	EXPECT_EQ((__u64)HIGH_PAGES, self->run.nr_faults);
-	EXPECT_EQ(1U, arm64_peek(self->as, self->high +
+	EXPECT_EQ(1U, gas_guest_peek(self->as, self->high +
 					   (HIGH_PAGES - 1) * PAGE_4K));
 }
 
@@ -405,7 +362,7 @@ TEST_F(arm64, write_then_pread)
 		EXPECT_EQ(0x1000 + i, buf[i]);
 	}
 
-	arm64_poke(self->as, DATA + 5 * PAGE_4K + 8, 0xc0ffee11);
+	gas_guest_poke(self->as, DATA + 5 * PAGE_4K + 8, 0xc0ffee11);
 	arm64_guest(guest_load);
 	self->run.regs.x[1] = DATA + 5 * PAGE_4K + 8;
 	ASSERT_EQ(0, arm64_run());
@@ -442,7 +399,7 @@ TEST_F(arm64, access_after_unmap)
 	__u64 gpa = DATA + 3 * PAGE_4K + 0x124;
 
 	arm64_guest(guest_load);
-	arm64_poke(self->as, gpa, 77);
+	gas_guest_poke(self->as, gpa, 77);
 	self->run.regs.x[1] = gpa;
 	ASSERT_EQ(0, arm64_run());
 	ASSERT_HVC(guest_load);
@@ -458,34 +415,20 @@ TEST_F(arm64, access_after_unmap)
 	EXPECT_EQ(0ULL, self->run.nr_faults);
 }
 
-struct unmap_later {
-	int as;
-	__u64 gpa;
-};
-
-static void *unmap_later(void *arg)
-{
-	struct unmap_later *u = arg;
-	struct timespec ts = { .tv_nsec = 300 * 1000 * 1000 };
-
-	nanosleep(&ts, NULL);
-	return (void *)(long)gas_unmap(u->as, u->gpa, PAGE_4K);
-}
-
 /*
  * UNMAP while the guest spins on the page: the notifier's TLBI reaches the
  * CPU in the guest, so the next access faults and ends the run.
  */
 TEST_F(arm64, unmap_while_running)
 {
-	struct unmap_later u = { .as = self->as, .gpa = DATA + 7 * PAGE_4K };
+	struct gas_unmap_later u = { .as = self->as, .gpa = DATA + 7 * PAGE_4K };
 	pthread_t thread;
 	void *ret;
 
-	arm64_poke(self->as, u.gpa + 0x40, 5);
+	gas_guest_poke(self->as, u.gpa + 0x40, 5);
 	arm64_guest(guest_spin);
 	self->run.regs.x[1] = u.gpa + 0x40;
-	ASSERT_EQ(0, pthread_create(&thread, NULL, unmap_later, &u));
+	ASSERT_EQ(0, pthread_create(&thread, NULL, gas_unmap_later, &u));
 	ASSERT_EQ(0, arm64_run());
 	ASSERT_EQ(0, pthread_join(thread, &ret));
 	EXPECT_EQ(0, (long)ret);
@@ -514,7 +457,7 @@ TEST_F(arm64, signal_interrupts_guest)
 	timer_t timer;
 
 	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
-	arm64_poke(self->as, DATA, 9);
+	gas_guest_poke(self->as, DATA, 9);
 	arm64_guest(guest_spin);
 	self->run.regs.x[1] = DATA;
 	ASSERT_EQ(0, timer_create(CLOCK_MONOTONIC, &sev, &timer));
@@ -544,7 +487,7 @@ TEST_F(arm64, write_after_protect)
 	ASSERT_EQ(0, arm64_run());
 	ASSERT_S2_FAULT(-EACCES, gpa, GASPACE_PROT_WRITE);
 	EXPECT_EQ((__u64)EC_DABT_LOW, ESR_EC(self->run.esr));
-	EXPECT_EQ(1234U, arm64_peek(self->as, gpa));
+	EXPECT_EQ(1234U, gas_guest_peek(self->as, gpa));
 
 	/* reading the page is still allowed */
 	arm64_guest(guest_load);
@@ -587,7 +530,7 @@ TEST_F(arm64, huge_frame)
 	ASSERT_EQ(0, gas_map_alloc(self->as, HUGE_GPA, SZ_2M, GAS_PROT_RW,
 				   GASPACE_MAP_HUGE));
 	arm64_guest(guest_sum);
-	pages = arm64_data_pages(self->as);
+	pages = gas_guest_data_pages(self->as);
 	self->run.regs.x[1] = HUGE_GPA;
 	self->run.regs.x[2] = SZ_2M / PAGE_4K;
 	ASSERT_EQ(0, arm64_run());
@@ -597,9 +540,9 @@ TEST_F(arm64, huge_frame)
 	if (t.page_size != SZ_2M)
 		SKIP(return, "no order-9 frame was free: 4 KiB pages used");
 	EXPECT_EQ(1ULL, self->run.nr_faults);
-	EXPECT_EQ(pages + 512, arm64_data_pages(self->as));
+	EXPECT_EQ(pages + 512, gas_guest_data_pages(self->as));
 	for (i = 0; i < 512; i += 37) {
-		EXPECT_EQ(512 - i, arm64_peek(self->as, HUGE_GPA + i * PAGE_4K));
+		EXPECT_EQ(512 - i, gas_guest_peek(self->as, HUGE_GPA + i * PAGE_4K));
 	}
 }
 
@@ -622,7 +565,7 @@ static void arm64_linear(struct __test_metadata *_metadata, int dev, int as,
 				   GASPACE_MAP_POPULATE));
 	ASSERT_EQ(0, gas_translate(host, 0, &t));
 	ASSERT_NE(0ULL, t.hpa) TH_LOG("TRANSLATE hides hpa: CAP_SYS_ADMIN?");
-	arm64_poke(host, 0x10, 0xfeedf00d);
+	gas_guest_poke(host, 0x10, 0xfeedf00d);
 
 	ASSERT_EQ(0, gas_read_string(GASPACE_PARAM("linear_ram"), old,
 				     sizeof(old)));
@@ -647,7 +590,7 @@ static void arm64_linear(struct __test_metadata *_metadata, int dev, int as,
 		TH_LOG("exit %llu esr 0x%llx error %d", run.exit_reason,
 		       run.esr, run.error);
 	EXPECT_EQ(0ULL, run.nr_faults);	/* linear never faults */
-	EXPECT_EQ(0x5a5a1234U, arm64_peek(host, 0x20));
+	EXPECT_EQ(0x5a5a1234U, gas_guest_peek(host, 0x20));
 
 	/* unmap the linear view before the frame's owner goes */
 	ASSERT_EQ(0, gas_unmap(as, LINEAR_GPA, PAGE_4K));

@@ -18,9 +18,9 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/time.h>
-#include <time.h>
 
 #include "gaspace_util.h"
+#include "gaspace_guest.h"
 #include "kselftest_harness.h"
 #include "../samples/riscv/gaspace_riscv.h"
 
@@ -136,19 +136,13 @@ static const __u32 guest_ecall[] = {
 
 static int riscv_open(struct gaspace_riscv_info *info, const char **why)
 {
-	int fd = open(GASPACE_RISCV_DEVICE, O_RDWR | O_CLOEXEC);
+	int fd = gas_guest_open(GASPACE_RISCV_DEVICE,
+				"gaspace_riscv.ko (samples/riscv)",
+				GASPACE_RISCV_GET_INFO, info, sizeof(*info),
+				why);
 
-	if (fd < 0) {
-		*why = "no " GASPACE_RISCV_DEVICE
-		       ": gaspace_riscv.ko (samples/riscv) is not loaded";
+	if (fd < 0)
 		return -1;
-	}
-	memset(info, 0, sizeof(*info));
-	if (ioctl(fd, GASPACE_RISCV_GET_INFO, info)) {
-		*why = "GASPACE_RISCV_GET_INFO failed";
-		close(fd);
-		return -1;
-	}
 	if (!(info->flags & GASPACE_RISCV_HAVE_H)) {
 		*why = "the hart has no hypervisor (H) extension";
 		close(fd);
@@ -216,12 +210,7 @@ FIXTURE_SETUP(riscv)
 
 FIXTURE_TEARDOWN(riscv)
 {
-	if (self->as >= 0)
-		close(self->as);
-	if (self->dev >= 0)
-		close(self->dev);
-	if (self->rv >= 0)
-		close(self->rv);
+	gas_guest_close(self->as, self->dev, self->rv);
 }
 
 /*
@@ -256,30 +245,6 @@ static int riscv_load(int as, struct gaspace_riscv_run *run, const void *code,
 
 /* Byte offset of the instruction word @index of the guest's code */
 #define INSN(index)	((index) * 4ULL)
-
-static __u32 riscv_peek(int as, __u64 gpa)
-{
-	__u32 v = 0xdeadbeef;
-
-	if (pread(as, &v, sizeof(v), gpa) != sizeof(v))
-		return 0xdeadbeef;
-	return v;
-}
-
-static void riscv_poke(int as, __u64 gpa, __u32 v)
-{
-	if (pwrite(as, &v, sizeof(v), gpa) != sizeof(v))
-		abort();
-}
-
-static __u64 riscv_data_pages(int as)
-{
-	struct gaspace_info info;
-
-	if (gas_get_info(as, &info))
-		return ~0ULL;
-	return info.nr_data_pages;
-}
 
 /* The run ended at the ECALL at byte @offset of the guest's code. */
 #define ASSERT_ECALL(offset) do {					\
@@ -317,17 +282,17 @@ TEST_F(riscv, sum_lazy_pages)
 	RISCV_NEED_SETUP();
 
 	riscv_guest(guest_sum);
-	pages = riscv_data_pages(self->as);
+	pages = gas_guest_data_pages(self->as);
 	self->run.regs.a0 = self->data;
 	self->run.regs.a1 = DATA_PAGES;
 	ASSERT_EQ(0, riscv_run());
 	ASSERT_ECALL(INSN(15));
 	EXPECT_EQ(DATA_PAGES * (DATA_PAGES + 1ULL) / 2, self->run.regs.a0);
 	EXPECT_EQ((__u64)DATA_PAGES, self->run.nr_faults);
-	EXPECT_EQ(pages + DATA_PAGES, riscv_data_pages(self->as));
+	EXPECT_EQ(pages + DATA_PAGES, gas_guest_data_pages(self->as));
 	for (i = 0; i < DATA_PAGES; i++) {
 		EXPECT_EQ(DATA_PAGES - i,
-			  riscv_peek(self->as, self->data + i * PAGE_4K));
+			  gas_guest_peek(self->as, self->data + i * PAGE_4K));
 	}
 
 	/* a second run over the same pages takes no fault */
@@ -361,7 +326,7 @@ TEST_F(riscv, write_then_pread)
 		EXPECT_EQ(0x1000 + i, buf[i]);
 	}
 
-	riscv_poke(self->as, self->data + 5 * PAGE_4K + 8, 0xc0ffee11);
+	gas_guest_poke(self->as, self->data + 5 * PAGE_4K + 8, 0xc0ffee11);
 	riscv_guest(guest_load);
 	self->run.regs.a0 = self->data + 5 * PAGE_4K + 8;
 	ASSERT_EQ(0, riscv_run());
@@ -377,7 +342,7 @@ TEST_F(riscv, access_after_unmap)
 
 	RISCV_NEED_SETUP();
 
-	riscv_poke(self->as, gpa, 77);
+	gas_guest_poke(self->as, gpa, 77);
 	riscv_guest(guest_load);
 	self->run.regs.a0 = gpa;
 	ASSERT_EQ(0, riscv_run());
@@ -393,20 +358,6 @@ TEST_F(riscv, access_after_unmap)
 	EXPECT_EQ(0ULL, self->run.nr_faults);
 }
 
-struct unmap_later {
-	int as;
-	__u64 gpa;
-};
-
-static void *unmap_later(void *arg)
-{
-	struct unmap_later *u = arg;
-	struct timespec ts = { .tv_nsec = 300 * 1000 * 1000 };
-
-	nanosleep(&ts, NULL);
-	return (void *)(long)gas_unmap(u->as, u->gpa, PAGE_4K);
-}
-
 /*
  * UNMAP while the guest spins on the page: the notifier flushes every
  * hart's G-stage TLB (the guest's hart leaves the guest for the IPI), so
@@ -414,7 +365,7 @@ static void *unmap_later(void *arg)
  */
 TEST_F(riscv, unmap_while_running)
 {
-	struct unmap_later u = {
+	struct gas_unmap_later u = {
 		.as = self->as, .gpa = self->data + 7 * PAGE_4K,
 	};
 	pthread_t thread;
@@ -422,10 +373,10 @@ TEST_F(riscv, unmap_while_running)
 
 	RISCV_NEED_SETUP();
 
-	riscv_poke(self->as, u.gpa, 5);
+	gas_guest_poke(self->as, u.gpa, 5);
 	riscv_guest(guest_spin);
 	self->run.regs.a0 = u.gpa;
-	ASSERT_EQ(0, pthread_create(&thread, NULL, unmap_later, &u));
+	ASSERT_EQ(0, pthread_create(&thread, NULL, gas_unmap_later, &u));
 	ASSERT_EQ(0, riscv_run());
 	ASSERT_EQ(0, pthread_join(thread, &ret));
 	EXPECT_EQ(0, (long)ret);
@@ -455,7 +406,7 @@ TEST_F(riscv, write_after_protect)
 	self->run.regs.a1 = 5678;
 	ASSERT_EQ(0, riscv_run());
 	ASSERT_REFUSED(-EACCES, gpa, GASPACE_PROT_WRITE, CAUSE_STORE_GPF);
-	EXPECT_EQ(1234ULL, riscv_peek(self->as, gpa));
+	EXPECT_EQ(1234ULL, gas_guest_peek(self->as, gpa));
 
 	/* reading the page is still allowed */
 	riscv_guest(guest_load);
@@ -501,7 +452,7 @@ TEST_F(riscv, huge_frame)
 	ASSERT_EQ(0, gas_map_alloc(self->as, gpa, SZ_2M, GAS_PROT_RW,
 				   GASPACE_MAP_HUGE));
 	riscv_guest(guest_sum);
-	pages = riscv_data_pages(self->as);
+	pages = gas_guest_data_pages(self->as);
 	self->run.regs.a0 = gpa;
 	self->run.regs.a1 = SZ_2M / PAGE_4K;
 	ASSERT_EQ(0, riscv_run());
@@ -511,9 +462,9 @@ TEST_F(riscv, huge_frame)
 	if (t.page_size != SZ_2M)
 		SKIP(return, "no order-9 frame was free: 4 KiB pages used");
 	EXPECT_EQ(1ULL, self->run.nr_faults);
-	EXPECT_EQ(pages + 512, riscv_data_pages(self->as));
+	EXPECT_EQ(pages + 512, gas_guest_data_pages(self->as));
 	for (i = 0; i < 512; i += 37) {
-		EXPECT_EQ(512 - i, riscv_peek(self->as, gpa + i * PAGE_4K));
+		EXPECT_EQ(512 - i, gas_guest_peek(self->as, gpa + i * PAGE_4K));
 	}
 }
 
@@ -536,7 +487,7 @@ static void linear_host_buffer(struct __test_metadata *_metadata,
 				   GASPACE_MAP_POPULATE));
 	ASSERT_EQ(0, gas_translate(host, 0, &t));
 	ASSERT_NE(0ULL, t.hpa) TH_LOG("TRANSLATE hides hpa: CAP_SYS_ADMIN?");
-	riscv_poke(host, 0x10, 0xfeedf00d);
+	gas_guest_poke(host, 0x10, 0xfeedf00d);
 
 	ASSERT_EQ(0, gas_read_string(GASPACE_PARAM("linear_ram"), old,
 				     sizeof(old)));
@@ -557,7 +508,7 @@ static void linear_host_buffer(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, riscv_run());
 	ASSERT_ECALL(INSN(1));
 	EXPECT_EQ(0ULL, self->run.nr_faults);	/* linear never faults */
-	EXPECT_EQ(0x5a5a1234ULL, riscv_peek(host, 0x20));
+	EXPECT_EQ(0x5a5a1234ULL, gas_guest_peek(host, 0x20));
 
 	/* unmap the linear view before the frame's owner goes */
 	ASSERT_EQ(0, gas_unmap(self->as, gpa, PAGE_4K));
@@ -635,7 +586,7 @@ TEST_F(riscv, amo_on_lazy_page)
 	ASSERT_ECALL(INSN(1));
 	EXPECT_EQ(1ULL, self->run.nr_faults);
 	EXPECT_EQ(0ULL, self->run.regs.a2);
-	EXPECT_EQ(41ULL, riscv_peek(self->as, gpa));
+	EXPECT_EQ(41ULL, gas_guest_peek(self->as, gpa));
 
 	/* read-only: the AMO is refused as a write */
 	ASSERT_EQ(0, gas_protect(self->as, self->data + 11 * PAGE_4K, PAGE_4K,
@@ -645,7 +596,7 @@ TEST_F(riscv, amo_on_lazy_page)
 	self->run.regs.a1 = 1;
 	ASSERT_EQ(0, riscv_run());
 	ASSERT_REFUSED(-EACCES, gpa, GASPACE_PROT_WRITE, CAUSE_STORE_GPF);
-	EXPECT_EQ(41ULL, riscv_peek(self->as, gpa));
+	EXPECT_EQ(41ULL, gas_guest_peek(self->as, gpa));
 }
 
 /* WFI ends the run (hstatus.VTW), pc at the WFI. */

@@ -15,9 +15,9 @@
 #include <pthread.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <time.h>
 
 #include "gaspace_util.h"
+#include "gaspace_guest.h"
 #include "kselftest_harness.h"
 #include "../samples/svm/gaspace_svm.h"
 
@@ -105,21 +105,14 @@ static const unsigned char guest_gs_across_exit[] = {
 	0x65, 0x66, 0xa1, 0x10, 0x00, 0x0f, 0x01, 0xd9,
 };
 
-static int svm_open(struct __test_metadata *_metadata,
-		    struct gaspace_svm_info *info, const char **why)
+static int svm_open(struct gaspace_svm_info *info, const char **why)
 {
-	int fd = open(GASPACE_SVM_DEVICE, O_RDWR | O_CLOEXEC);
+	int fd = gas_guest_open(GASPACE_SVM_DEVICE,
+				"gaspace_svm.ko (samples/svm)",
+				GASPACE_SVM_GET_INFO, info, sizeof(*info), why);
 
-	if (fd < 0) {
-		*why = "no " GASPACE_SVM_DEVICE ": gaspace_svm.ko (samples/svm) is not loaded";
+	if (fd < 0)
 		return -1;
-	}
-	memset(info, 0, sizeof(*info));
-	if (ioctl(fd, GASPACE_SVM_GET_INFO, info)) {
-		*why = "GASPACE_SVM_GET_INFO failed";
-		close(fd);
-		return -1;
-	}
 	if (!(info->flags & GASPACE_SVM_HAVE_SVM)) {
 		*why = "the CPU has no SVM (AMD-V), or it is disabled";
 		close(fd);
@@ -147,7 +140,7 @@ FIXTURE_SETUP(svm)
 
 	self->dev = -1;
 	self->as = -1;
-	self->svm = svm_open(_metadata, &self->info, &why);
+	self->svm = svm_open(&self->info, &why);
 	if (self->svm < 0)
 		SKIP(return, "%s", why);
 	self->dev = gas_open_dev();
@@ -165,12 +158,7 @@ FIXTURE_SETUP(svm)
 
 FIXTURE_TEARDOWN(svm)
 {
-	if (self->as >= 0)
-		close(self->as);
-	if (self->dev >= 0)
-		close(self->dev);
-	if (self->svm >= 0)
-		close(self->svm);
+	gas_guest_close(self->as, self->dev, self->svm);
 }
 
 /*
@@ -194,30 +182,6 @@ static int svm_load(int as, struct gaspace_svm_run *run, const void *code,
 /* Runs the guest; 0 or the ioctl's negative errno. */
 #define svm_run() gas_ioctl_ptr(self->svm, GASPACE_SVM_RUN, &self->run)
 
-static __u32 svm_peek(int as, __u64 gpa)
-{
-	__u32 v = 0xdeadbeef;
-
-	if (pread(as, &v, sizeof(v), gpa) != sizeof(v))
-		return 0xdeadbeef;
-	return v;
-}
-
-static void svm_poke(int as, __u64 gpa, __u32 v)
-{
-	if (pwrite(as, &v, sizeof(v), gpa) != sizeof(v))
-		abort();
-}
-
-static __u64 svm_data_pages(int as)
-{
-	struct gaspace_info info;
-
-	if (gas_get_info(as, &info))
-		return ~0ULL;
-	return info.nr_data_pages;
-}
-
 /* The run ended at the VMMCALL at @offset of the guest's code. */
 #define ASSERT_VMMCALL(offset) do {					\
 	ASSERT_EQ((__u64)SVM_EXIT_VMMCALL, self->run.exit_code)		\
@@ -235,7 +199,7 @@ TEST_F(svm, sum_lazy_pages)
 	__u64 pages;
 
 	svm_guest(guest_sum);
-	pages = svm_data_pages(self->as);
+	pages = gas_guest_data_pages(self->as);
 	self->run.regs.rsi = DATA;
 	self->run.regs.rcx = DATA_PAGES;
 	ASSERT_EQ(0, svm_run());
@@ -243,9 +207,9 @@ TEST_F(svm, sum_lazy_pages)
 	EXPECT_EQ(DATA_PAGES * (DATA_PAGES + 1ULL) / 2,
 		  self->run.regs.rax & 0xffffffff);
 	EXPECT_EQ((__u64)DATA_PAGES, self->run.nr_faults);
-	EXPECT_EQ(pages + DATA_PAGES, svm_data_pages(self->as));
+	EXPECT_EQ(pages + DATA_PAGES, gas_guest_data_pages(self->as));
 	for (i = 0; i < DATA_PAGES; i++) {
-		EXPECT_EQ(DATA_PAGES - i, svm_peek(self->as, DATA + i * PAGE_4K));
+		EXPECT_EQ(DATA_PAGES - i, gas_guest_peek(self->as, DATA + i * PAGE_4K));
 	}
 }
 
@@ -286,7 +250,7 @@ TEST_F(svm, write_then_pread)
 		EXPECT_EQ(0x1000 + i, buf[i]);
 	}
 
-	svm_poke(self->as, DATA + 5 * PAGE_4K + 8, 0xc0ffee11);
+	gas_guest_poke(self->as, DATA + 5 * PAGE_4K + 8, 0xc0ffee11);
 	svm_guest(guest_load);
 	self->run.regs.rsi = DATA + 5 * PAGE_4K + 8;
 	ASSERT_EQ(0, svm_run());
@@ -301,7 +265,7 @@ TEST_F(svm, access_after_unmap)
 	__u64 gpa = DATA + 3 * PAGE_4K + 0x124;
 
 	svm_guest(guest_load);
-	svm_poke(self->as, gpa, 77);
+	gas_guest_poke(self->as, gpa, 77);
 	self->run.regs.rsi = gpa;
 	ASSERT_EQ(0, svm_run());
 	ASSERT_VMMCALL(sizeof(guest_load) - 3);
@@ -319,34 +283,20 @@ TEST_F(svm, access_after_unmap)
 	EXPECT_EQ(0ULL, self->run.nr_faults);
 }
 
-struct unmap_later {
-	int as;
-	__u64 gpa;
-};
-
-static void *unmap_later(void *arg)
-{
-	struct unmap_later *u = arg;
-	struct timespec ts = { .tv_nsec = 300 * 1000 * 1000 };
-
-	nanosleep(&ts, NULL);
-	return (void *)(long)gas_unmap(u->as, u->gpa, PAGE_4K);
-}
-
 /*
  * UNMAP while the guest spins on the page: the notifier kicks the guest
  * out and flushes its TLB, so the next access faults and ends the run.
  */
 TEST_F(svm, unmap_while_running)
 {
-	struct unmap_later u = { .as = self->as, .gpa = DATA + 7 * PAGE_4K };
+	struct gas_unmap_later u = { .as = self->as, .gpa = DATA + 7 * PAGE_4K };
 	pthread_t thread;
 	void *ret;
 
-	svm_poke(self->as, u.gpa, 5);
+	gas_guest_poke(self->as, u.gpa, 5);
 	svm_guest(guest_spin);
 	self->run.regs.rsi = u.gpa;
-	ASSERT_EQ(0, pthread_create(&thread, NULL, unmap_later, &u));
+	ASSERT_EQ(0, pthread_create(&thread, NULL, gas_unmap_later, &u));
 	ASSERT_EQ(0, svm_run());
 	ASSERT_EQ(0, pthread_join(thread, &ret));
 	EXPECT_EQ(0, (long)ret);
@@ -378,7 +328,7 @@ TEST_F(svm, write_after_protect)
 	EXPECT_EQ(-EACCES, self->run.error);
 	EXPECT_EQ(gpa, self->run.gpa);
 	EXPECT_EQ((__u64)GASPACE_PROT_WRITE, self->run.access);
-	EXPECT_EQ(1234ULL, svm_peek(self->as, gpa));
+	EXPECT_EQ(1234ULL, gas_guest_peek(self->as, gpa));
 
 	/* reading the page is still allowed */
 	svm_guest(guest_load);
@@ -398,7 +348,7 @@ TEST_F(svm, huge_frame)
 	ASSERT_EQ(0, gas_map_alloc(self->as, HUGE_GPA, SZ_2M, GAS_PROT_RW,
 				   GASPACE_MAP_HUGE));
 	svm_guest(guest_sum);
-	pages = svm_data_pages(self->as);
+	pages = gas_guest_data_pages(self->as);
 	self->run.regs.rsi = HUGE_GPA;
 	self->run.regs.rcx = SZ_2M / PAGE_4K;
 	ASSERT_EQ(0, svm_run());
@@ -408,9 +358,9 @@ TEST_F(svm, huge_frame)
 	if (t.page_size != SZ_2M)
 		SKIP(return, "no order-9 frame was free: 4 KiB pages used");
 	EXPECT_EQ(1ULL, self->run.nr_faults);
-	EXPECT_EQ(pages + 512, svm_data_pages(self->as));
+	EXPECT_EQ(pages + 512, gas_guest_data_pages(self->as));
 	for (i = 0; i < 512; i += 37) {
-		EXPECT_EQ(512 - i, svm_peek(self->as, HUGE_GPA + i * PAGE_4K));
+		EXPECT_EQ(512 - i, gas_guest_peek(self->as, HUGE_GPA + i * PAGE_4K));
 	}
 }
 
@@ -428,7 +378,7 @@ TEST_F(svm, linear_host_buffer)
 				   GASPACE_MAP_POPULATE));
 	ASSERT_EQ(0, gas_translate(host, 0, &t));
 	ASSERT_NE(0ULL, t.hpa) TH_LOG("TRANSLATE hides hpa: CAP_SYS_ADMIN?");
-	svm_poke(host, 0x10, 0xfeedf00d);
+	gas_guest_poke(host, 0x10, 0xfeedf00d);
 
 	ASSERT_EQ(0, gas_read_string(GASPACE_PARAM("linear_ram"), old,
 				     sizeof(old)));
@@ -449,7 +399,7 @@ TEST_F(svm, linear_host_buffer)
 	ASSERT_EQ(0, svm_run());
 	ASSERT_VMMCALL(sizeof(guest_store) - 3);
 	EXPECT_EQ(0ULL, self->run.nr_faults);	/* linear never faults */
-	EXPECT_EQ(0x5a5a1234ULL, svm_peek(host, 0x20));
+	EXPECT_EQ(0x5a5a1234ULL, gas_guest_peek(host, 0x20));
 
 	/* unmap the linear view before the frame's owner goes */
 	ASSERT_EQ(0, gas_unmap(self->as, LINEAR_GPA, PAGE_4K));
@@ -568,14 +518,14 @@ TEST_F(svm, guest_segment_loads_leave_host_intact)
 /* The guest's GS is its own across a #VMEXIT and the next VMRUN. */
 TEST_F(svm, guest_segments_survive_exits)
 {
-	svm_poke(self->as, NX_AREA + 0x1000 + 0x10, 0x600dc0de);
+	gas_guest_poke(self->as, NX_AREA + 0x1000 + 0x10, 0x600dc0de);
 	svm_guest(guest_gs_across_exit);
 	self->run.regs.rsi = DATA + 0x20;
 	ASSERT_EQ(0, svm_run());
 	ASSERT_VMMCALL(sizeof(guest_gs_across_exit) - 3);
 	EXPECT_EQ(1ULL, self->run.nr_faults);
 	EXPECT_EQ(0x600dc0deULL, self->run.regs.rax & 0xffffffff);
-	EXPECT_EQ(0x0900ULL, svm_peek(self->as, DATA + 0x20) & 0xffff);
+	EXPECT_EQ(0x0900ULL, gas_guest_peek(self->as, DATA + 0x20) & 0xffff);
 }
 
 /* Bad input: a clear errno and nothing run. */

@@ -16,9 +16,9 @@
 #include <pthread.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <time.h>
 
 #include "gaspace_util.h"
+#include "gaspace_guest.h"
 #include "kselftest_harness.h"
 #include "../samples/vmx/gaspace_vmx.h"
 
@@ -120,21 +120,14 @@ static const unsigned char guest_gs_across_exit[] = {
 	0x65, 0x66, 0xa1, 0x10, 0x00, 0x0f, 0x01, 0xc1,
 };
 
-static int vmx_open(struct __test_metadata *_metadata,
-		    struct gaspace_vmx_info *info, const char **why)
+static int vmx_open(struct gaspace_vmx_info *info, const char **why)
 {
-	int fd = open(GASPACE_VMX_DEVICE, O_RDWR | O_CLOEXEC);
+	int fd = gas_guest_open(GASPACE_VMX_DEVICE,
+				"gaspace_vmx.ko (samples/vmx)",
+				GASPACE_VMX_GET_INFO, info, sizeof(*info), why);
 
-	if (fd < 0) {
-		*why = "no " GASPACE_VMX_DEVICE ": gaspace_vmx.ko (samples/vmx) is not loaded";
+	if (fd < 0)
 		return -1;
-	}
-	memset(info, 0, sizeof(*info));
-	if (ioctl(fd, GASPACE_VMX_GET_INFO, info)) {
-		*why = "GASPACE_VMX_GET_INFO failed";
-		close(fd);
-		return -1;
-	}
 	if (!(info->flags & GASPACE_VMX_HAVE_VMX)) {
 		*why = "the CPU has no VMX, or FEATURE_CONTROL disables it";
 		close(fd);
@@ -162,7 +155,7 @@ FIXTURE_SETUP(vmx)
 
 	self->dev = -1;
 	self->as = -1;
-	self->vmx = vmx_open(_metadata, &self->info, &why);
+	self->vmx = vmx_open(&self->info, &why);
 	if (self->vmx < 0)
 		SKIP(return, "%s", why);
 	self->dev = gas_open_dev();
@@ -180,12 +173,7 @@ FIXTURE_SETUP(vmx)
 
 FIXTURE_TEARDOWN(vmx)
 {
-	if (self->as >= 0)
-		close(self->as);
-	if (self->dev >= 0)
-		close(self->dev);
-	if (self->vmx >= 0)
-		close(self->vmx);
+	gas_guest_close(self->as, self->dev, self->vmx);
 }
 
 /*
@@ -209,30 +197,6 @@ static int vmx_load(int as, struct gaspace_vmx_run *run, const void *code,
 /* Runs the guest; 0 or the ioctl's negative errno. */
 #define vmx_run() gas_ioctl_ptr(self->vmx, GASPACE_VMX_RUN, &self->run)
 
-static __u32 vmx_peek(int as, __u64 gpa)
-{
-	__u32 v = 0xdeadbeef;
-
-	if (pread(as, &v, sizeof(v), gpa) != sizeof(v))
-		return 0xdeadbeef;
-	return v;
-}
-
-static void vmx_poke(int as, __u64 gpa, __u32 v)
-{
-	if (pwrite(as, &v, sizeof(v), gpa) != sizeof(v))
-		abort();
-}
-
-static __u64 vmx_data_pages(int as)
-{
-	struct gaspace_info info;
-
-	if (gas_get_info(as, &info))
-		return ~0ULL;
-	return info.nr_data_pages;
-}
-
 /* The run ended at the VMCALL at @offset of the guest's code. */
 #define ASSERT_VMCALL(offset) do {					\
 	ASSERT_EQ((__u64)VMX_EXIT_VMCALL, self->run.exit_reason)		\
@@ -250,7 +214,7 @@ TEST_F(vmx, sum_lazy_pages)
 	__u64 pages;
 
 	vmx_guest(guest_sum);
-	pages = vmx_data_pages(self->as);
+	pages = gas_guest_data_pages(self->as);
 	self->run.regs.rsi = DATA;
 	self->run.regs.rcx = DATA_PAGES;
 	ASSERT_EQ(0, vmx_run());
@@ -258,9 +222,9 @@ TEST_F(vmx, sum_lazy_pages)
 	EXPECT_EQ(DATA_PAGES * (DATA_PAGES + 1ULL) / 2,
 		  self->run.regs.rax & 0xffffffff);
 	EXPECT_EQ((__u64)DATA_PAGES, self->run.nr_faults);
-	EXPECT_EQ(pages + DATA_PAGES, vmx_data_pages(self->as));
+	EXPECT_EQ(pages + DATA_PAGES, gas_guest_data_pages(self->as));
 	for (i = 0; i < DATA_PAGES; i++) {
-		EXPECT_EQ(DATA_PAGES - i, vmx_peek(self->as, DATA + i * PAGE_4K));
+		EXPECT_EQ(DATA_PAGES - i, gas_guest_peek(self->as, DATA + i * PAGE_4K));
 	}
 }
 
@@ -301,7 +265,7 @@ TEST_F(vmx, write_then_pread)
 		EXPECT_EQ(0x1000 + i, buf[i]);
 	}
 
-	vmx_poke(self->as, DATA + 5 * PAGE_4K + 8, 0xc0ffee11);
+	gas_guest_poke(self->as, DATA + 5 * PAGE_4K + 8, 0xc0ffee11);
 	vmx_guest(guest_load);
 	self->run.regs.rsi = DATA + 5 * PAGE_4K + 8;
 	ASSERT_EQ(0, vmx_run());
@@ -316,7 +280,7 @@ TEST_F(vmx, access_after_unmap)
 	__u64 gpa = DATA + 3 * PAGE_4K + 0x124;
 
 	vmx_guest(guest_load);
-	vmx_poke(self->as, gpa, 77);
+	gas_guest_poke(self->as, gpa, 77);
 	self->run.regs.rsi = gpa;
 	ASSERT_EQ(0, vmx_run());
 	ASSERT_VMCALL(sizeof(guest_load) - 3);
@@ -334,34 +298,20 @@ TEST_F(vmx, access_after_unmap)
 	EXPECT_EQ(0ULL, self->run.nr_faults);
 }
 
-struct unmap_later {
-	int as;
-	__u64 gpa;
-};
-
-static void *unmap_later(void *arg)
-{
-	struct unmap_later *u = arg;
-	struct timespec ts = { .tv_nsec = 300 * 1000 * 1000 };
-
-	nanosleep(&ts, NULL);
-	return (void *)(long)gas_unmap(u->as, u->gpa, PAGE_4K);
-}
-
 /*
  * UNMAP while the guest spins on the page: the notifier kicks the guest
  * out and flushes its TLB, so the next access faults and ends the run.
  */
 TEST_F(vmx, unmap_while_running)
 {
-	struct unmap_later u = { .as = self->as, .gpa = DATA + 7 * PAGE_4K };
+	struct gas_unmap_later u = { .as = self->as, .gpa = DATA + 7 * PAGE_4K };
 	pthread_t thread;
 	void *ret;
 
-	vmx_poke(self->as, u.gpa, 5);
+	gas_guest_poke(self->as, u.gpa, 5);
 	vmx_guest(guest_spin);
 	self->run.regs.rsi = u.gpa;
-	ASSERT_EQ(0, pthread_create(&thread, NULL, unmap_later, &u));
+	ASSERT_EQ(0, pthread_create(&thread, NULL, gas_unmap_later, &u));
 	ASSERT_EQ(0, vmx_run());
 	ASSERT_EQ(0, pthread_join(thread, &ret));
 	EXPECT_EQ(0, (long)ret);
@@ -393,7 +343,7 @@ TEST_F(vmx, write_after_protect)
 	EXPECT_EQ(-EACCES, self->run.error);
 	EXPECT_EQ(gpa, self->run.gpa);
 	EXPECT_EQ((__u64)GASPACE_PROT_WRITE, self->run.access);
-	EXPECT_EQ(1234ULL, vmx_peek(self->as, gpa));
+	EXPECT_EQ(1234ULL, gas_guest_peek(self->as, gpa));
 
 	/* reading the page is still allowed */
 	vmx_guest(guest_load);
@@ -416,7 +366,7 @@ TEST_F(vmx, huge_frame)
 	ASSERT_EQ(0, gas_map_alloc(self->as, HUGE_GPA, SZ_2M, GAS_PROT_RW,
 				   GASPACE_MAP_HUGE));
 	vmx_guest(guest_sum);
-	pages = vmx_data_pages(self->as);
+	pages = gas_guest_data_pages(self->as);
 	self->run.regs.rsi = HUGE_GPA;
 	self->run.regs.rcx = SZ_2M / PAGE_4K;
 	ASSERT_EQ(0, vmx_run());
@@ -426,9 +376,9 @@ TEST_F(vmx, huge_frame)
 	if (t.page_size != SZ_2M)
 		SKIP(return, "no order-9 frame was free: 4 KiB pages used");
 	EXPECT_EQ(1ULL, self->run.nr_faults);
-	EXPECT_EQ(pages + 512, vmx_data_pages(self->as));
+	EXPECT_EQ(pages + 512, gas_guest_data_pages(self->as));
 	for (i = 0; i < 512; i += 37) {
-		EXPECT_EQ(512 - i, vmx_peek(self->as, HUGE_GPA + i * PAGE_4K));
+		EXPECT_EQ(512 - i, gas_guest_peek(self->as, HUGE_GPA + i * PAGE_4K));
 	}
 }
 
@@ -446,7 +396,7 @@ TEST_F(vmx, linear_host_buffer)
 				   GASPACE_MAP_POPULATE));
 	ASSERT_EQ(0, gas_translate(host, 0, &t));
 	ASSERT_NE(0ULL, t.hpa) TH_LOG("TRANSLATE hides hpa: CAP_SYS_ADMIN?");
-	vmx_poke(host, 0x10, 0xfeedf00d);
+	gas_guest_poke(host, 0x10, 0xfeedf00d);
 
 	ASSERT_EQ(0, gas_read_string(GASPACE_PARAM("linear_ram"), old,
 				     sizeof(old)));
@@ -467,7 +417,7 @@ TEST_F(vmx, linear_host_buffer)
 	ASSERT_EQ(0, vmx_run());
 	ASSERT_VMCALL(sizeof(guest_store) - 3);
 	EXPECT_EQ(0ULL, self->run.nr_faults);	/* linear never faults */
-	EXPECT_EQ(0x5a5a1234ULL, vmx_peek(host, 0x20));
+	EXPECT_EQ(0x5a5a1234ULL, gas_guest_peek(host, 0x20));
 
 	/* unmap the linear view before the frame's owner goes */
 	ASSERT_EQ(0, gas_unmap(self->as, LINEAR_GPA, PAGE_4K));
@@ -643,14 +593,14 @@ TEST_F(vmx, guest_segment_loads_leave_host_intact)
 /* The guest's GS is its own across a VM exit and the next entry. */
 TEST_F(vmx, guest_segments_survive_exits)
 {
-	vmx_poke(self->as, NX_AREA + 0x1000 + 0x10, 0x600dc0de);
+	gas_guest_poke(self->as, NX_AREA + 0x1000 + 0x10, 0x600dc0de);
 	vmx_guest(guest_gs_across_exit);
 	self->run.regs.rsi = DATA + 0x20;
 	ASSERT_EQ(0, vmx_run());
 	ASSERT_VMCALL(sizeof(guest_gs_across_exit) - 3);
 	EXPECT_EQ(1ULL, self->run.nr_faults);
 	EXPECT_EQ(0x600dc0deULL, self->run.regs.rax & 0xffffffff);
-	EXPECT_EQ(0x0900ULL, vmx_peek(self->as, DATA + 0x20) & 0xffff);
+	EXPECT_EQ(0x0900ULL, gas_guest_peek(self->as, DATA + 0x20) & 0xffff);
 }
 
 /* Bad input: a clear errno and nothing run. */
