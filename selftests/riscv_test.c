@@ -542,7 +542,8 @@ TEST_F(riscv, ecall_ends_run)
 	ASSERT_ECALL(INSN(2));
 	EXPECT_EQ(0x579ULL, self->run.regs.a0);
 	EXPECT_EQ(0x6666ULL, self->run.regs.t6);	/* the rest is kept */
-	EXPECT_EQ(1ULL, self->run.nr_exits);
+	/* the ECALL's exit, and any a host interrupt added before it */
+	EXPECT_LE(1ULL, self->run.nr_exits);
 	EXPECT_EQ(0ULL, self->run.nr_faults);
 }
 
@@ -568,7 +569,8 @@ TEST_F(riscv, registers_round_trip)
 		EXPECT_EQ(0x0123456789abcdefULL ^ ((__u64)(i + 1) << 56),
 			  regs[i]) TH_LOG("x%u", i + 1);
 	}
-	EXPECT_EQ(1ULL, self->run.nr_exits);
+	/* host interrupts may add exits: the registers survive them too */
+	EXPECT_LE(1ULL, self->run.nr_exits);
 }
 
 /* An AMO on a lazy page is a store/AMO guest-page fault: WRITE. */
