@@ -13,12 +13,15 @@
  * they had.  Adjacent areas are never merged: the tree keeps a separate
  * range for each store even when two neighbours hold the same value.
  *
- * The tree uses the space's pt_lock as its external lock: every access
- * holds it.  It changes only under map_lock too, so what a map_lock holder
- * read stays true until it changes it.
+ * The tree uses the space's pt_lock as its external lock: every change
+ * holds it, and it changes only under map_lock too, so what a map_lock
+ * holder read stays true until it changes it.  It is in RCU mode: lookups
+ * (TRANSLATE, the fault path) may hold rcu_read_lock() instead, and see
+ * each area as it was before or after a store.
  */
 #include <linux/gfp.h>
 #include <linux/maple_tree.h>
+#include <linux/rcupdate.h>
 /* Not self-contained in 6.1: after the headers that give bool and gfp_t. */
 #include <linux/fault-inject.h>
 
@@ -96,23 +99,38 @@ static void gaspace_store_fail_init(void)
 }
 #endif
 
+static void gaspace_areas_assert_read(struct gaspace *as)
+{
+	RCU_LOCKDEP_WARN(!rcu_read_lock_held() &&
+			 !lockdep_is_held(&as->pt_lock),
+			 "gaspace: area lookup without pt_lock or RCU");
+}
+
 void gaspace_areas_init(struct gaspace *as)
 {
 	gaspace_store_fail_init();
-	mt_init_flags(&as->areas, MT_FLAGS_LOCK_EXTERN);
+	/*
+	 * The VMA tree's flags: 6.1 frees nodes in RCU mode correctly only
+	 * for allocation-range trees (a full non-leaf node of a plain range
+	 * tree crashes mt_free_walk()).
+	 */
+	mt_init_flags(&as->areas, MT_FLAGS_ALLOC_RANGE | MT_FLAGS_LOCK_EXTERN |
+		      MT_FLAGS_USE_RCU);
 	mt_set_external_lock(&as->areas, &as->pt_lock);
 }
 
 void gaspace_areas_destroy(struct gaspace *as)
 {
 	mutex_lock(&as->pt_lock);
+	/* no reader is left: free the nodes now, as exit_mmap() does */
+	mt_clear_in_rcu(&as->areas);
 	__mt_destroy(&as->areas);
 	mutex_unlock(&as->pt_lock);
 }
 
 /**
  * gaspace_area_find() - the area that holds a guest-physical address
- * @as: the space, pt_lock held
+ * @as: the space, pt_lock or rcu_read_lock() held
  * @gpa: any byte address
  * @a: filled in when found
  *
@@ -123,7 +141,7 @@ bool gaspace_area_find(struct gaspace *as, u64 gpa, struct gaspace_area *a)
 	MA_STATE(mas, &as->areas, gpa, gpa);
 	void *entry;
 
-	lockdep_assert_held(&as->pt_lock);
+	gaspace_areas_assert_read(as);
 	entry = mas_walk(&mas);
 	if (!entry)
 		return false;
@@ -133,7 +151,7 @@ bool gaspace_area_find(struct gaspace *as, u64 gpa, struct gaspace_area *a)
 
 /**
  * gaspace_area_next() - the first area that ends above an address
- * @as: the space, pt_lock held
+ * @as: the space, pt_lock or rcu_read_lock() held
  * @gpa: where to start looking
  * @end: look below this address only
  * @a: filled in when found
@@ -146,7 +164,7 @@ bool gaspace_area_next(struct gaspace *as, u64 gpa, u64 end,
 	MA_STATE(mas, &as->areas, gpa, gpa);
 	void *entry;
 
-	lockdep_assert_held(&as->pt_lock);
+	gaspace_areas_assert_read(as);
 	if (gpa >= end)
 		return false;
 	entry = mas_find(&mas, end - 1);

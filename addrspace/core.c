@@ -1,36 +1,36 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The address space: its lifetime, its areas and table, its counters and the
- * exported in-kernel API.  Every rule of the contract that is not about
- * userspace lives here, once.  Locking is described in internal.h.
+ * exported in-kernel API that changes them.  Every rule of the contract that
+ * is not about userspace or faults lives here, once.  Locking is described
+ * in internal.h.
  *
- * A call that changes the area set works in this order, so that it either
- * succeeds or leaves everything as it was:
+ * MAP, UNMAP and PROTECT are one transaction each (gaspace_change()):
+ * prepared, then committed, so that a call either succeeds or leaves
+ * everything as it was:
  *   1. check its arguments (-EINVAL, then -ERANGE);
  *   2. under map_lock: check the area set (-EEXIST, -ENOENT, -ENOSPC);
- *   3. allocate what it needs: frames for POPULATE, and every table page the
- *      walker may link (-ENOMEM, -EINTR);
- *   4. under pt_lock: the stores of the area set that can need memory
- *      (the new area over a hole; or the splits of the areas across the
- *      two edges, the second undone exactly if it fails) are the first
+ *   3. prepare: allocate what it needs: frames for POPULATE, and every
+ *      table page the walker may link (-ENOMEM, -EINTR);
+ *   4. commit, under pt_lock: the stores of the area set that can need
+ *      memory (the new area over a hole; or the splits of the areas across
+ *      the two edges, the second undone exactly if it fails) are the first
  *      changes, and the last that can fail; then MAP and UNMAP take the
- *      old leaves out (the areas still in the tree say whose frames to
- *      free), replace the whole areas left in the range with one store
+ *      old leaves out (the areas still in the tree say whose memory to
+ *      release), replace the whole areas left in the range with one store
  *      that never adds a tree entry, and map the new area from the
- *      reserve; PROTECT stores the new prot over each area and changes
- *      the table's prot;
- *   5. after pt_lock: free what was unmapped (the table's leaves were
- *      invalidated already) and what was not used.
+ *      prepared pages; PROTECT stores the new prot over each area and
+ *      changes the table's prot;
+ *   5. after pt_lock: zap the VMM's mappings of what was unmapped, free it
+ *      (the table's leaves were invalidated already) and what was not used.
  */
 #include <linux/ioport.h>
 #include <linux/mm.h>
 #include <linux/module.h>
-#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/sizes.h>
 
 #include "internal.h"
-#include "../backends/backend.h"
 
 bool gaspace_linear_ram;
 module_param_named(linear_ram, gaspace_linear_ram, bool, 0644);
@@ -81,11 +81,16 @@ struct gaspace *gaspace_create(u32 format, u32 gpa_bits, u64 base, u64 size)
 	refcount_set(&as->refcount, 1);
 	mutex_init(&as->map_lock);
 	mutex_init(&as->pt_lock);
+	seqcount_init(&as->seq);
 	INIT_LIST_HEAD(&as->notifiers);
+	spin_lock_init(&as->fault_lock);
+	INIT_LIST_HEAD(&as->faults);
+	init_waitqueue_head(&as->fault_wq);
 	gaspace_areas_init(as);
 	as->base = base;
 	as->size = size;
-	ret = gpt_init(&as->pt, format, gpa_bits, &gaspace_mm_ops, as);
+	ret = gpt_init(&as->pt, format, gpa_bits, &gaspace_mm_ops, as,
+		       GASPACE_GFP_TABLE);
 	if (ret) {
 		kfree(as);
 		return ERR_PTR(ret);
@@ -104,25 +109,20 @@ void gaspace_get(struct gaspace *as)
 }
 EXPORT_SYMBOL_GPL(gaspace_get);
 
-static void gaspace_free_leaf(void *arg, const struct gpt_leaf *leaf)
-{
-	gaspace_frames_add_leaf(arg, leaf);
-}
-
 struct gaspace_free_st {
 	struct gaspace *as;
 	struct gaspace_frames frames;
 };
 
-/* At the last put: a leaf of an alloc area gives its frames back. */
+/* At the last put: each leaf's backend releases what it held. */
 static void gaspace_free_table_leaf(void *arg, const struct gpt_leaf *leaf)
 {
 	struct gaspace_free_st *st = arg;
 	struct gaspace_area a;
 
 	if (gaspace_area_find(st->as, leaf->gpa, &a) &&
-	    a.backend == GASPACE_BACKEND_ALLOC)
-		gaspace_frames_add_leaf(&st->frames, leaf);
+	    gaspace_backend(&a)->release)
+		gaspace_backend(&a)->release(&st->frames, leaf);
 }
 
 /*
@@ -202,36 +202,13 @@ static bool gaspace_too_many_areas(struct gaspace *as, u64 nr_after)
 	       nr_after > as->nr_areas;
 }
 
-static u32 area_gpt_prot(const struct gaspace_area *a)
-{
-	return a->prot | (a->flags & GASPACE_MAP_DEVICE ? GPT_ATTR_DEVICE : 0);
-}
-
 /* ---- changing the area set ---- */
 
-/*
- * Take the leaves of every area in [gpa, end) out of the table; the frames
- * of alloc areas go to @freed.  The areas are read from the tree, which
- * still holds them: the call stores its change of the set after this.
- * pt_lock held, table pages reserved.
- */
-static void gaspace_unmap_areas(struct gaspace *as, u64 gpa, u64 end,
-				struct gaspace_frames *freed)
-{
-	struct gaspace_area a;
-	u64 cur = gpa;
-
-	while (gaspace_area_next(as, cur, end, &a)) {
-		u64 s = max(gpa, a.start), e = min(end, a.end);
-		bool alloc = a.backend == GASPACE_BACKEND_ALLOC;
-		u64 before = freed->nr_pages;
-
-		gpt_unmap(&as->pt, s, e - s, alloc ? gaspace_free_leaf : NULL,
-			  freed);
-		as->nr_data_pages -= freed->nr_pages - before;
-		cur = a.end;
-	}
-}
+enum gaspace_op {
+	GASPACE_OP_MAP,
+	GASPACE_OP_UNMAP,
+	GASPACE_OP_PROTECT,
+};
 
 /**
  * struct gaspace_span - what a change of [gpa, end) meets in the area set
@@ -247,6 +224,32 @@ struct gaspace_span {
 	bool covered;
 	struct gaspace_area first;
 	struct gaspace_area last;
+};
+
+/**
+ * struct gaspace_change - one MAP, UNMAP or PROTECT, prepared then committed
+ * @op: which
+ * @gpa: first address of the range
+ * @end: its end
+ * @area: MAP: the new area
+ * @prot: PROTECT: the new prot
+ * @flags: MAP: GASPACE_MAP_REPLACE, GASPACE_MAP_POPULATE
+ * @sp: what the range meets in the area set
+ * @mc: the table pages the commit may link
+ * @frames: MAP with POPULATE: the frames to map
+ * @freed: what the commit took out, freed after it
+ */
+struct gaspace_change {
+	enum gaspace_op op;
+	u64 gpa;
+	u64 end;
+	const struct gaspace_area *area;
+	u32 prot;
+	u32 flags;
+	struct gaspace_span sp;
+	struct gpt_cache mc;
+	struct gaspace_frames frames;
+	struct gaspace_frames freed;
 };
 
 /*
@@ -279,41 +282,95 @@ static void gaspace_span_scan(struct gaspace *as, u64 gpa, u64 end,
 	mutex_unlock(&as->pt_lock);
 }
 
-/*
- * Split the areas across the edges of [gpa, end) so that the range holds
- * whole areas only; the piece inside takes @prot when @set_prot (PROTECT),
- * else keeps its value.  These are the only stores of a call that can
- * need new tree nodes: they come first, fallible, and when the second
- * fails the first area is stored back over its whole range (which only
- * merges), so the set is exactly as it was.  map_lock and pt_lock held.
- */
-static int gaspace_split_edges(struct gaspace *as, u64 gpa, u64 end,
-			       const struct gaspace_span *sp, bool set_prot,
-			       u32 prot)
+/* Areas the change leaves: PROTECT keeps a piece of each area inside. */
+static u64 gaspace_change_nr_areas(const struct gaspace_change *ch)
 {
-	const struct gaspace_area *first = &sp->first, *last = &sp->last;
-	bool split_last = sp->nr_old > 1 && last->end > end;
+	if (ch->op == GASPACE_OP_PROTECT)
+		return ch->sp.nr_after + ch->sp.nr_old;
+	return ch->sp.nr_after;
+}
+
+/*
+ * What the area set allows: -EEXIST, -ENOENT, -ENOSPC; 1 when there is
+ * nothing to do (UNMAP of a hole); 0 to go on.  map_lock held.
+ */
+static int gaspace_change_check(struct gaspace *as,
+				const struct gaspace_change *ch)
+{
+	const struct gaspace_span *sp = &ch->sp;
+
+	if (ch->op == GASPACE_OP_MAP && sp->nr_old &&
+	    !(ch->flags & GASPACE_MAP_REPLACE))
+		return -EEXIST;
+	if (ch->op == GASPACE_OP_UNMAP && !sp->nr_old)
+		return 1;
+	if (ch->op == GASPACE_OP_PROTECT && !sp->covered)
+		return -ENOENT;
+	if (gaspace_too_many_areas(as, gaspace_change_nr_areas(ch)))
+		return -ENOSPC;
+	return 0;
+}
+
+/*
+ * Allocate everything the commit needs, under map_lock alone: the frames
+ * of a POPULATE, the table pages of the new area's leaves and of the splits
+ * at the edges of a range that meets areas.
+ */
+static int gaspace_change_prepare(struct gaspace *as,
+				  struct gaspace_change *ch)
+{
+	unsigned long tables = ch->sp.nr_old ? gpt_split_bound(&as->pt) : 0;
+	const struct gaspace_backend *be;
+	int ret;
+
+	if (ch->op == GASPACE_OP_MAP) {
+		be = gaspace_backend(ch->area);
+		if ((ch->flags & GASPACE_MAP_POPULATE) && be->prepare) {
+			ret = be->prepare(ch->area, ch->gpa, ch->end,
+					  gaspace_pa_limit(as), &ch->frames);
+			if (ret)
+				return ret;
+		}
+		tables += be->map_bound(&as->pt, ch->area, ch->gpa, ch->end,
+					&ch->frames);
+	}
+	return gpt_cache_topup(&as->pt, &ch->mc, tables, GASPACE_GFP_TABLE);
+}
+
+/*
+ * Split the areas across the edges of the range so that it holds whole
+ * areas only; the piece inside takes the new prot for PROTECT, else keeps
+ * its value.  These are the only stores of a call that can need new tree
+ * nodes: they come first, fallible, and when the second fails the first
+ * area is stored back over its whole range (which only merges), so the
+ * set is exactly as it was.  map_lock and pt_lock held.
+ */
+static int gaspace_split_edges(struct gaspace *as,
+			       const struct gaspace_change *ch)
+{
+	const struct gaspace_area *first = &ch->sp.first, *last = &ch->sp.last;
+	bool split_last = ch->sp.nr_old > 1 && last->end > ch->end;
 	struct gaspace_area a;
 	int ret;
 
-	if (first->start < gpa || first->end > end) {
+	if (first->start < ch->gpa || first->end > ch->end) {
 		a = *first;
-		if (set_prot)
-			a.prot = prot;
-		ret = gaspace_areas_store(as, max(gpa, first->start),
-					  min(end, first->end), &a,
+		if (ch->op == GASPACE_OP_PROTECT)
+			a.prot = ch->prot;
+		ret = gaspace_areas_store(as, max(ch->gpa, first->start),
+					  min(ch->end, first->end), &a,
 					  GASPACE_GFP_META);
 		if (ret)
 			return ret;
 	}
 	if (split_last) {
 		a = *last;
-		if (set_prot)
-			a.prot = prot;
-		ret = gaspace_areas_store(as, last->start, end, &a,
+		if (ch->op == GASPACE_OP_PROTECT)
+			a.prot = ch->prot;
+		ret = gaspace_areas_store(as, last->start, ch->end, &a,
 					  GASPACE_GFP_META);
 		if (ret) {
-			if (first->start < gpa)
+			if (first->start < ch->gpa)
 				gaspace_areas_store(as, first->start,
 						    first->end, first,
 						    GASPACE_GFP_COMMIT);
@@ -324,119 +381,153 @@ static int gaspace_split_edges(struct gaspace *as, u64 gpa, u64 end,
 }
 
 /*
- * The commit of MAP and UNMAP, once everything they need is allocated.
- * Over a hole, the new area's store is the first change and may fail.
- * Over areas, the edges are split first (fallible); then the old leaves
- * leave the table (the areas, still in the tree, say whose frames to
- * free), and one store replaces the whole areas by the new one or a hole:
- * it never adds an entry, so the few nodes it may take are given back as
- * it ends, and it is made __GFP_NOFAIL.  The new area's leaves come from
- * the reserve.  pt_lock held, the reserve in as->reserve.
+ * Take the leaves of every area of the range out of the table; each
+ * backend releases what its leaves held into ch->freed.  The areas are
+ * read from the tree, which still holds them.  Only the edges of the range
+ * can cut a block (areas never share one): their pages are in ch->mc.
  */
-static int gaspace_replace_locked(struct gaspace *as, u64 gpa, u64 end,
-				  const struct gaspace_area *area,
-				  struct gaspace_frames *frames,
-				  struct gaspace_frames *freed,
-				  const struct gaspace_span *sp)
+static void gaspace_unmap_areas(struct gaspace *as, struct gaspace_change *ch)
 {
+	struct gaspace_area a;
+	u64 cur = ch->gpa;
+
+	while (gaspace_area_next(as, cur, ch->end, &a)) {
+		u64 s = max(ch->gpa, a.start), e = min(ch->end, a.end);
+		u64 before = ch->freed.nr_pages;
+
+		WARN_ON_ONCE(gpt_unmap(&as->pt, &ch->mc, s, e - s,
+				       gaspace_backend(&a)->release,
+				       &ch->freed));
+		as->nr_data_pages -= ch->freed.nr_pages - before;
+		cur = a.end;
+	}
+}
+
+/*
+ * The commit of MAP and UNMAP.  Over a hole, the new area's store is the
+ * first change and may fail.  Over areas, the edges are split first
+ * (fallible); then the old leaves leave the table, and one store replaces
+ * the whole areas by the new one or a hole: it never adds an entry, so the
+ * few nodes it may take are given back as it ends, and it is made
+ * __GFP_NOFAIL.  The new area's leaves come from the prepared pages.
+ */
+static int gaspace_replace_locked(struct gaspace *as,
+				  struct gaspace_change *ch)
+{
+	const struct gaspace_area *area = ch->area;
+	u64 nr = ch->frames.nr_pages;
 	int ret;
 
-	if (!sp->nr_old) {
-		ret = area ? gaspace_areas_store(as, gpa, end, area,
+	if (!ch->sp.nr_old) {
+		ret = area ? gaspace_areas_store(as, ch->gpa, ch->end, area,
 						 GASPACE_GFP_META) : 0;
 		if (ret)
 			return ret;
 	} else {
-		ret = gaspace_split_edges(as, gpa, end, sp, false, 0);
+		ret = gaspace_split_edges(as, ch);
 		if (ret)
 			return ret;
-		gaspace_unmap_areas(as, gpa, end, freed);
-		gaspace_areas_store(as, gpa, end, area, GASPACE_GFP_COMMIT);
+		gaspace_unmap_areas(as, ch);
+		gaspace_areas_store(as, ch->gpa, ch->end, area,
+				    GASPACE_GFP_COMMIT);
 	}
-	as->nr_areas = sp->nr_after;
+	as->nr_areas = ch->sp.nr_after;
 	if (!area)
 		return 0;
-	if (area->backend == GASPACE_BACKEND_LINEAR) {
-		ret = gaspace_linear_map(&as->pt, gpa, end - gpa,
-					 gpa + area->delta, area_gpt_prot(area),
-					 area->flags & GASPACE_MAP_NOHUGE);
-	} else if (frames->nr_pages) {
-		u64 nr = frames->nr_pages;
-
-		ret = gaspace_frames_map(&as->pt, frames, gpa, end - gpa,
-					 area->prot);
-		if (!ret)
-			as->nr_data_pages += nr;
-	}
-	/* The reserve covers every table page: the table cannot fail here. */
-	WARN_ON_ONCE(ret);
+	/* The prepared pages cover every table page: this cannot fail. */
+	ret = gaspace_backend(area)->populate(&as->pt, &ch->mc, area, ch->gpa,
+					      ch->end, &ch->frames);
+	if (!WARN_ON_ONCE(ret))
+		as->nr_data_pages += nr - ch->frames.nr_pages;
 	return 0;
+}
+
+/*
+ * The commit of PROTECT: every area of the range gets the new prot over its
+ * part of it.  The edges are split first, with the new prot inside
+ * (gaspace_split_edges()); every other area is then stored over its own
+ * exact range, which replaces its value in place and needs no memory; then
+ * the table's leaves change (they keep their memory type).
+ */
+static int gaspace_protect_locked(struct gaspace *as,
+				  struct gaspace_change *ch)
+{
+	const struct gaspace_area *first = &ch->sp.first, *last = &ch->sp.last;
+	u64 cur = first->start < ch->gpa || first->end > ch->end ?
+		  first->end : ch->gpa;
+	u64 inner_end = ch->sp.nr_old > 1 && last->end > ch->end ?
+			last->start : ch->end;
+	struct gaspace_area a;
+	int ret;
+
+	ret = gaspace_split_edges(as, ch);
+	if (ret)
+		return ret;
+	while (gaspace_area_next(as, cur, inner_end, &a)) {
+		cur = a.end;
+		a.prot = ch->prot;
+		gaspace_areas_store(as, a.start, a.end, &a,
+				    GASPACE_GFP_COMMIT);
+		cond_resched();
+	}
+	WARN_ON_ONCE(gpt_protect(&as->pt, &ch->mc, ch->gpa, ch->end - ch->gpa,
+				 ch->prot));
+	as->nr_areas = gaspace_change_nr_areas(ch);
+	return 0;
+}
+
+/*
+ * One MAP, UNMAP or PROTECT whose arguments are checked: check the area
+ * set, prepare, commit (with lockless readers told by as->seq), then zap
+ * and free.  Return: 0 or the errno of the step that failed, with the
+ * space unchanged.
+ */
+static int gaspace_change(struct gaspace *as, struct gaspace_change *ch)
+{
+	int ret;
+
+	gpt_cache_init(&ch->mc);
+	gaspace_frames_init(&ch->frames);
+	gaspace_frames_init(&ch->freed);
+	mutex_lock(&as->map_lock);
+	gaspace_span_scan(as, ch->gpa, ch->end, ch->op == GASPACE_OP_MAP,
+			  &ch->sp);
+	ret = gaspace_change_check(as, ch) ?: gaspace_change_prepare(as, ch);
+	if (!ret) {
+		mutex_lock(&as->pt_lock);
+		/* readers never wait for it: a sleeping writer is fine */
+		raw_write_seqcount_begin(&as->seq);
+		if (ch->op == GASPACE_OP_PROTECT)
+			ret = gaspace_protect_locked(as, ch);
+		else
+			ret = gaspace_replace_locked(as, ch);
+		raw_write_seqcount_end(&as->seq);
+		mutex_unlock(&as->pt_lock);
+		if (!ret && ch->op != GASPACE_OP_PROTECT && ch->sp.nr_old)
+			gaspace_zap(as, ch->gpa, ch->end - ch->gpa, &ch->freed);
+	}
+	mutex_unlock(&as->map_lock);
+	gpt_cache_free(&as->pt, &ch->mc);
+	gaspace_frames_free(&ch->frames);
+	gaspace_frames_free(&ch->freed);
+	return ret > 0 ? 0 : ret;
 }
 
 /* MAP_LINEAR and MAP_ALLOC once their arguments are checked. */
 static int gaspace_map(struct gaspace *as, u64 gpa, u64 size,
 		       struct gaspace_area *area, u32 flags)
 {
-	bool replace = flags & GASPACE_MAP_REPLACE;
-	struct gaspace_frames frames, freed;
-	struct gaspace_reserve reserve;
-	struct gaspace_span sp;
-	u64 end = gpa + size, tables;
-	int ret;
+	struct gaspace_change ch = {
+		.op	= GASPACE_OP_MAP,
+		.gpa	= gpa,
+		.end	= gpa + size,
+		.area	= area,
+		.flags	= flags,
+	};
 
 	area->start = gpa;
-	area->end = end;
-	gaspace_frames_init(&frames);
-	gaspace_frames_init(&freed);
-	gaspace_reserve_init(&reserve);
-
-	mutex_lock(&as->map_lock);
-	gaspace_span_scan(as, gpa, end, true, &sp);
-	ret = -EEXIST;
-	if (sp.nr_old && !replace)
-		goto out;
-	ret = -ENOSPC;
-	if (gaspace_too_many_areas(as, sp.nr_after))
-		goto out;
-
-	if (area->backend == GASPACE_BACKEND_ALLOC &&
-	    (flags & GASPACE_MAP_POPULATE)) {
-		ret = gaspace_frames_alloc(&frames, gpa, end, gpa, end,
-					   flags & GASPACE_MAP_HUGE,
-					   GASPACE_GFP_FRAME,
-					   gaspace_pa_limit(as));
-		if (ret)
-			goto out;
-	}
-	if (area->backend == GASPACE_BACKEND_LINEAR) {
-		u32 max_level = area->flags & GASPACE_MAP_NOHUGE ?
-				0 : GPT_MAX_LEVELS;
-
-		tables = gaspace_map_tables_bound(&as->pt, gpa, end,
-						  gpa + area->delta, max_level);
-	} else {
-		tables = frames.nr_pages ?
-			 gaspace_map_tables_bound(&as->pt, gpa, end, gpa, 0) : 0;
-	}
-	if (sp.nr_old)
-		tables += gaspace_split_tables_bound(&as->pt);
-	ret = gaspace_reserve_fill(as, &reserve, tables, GASPACE_GFP_TABLE);
-	if (ret)
-		goto out;
-
-	mutex_lock(&as->pt_lock);
-	as->reserve = &reserve;
-	ret = gaspace_replace_locked(as, gpa, end, area, &frames, &freed, &sp);
-	as->reserve = NULL;
-	mutex_unlock(&as->pt_lock);
-	if (!ret && sp.nr_old)
-		gaspace_zap(as, gpa, size, &freed);
-out:
-	mutex_unlock(&as->map_lock);
-	gaspace_reserve_release(&reserve);
-	gaspace_frames_free(&frames);
-	gaspace_frames_free(&freed);
-	return ret;
+	area->end = gpa + size;
+	return gaspace_change(as, &ch);
 }
 
 /*
@@ -452,7 +543,6 @@ int gaspace_do_map_linear(struct gaspace *as, u64 gpa, u64 hpa, u64 size,
 		.flags		= flags & (GASPACE_MAP_DEVICE | GASPACE_MAP_NOHUGE),
 		.delta		= hpa - gpa,
 	};
-	u64 pa_limit = BIT_ULL(as->pt.fmt->pa_bits);
 	int ret;
 
 	if (flags & ~GASPACE_LINEAR_FLAGS)
@@ -460,7 +550,8 @@ int gaspace_do_map_linear(struct gaspace *as, u64 gpa, u64 hpa, u64 size,
 	ret = check_prot(prot) ?: check_span(gpa, size);
 	if (ret)
 		return ret;
-	if (!PAGE_ALIGNED(hpa) || hpa + size < hpa || hpa + size > pa_limit)
+	if (!PAGE_ALIGNED(hpa) || hpa + size < hpa ||
+	    hpa + size > gaspace_pa_limit(as))
 		return -EINVAL;
 	ret = check_in(as, gpa, size);
 	if (ret)
@@ -542,74 +633,16 @@ EXPORT_SYMBOL_GPL(gaspace_map_alloc);
  */
 int gaspace_unmap(struct gaspace *as, u64 gpa, u64 size)
 {
-	struct gaspace_reserve reserve;
-	struct gaspace_frames freed;
-	struct gaspace_span sp;
-	u64 end = gpa + size;
-	int ret;
+	struct gaspace_change ch = {
+		.op	= GASPACE_OP_UNMAP,
+		.gpa	= gpa,
+		.end	= gpa + size,
+	};
+	int ret = check_span(gpa, size) ?: check_in(as, gpa, size);
 
-	ret = check_span(gpa, size) ?: check_in(as, gpa, size);
-	if (ret)
-		return ret;
-	gaspace_frames_init(&freed);
-	gaspace_reserve_init(&reserve);
-
-	mutex_lock(&as->map_lock);
-	gaspace_span_scan(as, gpa, end, false, &sp);
-	if (!sp.nr_old)
-		goto out;
-	ret = -ENOSPC;
-	if (gaspace_too_many_areas(as, sp.nr_after))
-		goto out;
-	ret = gaspace_reserve_fill(as, &reserve,
-				   gaspace_split_tables_bound(&as->pt),
-				   GASPACE_GFP_TABLE);
-	if (ret)
-		goto out;
-
-	mutex_lock(&as->pt_lock);
-	as->reserve = &reserve;
-	ret = gaspace_replace_locked(as, gpa, end, NULL, NULL, &freed, &sp);
-	as->reserve = NULL;
-	mutex_unlock(&as->pt_lock);
-	if (!ret)
-		gaspace_zap(as, gpa, size, &freed);
-out:
-	mutex_unlock(&as->map_lock);
-	gaspace_reserve_release(&reserve);
-	gaspace_frames_free(&freed);
-	return ret;
+	return ret ?: gaspace_change(as, &ch);
 }
 EXPORT_SYMBOL_GPL(gaspace_unmap);
-
-/*
- * PROTECT's change of the area set: every area of [gpa, end) gets @prot
- * over its part of the range.  The edges are split first, with the new
- * prot inside (gaspace_split_edges()); every other area is then stored
- * over its own exact range, which replaces its value in place and needs
- * no memory.  map_lock and pt_lock held, the range covered by areas.
- */
-static int gaspace_protect_areas(struct gaspace *as, u64 gpa, u64 end,
-				 u32 prot, const struct gaspace_span *sp)
-{
-	const struct gaspace_area *first = &sp->first, *last = &sp->last;
-	u64 cur = first->start < gpa || first->end > end ? first->end : gpa;
-	u64 inner_end = sp->nr_old > 1 && last->end > end ? last->start : end;
-	struct gaspace_area a;
-	int ret;
-
-	ret = gaspace_split_edges(as, gpa, end, sp, true, prot);
-	if (ret)
-		return ret;
-	while (gaspace_area_next(as, cur, inner_end, &a)) {
-		cur = a.end;
-		a.prot = prot;
-		gaspace_areas_store(as, a.start, a.end, &a,
-				    GASPACE_GFP_COMMIT);
-		cond_resched();
-	}
-	return 0;
-}
 
 /**
  * gaspace_protect() - change the prot of a range
@@ -626,187 +659,18 @@ static int gaspace_protect_areas(struct gaspace *as, u64 gpa, u64 end,
  */
 int gaspace_protect(struct gaspace *as, u64 gpa, u64 size, u32 prot)
 {
-	struct gaspace_reserve reserve;
-	struct gaspace_span sp;
-	u64 end = gpa + size;
-	int ret;
+	struct gaspace_change ch = {
+		.op	= GASPACE_OP_PROTECT,
+		.gpa	= gpa,
+		.end	= gpa + size,
+		.prot	= prot,
+	};
+	int ret = check_prot(prot) ?: check_span(gpa, size) ?:
+		  check_in(as, gpa, size);
 
-	ret = check_prot(prot) ?: check_span(gpa, size) ?: check_in(as, gpa, size);
-	if (ret)
-		return ret;
-	gaspace_reserve_init(&reserve);
-
-	mutex_lock(&as->map_lock);
-	gaspace_span_scan(as, gpa, end, false, &sp);
-	ret = -ENOENT;
-	if (!sp.covered)
-		goto out;
-	/* Each area keeps its pieces outside the range and gets one inside. */
-	ret = -ENOSPC;
-	if (gaspace_too_many_areas(as, sp.nr_after + sp.nr_old))
-		goto out;
-	ret = gaspace_reserve_fill(as, &reserve,
-				   gaspace_split_tables_bound(&as->pt),
-				   GASPACE_GFP_TABLE);
-	if (ret)
-		goto out;
-
-	mutex_lock(&as->pt_lock);
-	ret = gaspace_protect_areas(as, gpa, end, prot, &sp);
-	if (!ret) {
-		as->reserve = &reserve;
-		/* Leaves keep their memory type: prot alone. */
-		WARN_ON_ONCE(gpt_protect(&as->pt, gpa, size, prot));
-		as->reserve = NULL;
-		as->nr_areas = sp.nr_after + sp.nr_old;
-	}
-	mutex_unlock(&as->pt_lock);
-out:
-	mutex_unlock(&as->map_lock);
-	gaspace_reserve_release(&reserve);
-	return ret;
+	return ret ?: gaspace_change(as, &ch);
 }
 EXPORT_SYMBOL_GPL(gaspace_protect);
-
-/* ---- lookups and faults ---- */
-
-/**
- * gaspace_translate() - where a guest-physical byte is
- * @as: the space
- * @gpa: any byte address
- * @out: filled in on success: hpa of the byte, leaf size and level, the
- *	area's prot and backend, bytes to the end of the area
- *
- * Return: 0; -ERANGE outside the space; -ENOENT when no present leaf holds
- * @gpa (no area, prot 0, or a lazy page not yet faulted).
- */
-int gaspace_translate(struct gaspace *as, u64 gpa,
-		      struct gaspace_translation *out)
-{
-	struct gaspace_area a;
-	struct gpt_leaf leaf;
-	int ret = -ENOENT;
-
-	if (gpa < as->base || gpa - as->base >= as->size)
-		return -ERANGE;
-	mutex_lock(&as->pt_lock);
-	if (!gaspace_area_find(as, gpa, &a) || !a.prot)
-		goto out;
-	if (gpt_query(&as->pt, gpa, &leaf) || !(leaf.prot & GPT_PROT_RWX))
-		goto out;
-	memset(out, 0, sizeof(*out));
-	out->gpa = gpa;
-	out->hpa = leaf.pa + (gpa - leaf.gpa);
-	out->page_size = leaf.size;
-	out->limit = a.end - gpa;
-	out->prot = a.prot;
-	out->backend = a.backend;
-	out->level = leaf.level;
-	ret = 0;
-out:
-	mutex_unlock(&as->pt_lock);
-	return ret;
-}
-EXPORT_SYMBOL_GPL(gaspace_translate);
-
-/**
- * gaspace_populate_locked() - give the page of @gpa its frame
- * @as: the space, pt_lock held
- * @gpa: any byte of the page
- * @a: the alloc area that holds it
- * @gfp: GASPACE_GFP_FRAME, or GASPACE_GFP_FRAME_VMM for a VMM touch (its
- *	table pages then fail as the frame does: the cgroup's OOM killer)
- *
- * The frame is allocated under pt_lock: a fault on another page waits for
- * this one allocation at most (and the table pages the path lacks), and
- * concurrent faults on one page allocate one frame.  In a HUGE area a whole
- * 2 MiB block is populated where it fits and nothing in it is yet.  Every
- * page is allocated before the table changes, so a failure changes nothing
- * and never needs an invalidation.
- *
- * Return: 0, -ENOMEM.
- */
-int gaspace_populate_locked(struct gaspace *as, u64 gpa,
-			    const struct gaspace_area *a, gfp_t gfp)
-{
-	u64 start = round_down(gpa, PAGE_SIZE), size = PAGE_SIZE;
-	u32 hole = gpt_hole_level(&as->pt, gpa), level = 0;
-	struct gaspace_reserve reserve;
-	struct gaspace_frames frames;
-	int ret;
-
-	lockdep_assert_held(&as->pt_lock);
-	gaspace_frames_init(&frames);
-	gaspace_reserve_init(&reserve);
-	/* A 2 MiB block only where nothing of it is populated yet. */
-	if ((a->flags & GASPACE_MAP_HUGE) && hole >= 1 &&
-	    gaspace_huge_fits(gpa, a->start, a->end) &&
-	    !gaspace_frames_alloc_huge(&frames, gaspace_pa_limit(as))) {
-		frames.whole = true;
-		start = round_down(gpa, SZ_2M);
-		size = SZ_2M;
-		level = 1;
-	} else {
-		ret = gaspace_frames_alloc(&frames, start, start + size,
-					   a->start, a->end, false, gfp,
-					   gaspace_pa_limit(as));
-		if (ret)
-			return ret;
-	}
-	ret = gaspace_reserve_fill(as, &reserve, hole - level, gfp);
-	if (!ret) {
-		as->reserve = &reserve;
-		ret = gaspace_frames_map(&as->pt, &frames, start, size,
-					 a->prot);
-		as->reserve = NULL;
-		if (!WARN_ON_ONCE(ret))
-			as->nr_data_pages += size >> PAGE_SHIFT;
-	}
-	gaspace_reserve_release(&reserve);
-	gaspace_frames_free(&frames);
-	return ret;
-}
-
-/**
- * gaspace_handle_fault() - the fault hook
- * @as: the space
- * @gpa: any byte address the guest accessed
- * @access: the access, a non-empty subset of GASPACE_PROT_*
- *
- * Makes the page present: a lazy alloc page is populated (a whole 2 MiB
- * block in a HUGE area where it fits).  Idempotent: a present page takes
- * nothing, and concurrent faults on one page allocate one frame.
- *
- * Return: 0 when the page is present; -EINVAL for a bad @access; -ERANGE
- * outside the space; -ENOENT no area; -EACCES @access not allowed by the
- * area's prot; -ENOMEM; -EINTR (a fatal signal).
- */
-int gaspace_handle_fault(struct gaspace *as, u64 gpa, u32 access)
-{
-	struct gaspace_area a;
-	struct gpt_leaf leaf;
-	int ret;
-
-	if (!access || (access & ~GPT_PROT_RWX))
-		return -EINVAL;
-	if (gpa < as->base || gpa - as->base >= as->size)
-		return -ERANGE;
-	mutex_lock(&as->pt_lock);
-	if (!gaspace_area_find(as, gpa, &a))
-		ret = -ENOENT;
-	else if (access & ~a.prot)
-		ret = -EACCES;
-	else if (a.backend == GASPACE_BACKEND_LINEAR ||
-		 !gpt_query(&as->pt, gpa, &leaf))
-		ret = 0;
-	else if (fatal_signal_pending(current))
-		ret = -EINTR;
-	else
-		ret = gaspace_populate_locked(as, gpa, &a, GASPACE_GFP_FRAME);
-	mutex_unlock(&as->pt_lock);
-	return ret;
-}
-EXPORT_SYMBOL_GPL(gaspace_handle_fault);
 
 /* ---- information and notifiers ---- */
 

@@ -118,6 +118,8 @@ static int __init gaspace_init(void)
 static void __exit gaspace_exit(void)
 {
 	misc_deregister(&gaspace_dev);
+	/* table pages an unmap unlinked are freed by RCU callbacks of ours */
+	rcu_barrier();
 }
 
 module_init(gaspace_init);

@@ -34,7 +34,7 @@ static int gaspace_ioctl_get_info(struct gaspace *as, void __user *argp)
 	struct gaspace_info info;
 
 	gaspace_get_info(as, &info);
-	if (!capable(CAP_SYS_ADMIN)) {
+	if (as->hide_hpa) {
 		info.root_hpa = 0;
 		info.root_pointer = 0;
 	}
@@ -140,7 +140,7 @@ static int gaspace_ioctl_translate(struct gaspace *as, void __user *argp)
 	ret = gaspace_translate(as, gpa, &t);
 	if (ret)
 		return gaspace_translate_error(u, ret);
-	if (!capable(CAP_SYS_ADMIN))
+	if (as->hide_hpa)
 		t.hpa = 0;
 	if (!user_write_access_begin(u, sizeof(*u)))
 		return -EFAULT;
@@ -196,31 +196,30 @@ static long gaspace_file_ioctl(struct file *file, unsigned int cmd,
 	}
 }
 
-static ssize_t gaspace_file_read_iter(struct kiocb *iocb, struct iov_iter *to)
+/* pread and pwrite: the file position is the guest-physical address. */
+static ssize_t gaspace_file_rw(struct kiocb *iocb, struct iov_iter *iter,
+			       bool write)
 {
 	ssize_t ret;
 
 	if (iocb->ki_pos < 0)
 		return -EINVAL;
-	ret = gaspace_rw_iter(iocb->ki_filp->private_data, iocb->ki_pos, to,
-			      false);
+	ret = gaspace_rw_iter(iocb->ki_filp->private_data, iocb->ki_pos, iter,
+			      write);
 	if (ret > 0)
 		iocb->ki_pos += ret;
 	return ret;
 }
 
+static ssize_t gaspace_file_read_iter(struct kiocb *iocb, struct iov_iter *to)
+{
+	return gaspace_file_rw(iocb, to, false);
+}
+
 static ssize_t gaspace_file_write_iter(struct kiocb *iocb,
 				       struct iov_iter *from)
 {
-	ssize_t ret;
-
-	if (iocb->ki_pos < 0)
-		return -EINVAL;
-	ret = gaspace_rw_iter(iocb->ki_filp->private_data, iocb->ki_pos, from,
-			      true);
-	if (ret > 0)
-		iocb->ki_pos += ret;
-	return ret;
+	return gaspace_file_rw(iocb, from, true);
 }
 
 /* A VMM touch: the frame of the page, populated if need be, locked. */
@@ -230,7 +229,8 @@ static vm_fault_t gaspace_vm_fault(struct vm_fault *vmf)
 	struct page *page;
 	int ret;
 
-	ret = gaspace_get_frame(as, (u64)vmf->pgoff << PAGE_SHIFT, true, true,
+	ret = gaspace_get_frame(as, (u64)vmf->pgoff << PAGE_SHIFT,
+				GASPACE_FRAME_POPULATE | GASPACE_FRAME_VMM,
 				&page);
 	if (ret == -ENXIO)
 		return VM_FAULT_SIGBUS;
@@ -266,8 +266,8 @@ static int gaspace_file_mmap(struct file *file, struct vm_area_struct *vma)
 
 	if (!(vma->vm_flags & VM_SHARED))
 		return -EINVAL;
-	if (!gaspace_range_in_alloc(as, (u64)vma->vm_pgoff << PAGE_SHIFT,
-				    vma->vm_end - vma->vm_start))
+	if (!gaspace_range_vmm(as, (u64)vma->vm_pgoff << PAGE_SHIFT,
+			       vma->vm_end - vma->vm_start))
 		return -ENXIO;
 	WRITE_ONCE(as->mmapped, true);
 	gaspace_vma_set_flags(vma, VM_DONTEXPAND);
@@ -402,6 +402,8 @@ int gaspace_install_fd(struct gaspace *as)
 	}
 	file->private_data = as;
 	file->f_mode |= FMODE_PREAD | FMODE_PWRITE;
+	/* Host addresses follow the credentials the file was opened with. */
+	as->hide_hpa = !file_ns_capable(file, &init_user_ns, CAP_SYS_ADMIN);
 	fd_install(fd, file);
 	return fd;
 

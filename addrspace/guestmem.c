@@ -21,76 +21,96 @@
 #include <linux/mm.h>
 #include <linux/pagemap.h>
 #include <linux/sched/signal.h>
+#include <linux/sizes.h>
 #include <linux/uio.h>
 
 #include "internal.h"
-#include "../backends/backend.h"
 
 /*
- * The frame that holds @gpa, with a reference, populated with @gfp if
- * need be (unless !@populate).  pt_lock is taken here.
+ * The page of @gpa in an area the VMM reaches, found under pt_lock: its
+ * frame with a reference in *@pagep, or NULL when it has none yet (a lazy
+ * page; *@a then says its area).  Return: 0, or -ENXIO outside such areas.
  */
-static int gaspace_find_frame(struct gaspace *as, u64 gpa, bool populate,
-			      gfp_t gfp, struct page **pagep)
+static int gaspace_find_frame(struct gaspace *as, u64 gpa,
+			      struct gaspace_area *a, struct page **pagep)
 {
-	struct gaspace_area a;
 	struct gpt_leaf leaf;
-	int ret;
+	int ret = -ENXIO;
 
+	*pagep = NULL;
 	mutex_lock(&as->pt_lock);
-	ret = -ENXIO;
 	if (gpa < as->base || gpa - as->base >= as->size ||
-	    !gaspace_area_find(as, gpa, &a) ||
-	    a.backend != GASPACE_BACKEND_ALLOC)
+	    !gaspace_area_find(as, gpa, a) || !gaspace_backend(a)->frame)
 		goto out;
-	ret = gpt_query(&as->pt, gpa, &leaf);
-	if (ret && populate) {
-		ret = fatal_signal_pending(current) ? -EINTR :
-		      gaspace_populate_locked(as, gpa, &a, gfp);
-		if (!ret)
-			ret = gpt_query(&as->pt, gpa, &leaf);
-	}
-	if (ret)
+	ret = 0;
+	if (gpt_query(&as->pt, gpa, &leaf))
 		goto out;
-	*pagep = pfn_to_page((leaf.pa + (gpa - leaf.gpa)) >> PAGE_SHIFT);
+	*pagep = gaspace_backend(a)->frame(&leaf, gpa);
 	get_page(*pagep);
 out:
 	mutex_unlock(&as->pt_lock);
 	return ret;
 }
 
+/*
+ * The frame of @gpa with a reference, populated first with @gfp when it
+ * has none and @populate.  Return: 0 (*@pagep NULL: none and !@populate),
+ * -ENXIO, -ENOMEM, -EINTR.
+ */
+static int gaspace_frame(struct gaspace *as, u64 gpa, bool populate,
+			 gfp_t gfp, struct page **pagep)
+{
+	struct gaspace_area a;
+	int ret;
+
+	for (;;) {
+		ret = gaspace_find_frame(as, gpa, &a, pagep);
+		if (ret || *pagep || !populate)
+			return ret;
+		ret = gaspace_populate(as, gpa, &a, gfp);
+		if (ret && ret != -EAGAIN)
+			return ret;
+	}
+}
+
 /**
  * gaspace_get_frame() - the frame of a guest page, for the VMM's mmap
  * @as: the space
  * @gpa: any byte of the page
- * @populate: give a page without a frame one
- * @vmm: a VMM touch: the frame comes back locked, and is populated as
- *	anonymous memory would be (the cgroup's OOM killer at its limit)
+ * @flags: GASPACE_FRAME_POPULATE gives a page without a frame one;
+ *	GASPACE_FRAME_VMM for a VMM touch: the frame comes back locked, and
+ *	is populated as anonymous memory would be (the cgroup's OOM killer at
+ *	its limit)
  * @pagep: out: the frame, with a reference
  *
- * The page lock is taken after pt_lock is dropped (it may sleep on another
- * task's page), then the frame is looked up again: UNMAP takes the frames
- * it removed out of the table before it locks each of them, so a frame
- * still in the table once locked here gets its PTE before UNMAP's zap, and
- * one that left it is let go and looked up afresh.
+ * The page lock is taken with no lock of the space held (it may sleep on
+ * another task's page), then the frame is looked up again: UNMAP takes the
+ * frames it removed out of the table before it locks each of them, so a
+ * frame still in the table once locked here gets its PTE before UNMAP's
+ * zap, and one that left it is let go and looked up afresh.
  *
- * Return: 0; -ENOENT when the page of an alloc area has no frame and
- * !@populate; -ENXIO outside alloc areas; -ENOMEM, -EINTR.
+ * Return: 0; -ENOENT when the page has no frame and no
+ * GASPACE_FRAME_POPULATE; -ENXIO outside areas the VMM reaches; -ENOMEM,
+ * -EINTR.
  */
-int gaspace_get_frame(struct gaspace *as, u64 gpa, bool populate, bool vmm,
+int gaspace_get_frame(struct gaspace *as, u64 gpa, u32 flags,
 		      struct page **pagep)
 {
+	bool vmm = flags & GASPACE_FRAME_VMM;
 	gfp_t gfp = vmm ? GASPACE_GFP_FRAME_VMM : GASPACE_GFP_FRAME;
 	struct page *page, *again;
 	int ret;
 
 	for (;;) {
-		ret = gaspace_find_frame(as, gpa, populate, gfp, &page);
+		ret = gaspace_frame(as, gpa, flags & GASPACE_FRAME_POPULATE,
+				    gfp, &page);
+		if (!ret && !page)
+			ret = -ENOENT;
 		if (ret || !vmm)
 			break;
 		lock_page(page);
-		ret = gaspace_find_frame(as, gpa, false, gfp, &again);
-		if (!ret)
+		ret = gaspace_frame(as, gpa, false, gfp, &again);
+		if (again)
 			put_page(again);
 		if (!ret && again == page)
 			break;
@@ -109,11 +129,11 @@ EXPORT_SYMBOL_NS_GPL(gaspace_get_frame, GASPACE_INTERNAL);
 /*
  * The frames of up to @max consecutive pages from @gpa on, in one area,
  * each with a reference: one hold of pt_lock and one area lookup per batch
- * rather than per page.  A never-populated page gives NULL, or with
- * @populate gets its frame; a batch ends after such a frame, so pt_lock is
- * never held across more than one allocation.
- * Return: how many pages; or, when none, -ENXIO (@gpa outside alloc areas),
- * -ENOMEM, -EINTR.
+ * rather than per page.  A page without a frame gives NULL, or with
+ * @populate ends the batch; when it is the first, it is populated (with
+ * no lock held) and the batch starts again.
+ * Return: how many pages; or, when none, -ENXIO (@gpa outside areas the
+ * VMM reaches), -ENOMEM, -EINTR.
  */
 static int gaspace_get_frames(struct gaspace *as, u64 gpa, unsigned int max,
 			      bool populate, struct page **pages)
@@ -121,41 +141,32 @@ static int gaspace_get_frames(struct gaspace *as, u64 gpa, unsigned int max,
 	struct gaspace_area a;
 	struct gpt_leaf leaf;
 	unsigned int nr = 0;
-	int ret = -ENXIO;
+	int ret;
 
+again:
+	ret = -ENXIO;
 	mutex_lock(&as->pt_lock);
 	if (gpa < as->base || gpa - as->base >= as->size ||
-	    !gaspace_area_find(as, gpa, &a) ||
-	    a.backend != GASPACE_BACKEND_ALLOC)
+	    !gaspace_area_find(as, gpa, &a) || !gaspace_backend(&a)->frame)
 		goto out;
 	for (; nr < max && gpa < a.end;
 	     gpa = round_down(gpa, PAGE_SIZE) + PAGE_SIZE) {
-		bool populated = false;
-
 		ret = gpt_query(&as->pt, gpa, &leaf);
-		if (ret == -ENOENT && !populate) {
-			pages[nr++] = NULL;
-			continue;
-		}
-		if (ret) {
-			ret = fatal_signal_pending(current) ? -EINTR :
-			      gaspace_populate_locked(as, gpa, &a,
-						      GASPACE_GFP_FRAME);
-			if (!ret)
-				ret = gpt_query(&as->pt, gpa, &leaf);
-			populated = true;
-		}
-		if (ret)
+		if (ret && populate)
 			break;
-		pages[nr] = pfn_to_page((leaf.pa + (gpa - leaf.gpa)) >>
-					PAGE_SHIFT);
-		get_page(pages[nr++]);
-		if (populated)
-			break;
+		pages[nr] = ret ? NULL : gaspace_backend(&a)->frame(&leaf, gpa);
+		if (pages[nr])
+			get_page(pages[nr]);
+		nr++;
 	}
 out:
 	mutex_unlock(&as->pt_lock);
-	return nr ? nr : ret;
+	if (nr || !populate || ret != -ENOENT)
+		return nr ? nr : ret;
+	ret = gaspace_populate(as, gpa, &a, GASPACE_GFP_FRAME);
+	if (ret && ret != -EAGAIN)
+		return ret;
+	goto again;
 }
 
 /*
@@ -178,6 +189,52 @@ static size_t gaspace_source_readable(struct iov_iter *iter, size_t want,
 	return min(want, *known);
 }
 
+/* Copy @n bytes at @off of one frame (NULL: zeros) to or from @iter. */
+static size_t gaspace_copy_page(struct gaspace *as, struct page *page,
+				size_t off, size_t n, struct iov_iter *iter,
+				bool write)
+{
+	size_t copied;
+
+	if (!page)
+		return iov_iter_zero(n, iter);
+	if (!write)
+		return copy_page_to_iter(page, off, n, iter);
+	copied = copy_page_from_iter(page, off, n, iter);
+	gaspace_sync_written(as, page, off, copied);
+	return copied;
+}
+
+/*
+ * Copy between @iter and the @nr frames of a batch from @gpa on, and drop
+ * their references.  *@all: nothing fell short (a fault in @iter stops the
+ * copy there).  Return: bytes copied.
+ */
+static size_t gaspace_copy_batch(struct gaspace *as, u64 gpa,
+				 struct page **pages, int nr,
+				 struct iov_iter *iter, bool write, bool *all)
+{
+	size_t done = 0;
+	int i;
+
+	*all = true;
+	for (i = 0; i < nr; i++) {
+		size_t off = offset_in_page(gpa + done);
+		size_t n = min_t(size_t, PAGE_SIZE - off, iov_iter_count(iter));
+		size_t copied;
+
+		if (*all) {
+			copied = gaspace_copy_page(as, pages[i], off, n, iter,
+						   write);
+			done += copied;
+			*all = copied == n;
+		}
+		if (pages[i])
+			put_page(pages[i]);
+	}
+	return done;
+}
+
 /**
  * gaspace_rw_iter() - copy guest memory to or from an iov_iter
  * @as: the space
@@ -196,21 +253,21 @@ ssize_t gaspace_rw_iter(struct gaspace *as, u64 gpa, struct iov_iter *iter,
 			bool write)
 {
 	struct page *pages[GASPACE_RW_BATCH];
-	size_t done = 0, known = 0;
-	int ret = 0;
+	size_t done = 0, known = 0, copied;
+	bool all;
+	int ret = 0, nr;
 
 	while (iov_iter_count(iter)) {
 		size_t want = min_t(size_t, iov_iter_count(iter),
 				    GASPACE_RW_BATCH * PAGE_SIZE -
 				    offset_in_page(gpa));
-		int i, nr;
 
 		if (done && fatal_signal_pending(current))
 			break;
 		if (write) {
 			want = gaspace_source_readable(iter, want, &known);
 			if (!want) {
-				ret = gaspace_range_in_alloc(as, gpa, 1) ?
+				ret = gaspace_range_vmm(as, gpa, 1) ?
 				      -EFAULT : -ENXIO;
 				break;
 			}
@@ -223,39 +280,14 @@ ssize_t gaspace_rw_iter(struct gaspace *as, u64 gpa, struct iov_iter *iter,
 			ret = nr;
 			break;
 		}
-		for (i = 0; i < nr; i++) {
-			size_t off = offset_in_page(gpa);
-			size_t n = min_t(size_t, PAGE_SIZE - off,
-					 iov_iter_count(iter));
-			size_t copied;
-
-			if (!pages[i]) {
-				copied = iov_iter_zero(n, iter);
-			} else if (write) {
-				copied = copy_page_from_iter(pages[i], off, n,
-							     iter);
-				gaspace_sync_written(as, pages[i], off, copied);
-			} else {
-				copied = copy_page_to_iter(pages[i], off, n,
-							   iter);
-			}
-			if (pages[i])
-				put_page(pages[i]);
-			done += copied;
-			gpa += copied;
-			known -= min(known, copied);
-			if (copied < n) {
-				ret = -EFAULT;
-				break;
-			}
-		}
-		if (i < nr) {
-			while (++i < nr)
-				if (pages[i])
-					put_page(pages[i]);
+		copied = gaspace_copy_batch(as, gpa, pages, nr, iter, write,
+					    &all);
+		done += copied;
+		gpa += copied;
+		known -= min(known, copied);
+		ret = all ? 0 : -EFAULT;
+		if (!all)
 			break;
-		}
-		ret = 0;
 		cond_resched();
 	}
 	return done ? done : ret;
@@ -309,14 +341,15 @@ ssize_t gaspace_write(struct gaspace *as, u64 gpa, const void *buf,
 EXPORT_SYMBOL_GPL(gaspace_write);
 
 /**
- * gaspace_range_in_alloc() - whether [@gpa, @gpa + @size) lies in alloc areas
+ * gaspace_range_vmm() - whether the VMM reaches [@gpa, @gpa + @size)
  * @as: the space
  * @gpa: first address
  * @size: bytes, > 0
  *
- * Return: true when every byte of the range lies in an alloc area.
+ * Return: true when every byte of the range lies in an area whose memory
+ * the VMM reaches through the fd (alloc areas).
  */
-bool gaspace_range_in_alloc(struct gaspace *as, u64 gpa, u64 size)
+bool gaspace_range_vmm(struct gaspace *as, u64 gpa, u64 size)
 {
 	struct gaspace_area a;
 	u64 cur = gpa, end = gpa + size;
@@ -325,7 +358,7 @@ bool gaspace_range_in_alloc(struct gaspace *as, u64 gpa, u64 size)
 	mutex_lock(&as->pt_lock);
 	while (ok && cur < end) {
 		ok = gaspace_area_find(as, cur, &a) &&
-		     a.backend == GASPACE_BACKEND_ALLOC;
+		     gaspace_backend(&a)->frame;
 		cur = a.end;
 	}
 	mutex_unlock(&as->pt_lock);
@@ -347,7 +380,7 @@ void gaspace_zap(struct gaspace *as, u64 gpa, u64 size,
 	if (!as->mapping || !READ_ONCE(as->mmapped))
 		return;
 	list_for_each_entry(page, &frames->pages, lru) {
-		n = page_private(page) ? 512 : 1;
+		n = page_private(page) ? SZ_2M / PAGE_SIZE : 1;
 		for (i = 0; i < n; i++) {
 			lock_page(page + i);
 			unlock_page(page + i);

@@ -11,56 +11,55 @@
 #include <linux/maple_tree.h>
 #include <linux/mutex.h>
 #include <linux/refcount.h>
+#include <linux/seqlock.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
 
-#include "../npt/pgtable.h"
+#include "../backends/backend.h"
 
 /*
- * Locking.  Two mutexes, always taken in this order:
+ * Locking.  Two mutexes, always taken in this order, RCU, and faults in
+ * flight:
  *
  *   map_lock  serialises the calls that change the area set (MAP_*, UNMAP,
- *             PROTECT).  It is held across their long work: populating an
- *             area allocates its frames under map_lock alone.  The area
- *             tree changes only under both locks, so what a map_lock
- *             holder read of it under pt_lock stays true.
- *   pt_lock   protects the page table, the area tree (its external lock),
- *             the counters and the notifier list.  Faults, TRANSLATE,
- *             pread/pwrite lookups and GET_INFO take only pt_lock, and
- *             only briefly: a fault allocates its one frame (and the table
- *             pages above it) under it, so concurrent faults on one page
- *             allocate one frame, and a fault racing an UNMAP either lands
- *             before it (and is removed by it) or finds no area.  Writers
- *             allocate everything before taking pt_lock (a reserve of
- *             table pages, the frames to populate) and hold it only to
- *             change the tree and the table.
+ *             PROTECT) from their checks to their end.  It is held across
+ *             their long work: they allocate everything they need (frames
+ *             to populate, the table pages of a struct gpt_cache) under
+ *             map_lock alone.  The area tree changes only under both
+ *             locks, so what a map_lock holder read of it stays true.
+ *   pt_lock   protects changes of the table, the area tree (its external
+ *             lock), the counters and the notifier list.  It is held only
+ *             to change them (a call's commit, or a fault linking the frame
+ *             it allocated), never across the allocation of a frame or a
+ *             table page: only the area tree takes its few nodes there.
+ *   seq       a seqcount written under pt_lock, odd while a commit of
+ *             MAP, UNMAP or PROTECT changes the areas and the table: a
+ *             lockless TRANSLATE that saw it odd or moving looks again
+ *             under pt_lock (it never spins, so the writer may sleep).
+ *   RCU       the area tree (the maple tree's RCU mode) and the table
+ *             (tables an unmap unlinked are freed after a grace period)
+ *             are read under rcu_read_lock() alone by TRANSLATE and by the
+ *             fault path's first look.
+ *   faults    a fault that must allocate registers the page (the 2 MiB
+ *             block in a HUGE area) in @faults under @fault_lock; a fault
+ *             that finds its page there waits on @fault_wq and looks
+ *             again, so concurrent faults on one page allocate one frame,
+ *             and faults on distinct pages allocate in parallel.
  *
- * Notifiers run under map_lock and pt_lock: only the writers change or
- * remove what a TLB may hold.  A fault only adds leaves, from table pages
- * and a frame it allocated before changing the table, so it never has
- * anything to undo or invalidate.
+ * Notifiers run under map_lock and pt_lock: only the commits of MAP,
+ * UNMAP and PROTECT change or remove what a TLB may hold.  A fault only
+ * adds leaves, from table pages and a frame it allocated before it took
+ * pt_lock (checked enough there), so it never has anything to undo or
+ * invalidate.
  */
-
-/**
- * struct gaspace_reserve - table pages a call allocated before pt_lock
- * @pages: zeroed pages, chained through page->lru
- * @nr: how many
- */
-struct gaspace_reserve {
-	struct list_head pages;
-	u64 nr;
-};
-
-static inline void gaspace_reserve_init(struct gaspace_reserve *r)
-{
-	INIT_LIST_HEAD(&r->pages);
-	r->nr = 0;
-}
 
 /**
  * struct gaspace - one guest address space
  * @refcount: users: the file (which each VMM mapping holds) and each
  *	in-kernel holder
  * @map_lock: serialises MAP/UNMAP/PROTECT (see above)
- * @pt_lock: protects the table, the areas and the counters (see above)
+ * @pt_lock: protects changes of the table, the areas and the counters
+ * @seq: odd while a commit changes the areas and the table (see above)
  * @pt: the nested page table
  * @areas: the area set, keyed by guest-physical range (areas.c)
  * @base: first guest-physical address
@@ -68,16 +67,22 @@ static inline void gaspace_reserve_init(struct gaspace_reserve *r)
  * @notifiers: registered struct gaspace_notifier, under @pt_lock
  * @nr_areas: areas in the space, under @pt_lock
  * @nr_data_pages: alloc frames in 4 KiB pages, under @pt_lock
- * @reserve: table pages of the call that holds @pt_lock, or NULL
+ * @fault_lock: protects @faults
+ * @faults: faults in flight (fault.c)
+ * @fault_wq: where faults wait for one in flight on their page
  * @mapping: the file's mapping, whose VMM mmaps UNMAP zaps, under
  *	@map_lock; NULL for a space created in the kernel or once the file
  *	is gone
  * @mmapped: the file was mmapped once (UNMAP has mappings to zap)
+ * @hide_hpa: TRANSLATE and GET_INFO through the file show no host
+ *	address: the credentials the file was opened with lacked
+ *	CAP_SYS_ADMIN
  */
 struct gaspace {
 	refcount_t refcount;
 	struct mutex map_lock;		/* see above */
 	struct mutex pt_lock;		/* see above */
+	seqcount_t seq;
 	struct gpt pt;
 	struct maple_tree areas;
 	u64 base;
@@ -85,28 +90,12 @@ struct gaspace {
 	struct list_head notifiers;
 	u64 nr_areas;
 	u64 nr_data_pages;
-	struct gaspace_reserve *reserve;
+	spinlock_t fault_lock;		/* protects faults */
+	struct list_head faults;
+	wait_queue_head_t fault_wq;
 	struct address_space *mapping;
 	bool mmapped;
-};
-
-/**
- * struct gaspace_area - one area, as areas.c decodes it
- * @start: first guest-physical address
- * @end: end of the area (last address + 1)
- * @delta: linear: host-physical minus guest-physical address
- * @prot: GASPACE_PROT_*
- * @backend: GASPACE_BACKEND_*
- * @flags: the GASPACE_MAP_* flags that stay with the area: DEVICE, NOHUGE
- *	(linear), HUGE (alloc)
- */
-struct gaspace_area {
-	u64 start;
-	u64 end;
-	u64 delta;
-	u32 prot;
-	u32 backend;
-	u32 flags;
+	bool hide_hpa;
 };
 
 /* Bookkeeping memory: charged, and failing at the cgroup's limit. */
@@ -138,12 +127,6 @@ static inline void gaspace_sync_written(struct gaspace *as, struct page *page,
 {
 }
 #endif
-int gaspace_reserve_fill(struct gaspace *as, struct gaspace_reserve *r,
-			 u64 nr, gfp_t gfp);
-void gaspace_reserve_release(struct gaspace_reserve *r);
-u64 gaspace_map_tables_bound(const struct gpt *pt, u64 gpa, u64 end, u64 hpa,
-			     u32 max_level);
-u64 gaspace_split_tables_bound(const struct gpt *pt);
 
 /* areas.c */
 void gaspace_areas_init(struct gaspace *as);
@@ -159,17 +142,38 @@ u64 gaspace_areas_after_store(struct gaspace *as, u64 start, u64 end,
 /* core.c */
 int gaspace_do_map_linear(struct gaspace *as, u64 gpa, u64 hpa, u64 size,
 			  u32 prot, u32 flags, bool from_user);
-int gaspace_populate_locked(struct gaspace *as, u64 gpa,
-			    const struct gaspace_area *a, gfp_t gfp);
+
+/* fault.c */
+
+/**
+ * struct gaspace_inflight - a fault that is allocating for its page
+ * @node: in as->faults
+ * @start: first address it will map
+ * @end: end of what it will map
+ */
+struct gaspace_inflight {
+	struct list_head node;
+	u64 start;
+	u64 end;
+};
+
+int gaspace_inflight_begin(struct gaspace *as, struct gaspace_inflight *me);
+void gaspace_inflight_end(struct gaspace *as, struct gaspace_inflight *me);
+int gaspace_populate(struct gaspace *as, u64 gpa,
+		     const struct gaspace_area *a, gfp_t gfp);
 
 /* guestmem.c */
-struct gaspace_frames;
 struct iov_iter;
-int gaspace_get_frame(struct gaspace *as, u64 gpa, bool populate, bool vmm,
+
+/* gaspace_get_frame() flags */
+#define GASPACE_FRAME_POPULATE	BIT(0)	/* give a page without a frame one */
+#define GASPACE_FRAME_VMM	BIT(1)	/* a VMM touch: locked, its gfp */
+
+int gaspace_get_frame(struct gaspace *as, u64 gpa, u32 flags,
 		      struct page **pagep);
 ssize_t gaspace_rw_iter(struct gaspace *as, u64 gpa, struct iov_iter *iter,
 			bool write);
-bool gaspace_range_in_alloc(struct gaspace *as, u64 gpa, u64 size);
+bool gaspace_range_vmm(struct gaspace *as, u64 gpa, u64 size);
 void gaspace_zap(struct gaspace *as, u64 gpa, u64 size,
 		 struct gaspace_frames *frames);
 

@@ -4,22 +4,22 @@
  *
  * They are zeroed, charged to the memory cgroup of the task whose call
  * allocates them, fail rather than call the OOM killer, and count in
- * NR_SECONDARY_PAGETABLE while the walker has them (pages reserved for a
- * call do not count until the walker takes one).  Roots bigger than a page are one naturally
- * aligned block of 1 << order pages.
+ * NR_SECONDARY_PAGETABLE from their allocation to their free (a call's
+ * spare pages, which it frees as it returns, count meanwhile).  Roots
+ * bigger than a page are one naturally aligned block of 1 << order pages.
  *
- * A call that changes the area set first reserves every table page it may
- * need (struct gaspace_reserve), before it takes pt_lock: under pt_lock the
- * walker's allocations are served from the reserve, so nothing sleeps in
- * the allocator there and the call cannot fail half-way.  Unused reserved
- * pages are freed when the call returns.
+ * A change of the table takes its pages from a struct gpt_cache that the
+ * call filled before it took pt_lock, so nothing sleeps in the allocator
+ * there and the change cannot fail half-way.  Tables an unmap unlinks are
+ * freed after an RCU grace period, since TRANSLATE and the fault path read
+ * the table under rcu_read_lock() alone.
  */
 #include <linux/bitfield.h>
 #include <linux/gfp.h>
 #include <linux/io.h>
 #include <linux/memcontrol.h>
 #include <linux/mm.h>
-#include <linux/sched/signal.h>
+#include <linux/rcupdate.h>
 #include <linux/vmstat.h>
 #ifdef CONFIG_ARM64
 #include <asm/cacheflush.h>
@@ -29,101 +29,17 @@
 
 #include "internal.h"
 
-/* Table pages count in NR_SECONDARY_PAGETABLE from when the walker has them. */
 static void gaspace_table_account(struct page *page, unsigned int order,
 				  int sign)
 {
 	mod_lruvec_page_state(page, NR_SECONDARY_PAGETABLE, sign << order);
 }
 
-/*
- * A zeroed, naturally aligned block of 1 << @order pages that @as's format
- * can address (a page above that is given back: -ENOMEM), or NULL.
- */
-static struct page *gaspace_table_alloc(struct gaspace *as, gfp_t gfp,
-					unsigned int order)
+static void *gaspace_zalloc_table(struct gpt *pt, unsigned int order,
+				  gfp_t gfp)
 {
 	struct page *page = alloc_pages(gfp | __GFP_ZERO, order);
 
-	if (page && page_to_phys(page) + (PAGE_SIZE << order) >
-		    BIT_ULL(as->pt.fmt->pa_bits)) {
-		__free_pages(page, order);
-		page = NULL;
-	}
-	return page;
-}
-
-/**
- * gaspace_reserve_fill() - reserve table pages before changing the table
- * @as: the space whose table takes them
- * @r: the reserve, empty or with pages
- * @nr: how many pages it should hold
- * @gfp: GASPACE_GFP_TABLE for a call; a fault passes its frame's gfp, so
- *	that a VMM touch fails at the cgroup's limit as its frame would
- *
- * Return: 0, or -ENOMEM or -EINTR (a fatal signal) with @r as it was.
- */
-int gaspace_reserve_fill(struct gaspace *as, struct gaspace_reserve *r,
-			 u64 nr, gfp_t gfp)
-{
-	LIST_HEAD(pages);
-	u64 got = 0;
-
-	while (r->nr + got < nr) {
-		struct page *page = NULL;
-
-		if (!fatal_signal_pending(current))
-			page = gaspace_table_alloc(as, gfp, 0);
-		if (!page) {
-			struct page *p, *n;
-
-			list_for_each_entry_safe(p, n, &pages, lru)
-				__free_page(p);
-			return fatal_signal_pending(current) ? -EINTR : -ENOMEM;
-		}
-		list_add(&page->lru, &pages);
-		got++;
-		cond_resched();
-	}
-	list_splice(&pages, &r->pages);
-	r->nr += got;
-	return 0;
-}
-
-/**
- * gaspace_reserve_release() - free what a call did not use
- * @r: the reserve; empty afterwards
- */
-void gaspace_reserve_release(struct gaspace_reserve *r)
-{
-	struct page *p, *n;
-
-	list_for_each_entry_safe(p, n, &r->pages, lru) {
-		list_del(&p->lru);
-		__free_page(p);
-	}
-	r->nr = 0;
-}
-
-static void *gaspace_zalloc_table(struct gpt *pt, unsigned int order)
-{
-	struct gaspace *as = pt->priv;
-	struct gaspace_reserve *r = as->reserve;
-	struct page *page;
-	gfp_t gfp = GASPACE_GFP_TABLE;
-
-	if (r && !order) {
-		page = list_first_entry_or_null(&r->pages, struct page, lru);
-		if (page) {
-			list_del(&page->lru);
-			r->nr--;
-			gaspace_table_account(page, 0, 1);
-			return page_address(page);
-		}
-		/* Only a wrong bound gets here: the call must not fail now. */
-		gfp |= __GFP_NOFAIL;
-	}
-	page = gaspace_table_alloc(as, gfp, order);
 	if (!page)
 		return NULL;
 	gaspace_table_account(page, order, 1);
@@ -132,18 +48,24 @@ static void *gaspace_zalloc_table(struct gpt *pt, unsigned int order)
 
 static void gaspace_free_table(struct gpt *pt, void *va, unsigned int order)
 {
-	struct gaspace *as = pt->priv;
 	struct page *page = virt_to_page(va);
 
 	gaspace_table_account(page, order, -1);
-	/* Spare pages go back to the reserve of the running call, zeroed. */
-	if (as->reserve && !order) {
-		clear_page(va);
-		list_add(&page->lru, &as->reserve->pages);
-		as->reserve->nr++;
-		return;
-	}
 	__free_pages(page, order);
+}
+
+static void gaspace_free_table_rcu(struct rcu_head *head)
+{
+	__free_page(container_of(head, struct page, rcu_head));
+}
+
+/* Lockless readers may be in an unlinked table until a grace period ends. */
+static void gaspace_free_unlinked(struct gpt *pt, void *va)
+{
+	struct page *page = virt_to_page(va);
+
+	gaspace_table_account(page, 0, -1);
+	call_rcu(&page->rcu_head, gaspace_free_table_rcu);
 }
 
 /* The contract: notifiers run with the map lock (and pt_lock) held. */
@@ -220,55 +142,9 @@ void gaspace_sync_written(struct gaspace *as, struct page *page, size_t off,
 const struct gpt_mm_ops gaspace_mm_ops = {
 	.zalloc_pages	= gaspace_zalloc_table,
 	.free_pages	= gaspace_free_table,
+	.free_unlinked	= gaspace_free_unlinked,
 	.invalidate	= gaspace_invalidate,
 #ifdef CONFIG_ARM64
 	.sync_leaf	= gaspace_sync_leaf,
 #endif
 };
-
-/**
- * gaspace_map_tables_bound() - table pages a map of a range may link
- * @pt: the table
- * @gpa: first address
- * @end: end of the range
- * @hpa: host address of @gpa for a linear map
- * @max_level: the largest leaf level the map may use (0: 4 KiB only)
- *
- * Every entry over the range at a level above 0 needs a table below it,
- * except those wholly inside the range that can be a block.
- *
- * Return: an upper bound on the pages gpt_map() or gpt_map_src() link.
- */
-u64 gaspace_map_tables_bound(const struct gpt *pt, u64 gpa, u64 end, u64 hpa,
-			     u32 max_level)
-{
-	u64 n = 0;
-	u32 l;
-
-	for (l = pt->levels - 1; l >= 1; l--) {
-		u32 shift = gpt_level_shift(l);
-		u64 sz = BIT_ULL(shift);
-		u64 entries = ((end - 1) >> shift) - (gpa >> shift) + 1;
-
-		if (l <= max_level && (pt->fmt->block_levels & GPT_LEVEL_MASK(l)) &&
-		    !((gpa ^ hpa) & (sz - 1))) {
-			u64 a = round_up(gpa, sz), b = round_down(end, sz);
-
-			if (b > a)
-				entries -= (b - a) >> shift;
-		}
-		n += entries;
-	}
-	return n;
-}
-
-/**
- * gaspace_split_tables_bound() - table pages splits at two edges may take
- * @pt: the table
- *
- * Return: at each edge one block per level that has blocks.
- */
-u64 gaspace_split_tables_bound(const struct gpt *pt)
-{
-	return 2 * hweight32(pt->fmt->block_levels);
-}

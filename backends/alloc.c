@@ -24,15 +24,8 @@
 #define HUGE_ORDER		(21 - PAGE_SHIFT)
 #define HUGE_PAGES		BIT(HUGE_ORDER)
 
-/**
- * gaspace_huge_fits() - whether the 2 MiB block of @gpa lies in an area
- * @gpa: any address
- * @area_start: the area's first address
- * @area_end: its end
- *
- * Return: true when the whole block is inside [@area_start, @area_end).
- */
-bool gaspace_huge_fits(u64 gpa, u64 area_start, u64 area_end)
+/* Whether the 2 MiB block of @gpa lies in [@area_start, @area_end). */
+static bool huge_fits(u64 gpa, u64 area_start, u64 area_end)
 {
 	u64 block = round_down(gpa, SZ_2M);
 
@@ -61,14 +54,8 @@ static struct page *frame_alloc(gfp_t gfp, unsigned int order, u64 limit)
 	return page;
 }
 
-/**
- * gaspace_frames_alloc_huge() - one zeroed 2 MiB block
- * @f: where it goes
- * @limit: the block must end at or below this physical address
- *
- * Return: 0, or -ENOMEM (the caller falls back to 4 KiB pages).
- */
-int gaspace_frames_alloc_huge(struct gaspace_frames *f, u64 limit)
+/* One zeroed 2 MiB block into @f: 0, or -ENOMEM (fall back to pages). */
+static int frames_alloc_huge(struct gaspace_frames *f, u64 limit)
 {
 	struct page *page = frame_alloc(GASPACE_GFP_HUGE, HUGE_ORDER, limit);
 
@@ -79,24 +66,17 @@ int gaspace_frames_alloc_huge(struct gaspace_frames *f, u64 limit)
 	return 0;
 }
 
-/**
- * gaspace_frames_alloc() - zeroed frames for [@gpa, @end)
- * @f: where they go, in gpa order
- * @gpa: first address
- * @end: end of the range
- * @area_start: first address of the area
- * @area_end: end of the area
- * @huge: use a 2 MiB block for each 2 MiB-aligned block of the range that
- *	lies wholly in the area, where an order-9 allocation succeeds
- * @gfp: GASPACE_GFP_FRAME for a call, GASPACE_GFP_FRAME_VMM for a VMM touch
- * @limit: every frame must end at or below this physical address (the
- *	format's width); one above it counts as a failed allocation
- *
+/*
+ * Zeroed frames for [@gpa, @end) into @f, in gpa order:
+ * with @huge a 2 MiB block for each 2 MiB-aligned block of the range that
+ * lies wholly in [@area_start, @area_end), where an order-9 allocation
+ * succeeds.  Every frame must end at or below @limit (the format's width);
+ * one above it counts as a failed allocation.
  * Return: 0; -ENOMEM or -EINTR (a fatal signal) with @f as it was.
  */
-int gaspace_frames_alloc(struct gaspace_frames *f, u64 gpa, u64 end,
-			 u64 area_start, u64 area_end, bool huge, gfp_t gfp,
-			 u64 limit)
+static int frames_alloc(struct gaspace_frames *f, u64 gpa, u64 end,
+			u64 area_start, u64 area_end, bool huge, gfp_t gfp,
+			u64 limit)
 {
 	struct gaspace_frames got;
 	u64 cur = gpa;
@@ -111,8 +91,8 @@ int gaspace_frames_alloc(struct gaspace_frames *f, u64 gpa, u64 end,
 			break;
 		}
 		if (huge && IS_ALIGNED(cur, SZ_2M) && cur + SZ_2M <= end &&
-		    gaspace_huge_fits(cur, area_start, area_end) &&
-		    !gaspace_frames_alloc_huge(&got, limit)) {
+		    huge_fits(cur, area_start, area_end) &&
+		    !frames_alloc_huge(&got, limit)) {
 			cur += SZ_2M;
 			continue;
 		}
@@ -160,15 +140,11 @@ void gaspace_frames_free(struct gaspace_frames *f)
 	f->nr_pages = 0;
 }
 
-/**
- * gaspace_frames_add_leaf() - take the frames of a removed leaf
- * @f: where they go, to be freed with gaspace_frames_free()
- * @leaf: a leaf of an alloc area that an unmap removed (4 KiB or 2 MiB)
- */
-void gaspace_frames_add_leaf(struct gaspace_frames *f,
-			     const struct gpt_leaf *leaf)
+/* A removed leaf's frames (4 KiB or 2 MiB) go to @freed, to be freed. */
+static void alloc_release(void *freed, const struct gpt_leaf *leaf)
 {
-	frames_add(f, pfn_to_page(leaf->pa >> PAGE_SHIFT), leaf->level ? 1 : 0);
+	frames_add(freed, pfn_to_page(leaf->pa >> PAGE_SHIFT),
+		   leaf->level ? 1 : 0);
 }
 
 static int frames_get(void *arg, u64 gpa, u32 max_level, phys_addr_t *pa,
@@ -209,19 +185,67 @@ static const struct gpt_pa_src frames_src = {
 	.put	= frames_put,
 };
 
-/**
- * gaspace_frames_map() - map frames over a range, in gpa order
- * @pt: the table
- * @f: frames for at least the range; those mapped leave @f
- * @gpa: first address
- * @size: bytes
- * @prot: portable prot (0 maps leaves non-present that keep their frame)
- *
- * Return: 0, or the walker's error with the table unchanged; the frames the
- * failed map had taken are freed, the rest stay in @f.
- */
-int gaspace_frames_map(struct gpt *pt, struct gaspace_frames *f, u64 gpa,
-		       u64 size, u32 prot)
+static int alloc_prepare(const struct gaspace_area *a, u64 gpa, u64 end,
+			 u64 pa_limit, struct gaspace_frames *f)
 {
-	return gpt_map_src(pt, gpa, size, prot, 0, &frames_src, f);
+	return frames_alloc(f, gpa, end, a->start, a->end,
+			    a->flags & GASPACE_MAP_HUGE, GASPACE_GFP_FRAME,
+			    pa_limit);
 }
+
+/*
+ * A fault's frame: in a HUGE area a whole 2 MiB block where it fits and
+ * nothing of it is mapped yet (mapped whole or not at all), else a page.
+ */
+static int alloc_fault_frames(const struct gaspace_area *a, u64 gpa,
+			      bool block_empty, gfp_t gfp, u64 pa_limit,
+			      struct gaspace_frames *f, u64 *start, u64 *size)
+{
+	if ((a->flags & GASPACE_MAP_HUGE) && block_empty &&
+	    huge_fits(gpa, a->start, a->end) &&
+	    !frames_alloc_huge(f, pa_limit)) {
+		f->whole = true;
+		*start = round_down(gpa, SZ_2M);
+		*size = SZ_2M;
+		return 0;
+	}
+	*start = round_down(gpa, PAGE_SIZE);
+	*size = PAGE_SIZE;
+	return frames_alloc(f, *start, *start + *size, a->start, a->end, false,
+			    gfp, pa_limit);
+}
+
+/* Frames come as they came: the bound assumes 4 KiB ones. */
+static unsigned long alloc_map_bound(const struct gpt *pt,
+				     const struct gaspace_area *a, u64 gpa,
+				     u64 end, const struct gaspace_frames *f)
+{
+	return f->nr_pages ? gpt_map_bound(pt, gpa, end - gpa, gpa,
+					   GPT_MAP_NOHUGE) : 0;
+}
+
+/* Map the frames of @f over [@gpa, @end); none (lazy) maps nothing. */
+static int alloc_populate(struct gpt *pt, struct gpt_cache *mc,
+			  const struct gaspace_area *a, u64 gpa, u64 end,
+			  struct gaspace_frames *f)
+{
+	if (!f->nr_pages)
+		return 0;
+	return gpt_map_src(pt, mc, gpa, end - gpa, gaspace_area_gpt_prot(a), 0,
+			   &frames_src, f);
+}
+
+static struct page *alloc_frame(const struct gpt_leaf *leaf, u64 gpa)
+{
+	return pfn_to_page((leaf->pa + (gpa - leaf->gpa)) >> PAGE_SHIFT);
+}
+
+const struct gaspace_backend gaspace_backend_alloc = {
+	.lazy		= true,
+	.prepare	= alloc_prepare,
+	.fault_frames	= alloc_fault_frames,
+	.map_bound	= alloc_map_bound,
+	.populate	= alloc_populate,
+	.release	= alloc_release,
+	.frame		= alloc_frame,
+};

@@ -2,7 +2,9 @@
 /*
  * backends/: what an area's range maps to.  linear.c maps a fixed offset to
  * host physical memory; alloc.c owns frames it allocates, zeroed, and frees.
- * Backends know the walker and nothing of files, userspace or the area set.
+ * Each is a struct gaspace_backend, so the address space never asks which
+ * one an area has.  Backends know the walker and an area's value, and
+ * nothing of files, userspace or locking.
  */
 #ifndef _GASPACE_BACKENDS_BACKEND_H
 #define _GASPACE_BACKENDS_BACKEND_H
@@ -23,9 +25,24 @@
 				 __GFP_RETRY_MAYFAIL | __GFP_NOWARN)
 #define GASPACE_GFP_FRAME_VMM	(GFP_KERNEL_ACCOUNT | __GFP_ZERO)
 
-/* linear.c */
-int gaspace_linear_map(struct gpt *pt, u64 gpa, u64 size, u64 hpa, u32 prot,
-		       bool nohuge);
+/**
+ * struct gaspace_area - one area: its range and value
+ * @start: first guest-physical address
+ * @end: end of the area (last address + 1)
+ * @delta: linear: host-physical minus guest-physical address
+ * @prot: GASPACE_PROT_*
+ * @backend: GASPACE_BACKEND_*
+ * @flags: the GASPACE_MAP_* flags that stay with the area: DEVICE, NOHUGE
+ *	(linear), HUGE (alloc)
+ */
+struct gaspace_area {
+	u64 start;
+	u64 end;
+	u64 delta;
+	u32 prot;
+	u32 backend;
+	u32 flags;
+};
 
 /**
  * struct gaspace_frames - zeroed frames, in gpa order, waiting to be mapped,
@@ -49,15 +66,59 @@ static inline void gaspace_frames_init(struct gaspace_frames *f)
 	f->whole = false;
 }
 
-int gaspace_frames_alloc(struct gaspace_frames *f, u64 gpa, u64 end,
-			 u64 area_start, u64 area_end, bool huge, gfp_t gfp,
-			 u64 limit);
-int gaspace_frames_alloc_huge(struct gaspace_frames *f, u64 limit);
-int gaspace_frames_map(struct gpt *pt, struct gaspace_frames *f, u64 gpa,
-		       u64 size, u32 prot);
 void gaspace_frames_free(struct gaspace_frames *f);
-void gaspace_frames_add_leaf(struct gaspace_frames *f,
-			     const struct gpt_leaf *leaf);
-bool gaspace_huge_fits(u64 gpa, u64 area_start, u64 area_end);
+
+/**
+ * struct gaspace_backend - what an area maps to
+ * @lazy: its pages get memory at their first access: the fault path asks
+ *	@fault_frames for it
+ * @prepare: before any lock, allocate what @populate maps for [@gpa,
+ *	@end) of @a into @f (GASPACE_MAP_POPULATE); NULL when there is
+ *	nothing to allocate.  Return 0, -ENOMEM, -EINTR.
+ * @fault_frames: lazy backends: the memory for the page of @gpa into @f,
+ *	or for its whole 2 MiB block when @block_empty and the area's flags
+ *	ask for it; *@start and *@size say the range.  Return 0, -ENOMEM.
+ * @map_bound: table pages @populate of [@gpa, @end) from @f may link
+ * @populate: map [@gpa, @end) of @a, from @f where the backend owns frames;
+ *	those mapped leave @f.  Return 0 or the walker's error, with the
+ *	table unchanged.
+ * @release: a leaf of the backend's left the table and was invalidated:
+ *	hand the memory it owns to @freed, a struct gaspace_frames (NULL: it
+ *	owns none); a gpt_leaf_fn, so the walker calls it
+ * @frame: the page that holds the byte at @gpa of @leaf, which the VMM
+ *	reaches through the fd (pread/pwrite, mmap); NULL when it cannot
+ */
+struct gaspace_backend {
+	bool lazy;
+	int (*prepare)(const struct gaspace_area *a, u64 gpa, u64 end,
+		       u64 pa_limit, struct gaspace_frames *f);
+	int (*fault_frames)(const struct gaspace_area *a, u64 gpa,
+			    bool block_empty, gfp_t gfp, u64 pa_limit,
+			    struct gaspace_frames *f, u64 *start, u64 *size);
+	unsigned long (*map_bound)(const struct gpt *pt,
+				   const struct gaspace_area *a, u64 gpa,
+				   u64 end, const struct gaspace_frames *f);
+	int (*populate)(struct gpt *pt, struct gpt_cache *mc,
+			const struct gaspace_area *a, u64 gpa, u64 end,
+			struct gaspace_frames *f);
+	gpt_leaf_fn release;
+	struct page *(*frame)(const struct gpt_leaf *leaf, u64 gpa);
+};
+
+extern const struct gaspace_backend gaspace_backend_linear;
+extern const struct gaspace_backend gaspace_backend_alloc;
+
+static inline const struct gaspace_backend *
+gaspace_backend(const struct gaspace_area *a)
+{
+	return a->backend == GASPACE_BACKEND_ALLOC ? &gaspace_backend_alloc :
+						     &gaspace_backend_linear;
+}
+
+/* The portable prot and attributes an area's leaves carry. */
+static inline u32 gaspace_area_gpt_prot(const struct gaspace_area *a)
+{
+	return a->prot | (a->flags & GASPACE_MAP_DEVICE ? GPT_ATTR_DEVICE : 0);
+}
 
 #endif /* _GASPACE_BACKENDS_BACKEND_H */

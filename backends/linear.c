@@ -1,24 +1,34 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The linear backend: guest-physical gpa maps to host-physical
- * gpa - start + hpa, with the largest blocks that the alignment of both and
- * the format's levels allow (4 KiB only with NOHUGE).  It owns no memory.
+ * The linear backend: guest-physical gpa maps to host-physical gpa + delta,
+ * with the largest blocks that the alignment of both and the format's
+ * levels allow (4 KiB only with NOHUGE).  It owns no memory, its leaves
+ * exist from the map on, and the VMM does not reach it through the fd.
  */
 #include "backend.h"
 
-/**
- * gaspace_linear_map() - map a range of a linear area
- * @pt: the table
- * @gpa: first address
- * @size: bytes
- * @hpa: host-physical address of @gpa
- * @prot: portable prot with GPT_ATTR_DEVICE for device memory
- * @nohuge: 4 KiB leaves only
- *
- * Return: 0 or the walker's error, with the table unchanged.
- */
-int gaspace_linear_map(struct gpt *pt, u64 gpa, u64 size, u64 hpa, u32 prot,
-		       bool nohuge)
+static u32 linear_flags(const struct gaspace_area *a)
 {
-	return gpt_map(pt, gpa, size, hpa, prot, nohuge ? GPT_MAP_NOHUGE : 0);
+	return a->flags & GASPACE_MAP_NOHUGE ? GPT_MAP_NOHUGE : 0;
 }
+
+static unsigned long linear_map_bound(const struct gpt *pt,
+				      const struct gaspace_area *a, u64 gpa,
+				      u64 end, const struct gaspace_frames *f)
+{
+	return gpt_map_bound(pt, gpa, end - gpa, gpa + a->delta,
+			     linear_flags(a));
+}
+
+static int linear_populate(struct gpt *pt, struct gpt_cache *mc,
+			   const struct gaspace_area *a, u64 gpa, u64 end,
+			   struct gaspace_frames *f)
+{
+	return gpt_map(pt, mc, gpa, end - gpa, gpa + a->delta,
+		       gaspace_area_gpt_prot(a), linear_flags(a));
+}
+
+const struct gaspace_backend gaspace_backend_linear = {
+	.map_bound	= linear_map_bound,
+	.populate	= linear_populate,
+};

@@ -48,7 +48,8 @@ static void core_linear_leaf_sizes(struct kunit *test)
 	struct gaspace *as = space(test, GASPACE_FMT_EPT, 0, 1ULL << 40);
 	struct gaspace_translation t;
 
-	KUNIT_ASSERT_EQ(test, gaspace_map_linear(as, SZ_1G, HPA, SZ_1G, RW, 0), 0);
+	KUNIT_ASSERT_EQ(test, gaspace_map_linear(as, SZ_1G, HPA, SZ_1G, RW, 0),
+			0);
 	KUNIT_ASSERT_EQ(test, gaspace_translate(as, SZ_1G + 0x1234, &t), 0);
 	KUNIT_EXPECT_EQ(test, t.page_size, (u64)SZ_1G);
 	KUNIT_EXPECT_EQ(test, t.level, 2U);
@@ -112,7 +113,8 @@ static void core_linear_split(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, i.mapped_bytes, (u64)SZ_1G - SZ_4K);
 	/* root, PDPT, PD, and one PT under the split 2 MiB entry */
 	KUNIT_EXPECT_EQ(test, i.nr_table_pages, 4ULL);
-	KUNIT_EXPECT_EQ(test, gaspace_translate(as, SZ_2M + SZ_4K, &t), -ENOENT);
+	KUNIT_EXPECT_EQ(test, gaspace_translate(as, SZ_2M + SZ_4K, &t),
+			-ENOENT);
 	KUNIT_ASSERT_EQ(test, gaspace_translate(as, SZ_2M, &t), 0);
 	KUNIT_EXPECT_EQ(test, t.page_size, (u64)SZ_4K);
 	KUNIT_EXPECT_EQ(test, t.hpa, HPA + SZ_2M);
@@ -239,17 +241,21 @@ static void core_area_counts(struct kunit *test)
 	int i;
 
 	for (i = 0; i < 16; i++)
-		KUNIT_ASSERT_EQ(test, gaspace_map_alloc(as, i * 2 * SZ_4K, SZ_4K,
+		KUNIT_ASSERT_EQ(test, gaspace_map_alloc(as, i * 2 * SZ_4K,
+							SZ_4K,
 							RW, 0), 0);
 	KUNIT_EXPECT_EQ(test, info(as).nr_areas, 16ULL);
 	KUNIT_EXPECT_EQ(test, gaspace_map_alloc(as, 0, SZ_8K, RW, 0), -EEXIST);
 	/* A 4-page area; unmapping its middle leaves two. */
-	KUNIT_ASSERT_EQ(test, gaspace_map_alloc(as, SZ_512K, 4 * SZ_4K, RW, 0), 0);
+	KUNIT_ASSERT_EQ(test, gaspace_map_alloc(as, SZ_512K, 4 * SZ_4K, RW, 0),
+			0);
 	KUNIT_ASSERT_EQ(test, gaspace_unmap(as, SZ_512K + SZ_4K, SZ_8K), 0);
 	KUNIT_EXPECT_EQ(test, info(as).nr_areas, 18ULL);
 	/* PROTECT splits at both edges even without a change of prot. */
-	KUNIT_ASSERT_EQ(test, gaspace_map_alloc(as, SZ_256K, 3 * SZ_4K, RW, 0), 0);
-	KUNIT_ASSERT_EQ(test, gaspace_protect(as, SZ_256K + SZ_4K, SZ_4K, RW), 0);
+	KUNIT_ASSERT_EQ(test, gaspace_map_alloc(as, SZ_256K, 3 * SZ_4K, RW, 0),
+			0);
+	KUNIT_ASSERT_EQ(test, gaspace_protect(as, SZ_256K + SZ_4K, SZ_4K, RW),
+			0);
 	KUNIT_EXPECT_EQ(test, info(as).nr_areas, 21ULL);
 	/* PROTECT over a hole: nothing changes. */
 	KUNIT_EXPECT_EQ(test, gaspace_protect(as, 0, SZ_8K, R), -ENOENT);
@@ -266,20 +272,25 @@ static void core_errors(struct kunit *test)
 {
 	struct gaspace *as = space(test, GASPACE_FMT_EPT, SZ_1M, SZ_1M);
 
-	KUNIT_EXPECT_EQ(test, gaspace_map_alloc(as, SZ_1M, SZ_4K, W, 0), -EINVAL);
-	KUNIT_EXPECT_EQ(test, gaspace_map_alloc(as, SZ_1M, SZ_4K, 8, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, gaspace_map_alloc(as, SZ_1M, SZ_4K, W, 0),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, gaspace_map_alloc(as, SZ_1M, SZ_4K, 8, 0),
+			-EINVAL);
 	KUNIT_EXPECT_EQ(test, gaspace_map_alloc(as, SZ_1M, 0, R, 0), -EINVAL);
-	KUNIT_EXPECT_EQ(test, gaspace_map_alloc(as, SZ_1M + 1, SZ_4K, R, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, gaspace_map_alloc(as, SZ_1M + 1, SZ_4K, R, 0),
+			-EINVAL);
 	KUNIT_EXPECT_EQ(test, gaspace_map_alloc(as, SZ_1M, SZ_4K, R,
 						GASPACE_MAP_DEVICE), -EINVAL);
-	KUNIT_EXPECT_EQ(test, gaspace_map_alloc(as, -SZ_4K, SZ_8K, R, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, gaspace_map_alloc(as, -SZ_4K, SZ_8K, R, 0),
+			-EINVAL);
 	KUNIT_EXPECT_EQ(test, gaspace_map_alloc(as, 0, SZ_4K, R, 0), -ERANGE);
 	KUNIT_EXPECT_EQ(test, gaspace_map_alloc(as, SZ_2M - SZ_4K, SZ_8K, R, 0),
 			-ERANGE);
 	KUNIT_EXPECT_EQ(test, gaspace_map_linear(as, SZ_1M, HPA, SZ_4K, R,
 						 GASPACE_MAP_POPULATE), -EINVAL);
 	/* hpa + size wraps, or passes the 52-bit width. */
-	KUNIT_EXPECT_EQ(test, gaspace_map_linear(as, SZ_1M, -SZ_4K, SZ_8K, R, 0),
+	KUNIT_EXPECT_EQ(test, gaspace_map_linear(as, SZ_1M, -SZ_4K, SZ_8K, R,
+						 0),
 			-EINVAL);
 	KUNIT_EXPECT_EQ(test, gaspace_map_linear(as, SZ_1M, BIT_ULL(52), SZ_4K,
 						 R, 0), -EINVAL);
@@ -386,7 +397,8 @@ static int core_touch_fn(void *arg)
 	struct core_toucher *t = arg;
 	struct page *page;
 
-	t->ret = gaspace_get_frame(t->as, t->gpa, true, true, &page);
+	t->ret = gaspace_get_frame(t->as, t->gpa,
+				   GASPACE_FRAME_POPULATE | GASPACE_FRAME_VMM, &page);
 	if (!t->ret) {
 		unlock_page(page);
 		put_page(page);
@@ -413,7 +425,7 @@ static void core_touch_waits_for_its_page_without_pt_lock(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, gaspace_map_alloc(as, 0, SZ_2M, RW, 0), 0);
 	KUNIT_ASSERT_EQ(test, gaspace_write(as, SZ_4K, "x", 1), 1);
 	KUNIT_ASSERT_EQ(test,
-			gaspace_get_frame(as, SZ_4K, false, false, &page), 0);
+			gaspace_get_frame(as, SZ_4K, 0, &page), 0);
 	lock_page(page);
 	task = kthread_run(core_touch_fn, &t, "gaspace-touch");
 	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
@@ -422,7 +434,8 @@ static void core_touch_waits_for_its_page_without_pt_lock(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, folio_test_waiters(page_folio(page)));
 	KUNIT_EXPECT_FALSE(test, mutex_is_locked(&as->pt_lock));
 	if (!mutex_is_locked(&as->pt_lock)) {
-		KUNIT_EXPECT_EQ(test, gaspace_handle_fault(as, 3 * SZ_4K, W), 0);
+		KUNIT_EXPECT_EQ(test, gaspace_handle_fault(as, 3 * SZ_4K, W),
+				0);
 		KUNIT_EXPECT_EQ(test, gaspace_translate(as, 3 * SZ_4K, &tr), 0);
 	}
 	unlock_page(page);
@@ -432,7 +445,97 @@ static void core_touch_waits_for_its_page_without_pt_lock(struct kunit *test)
 	gaspace_put(as);
 }
 
+/* A fault of @gpa in a thread of its own. */
+struct core_faulter {
+	struct gaspace *as;
+	u64 gpa;
+	int ret;
+	struct completion done;
+};
+
+static int core_fault_fn(void *arg)
+{
+	struct core_faulter *t = arg;
+
+	t->ret = gaspace_handle_fault(t->as, t->gpa, RW);
+	complete(&t->done);
+	return 0;
+}
+
+static void core_fault_start(struct kunit *test, struct core_faulter *t,
+			     struct gaspace *as, u64 gpa)
+{
+	struct task_struct *task;
+
+	t->as = as;
+	t->gpa = gpa;
+	init_completion(&t->done);
+	task = kthread_run(core_fault_fn, t, "gaspace-fault");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+}
+
+/*
+ * Faults on distinct pages overlap.  A page held in flight here, as a fault
+ * blocked in the allocation of its frame holds it (and nothing else), stops
+ * only the faults on that page: a fault on the next page meanwhile
+ * allocates, links and returns.  Once the page leaves flight its waiter
+ * looks again and fills it, one frame per page.
+ */
+static void core_faults_overlap(struct kunit *test)
+{
+	struct gaspace *as = space(test, GASPACE_FMT_EPT, 0, SZ_1G);
+	struct gaspace_inflight busy = { .start = 0, .end = SZ_4K };
+	struct core_faulter a, b;
+
+	KUNIT_ASSERT_EQ(test, gaspace_map_alloc(as, 0, SZ_2M, RW, 0), 0);
+	KUNIT_ASSERT_EQ(test, gaspace_inflight_begin(as, &busy), 0);
+	core_fault_start(test, &a, as, 16);
+	core_fault_start(test, &b, as, SZ_4K);
+	KUNIT_EXPECT_TRUE(test, wait_for_completion_timeout(&b.done,
+							    30 * HZ));
+	KUNIT_EXPECT_EQ(test, b.ret, 0);
+	KUNIT_EXPECT_EQ(test, info(as).nr_data_pages, 1ULL);
+	msleep(100);
+	KUNIT_EXPECT_FALSE(test, completion_done(&a.done));
+	gaspace_inflight_end(as, &busy);
+	wait_for_completion(&a.done);
+	KUNIT_EXPECT_EQ(test, a.ret, 0);
+	KUNIT_EXPECT_EQ(test, info(as).nr_data_pages, 2ULL);
+	gaspace_put(as);
+}
+
+#define CORE_FAULTERS	8
+
+/* Concurrent faults on one page, and on one HUGE block: one frame. */
+static void core_faults_one_frame(struct kunit *test)
+{
+	struct gaspace *as = space(test, GASPACE_FMT_NPT, 0, SZ_1G);
+	struct core_faulter *t;
+	int i;
+
+	t = kunit_kcalloc(test, 2 * CORE_FAULTERS, sizeof(*t), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	KUNIT_ASSERT_EQ(test, gaspace_map_alloc(as, 0, SZ_2M, RW, 0), 0);
+	KUNIT_ASSERT_EQ(test, gaspace_map_alloc(as, SZ_4M, SZ_2M, RW,
+						GASPACE_MAP_HUGE), 0);
+	for (i = 0; i < CORE_FAULTERS; i++) {
+		core_fault_start(test, &t[i], as, SZ_8K + i);
+		core_fault_start(test, &t[CORE_FAULTERS + i], as,
+				 SZ_4M + i * SZ_64K);
+	}
+	for (i = 0; i < 2 * CORE_FAULTERS; i++) {
+		wait_for_completion(&t[i].done);
+		KUNIT_EXPECT_EQ(test, t[i].ret, 0);
+	}
+	/* one page, and one 2 MiB block unless no order-9 block was free */
+	KUNIT_EXPECT_TRUE(test, info(as).nr_data_pages == 1 + 512 ||
+			  info(as).nr_data_pages <= 1 + CORE_FAULTERS);
+	gaspace_put(as);
+}
+
 static struct kunit_case core_test_cases[] = {
+	KUNIT_CASE(core_faults_overlap),
+	KUNIT_CASE(core_faults_one_frame),
 	KUNIT_CASE(core_touch_waits_for_its_page_without_pt_lock),
 	KUNIT_CASE(core_linear_leaf_sizes),
 	KUNIT_CASE(core_linear_split),

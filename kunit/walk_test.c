@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit: the page-table walker on every format.  Tables are read back with
- * a small reader of their own (fmt->decode only) and compared with a model:
+ * a reader of their own (gpt_test_decode() only) and compared with a model:
  * a sorted list of regions (gpa, size, hpa, prot) that, like areas, are cut
  * at the edges of every unmap and protect and never merged.  The leaves of a
  * region are the largest blocks its gpa/hpa alignment allows, and the table
@@ -269,7 +269,7 @@ static u64 read_entry(struct kunit *test, const struct gpt *pt, u64 gpa,
 		*ptep = p;
 		if (!pte)
 			return 0;
-		if (!pt->fmt->decode(pte, l, &pa, &prot, &leaf)) {
+		if (!gpt_test_decode(pt->fmt, pte, l, &pa, &prot, &leaf)) {
 			KUNIT_FAIL(test, "garbage entry %#llx at level %u",
 				   pte, l);
 			return 0;
@@ -348,7 +348,8 @@ static void check_window(struct walk_ctx *c, u64 a, u64 b, u64 ia, u64 ib)
 		if (next) {
 			pte = *++ptep;
 			if (pte && level &&
-			    (!pt->fmt->decode(pte, level, &pa, &prot, &leaf) ||
+			    (!gpt_test_decode(pt->fmt, pte, level, &pa, &prot,
+					      &leaf) ||
 			     !leaf))
 				next = false;
 		}
@@ -373,7 +374,8 @@ static void check_window(struct walk_ctx *c, u64 a, u64 b, u64 ia, u64 ib)
 			cur = (cur & ~(size - 1)) + size;
 			continue;
 		}
-		if (!pt->fmt->decode(pte, level, &pa, &prot, &leaf) || !leaf) {
+		if (!gpt_test_decode(pt->fmt, pte, level, &pa, &prot,
+				     &leaf) || !leaf) {
 			KUNIT_FAIL(test, "bad leaf %#llx at %#llx", pte, cur);
 			return;
 		}
@@ -439,7 +441,7 @@ static int do_map(struct walk_ctx *c, u64 gpa, u64 size, u64 hpa, u32 prot,
 		.gpa = gpa, .size = size, .hpa = hpa, .prot = prot,
 		.nohuge = flags & GPT_MAP_NOHUGE,
 	};
-	int ret = gpt_map(c->pt, gpa, size, hpa, prot, flags);
+	int ret = gpt_test_map(c->pt, gpa, size, hpa, prot, flags);
 
 	if (!ret)
 		model_add(c->m, &r);
@@ -480,29 +482,33 @@ static void walk_map_query(struct kunit *test)
 
 	/* overlap: nothing changes, even the tables taken on the way */
 	h = gpt_test_hash(test, pt);
-	KUNIT_EXPECT_EQ(test, gpt_map(pt, g - SZ_2M - 2 * SZ_4K, 2 * SZ_4K,
-				      0, RWX, 0), -EEXIST);
-	KUNIT_EXPECT_EQ(test, gpt_map(pt, 2 * g + SZ_2M, SZ_4K, 0, RW, 0),
+	KUNIT_EXPECT_EQ(test, gpt_test_map(pt, g - SZ_2M - 2 * SZ_4K, 2 * SZ_4K,
+					   0, RWX, 0), -EEXIST);
+	KUNIT_EXPECT_EQ(test, gpt_test_map(pt, 2 * g + SZ_2M, SZ_4K, 0, RW, 0),
 			-EEXIST);
-	KUNIT_EXPECT_EQ(test, gpt_map(pt, SZ_2M, g, 0, RW, 0), -EEXIST);
+	KUNIT_EXPECT_EQ(test, gpt_test_map(pt, SZ_2M, g, 0, RW, 0), -EEXIST);
 	KUNIT_EXPECT_EQ(test, gpt_test_hash(test, pt), h);
 	check_all(c, 0, 3 * g);
 
 	/* bad arguments */
-	KUNIT_EXPECT_EQ(test, gpt_map(pt, SZ_2M + 1, SZ_4K, 0, RW, 0),
+	KUNIT_EXPECT_EQ(test, gpt_test_map(pt, SZ_2M + 1, SZ_4K, 0, RW, 0),
 			-EINVAL);
-	KUNIT_EXPECT_EQ(test, gpt_map(pt, SZ_2M, SZ_4K, 1, RW, 0), -EINVAL);
-	KUNIT_EXPECT_EQ(test, gpt_map(pt, SZ_2M, SZ_4K, 0,
-				      GASPACE_PROT_WRITE, 0), -EINVAL);
-	KUNIT_EXPECT_EQ(test, gpt_map(pt, SZ_2M, SZ_4K, 0, 0x80, 0), -EINVAL);
-	KUNIT_EXPECT_EQ(test, gpt_map(pt, SZ_2M, SZ_4K,
-				      BIT_ULL(pt->fmt->pa_bits), RW, 0),
+	KUNIT_EXPECT_EQ(test, gpt_test_map(pt, SZ_2M, SZ_4K, 1, RW, 0),
 			-EINVAL);
-	KUNIT_EXPECT_EQ(test, gpt_map(pt, c->limit - SZ_4K, 2 * SZ_4K, 0, RW,
-				      0), -ERANGE);
-	KUNIT_EXPECT_EQ(test, gpt_unmap(pt, c->limit, SZ_4K, NULL, NULL),
+	KUNIT_EXPECT_EQ(test, gpt_test_map(pt, SZ_2M, SZ_4K, 0,
+					   GASPACE_PROT_WRITE, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, gpt_test_map(pt, SZ_2M, SZ_4K, 0, 0x80, 0),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, gpt_test_map(pt, SZ_2M, SZ_4K,
+					   BIT_ULL(pt->fmt->pa_bits), RW, 0),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, gpt_test_map(pt, c->limit - SZ_4K, 2 * SZ_4K, 0,
+					   RW,
+					   0), -ERANGE);
+	KUNIT_EXPECT_EQ(test, gpt_test_unmap(pt, c->limit, SZ_4K, NULL, NULL),
 			-ERANGE);
-	KUNIT_EXPECT_EQ(test, gpt_protect(pt, 0, SZ_4K, GASPACE_PROT_WRITE),
+	KUNIT_EXPECT_EQ(test, gpt_test_protect(pt, 0, SZ_4K,
+					       GASPACE_PROT_WRITE),
 			-EINVAL);
 	KUNIT_EXPECT_EQ(test, gpt_test_hash(test, pt), h);
 
@@ -526,7 +532,8 @@ static void walk_map_query(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, leaf.prot,
 			gpt_test_read_prot(DEV, c->cfg->quirks));
 	KUNIT_EXPECT_EQ(test, leaf.pa, SZ_2M);
-	KUNIT_EXPECT_EQ(test, gpt_protect(pt, 3 * g + SZ_8M, SZ_2M, RW), 0);
+	KUNIT_EXPECT_EQ(test, gpt_test_protect(pt, 3 * g + SZ_8M, SZ_2M, RW),
+			0);
 	model_protect(c->m, 3 * g + SZ_8M, 3 * g + SZ_8M + SZ_2M, RW);
 	check_all(c, 0, c->limit);
 	KUNIT_ASSERT_EQ(test, gpt_query(pt, 3 * g + SZ_8M, &leaf), 0);
@@ -534,7 +541,7 @@ static void walk_map_query(struct kunit *test)
 			gpt_test_read_prot(RW | DEV, c->cfg->quirks));
 
 	/* nothing but the root after unmapping everything */
-	KUNIT_EXPECT_EQ(test, gpt_unmap(pt, 0, c->limit, NULL, NULL), 0);
+	KUNIT_EXPECT_EQ(test, gpt_test_unmap(pt, 0, c->limit, NULL, NULL), 0);
 	model_unmap(c->m, 0, c->limit);
 	check_all(c, 0, c->limit);
 	KUNIT_EXPECT_EQ(test, pt->nr_table_pages, 1ULL << pt->root_order);
@@ -556,8 +563,8 @@ static void walk_split(struct kunit *test)
 
 	/* protect inside the block: both edges split, the rest unchanged */
 	inval = c->env.nr_inval;
-	KUNIT_ASSERT_EQ(test, gpt_protect(pt, a0, a1 - a0,
-					  GASPACE_PROT_READ), 0);
+	KUNIT_ASSERT_EQ(test, gpt_test_protect(pt, a0, a1 - a0,
+					       GASPACE_PROT_READ), 0);
 	model_protect(c->m, a0, a1, GASPACE_PROT_READ);
 	check_all(c, b, 2 * b);
 	KUNIT_EXPECT_GT(test, c->env.nr_inval, inval);
@@ -582,25 +589,25 @@ static void walk_split(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, leaf.level, 1);
 
 	/* same prot: still split (areas are cut there) */
-	KUNIT_ASSERT_EQ(test, gpt_protect(pt, b + SZ_32M + SZ_4K, SZ_4K,
-					  RWX), 0);
+	KUNIT_ASSERT_EQ(test, gpt_test_protect(pt, b + SZ_32M + SZ_4K, SZ_4K,
+					       RWX), 0);
 	model_protect(c->m, b + SZ_32M + SZ_4K, b + SZ_32M + SZ_8K, RWX);
 	check_all(c, b, 2 * b);
 
 	/* unmap inside a block */
-	KUNIT_ASSERT_EQ(test, gpt_unmap(pt, b + SZ_64M + SZ_4K,
-					SZ_2M - SZ_8K, NULL, NULL), 0);
+	KUNIT_ASSERT_EQ(test, gpt_test_unmap(pt, b + SZ_64M + SZ_4K,
+					     SZ_2M - SZ_8K, NULL, NULL), 0);
 	model_unmap(c->m, b + SZ_64M + SZ_4K, b + SZ_64M + SZ_2M - SZ_4K);
 	check_all(c, b, 2 * b);
 	KUNIT_EXPECT_EQ(test, gpt_query(pt, b + SZ_64M + SZ_4K, &leaf),
 			-ENOENT);
 
 	/* unmapping the split parts again leaves the minimum */
-	KUNIT_ASSERT_EQ(test, gpt_unmap(pt, b, SZ_128M, NULL, NULL), 0);
+	KUNIT_ASSERT_EQ(test, gpt_test_unmap(pt, b, SZ_128M, NULL, NULL), 0);
 	model_unmap(c->m, b, b + SZ_128M);
 	check_all(c, b, 2 * b);
-	KUNIT_ASSERT_EQ(test, gpt_unmap(pt, b + SZ_128M, SZ_1G - SZ_128M,
-					NULL, NULL), 0);
+	KUNIT_ASSERT_EQ(test, gpt_test_unmap(pt, b + SZ_128M, SZ_1G - SZ_128M,
+					     NULL, NULL), 0);
 	model_unmap(c->m, 0, c->limit);
 	check_all(c, b, 2 * b);
 	KUNIT_EXPECT_EQ(test, pt->nr_table_pages, 1ULL << pt->root_order);
@@ -660,7 +667,7 @@ static int do_unmap_report(struct walk_ctx *c, u64 a, u64 b)
 	struct report_ctx rc = { .c = c, .a = a, .b = b,
 				 .inval = c->env.nr_inval };
 	u64 want = model_bytes_in(c->m, a, b);
-	int ret = gpt_unmap(c->pt, a, b - a, report_leaf, &rc);
+	int ret = gpt_test_unmap(c->pt, a, b - a, report_leaf, &rc);
 
 	if (ret) {
 		KUNIT_EXPECT_EQ(c->test, rc.bytes, 0);
@@ -754,15 +761,16 @@ static void walk_alloc_fail(struct kunit *test)
 			c->env.fail_at = c->env.nr_allocs + n;
 			switch (op) {
 			case 0:	/* new tables at three levels, then EEXIST */
-				ret = gpt_map(pt, b - SZ_4K, SZ_8K, 0, RW, 0);
+				ret = gpt_test_map(pt, b - SZ_4K, SZ_8K, 0, RW,
+						   0);
 				break;
 			case 1:	/* a fresh range that takes tables */
 				ret = do_map(c, 2 * b + SZ_2M - SZ_8K, SZ_16K,
 					     0, RW, GPT_MAP_NOHUGE);
 				break;
 			case 2:	/* split 1G and two 2M blocks */
-				ret = gpt_protect(pt, b + SZ_4M + SZ_4K,
-						  SZ_8M, GASPACE_PROT_READ);
+				ret = gpt_test_protect(pt, b + SZ_4M + SZ_4K,
+						       SZ_8M, GASPACE_PROT_READ);
 				if (!ret)
 					model_protect(c->m, b + SZ_4M + SZ_4K,
 						      b + SZ_4M + SZ_4K +
@@ -777,7 +785,8 @@ static void walk_alloc_fail(struct kunit *test)
 				s.fail_at = n < 8 ? n : -1;
 				c->env.fail_at = n < 8 ? -1 :
 						 c->env.nr_allocs + n - 8;
-				ret = gpt_map_src(pt, 3 * b - SZ_4M, SZ_4M +
+				ret = gpt_test_map_src(pt, 3 * b - SZ_4M,
+						       SZ_4M +
 						  SZ_8K, RW, 0, &test_src, &s);
 				KUNIT_EXPECT_EQ(test, s.gets, ret ? s.puts :
 						s.gets);
@@ -797,7 +806,7 @@ static void walk_alloc_fail(struct kunit *test)
 		if (op < 4)
 			check_all(c, 0, c->limit);
 	}
-	gpt_unmap(pt, 0, c->limit, NULL, NULL);
+	gpt_test_unmap(pt, 0, c->limit, NULL, NULL);
 	KUNIT_EXPECT_EQ(test, pt->nr_table_pages, 1ULL << pt->root_order);
 	gpt_test_env_fini(&c->env);
 }
@@ -813,7 +822,8 @@ static void walk_map_src(struct kunit *test)
 	struct gpt_leaf leaf;
 	int i = 0;
 
-	KUNIT_ASSERT_EQ(test, gpt_map_src(pt, a, size, RWX, 0, &test_src, &s),
+	KUNIT_ASSERT_EQ(test, gpt_test_map_src(pt, a, size, RWX, 0, &test_src,
+					       &s),
 			0);
 	KUNIT_EXPECT_EQ(test, s.puts, 0);
 	/* replay the source: every leaf as it gave it */
@@ -832,9 +842,10 @@ static void walk_map_src(struct kunit *test)
 	}
 	KUNIT_EXPECT_EQ(test, i, s.gets);
 	KUNIT_EXPECT_EQ(test, pt->present_bytes, size);
-	KUNIT_EXPECT_EQ(test, gpt_map_src(pt, a + size - SZ_4K, SZ_8K, RWX, 0,
-					  &test_src, &s), -EEXIST);
-	KUNIT_EXPECT_EQ(test, gpt_unmap(pt, a, size, NULL, NULL), 0);
+	KUNIT_EXPECT_EQ(test, gpt_test_map_src(pt, a + size - SZ_4K, SZ_8K, RWX,
+					       0,
+					       &test_src, &s), -EEXIST);
+	KUNIT_EXPECT_EQ(test, gpt_test_unmap(pt, a, size, NULL, NULL), 0);
 	KUNIT_EXPECT_EQ(test, pt->nr_table_pages, 1ULL << pt->root_order);
 	KUNIT_EXPECT_EQ(test, pt->present_bytes, 0);
 	gpt_test_env_fini(&c->env);
@@ -849,22 +860,39 @@ static void walk_killable(struct kunit *test)
 	u64 g = SZ_1G, h;
 	int ret;
 
+	struct gpt_cache mc1, mc2;
+
 	KUNIT_ASSERT_EQ(test, do_map(c, g + SZ_4K, SZ_4K, 0, RW, 0), 0);
 	h = gpt_test_hash(test, pt);
+	/* the table pages first: filling a cache stops at a fatal signal */
+	gpt_cache_init(&mc1);
+	gpt_cache_init(&mc2);
+	KUNIT_ASSERT_EQ(test, gpt_cache_topup(pt, &mc1,
+					      gpt_map_bound(pt, g - SZ_2M, SZ_4M,
+							    0, GPT_MAP_NOHUGE),
+					      GFP_KERNEL), 0);
+	KUNIT_ASSERT_EQ(test, gpt_cache_topup(pt, &mc2,
+					      gpt_map_bound(pt, 2 * g, SZ_4M,
+							    0, 0),
+					      GFP_KERNEL), 0);
 	allow_signal(SIGKILL);
 	send_sig(SIGKILL, current, 1);
+	KUNIT_EXPECT_EQ(test, gpt_cache_topup(pt, &mc2, mc2.nr + 1,
+					      GFP_KERNEL), -EINTR);
 	/* stops at g, an empty slot just before the leaf at g + 4K */
-	ret = gpt_map(pt, g - SZ_2M, SZ_4M, 0, RW,
+	ret = gpt_map(pt, &mc1, g - SZ_2M, SZ_4M, 0, RW,
 		      GPT_MAP_NOHUGE | GPT_MAP_KILLABLE);
 	/* without GPT_MAP_KILLABLE the signal does not matter */
-	KUNIT_EXPECT_EQ(test, gpt_map(pt, 2 * g, SZ_4M, 0, RW, 0), 0);
+	KUNIT_EXPECT_EQ(test, gpt_map(pt, &mc2, 2 * g, SZ_4M, 0, RW, 0), 0);
 	flush_signals(current);
 	disallow_signal(SIGKILL);
+	gpt_cache_free(pt, &mc1);
+	gpt_cache_free(pt, &mc2);
 	KUNIT_EXPECT_EQ(test, ret, -EINTR);
-	KUNIT_EXPECT_EQ(test, gpt_unmap(pt, 2 * g, SZ_4M, NULL, NULL), 0);
+	KUNIT_EXPECT_EQ(test, gpt_test_unmap(pt, 2 * g, SZ_4M, NULL, NULL), 0);
 	KUNIT_EXPECT_EQ(test, gpt_test_hash(test, pt), h);
 	check_all(c, 0, c->limit);
-	KUNIT_EXPECT_EQ(test, gpt_unmap(pt, 0, c->limit, NULL, NULL), 0);
+	KUNIT_EXPECT_EQ(test, gpt_test_unmap(pt, 0, c->limit, NULL, NULL), 0);
 	gpt_test_env_fini(&c->env);
 }
 
@@ -941,14 +969,14 @@ static void walk_random(struct kunit *test)
 			if (rnd(c, 2)) {
 				ret = do_unmap_report(c, a, b);
 			} else {
-				ret = gpt_unmap(pt, a, b - a, NULL, NULL);
+				ret = gpt_test_unmap(pt, a, b - a, NULL, NULL);
 				if (!ret)
 					model_unmap(c->m, a, b);
 			}
 			if (!(inject && ret == -ENOMEM))
 				KUNIT_EXPECT_EQ(test, ret, 0);
 		} else if (op < 85) {
-			ret = gpt_protect(pt, a, b - a, prot);
+			ret = gpt_test_protect(pt, a, b - a, prot);
 			if (!ret)
 				model_protect(c->m, a, b, prot);
 			if (!(inject && ret == -ENOMEM))
@@ -968,7 +996,8 @@ static void walk_random(struct kunit *test)
 						gpt_test_read_prot(rg->prot,
 								   cfg->quirks));
 				KUNIT_EXPECT_EQ(test, leaf.level,
-						leaf_level_at(pt, rg, leaf.gpa));
+						leaf_level_at(pt, rg,
+							      leaf.gpa));
 			}
 		}
 		c->env.fail_at = -1;
@@ -978,7 +1007,7 @@ static void walk_random(struct kunit *test)
 			check_all(c, a, b);
 	}
 	KUNIT_EXPECT_EQ(test, i, RANDOM_OPS);
-	KUNIT_EXPECT_EQ(test, gpt_unmap(pt, 0, c->limit, NULL, NULL), 0);
+	KUNIT_EXPECT_EQ(test, gpt_test_unmap(pt, 0, c->limit, NULL, NULL), 0);
 	model_unmap(c->m, 0, c->limit);
 	check_all(c, 0, c->limit);
 	KUNIT_EXPECT_EQ(test, pt->nr_table_pages, 1ULL << pt->root_order);
@@ -1005,8 +1034,9 @@ static void walk_tables_beyond_the_pa_width(struct kunit *test)
 	narrow = *pt->fmt;
 	narrow.pa_bits = GPT_PAGE_SHIFT;
 	pt->fmt = &narrow;
-	KUNIT_EXPECT_EQ(test, gpt_map(pt, SZ_1G, SZ_4K, 0, GASPACE_PROT_READ,
-				      0), -ENOMEM);
+	KUNIT_EXPECT_EQ(test, gpt_test_map(pt, SZ_1G, SZ_4K, 0,
+					   GASPACE_PROT_READ,
+					   0), -ENOMEM);
 	pt->fmt = &gpt_fmt_stage2;
 	KUNIT_EXPECT_EQ(test, gpt_test_hash(test, pt), hash);
 	gpt_test_scan(test, pt, &tables);
@@ -1044,19 +1074,20 @@ static void walk_sync_leaf(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, do_map(c, 2 * g, SZ_4K, 4 * g, 0, 0), 0);
 	KUNIT_EXPECT_EQ(test, env->nr_sync, 5);
 	/* dropping rights: none; made present again, gaining EXEC: one each */
-	KUNIT_ASSERT_EQ(test, gpt_protect(pt, g, SZ_2M, GASPACE_PROT_READ), 0);
+	KUNIT_ASSERT_EQ(test, gpt_test_protect(pt, g, SZ_2M, GASPACE_PROT_READ),
+			0);
 	KUNIT_EXPECT_EQ(test, env->nr_sync, 5);
-	KUNIT_ASSERT_EQ(test, gpt_protect(pt, 2 * g, SZ_4K,
-					  GASPACE_PROT_READ), 0);
+	KUNIT_ASSERT_EQ(test, gpt_test_protect(pt, 2 * g, SZ_4K,
+					       GASPACE_PROT_READ), 0);
 	KUNIT_EXPECT_EQ(test, env->nr_sync, 6);
 	KUNIT_EXPECT_EQ(test, env->sync_pa, 4 * g);
-	KUNIT_ASSERT_EQ(test, gpt_protect(pt, g, SZ_2M, RWX), 0);
+	KUNIT_ASSERT_EQ(test, gpt_test_protect(pt, g, SZ_2M, RWX), 0);
 	KUNIT_EXPECT_EQ(test, env->nr_sync, 7);
 	KUNIT_EXPECT_EQ(test, env->sync_prot, RWX);
 	KUNIT_EXPECT_EQ(test, env->sync_bytes, 2ULL * SZ_2M + 5 * SZ_4K);
-	KUNIT_ASSERT_EQ(test, gpt_protect(pt, g, SZ_2M, RWX), 0);
+	KUNIT_ASSERT_EQ(test, gpt_test_protect(pt, g, SZ_2M, RWX), 0);
 	KUNIT_EXPECT_EQ(test, env->nr_sync, 7);
-	KUNIT_ASSERT_EQ(test, gpt_unmap(pt, g, SZ_4M, NULL, NULL), 0);
+	KUNIT_ASSERT_EQ(test, gpt_test_unmap(pt, g, SZ_4M, NULL, NULL), 0);
 	KUNIT_EXPECT_EQ(test, env->nr_sync, 7);
 }
 

@@ -30,6 +30,28 @@ u32 gpt_test_read_prot(u32 prot, u32 quirks)
 	return prot;
 }
 
+/**
+ * gpt_test_decode() - read an entry back as the walker does
+ * @fmt: the format
+ * @pte: the entry
+ * @level: its level
+ * @pa: out: the address it holds
+ * @prot: out: a leaf's portable prot and attributes, 0 for a table
+ * @leaf: out: whether it is a leaf (else a table)
+ *
+ * Return: false for an empty entry.
+ */
+bool gpt_test_decode(const struct gpt_fmt *fmt, u64 pte, u32 level,
+		     phys_addr_t *pa, u32 *prot, bool *leaf)
+{
+	if (!pte)
+		return false;
+	*leaf = !gpt_is_table(fmt, pte, level);
+	*pa = gpt_entry_pa(fmt, pte);
+	*prot = *leaf ? gpt_leaf_prot(fmt, pte) : 0;
+	return true;
+}
+
 static void gpt_test_check_decode(struct kunit *test,
 				  const struct gpt_fmt *fmt, u64 pte,
 				  u32 level, phys_addr_t pa, u32 prot)
@@ -38,8 +60,8 @@ static void gpt_test_check_decode(struct kunit *test,
 	u32 got_prot = 0;
 	bool leaf = false;
 
-	KUNIT_ASSERT_TRUE_MSG(test, fmt->decode(pte, level, &got_pa,
-						&got_prot, &leaf),
+	KUNIT_ASSERT_TRUE_MSG(test, gpt_test_decode(fmt, pte, level, &got_pa,
+						    &got_prot, &leaf),
 			      "%s pte %#llx level %u", fmt->name, pte, level);
 	KUNIT_EXPECT_TRUE(test, leaf);
 	KUNIT_EXPECT_EQ_MSG(test, got_pa, pa, "%s pte %#llx", fmt->name, pte);
@@ -76,9 +98,9 @@ void gpt_test_check_leaves(struct kunit *test, const struct gpt_fmt *fmt,
 				u32 prot = gpt_test_prots[p] |
 					   (dev ? GPT_ATTR_DEVICE : 0);
 				u32 rd = gpt_test_read_prot(prot, quirks);
-				u64 pte = fmt->encode_leaf(golden_pa, prot,
+				u64 pte = gpt_encode_leaf(fmt, golden_pa, prot,
 							   level);
-				u64 tmpl = fmt->encode_leaf(0, prot, level);
+				u64 tmpl = gpt_encode_leaf(fmt, 0, prot, level);
 
 				KUNIT_EXPECT_EQ_MSG(test, pte,
 						    golden[level][p][dev],
@@ -90,7 +112,7 @@ void gpt_test_check_leaves(struct kunit *test, const struct gpt_fmt *fmt,
 						golden_pa);
 				gpt_test_check_decode(test, fmt, pte, level,
 						      golden_pa, rd);
-				pte = fmt->encode_leaf(hi, prot, level);
+				pte = gpt_encode_leaf(fmt, hi, prot, level);
 				KUNIT_EXPECT_EQ(test, pte,
 						tmpl | gpt_addr_bits(fmt, hi));
 				gpt_test_check_decode(test, fmt, pte, level,
@@ -114,7 +136,7 @@ void gpt_test_check_leaves(struct kunit *test, const struct gpt_fmt *fmt,
 void gpt_test_check_table(struct kunit *test, const struct gpt_fmt *fmt,
 			  phys_addr_t pa, u64 expect)
 {
-	u64 pte = fmt->encode_table(pa);
+	u64 pte = gpt_encode_table(fmt, pa);
 	u32 level, prot;
 	phys_addr_t got;
 	bool leaf;
@@ -125,19 +147,22 @@ void gpt_test_check_table(struct kunit *test, const struct gpt_fmt *fmt,
 		KUNIT_EXPECT_EQ(test, (pte | fmt->hw_bits) & fmt->table_mask,
 				fmt->table_bits);
 		leaf = true;
-		KUNIT_ASSERT_TRUE(test, fmt->decode(pte, level, &got, &prot,
-						    &leaf));
+		KUNIT_ASSERT_TRUE(test, gpt_test_decode(fmt, pte, level, &got,
+							&prot,
+							&leaf));
 		KUNIT_EXPECT_FALSE(test, leaf);
 		KUNIT_EXPECT_EQ(test, got, pa);
 		KUNIT_EXPECT_EQ(test, gpt_entry_pa(fmt, pte), pa);
 		leaf = true;
-		KUNIT_ASSERT_TRUE(test, fmt->decode(pte | fmt->hw_bits, level,
-						    &got, &prot, &leaf));
+		KUNIT_ASSERT_TRUE(test, gpt_test_decode(fmt, pte | fmt->hw_bits,
+							level,
+							&got, &prot, &leaf));
 		KUNIT_EXPECT_FALSE(test, leaf);
 	}
 	for (level = 0; level < GPT_MAX_LEVELS; level++)
-		KUNIT_EXPECT_FALSE(test, fmt->decode(0, level, &got, &prot,
-						     &leaf));
+		KUNIT_EXPECT_FALSE(test, gpt_test_decode(fmt, 0, level, &got,
+							 &prot,
+							 &leaf));
 }
 
 /**
@@ -186,14 +211,14 @@ void gpt_test_check_roots(struct kunit *test, u32 format,
 	}
 }
 
-static void *gpt_test_zalloc(struct gpt *pt, unsigned int order)
+static void *gpt_test_zalloc(struct gpt *pt, unsigned int order, gfp_t gfp)
 {
 	struct gpt_test_env *env = pt->priv;
 	struct page *page;
 
 	if (env->nr_allocs++ == env->fail_at)
 		return NULL;
-	page = alloc_pages(GFP_KERNEL | __GFP_ZERO, order);
+	page = alloc_pages(gfp | __GFP_ZERO, order);
 	if (!page)
 		return NULL;
 	env->live += 1L << order;
@@ -261,7 +286,8 @@ int gpt_test_env_init(struct kunit *test, struct gpt_test_env *env,
 	memset(env, 0, sizeof(*env));
 	env->test = test;
 	env->fail_at = -1;
-	return gpt_init(&env->pt, format, gpa_bits, &gpt_test_mm_ops, env);
+	return gpt_init(&env->pt, format, gpa_bits, &gpt_test_mm_ops, env,
+			GFP_KERNEL);
 }
 
 /**
@@ -330,7 +356,7 @@ u64 gpt_test_scan(struct kunit *test, const struct gpt *pt, u64 *nr_tables)
 			continue;
 		hash = (hash ^ pte ^ ((u64)level << 60 | idx[level])) *
 		       0x100000001b3ULL;
-		if (!pt->fmt->decode(pte, level, &pa, &prot, &leaf)) {
+		if (!gpt_test_decode(pt->fmt, pte, level, &pa, &prot, &leaf)) {
 			KUNIT_FAIL(test, "garbage entry %#llx", pte);
 			continue;
 		}
@@ -344,4 +370,107 @@ u64 gpt_test_scan(struct kunit *test, const struct gpt *pt, u64 *nr_tables)
 		n[level] = 512;
 	}
 	return hash;
+}
+
+/*
+ * The operations as a caller uses them: a cache filled with what the bound
+ * says first.  An allocation made to fail leaves the cache short, and the
+ * operation must then fail cleanly (maps undo, unmap and protect change
+ * nothing).
+ */
+static void gpt_test_fill(struct gpt *pt, struct gpt_cache *mc,
+			  unsigned long nr)
+{
+	gpt_cache_init(mc);
+	gpt_cache_topup(pt, mc, nr, GFP_KERNEL);
+}
+
+/**
+ * gpt_test_map() - gpt_map() with a cache of gpt_map_bound() pages
+ * @pt: the table
+ * @gpa: first address
+ * @size: bytes
+ * @hpa: host address
+ * @prot: prot and attributes
+ * @flags: GPT_MAP_*
+ *
+ * Return: what gpt_map() returns.
+ */
+int gpt_test_map(struct gpt *pt, u64 gpa, u64 size, phys_addr_t hpa,
+		 u32 prot, u32 flags)
+{
+	struct gpt_cache mc;
+	int ret;
+
+	gpt_test_fill(pt, &mc, gpt_map_bound(pt, gpa, size, hpa, flags));
+	ret = gpt_map(pt, &mc, gpa, size, hpa, prot, flags);
+	gpt_cache_free(pt, &mc);
+	return ret;
+}
+
+/**
+ * gpt_test_map_src() - gpt_map_src() with a cache of gpt_map_bound() pages
+ * @pt: the table
+ * @gpa: first address
+ * @size: bytes
+ * @prot: prot and attributes
+ * @flags: GPT_MAP_*
+ * @src: the page source
+ * @arg: its cookie
+ *
+ * Return: what gpt_map_src() returns.
+ */
+int gpt_test_map_src(struct gpt *pt, u64 gpa, u64 size, u32 prot, u32 flags,
+		     const struct gpt_pa_src *src, void *arg)
+{
+	struct gpt_cache mc;
+	int ret;
+
+	gpt_test_fill(pt, &mc, gpt_map_bound(pt, gpa, size, gpa,
+					     GPT_MAP_NOHUGE));
+	ret = gpt_map_src(pt, &mc, gpa, size, prot, flags, src, arg);
+	gpt_cache_free(pt, &mc);
+	return ret;
+}
+
+/**
+ * gpt_test_unmap() - gpt_unmap() with a cache of gpt_split_bound() pages
+ * @pt: the table
+ * @gpa: first address
+ * @size: bytes
+ * @removed: leaf callback or NULL
+ * @arg: its cookie
+ *
+ * Return: what gpt_unmap() returns.
+ */
+int gpt_test_unmap(struct gpt *pt, u64 gpa, u64 size, gpt_leaf_fn removed,
+		   void *arg)
+{
+	struct gpt_cache mc;
+	int ret;
+
+	gpt_test_fill(pt, &mc, gpt_split_bound(pt));
+	ret = gpt_unmap(pt, &mc, gpa, size, removed, arg);
+	gpt_cache_free(pt, &mc);
+	return ret;
+}
+
+/**
+ * gpt_test_protect() - gpt_protect() with a cache of gpt_split_bound() pages
+ * @pt: the table
+ * @gpa: first address
+ * @size: bytes
+ * @prot: the new prot
+ *
+ * Return: what gpt_protect() returns.
+ */
+int gpt_test_protect(struct gpt *pt, u64 gpa, u64 size, u32 prot)
+{
+	struct gpt_cache mc;
+	int ret;
+
+	gpt_test_fill(pt, &mc, gpt_split_bound(pt));
+	ret = gpt_protect(pt, &mc, gpa, size, prot);
+	gpt_cache_free(pt, &mc);
+	return ret;
 }

@@ -17,6 +17,8 @@
 extern const u32 gpt_test_prots[GPT_TEST_NR_PROTS];
 
 u32 gpt_test_read_prot(u32 prot, u32 quirks);
+bool gpt_test_decode(const struct gpt_fmt *fmt, u64 pte, u32 level,
+		     phys_addr_t *pa, u32 *prot, bool *leaf);
 void gpt_test_check_leaves(struct kunit *test, const struct gpt_fmt *fmt,
 			   const u64 golden[3][GPT_TEST_NR_PROTS][2],
 			   phys_addr_t golden_pa, u32 quirks);
@@ -80,5 +82,12 @@ int gpt_test_env_init(struct kunit *test, struct gpt_test_env *env,
 void gpt_test_env_fini(struct gpt_test_env *env);
 u64 gpt_test_hash(struct kunit *test, const struct gpt *pt);
 u64 gpt_test_scan(struct kunit *test, const struct gpt *pt, u64 *nr_tables);
+int gpt_test_map(struct gpt *pt, u64 gpa, u64 size, phys_addr_t hpa,
+		 u32 prot, u32 flags);
+int gpt_test_map_src(struct gpt *pt, u64 gpa, u64 size, u32 prot, u32 flags,
+		     const struct gpt_pa_src *src, void *arg);
+int gpt_test_unmap(struct gpt *pt, u64 gpa, u64 size, gpt_leaf_fn removed,
+		   void *arg);
+int gpt_test_protect(struct gpt *pt, u64 gpa, u64 size, u32 prot);
 
 #endif

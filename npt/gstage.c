@@ -10,7 +10,6 @@
  * has the same bits as a RAM leaf.
  */
 #include <linux/bits.h>
-#include <linux/errno.h>
 #include <linux/export.h>
 
 #include "pgtable.h"
@@ -28,69 +27,12 @@
 #define HGATP_MODE_SHIFT	60
 #define HGATP_MODE_SV39X4	8ULL
 
-static int gstage_check_bits(u32 gpa_bits)
-{
-	return gpa_bits == 41 || gpa_bits == 50 || gpa_bits == 59 ?
-	       0 : -EINVAL;
-}
-
-static u32 gstage_levels(u32 gpa_bits)
-{
-	return (gpa_bits - 2 - GPT_PAGE_SHIFT) / GPT_LEVEL_BITS;
-}
-
-static u64 pa_to_ppn(phys_addr_t pa)
-{
-	return ((u64)pa >> GPT_PAGE_SHIFT << G_PPN_SHIFT) & G_PPN_MASK;
-}
-
-static u64 gstage_encode_table(phys_addr_t pa)
-{
-	return pa_to_ppn(pa) | G_V;
-}
-
-static u64 gstage_encode_leaf(phys_addr_t pa, u32 prot, u32 level)
-{
-	u64 pte = pa_to_ppn(pa) | G_U | G_A | G_D;
-
-	if (prot & GPT_PROT_RWX)
-		pte |= G_V;
-	else
-		pte |= GPT_SW_PROTNONE;
-	if (prot & GASPACE_PROT_READ)
-		pte |= G_R;
-	if (prot & GASPACE_PROT_WRITE)
-		pte |= G_W;
-	if (prot & GASPACE_PROT_EXEC)
-		pte |= G_X;
-	return pte;
-}
-
-static bool gstage_decode(u64 pte, u32 level, phys_addr_t *pa, u32 *prot,
-			  bool *leaf)
-{
-	u32 p = 0;
-
-	if (!(pte & G_V) && !(pte & GPT_SW_PROTNONE))
-		return false;
-	*pa = (pte & G_PPN_MASK) >> G_PPN_SHIFT << GPT_PAGE_SHIFT;
-	*leaf = !(pte & G_V) || (pte & G_RWX);
-	if (pte & G_R)
-		p |= GASPACE_PROT_READ;
-	if (pte & G_W)
-		p |= GASPACE_PROT_WRITE;
-	if (pte & G_X)
-		p |= GASPACE_PROT_EXEC;
-	*prot = p;
-	/* A non-leaf at the last level is reserved: treat it as empty. */
-	return *leaf || level;
-}
-
 /* hgatp: MODE (8, 9, 10 for Sv39x4, Sv48x4, Sv57x4) | VMID 0 | root PPN. */
-static u64 gstage_root_pointer(const struct gpt *pt)
+static u64 gstage_root_pointer(const struct gpt *pt, u64 *walk_config)
 {
 	u64 mode = HGATP_MODE_SV39X4 + pt->levels - 3;
 
+	*walk_config = 0;
 	return mode << HGATP_MODE_SHIFT | (u64)pt->root_pa >> GPT_PAGE_SHIFT;
 }
 
@@ -98,17 +40,21 @@ const struct gpt_fmt gpt_fmt_gstage = {
 	.format		= GASPACE_FMT_RISCV_G,
 	.name		= "gstage",
 	.default_bits	= 41,
+	.widths		= { { 41, 41, 3 }, { 50, 50, 4 }, { 59, 59, 5 } },
 	.pa_bits	= 56,
 	.block_levels	= GPT_LEVEL_MASK(1) | GPT_LEVEL_MASK(2),
 	.addr_mask	= G_PPN_MASK,
 	.addr_shift	= GPT_PAGE_SHIFT - G_PPN_SHIFT,
 	.table_mask	= G_V | G_RWX,
 	.table_bits	= G_V,
-	.check_bits	= gstage_check_bits,
-	.levels		= gstage_levels,
-	.encode_table	= gstage_encode_table,
-	.encode_leaf	= gstage_encode_leaf,
-	.decode		= gstage_decode,
+	.table_attrs	= G_V,
+	.leaf		= {
+		.always		= G_U | G_A | G_D,
+		.present	= G_V,
+		.read		= G_R,
+		.write		= G_W,
+		.exec		= G_X,
+	},
 	.root_pointer	= gstage_root_pointer,
 };
 EXPORT_SYMBOL_NS_GPL(gpt_fmt_gstage, GASPACE_INTERNAL);

@@ -11,7 +11,6 @@
  * are ignored when read.
  */
 #include <linux/bits.h>
-#include <linux/errno.h>
 #include <linux/export.h>
 
 #include "pgtable.h"
@@ -27,65 +26,10 @@
 #define NPT_NX			BIT_ULL(63)
 #define NPT_ADDR_MASK		GENMASK_ULL(51, 12)
 
-static int npt_check_bits(u32 gpa_bits)
-{
-	return gpa_bits == 48 || gpa_bits == 57 ? 0 : -EINVAL;
-}
-
-static u32 npt_levels(u32 gpa_bits)
-{
-	return gpa_bits == 57 ? 5 : 4;
-}
-
-static u64 npt_encode_table(phys_addr_t pa)
-{
-	return (pa & NPT_ADDR_MASK) | NPT_P | NPT_RW | NPT_US;
-}
-
-static u64 npt_encode_leaf(phys_addr_t pa, u32 prot, u32 level)
-{
-	u64 pte = (pa & NPT_ADDR_MASK) | NPT_US;
-
-	if (prot & GPT_PROT_RWX)
-		pte |= NPT_P;
-	else
-		pte |= GPT_SW_PROTNONE;
-	if (prot & GASPACE_PROT_WRITE)
-		pte |= NPT_RW;
-	if (!(prot & GASPACE_PROT_EXEC))
-		pte |= NPT_NX;
-	if (prot & GPT_ATTR_DEVICE)
-		pte |= NPT_PWT | NPT_PCD;
-	if (level)
-		pte |= NPT_PS;
-	return pte;
-}
-
-static bool npt_decode(u64 pte, u32 level, phys_addr_t *pa, u32 *prot,
-		       bool *leaf)
-{
-	u32 p = 0;
-
-	if (!(pte & NPT_P) && !(pte & GPT_SW_PROTNONE))
-		return false;
-	*pa = pte & NPT_ADDR_MASK;
-	*leaf = !level || (pte & NPT_PS) || !(pte & NPT_P);
-	if (pte & NPT_P) {
-		p |= GASPACE_PROT_READ;
-		if (pte & NPT_RW)
-			p |= GASPACE_PROT_WRITE;
-		if (!(pte & NPT_NX))
-			p |= GASPACE_PROT_EXEC;
-	}
-	if (*leaf && (pte & NPT_PCD))
-		p |= GPT_ATTR_DEVICE;
-	*prot = p;
-	return true;
-}
-
 /* nCR3 is the root's physical address. */
-static u64 npt_root_pointer(const struct gpt *pt)
+static u64 npt_root_pointer(const struct gpt *pt, u64 *walk_config)
 {
+	*walk_config = 0;
 	return pt->root_pa & NPT_ADDR_MASK;
 }
 
@@ -93,17 +37,23 @@ const struct gpt_fmt gpt_fmt_npt = {
 	.format		= GASPACE_FMT_NPT,
 	.name		= "npt",
 	.default_bits	= 48,
+	.widths		= { { 48, 48, 4 }, { 57, 57, 5 } },
 	.pa_bits	= 52,
 	.block_levels	= GPT_LEVEL_MASK(1) | GPT_LEVEL_MASK(2),
 	.addr_mask	= NPT_ADDR_MASK,
 	.table_mask	= NPT_P | NPT_PS,
 	.table_bits	= NPT_P,
+	.table_attrs	= NPT_P | NPT_RW | NPT_US,
+	.leaf		= {
+		.always		= NPT_US,
+		.present	= NPT_P,
+		.write		= NPT_RW,
+		.noexec		= NPT_NX,
+		.device		= NPT_PWT | NPT_PCD,
+		.type_mask	= NPT_PWT | NPT_PCD,
+		.block		= NPT_PS,
+	},
 	.hw_bits	= NPT_A | NPT_D,
-	.check_bits	= npt_check_bits,
-	.levels		= npt_levels,
-	.encode_table	= npt_encode_table,
-	.encode_leaf	= npt_encode_leaf,
-	.decode		= npt_decode,
 	.root_pointer	= npt_root_pointer,
 };
 EXPORT_SYMBOL_NS_GPL(gpt_fmt_npt, GASPACE_INTERNAL);

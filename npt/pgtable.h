@@ -2,9 +2,11 @@
 /*
  * npt/: nested page tables, independent of areas, files and frame owners.
  *
- * A format (one file each: ept.c, npt.c, stage2.c, gstage.c) describes its
- * geometry and converts between portable prot and hardware bits.  One
- * generic walker (walk.c) implements every operation on top of it.
+ * A format (one file each: ept.c, npt.c, stage2.c, gstage.c) is data: its
+ * geometry, where an entry keeps its address, what makes it a table, which
+ * bits a leaf takes for each right and memory type.  fmt.c converts
+ * between portable prot and those bits, one function each way, for every
+ * format; one generic walker (walk.c) implements every operation on top.
  *
  * Levels are numbered from the leaves: level 0 maps 4 KiB, level 1 2 MiB,
  * level 2 1 GiB; the root is level (levels - 1).  The root may hold more than
@@ -14,18 +16,23 @@
  * Operations: gpt_map() (linear), gpt_map_src() (a page source, e.g. frames
  * allocated one by one), gpt_unmap() (reports each removed leaf after the
  * invalidation, so its memory can be freed), gpt_protect(), gpt_query() and
- * gpt_destroy().  The caller serialises them: gpt_query() may run beside
- * another gpt_query() but not beside a change, since table pages are freed
- * (after the invalidate callback) without an RCU grace period.  Every
- * failed change leaves the tables exactly as they were, and no spare table
- * page is kept after a call.  pt->nr_table_pages counts the table pages
- * linked in at every moment (pages an unmap unlinked leave the count at
- * once, and are freed after the invalidate callback).
+ * gpt_destroy().  The caller serialises the changes.  Changes never
+ * allocate: they take table pages from a struct gpt_cache the caller filled
+ * beforehand (gpt_map_bound(), gpt_split_bound() and gpt_leaf_bound() say
+ * how many may be needed), so they can run under a lock that an allocation
+ * must not wait in.  gpt_query() may run beside a change, under rcu_read_lock(), when the
+ * owner's mm_ops free unlinked tables after an RCU grace period.  Every
+ * failed change leaves the tables exactly as they were.
+ * pt->nr_table_pages counts the table pages linked in at every moment
+ * (pages an unmap unlinked leave the count at once, and are freed after
+ * the invalidate callback).
  */
 #ifndef _GASPACE_NPT_PGTABLE_H
 #define _GASPACE_NPT_PGTABLE_H
 
 #include <linux/bits.h>
+#include <linux/gfp.h>
+#include <linux/list.h>
 #include <linux/types.h>
 #include <uapi/linux/gaspace.h>
 
@@ -51,51 +58,87 @@
 struct gpt;
 
 /**
- * struct gpt_fmt - a hardware page-table format
+ * struct gpt_width - the gpa_bits a format allows with one number of levels
+ * @min_bits: smallest width
+ * @max_bits: largest width
+ * @levels: levels walked for these widths
+ */
+struct gpt_width {
+	u8 min_bits;
+	u8 max_bits;
+	u8 levels;
+};
+
+#define GPT_MAX_WIDTHS		3
+
+/**
+ * struct gpt_leaf_bits - how a format writes a leaf, as data
+ * @always: bits of every leaf
+ * @present: bits of a leaf the hardware sees (one with a GASPACE_PROT_*
+ *	bit); a leaf without them is non-present and marked GPT_SW_PROTNONE
+ * @read: bits for GASPACE_PROT_READ; 0: every present leaf reads
+ * @write: bits for GASPACE_PROT_WRITE
+ * @exec: bits for GASPACE_PROT_EXEC; 0: a present leaf executes unless it
+ *	has @noexec
+ * @noexec: bits of a leaf without GASPACE_PROT_EXEC
+ * @ram: memory-type bits of RAM
+ * @device: memory-type bits of device memory (GPT_ATTR_DEVICE)
+ * @type_mask: the memory-type field, 0 when the format has one type only
+ * @block: bits of a leaf above level 0
+ * @page: bits of a leaf at level 0
+ */
+struct gpt_leaf_bits {
+	u64 always;
+	u64 present;
+	u64 read;
+	u64 write;
+	u64 exec;
+	u64 noexec;
+	u64 ram;
+	u64 device;
+	u64 type_mask;
+	u64 block;
+	u64 page;
+};
+
+/**
+ * struct gpt_fmt - a hardware page-table format, as data
  * @format: GASPACE_FMT_*
  * @name: short name for messages
  * @default_bits: gpa_bits used when 0 is asked
+ * @widths: the widths allowed, and their levels (unused slots are 0)
  * @pa_bits: host physical address width of the format
  * @block_levels: levels above 0 that may hold leaves (GPT_LEVEL_MASK)
- * @check_bits: -EINVAL unless gpa_bits is allowed; 0 otherwise
- * @levels: number of levels walked for gpa_bits
  * @addr_mask: the bits of an entry that hold the address
  * @addr_shift: an entry's address bits are (pa >> @addr_shift) & @addr_mask
  * @table_mask: an entry above level 0 is a table iff its bits under
  *	@table_mask equal @table_bits (leaves, empty and prot-0 entries differ)
  * @table_bits: see @table_mask
+ * @table_attrs: the bits of a table entry beside its address
+ * @leaf: the bits of a leaf beside its address (gpt_leaf_tmpl() writes
+ *	them from a portable prot, gpt_leaf_prot() reads them back)
  * @hw_bits: bits the hardware may set in entries it walks (accessed/dirty)
  * @bbm: a valid block must be made invalid and invalidated before it is
  *	replaced by a table (Arm break-before-make)
- * @encode_table: entry pointing to the next-level table at @pa
- * @encode_leaf: leaf at @level mapping @pa with portable @prot | attrs; for
- *	every format encode_leaf(pa, prot, level) equals
- *	encode_leaf(0, prot, level) | gpt_addr_bits(fmt, pa)
- * @decode: read an entry back: returns false if it is neither a table nor a
- *	leaf (empty); sets *pa, *prot (portable, attrs included) and *leaf
- * @root_pointer: value a hypervisor loads (EPTP, nCR3, VTTBR_EL2, hgatp)
- * @walk_config: VTCR_EL2 fields for Arm, 0 elsewhere
+ * @root_pointer: the value a hypervisor loads (EPTP, nCR3, VTTBR_EL2,
+ *	hgatp); *@walk_config gets VTCR_EL2's fields for Arm, 0 elsewhere
  */
 struct gpt_fmt {
 	u32 format;
 	const char *name;
 	u32 default_bits;
+	struct gpt_width widths[GPT_MAX_WIDTHS];
 	u32 pa_bits;
 	u32 block_levels;
 	u64 addr_mask;
 	u32 addr_shift;
-	bool bbm;
 	u64 table_mask;
 	u64 table_bits;
+	u64 table_attrs;
+	struct gpt_leaf_bits leaf;
 	u64 hw_bits;
-	int (*check_bits)(u32 gpa_bits);
-	u32 (*levels)(u32 gpa_bits);
-	u64 (*encode_table)(phys_addr_t pa);
-	u64 (*encode_leaf)(phys_addr_t pa, u32 prot, u32 level);
-	bool (*decode)(u64 pte, u32 level, phys_addr_t *pa, u32 *prot,
-		       bool *leaf);
-	u64 (*root_pointer)(const struct gpt *pt);
-	u64 (*walk_config)(const struct gpt *pt);
+	bool bbm;
+	u64 (*root_pointer)(const struct gpt *pt, u64 *walk_config);
 };
 
 extern const struct gpt_fmt gpt_fmt_ept;
@@ -104,10 +147,14 @@ extern const struct gpt_fmt gpt_fmt_stage2;
 extern const struct gpt_fmt gpt_fmt_gstage;
 
 /**
- * struct gpt_mm_ops - where table pages come from
- * @zalloc_pages: a zeroed, naturally aligned block of 1 << order pages,
- *	or NULL; returns its kernel address
- * @free_pages: give back what zalloc_pages returned
+ * struct gpt_mm_ops - where table pages come from, and what a change tells
+ * @zalloc_pages: a zeroed, naturally aligned block of 1 << order pages
+ *	allocated with @gfp, or NULL; returns its kernel address
+ * @free_pages: give back what zalloc_pages returned, now
+ * @free_unlinked: give back a table page an unmap unlinked, once no
+ *	lockless reader (gpt_query() under rcu_read_lock()) can be in it:
+ *	after an RCU grace period.  May be NULL: @free_pages then, for
+ *	owners whose readers hold their lock.
  * @invalidate: leaves in [gpa, gpa + size) were cleared or downgraded, or
  *	(Arm break-before-make) a block was made invalid before it is replaced
  *	by a table; runs before any page such a leaf or table pointed to is
@@ -120,8 +167,9 @@ extern const struct gpt_fmt gpt_fmt_gstage;
  *	before the leaf is written.  May be NULL (x86, RISC-V: coherent).
  */
 struct gpt_mm_ops {
-	void *(*zalloc_pages)(struct gpt *pt, unsigned int order);
+	void *(*zalloc_pages)(struct gpt *pt, unsigned int order, gfp_t gfp);
 	void (*free_pages)(struct gpt *pt, void *va, unsigned int order);
+	void (*free_unlinked)(struct gpt *pt, void *va);
 	void (*invalidate)(struct gpt *pt, u64 gpa, u64 size);
 	void (*sync_leaf)(struct gpt *pt, phys_addr_t pa, u64 size, u32 prot);
 };
@@ -151,6 +199,31 @@ struct gpt {
 	u64 present_bytes;
 	void *priv;
 };
+
+/**
+ * struct gpt_cache - zeroed table pages one change may link
+ * @pages: the pages, chained through page->lru
+ * @nr: how many
+ *
+ * Filled with gpt_cache_topup() before the change (outside the caller's
+ * lock), emptied with gpt_cache_free() after it: the arm64 kvm_pgtable's
+ * memcache.  A change that finds too few pages in it fails with -ENOMEM
+ * and changes nothing.
+ */
+struct gpt_cache {
+	struct list_head pages;
+	unsigned long nr;
+};
+
+static inline void gpt_cache_init(struct gpt_cache *mc)
+{
+	INIT_LIST_HEAD(&mc->pages);
+	mc->nr = 0;
+}
+
+int gpt_cache_topup(struct gpt *pt, struct gpt_cache *mc, unsigned long nr,
+		    gfp_t gfp);
+void gpt_cache_free(struct gpt *pt, struct gpt_cache *mc);
 
 /* gpt_map() flags */
 #define GPT_MAP_NOHUGE		BIT(0)	/* 4 KiB leaves only */
@@ -199,47 +272,48 @@ struct gpt_pa_src {
 	void (*put)(void *arg, u64 gpa, phys_addr_t pa, u32 level);
 };
 
-int gpt_map(struct gpt *pt, u64 gpa, u64 size, phys_addr_t hpa, u32 prot,
-	    u32 flags);
-int gpt_map_src(struct gpt *pt, u64 gpa, u64 size, u32 prot, u32 flags,
-		const struct gpt_pa_src *src, void *arg);
-int gpt_unmap(struct gpt *pt, u64 gpa, u64 size, gpt_leaf_fn removed,
-	      void *arg);
-int gpt_protect(struct gpt *pt, u64 gpa, u64 size, u32 prot);
+int gpt_map(struct gpt *pt, struct gpt_cache *mc, u64 gpa, u64 size,
+	    phys_addr_t hpa, u32 prot, u32 flags);
+int gpt_map_src(struct gpt *pt, struct gpt_cache *mc, u64 gpa, u64 size,
+		u32 prot, u32 flags, const struct gpt_pa_src *src, void *arg);
+int gpt_unmap(struct gpt *pt, struct gpt_cache *mc, u64 gpa, u64 size,
+	      gpt_leaf_fn removed, void *arg);
+int gpt_protect(struct gpt *pt, struct gpt_cache *mc, u64 gpa, u64 size,
+		u32 prot);
 int gpt_query(const struct gpt *pt, u64 gpa, struct gpt_leaf *leaf);
 u32 gpt_hole_level(const struct gpt *pt, u64 gpa);
+unsigned long gpt_map_bound(const struct gpt *pt, u64 gpa, u64 size,
+			    phys_addr_t hpa, u32 flags);
+unsigned long gpt_split_bound(const struct gpt *pt);
+unsigned long gpt_leaf_bound(const struct gpt *pt, u64 gpa, u32 level);
 
 const struct gpt_fmt *gpt_fmt_get(u32 format);
+u64 gpt_leaf_tmpl(const struct gpt_fmt *fmt, u32 prot, u32 level);
+u32 gpt_leaf_prot(const struct gpt_fmt *fmt, u64 pte);
 int gpt_geometry(u32 format, u32 *gpa_bits, u32 *levels, u32 *root_order);
 int gpt_init(struct gpt *pt, u32 format, u32 gpa_bits,
-	     const struct gpt_mm_ops *mm_ops, void *priv);
+	     const struct gpt_mm_ops *mm_ops, void *priv, gfp_t gfp);
 void gpt_destroy(struct gpt *pt, gpt_leaf_fn removed, void *arg);
 
 static inline u64 gpt_root_pointer(const struct gpt *pt)
 {
-	return pt->fmt->root_pointer(pt);
+	u64 cfg;
+
+	return pt->fmt->root_pointer(pt, &cfg);
 }
 
 static inline u64 gpt_walk_config(const struct gpt *pt)
 {
-	return pt->fmt->walk_config ? pt->fmt->walk_config(pt) : 0;
+	u64 cfg;
+
+	pt->fmt->root_pointer(pt, &cfg);
+	return cfg;
 }
 
 /* Bytes one entry at @level maps. */
 static inline u64 gpt_level_size(u32 level)
 {
 	return 1ULL << (GPT_PAGE_SHIFT + GPT_LEVEL_BITS * level);
-}
-
-/* An entry's address bits for @pa, and back. */
-static inline u64 gpt_addr_bits(const struct gpt_fmt *fmt, phys_addr_t pa)
-{
-	return ((u64)pa >> fmt->addr_shift) & fmt->addr_mask;
-}
-
-static inline phys_addr_t gpt_entry_pa(const struct gpt_fmt *fmt, u64 pte)
-{
-	return (pte & fmt->addr_mask) << fmt->addr_shift;
 }
 
 /* Bits of the gpa that index the table at @level. */
@@ -252,6 +326,48 @@ static inline u32 gpt_level_shift(u32 level)
 static inline u32 gpt_root_index_bits(u32 gpa_bits, u32 levels)
 {
 	return gpa_bits - gpt_level_shift(levels - 1);
+}
+
+/* ---- entries: every format's, from its data and two converters ---- */
+
+/* An entry's address bits for @pa, and back. */
+static inline u64 gpt_addr_bits(const struct gpt_fmt *fmt, phys_addr_t pa)
+{
+	return ((u64)pa >> fmt->addr_shift) & fmt->addr_mask;
+}
+
+static inline phys_addr_t gpt_entry_pa(const struct gpt_fmt *fmt, u64 pte)
+{
+	return (pte & fmt->addr_mask) << fmt->addr_shift;
+}
+
+static inline bool gpt_is_table(const struct gpt_fmt *fmt, u64 pte, u32 level)
+{
+	return level && (pte & fmt->table_mask) == fmt->table_bits;
+}
+
+/* A leaf: not empty, not a table. */
+static inline bool gpt_is_leaf(const struct gpt_fmt *fmt, u64 pte, u32 level)
+{
+	return pte && !gpt_is_table(fmt, pte, level);
+}
+
+/* A leaf the hardware sees (prot 0 leaves are marked GPT_SW_PROTNONE). */
+static inline bool gpt_is_present(const struct gpt_fmt *fmt, u64 pte,
+				  u32 level)
+{
+	return gpt_is_leaf(fmt, pte, level) && !(pte & GPT_SW_PROTNONE);
+}
+
+static inline u64 gpt_encode_table(const struct gpt_fmt *fmt, phys_addr_t pa)
+{
+	return fmt->table_attrs | gpt_addr_bits(fmt, pa);
+}
+
+static inline u64 gpt_encode_leaf(const struct gpt_fmt *fmt, phys_addr_t pa,
+				  u32 prot, u32 level)
+{
+	return gpt_leaf_tmpl(fmt, prot, level) | gpt_addr_bits(fmt, pa);
 }
 
 #endif /* _GASPACE_NPT_PGTABLE_H */

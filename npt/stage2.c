@@ -12,7 +12,6 @@
  * not executable.
  */
 #include <linux/bits.h>
-#include <linux/errno.h>
 #include <linux/export.h>
 
 #include "pgtable.h"
@@ -28,7 +27,6 @@
 #define S2_SH_INNER		(3ULL << 8)
 #define S2_AF			BIT_ULL(10)
 #define S2_XN			(2ULL << 53)
-#define S2_XN_MASK		GENMASK_ULL(54, 53)
 #define S2_ADDR_MASK		GENMASK_ULL(47, 12)
 
 #define VTCR_SL0_SHIFT		6
@@ -37,106 +35,48 @@
 #define VTCR_SH0_INNER		(3ULL << 12)
 #define VTCR_TG0_4K		(0ULL << 14)
 
-static int s2_check_bits(u32 gpa_bits)
-{
-	return gpa_bits >= 32 && gpa_bits <= 48 ? 0 : -EINVAL;
-}
-
-/* KVM: stage2_pgtable_levels(ipa) = ARM64_HW_PGTABLE_LEVELS(ipa - 4). */
-static u32 s2_levels(u32 gpa_bits)
-{
-	return (gpa_bits - 4 - 4) / (GPT_PAGE_SHIFT - 3);
-}
-
-static u64 s2_encode_table(phys_addr_t pa)
-{
-	return (pa & S2_ADDR_MASK) | S2_TABLE | S2_VALID;
-}
-
-static u64 s2_encode_leaf(phys_addr_t pa, u32 prot, u32 level)
-{
-	u64 pte = (pa & S2_ADDR_MASK) | S2_SH_INNER | S2_AF;
-
-	pte |= level ? 0 : S2_TABLE;
-	if (prot & GPT_PROT_RWX)
-		pte |= S2_VALID;
-	else
-		pte |= GPT_SW_PROTNONE;
-	if (prot & GPT_ATTR_DEVICE)
-		pte |= S2_MEMATTR_DEVICE_NGNRE << S2_MEMATTR_SHIFT;
-	else
-		pte |= S2_MEMATTR_NORMAL_WB << S2_MEMATTR_SHIFT;
-	if (prot & GASPACE_PROT_READ)
-		pte |= S2_S2AP_R;
-	if (prot & GASPACE_PROT_WRITE)
-		pte |= S2_S2AP_W;
-	if (!(prot & GASPACE_PROT_EXEC))
-		pte |= S2_XN;
-	return pte;
-}
-
-static bool s2_decode(u64 pte, u32 level, phys_addr_t *pa, u32 *prot,
-		      bool *leaf)
-{
-	u32 p = 0;
-
-	if (pte & S2_VALID) {
-		/* 0b01 at the last level is reserved: treat it as empty. */
-		if (!level && !(pte & S2_TABLE))
-			return false;
-		*leaf = !level || !(pte & S2_TABLE);
-	} else if (pte & GPT_SW_PROTNONE) {
-		*leaf = true;
-	} else {
-		return false;
-	}
-	*pa = pte & S2_ADDR_MASK;
-	if (*leaf) {
-		if (pte & S2_S2AP_R)
-			p |= GASPACE_PROT_READ;
-		if (pte & S2_S2AP_W)
-			p |= GASPACE_PROT_WRITE;
-		if ((pte & S2_VALID) && !(pte & S2_XN_MASK))
-			p |= GASPACE_PROT_EXEC;
-		if (((pte & S2_MEMATTR_MASK) >> S2_MEMATTR_SHIFT) ==
-		    S2_MEMATTR_DEVICE_NGNRE)
-			p |= GPT_ATTR_DEVICE;
-	}
-	*prot = p;
-	return true;
-}
-
-/* VTTBR_EL2: BADDR = root (VMID 0, CnP 0). */
-static u64 s2_root_pointer(const struct gpt *pt)
-{
-	return pt->root_pa & S2_ADDR_MASK;
-}
-
-/* VTCR_EL2 T0SZ, SL0 (4 KiB granule: 0 = level 2, 1 = level 1, 2 = level 0). */
-static u64 s2_walk_config(const struct gpt *pt)
+/*
+ * VTTBR_EL2: BADDR = root (VMID 0, CnP 0).  VTCR_EL2: T0SZ, SL0 (4 KiB
+ * granule: 0 = level 2, 1 = level 1, 2 = level 0), inner-shareable
+ * write-back walks.
+ */
+static u64 s2_root_pointer(const struct gpt *pt, u64 *walk_config)
 {
 	u64 sl0 = pt->levels - 2;
 
-	return (64 - pt->gpa_bits) | sl0 << VTCR_SL0_SHIFT | VTCR_IRGN0_WBWA |
-	       VTCR_ORGN0_WBWA | VTCR_SH0_INNER | VTCR_TG0_4K;
+	*walk_config = (64 - pt->gpa_bits) | sl0 << VTCR_SL0_SHIFT |
+		       VTCR_IRGN0_WBWA | VTCR_ORGN0_WBWA | VTCR_SH0_INNER |
+		       VTCR_TG0_4K;
+	return pt->root_pa & S2_ADDR_MASK;
 }
 
+/*
+ * Levels as KVM's stage2_pgtable_levels(ipa) =
+ * ARM64_HW_PGTABLE_LEVELS(ipa - 4): 32-34 bits 2, 35-43 bits 3, 44-48 4.
+ */
 const struct gpt_fmt gpt_fmt_stage2 = {
 	.format		= GASPACE_FMT_ARM64_S2,
 	.name		= "stage2",
 	.default_bits	= 40,
+	.widths		= { { 32, 34, 2 }, { 35, 43, 3 }, { 44, 48, 4 } },
 	.pa_bits	= 48,
 	.block_levels	= GPT_LEVEL_MASK(1) | GPT_LEVEL_MASK(2),
 	.addr_mask	= S2_ADDR_MASK,
 	.bbm		= true,
 	.table_mask	= S2_TABLE | S2_VALID,
 	.table_bits	= S2_TABLE | S2_VALID,
-	.check_bits	= s2_check_bits,
-	.levels		= s2_levels,
-	.encode_table	= s2_encode_table,
-	.encode_leaf	= s2_encode_leaf,
-	.decode		= s2_decode,
+	.table_attrs	= S2_TABLE | S2_VALID,
+	.leaf		= {
+		.always		= S2_SH_INNER | S2_AF,
+		.present	= S2_VALID,
+		.read		= S2_S2AP_R,
+		.write		= S2_S2AP_W,
+		.noexec		= S2_XN,
+		.ram		= S2_MEMATTR_NORMAL_WB << S2_MEMATTR_SHIFT,
+		.device		= S2_MEMATTR_DEVICE_NGNRE << S2_MEMATTR_SHIFT,
+		.type_mask	= S2_MEMATTR_MASK,
+		.page		= S2_TABLE,
+	},
 	.root_pointer	= s2_root_pointer,
-	.walk_config	= s2_walk_config,
 };
 EXPORT_SYMBOL_NS_GPL(gpt_fmt_stage2, GASPACE_INTERNAL);

@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The generic nested page-table walker: geometry, root allocation, and every
- * operation (map, unmap, protect, query, destroy) as a short visitor on one
- * walk, for every format.
+ * The generic nested page-table walker: geometry, table pages, and every
+ * operation (map, unmap, protect, query, destroy, counting) as a short
+ * visitor on one walk, for every format.
  *
- * Callers serialise changes to a table; the hardware may walk it at any
- * time, so entries change with single stores, a table is filled before it is
- * linked, and nothing a removed entry pointed to is freed before the
- * invalidate callback for its range ran.
+ * Callers serialise changes to a table; the hardware, and gpt_query()
+ * under RCU, may walk it at any time, so entries change with single stores
+ * (gpt_set(), the one writer), a table is filled before it is linked, and
+ * nothing a removed entry pointed to is freed before the invalidate
+ * callback for its range ran (unlinked tables, after an RCU grace period
+ * too when the owner asks for it).
  */
 #include <linux/errno.h>
 #include <linux/export.h>
@@ -26,65 +28,17 @@
 
 #define GPT_PAGE_SIZE		BIT_ULL(GPT_PAGE_SHIFT)
 #define GPT_PTES		BIT(GPT_LEVEL_BITS)
-/* Splits at both edges of a range, each from a 1 GiB block down to 4 KiB. */
-#define GPT_CACHE_MAX		(2 * (GPT_MAX_LEVELS - 1))
 
-static const struct gpt_fmt *const gpt_fmts[] = {
-	[GASPACE_FMT_EPT]	= &gpt_fmt_ept,
-	[GASPACE_FMT_NPT]	= &gpt_fmt_npt,
-	[GASPACE_FMT_ARM64_S2]	= &gpt_fmt_stage2,
-	[GASPACE_FMT_RISCV_G]	= &gpt_fmt_gstage,
-};
-
-/**
- * gpt_fmt_get() - the descriptor of a format
- * @format: GASPACE_FMT_*
- *
- * Return: the descriptor, or NULL for an unknown format.
- */
-const struct gpt_fmt *gpt_fmt_get(u32 format)
-{
-	if (format >= ARRAY_SIZE(gpt_fmts))
-		return NULL;
-	return gpt_fmts[format];
-}
-EXPORT_SYMBOL_NS_GPL(gpt_fmt_get, GASPACE_INTERNAL);
-
-/**
- * gpt_geometry() - levels and root size of a format at a width
- * @format: GASPACE_FMT_*
- * @gpa_bits: in: the width asked (0 = default); out: the width in effect
- * @levels: out: levels walked
- * @root_order: out: the root is 1 << *root_order pages
- *
- * Return: 0, or -EINVAL for an unknown format or a width it does not allow.
- */
-int gpt_geometry(u32 format, u32 *gpa_bits, u32 *levels, u32 *root_order)
-{
-	const struct gpt_fmt *fmt = gpt_fmt_get(format);
-	u32 bits, root_bits;
-
-	if (!fmt)
-		return -EINVAL;
-	bits = *gpa_bits ? *gpa_bits : fmt->default_bits;
-	if (fmt->check_bits(bits))
-		return -EINVAL;
-	*gpa_bits = bits;
-	*levels = fmt->levels(bits);
-	root_bits = gpt_root_index_bits(bits, *levels);
-	*root_order = root_bits > GPT_LEVEL_BITS ? root_bits - GPT_LEVEL_BITS : 0;
-	return 0;
-}
-EXPORT_SYMBOL_NS_GPL(gpt_geometry, GASPACE_INTERNAL);
+/* ---- table pages ---- */
 
 /*
  * Table pages from mm_ops, zeroed; one the format cannot address (above
  * its physical width, which a host with more memory than an Arm 48-bit
  * stage-2 can reach has) is given back and counts as a failed allocation.
  */
-static void *gpt_zalloc_table(struct gpt *pt, unsigned int order)
+static void *gpt_zalloc_table(struct gpt *pt, unsigned int order, gfp_t gfp)
 {
-	void *va = pt->mm_ops->zalloc_pages(pt, order);
+	void *va = pt->mm_ops->zalloc_pages(pt, order, gfp);
 
 	if (va && (u64)virt_to_phys(va) + (GPT_PAGE_SIZE << order) >
 		  1ULL << pt->fmt->pa_bits) {
@@ -95,12 +49,73 @@ static void *gpt_zalloc_table(struct gpt *pt, unsigned int order)
 }
 
 /**
+ * gpt_cache_topup() - fill a cache with table pages for one change
+ * @pt: the table the pages are for
+ * @mc: the cache
+ * @nr: how many pages it should hold
+ * @gfp: for the allocations
+ *
+ * May sleep.  On failure @mc keeps the pages it got: the change that uses
+ * it then fails cleanly if they are too few.
+ *
+ * Return: 0; -ENOMEM; -EINTR when a fatal signal is pending.
+ */
+int gpt_cache_topup(struct gpt *pt, struct gpt_cache *mc, unsigned long nr,
+		    gfp_t gfp)
+{
+	while (mc->nr < nr) {
+		void *va;
+
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		va = gpt_zalloc_table(pt, 0, gfp);
+		if (!va)
+			return -ENOMEM;
+		list_add(&virt_to_page(va)->lru, &mc->pages);
+		mc->nr++;
+		cond_resched();
+	}
+	return 0;
+}
+EXPORT_SYMBOL_NS_GPL(gpt_cache_topup, GASPACE_INTERNAL);
+
+/**
+ * gpt_cache_free() - give back the pages a change did not use
+ * @pt: the table
+ * @mc: the cache; empty afterwards
+ */
+void gpt_cache_free(struct gpt *pt, struct gpt_cache *mc)
+{
+	struct page *page, *next;
+
+	list_for_each_entry_safe(page, next, &mc->pages, lru) {
+		list_del(&page->lru);
+		pt->mm_ops->free_pages(pt, page_address(page), 0);
+	}
+	mc->nr = 0;
+}
+EXPORT_SYMBOL_NS_GPL(gpt_cache_free, GASPACE_INTERNAL);
+
+static void *gpt_cache_take(struct gpt_cache *mc)
+{
+	struct page *page;
+
+	if (!mc || !mc->nr)
+		return NULL;
+	page = list_first_entry(&mc->pages, struct page, lru);
+	list_del(&page->lru);
+	mc->nr--;
+	return page_address(page);
+}
+
+/**
  * gpt_init() - set up an empty table with its root
  * @pt: the table
  * @format: GASPACE_FMT_*
  * @gpa_bits: width, 0 = the format's default
  * @mm_ops: where table pages come from
  * @priv: the owner's cookie, kept in @pt->priv
+ * @gfp: for the root
  *
  * The root is 1 << @pt->root_order pages from @mm_ops->zalloc_pages(),
  * naturally aligned.  Every table page must lie below the format's
@@ -109,7 +124,7 @@ static void *gpt_zalloc_table(struct gpt *pt, unsigned int order)
  * Return: 0, -EINVAL for a bad format or width, -ENOMEM.
  */
 int gpt_init(struct gpt *pt, u32 format, u32 gpa_bits,
-	     const struct gpt_mm_ops *mm_ops, void *priv)
+	     const struct gpt_mm_ops *mm_ops, void *priv, gfp_t gfp)
 {
 	int ret;
 
@@ -121,7 +136,7 @@ int gpt_init(struct gpt *pt, u32 format, u32 gpa_bits,
 	pt->gpa_bits = gpa_bits;
 	pt->mm_ops = mm_ops;
 	pt->priv = priv;
-	pt->root = gpt_zalloc_table(pt, pt->root_order);
+	pt->root = gpt_zalloc_table(pt, pt->root_order, gfp);
 	if (!pt->root)
 		return -ENOMEM;
 	pt->root_pa = virt_to_phys(pt->root);
@@ -130,15 +145,19 @@ int gpt_init(struct gpt *pt, u32 format, u32 gpa_bits,
 }
 EXPORT_SYMBOL_NS_GPL(gpt_init, GASPACE_INTERNAL);
 
+/* ---- the walker ---- */
+
 /*
- * The walker.  One iterative pre-order walk over [start, end) visits every
- * entry whose span meets the range, at the level it is found: LEAF for an
- * entry that is not a table (empty, block, page or prot-0 leaf), TABLE_PRE
- * before the entries of a table and TABLE_POST after them.  A visitor may
- * rewrite the entry; the walker reads it again and descends when it is (now)
- * a table, so installing a table (map, split) and removing one (unmap) are
- * plain visitors.  The position is kept between entries: each step moves to
- * the next entry of the same table, or up, never from the root again.
+ * One iterative pre-order walk over [start, end), from any table, visits
+ * every entry whose span meets the range, at the level it is found: LEAF
+ * for an entry that is not a table (empty, block, page or prot-0 leaf),
+ * TABLE_PRE before the entries of a table and TABLE_POST after them.  A
+ * visitor may rewrite the entry (through gpt_set()); the walker reads it
+ * again and descends when it is (now) a table, so installing a table (map,
+ * split) and removing one (unmap) are plain visitors.  The position is kept
+ * between entries: each step moves to the next entry of the same table, or
+ * up, never from the top again.  A walk that stops at its first leaf (a
+ * lookup) never sleeps, so it may run under rcu_read_lock().
  */
 enum gpt_visit_kind {
 	GPT_VISIT_LEAF		= BIT(0),
@@ -149,7 +168,7 @@ enum gpt_visit_kind {
 /**
  * struct gpt_visit - the entry being visited
  * @ptep: the entry
- * @old: its value when the visit began
+ * @old: its value (gpt_set() keeps it current)
  * @addr: start of the span it maps
  * @level: its level
  * @nr: LEAF only: the visitor handled this many entries from @ptep on, all in
@@ -175,7 +194,10 @@ typedef int (*gpt_visitor_fn)(struct gpt_walker *w, struct gpt_visit *v,
  * @kinds: GPT_VISIT_* the visitor wants
  * @cb: the visitor; a non-zero return stops the walk and is returned
  * @arg: the visitor's state
- * @may_sleep: cond_resched() between tables
+ * @mc: table pages the visitor may link, or NULL
+ * @unlinked: where gpt_set() puts the tables it unlinks (unmap), or NULL
+ * @changed: the visitor cleared, downgraded or unlinked an entry the
+ *	hardware may hold: the range needs an invalidation
  */
 struct gpt_walker {
 	struct gpt *pt;
@@ -184,7 +206,9 @@ struct gpt_walker {
 	u32 kinds;
 	gpt_visitor_fn cb;
 	void *arg;
-	bool may_sleep;
+	struct gpt_cache *mc;
+	struct list_head *unlinked;
+	bool changed;
 };
 
 static inline u32 gpt_top(const struct gpt *pt)
@@ -204,21 +228,20 @@ static inline u32 gpt_nr_ptes(const struct gpt *pt, u32 level)
 	return GPT_PTES;
 }
 
+/* Bytes a table at @level maps. */
+static inline u64 gpt_table_span(const struct gpt *pt, u32 level)
+{
+	return gpt_nr_ptes(pt, level) * gpt_level_size(level);
+}
+
+static inline bool gpt_aligned(u64 addr, u32 level)
+{
+	return !(addr & (gpt_level_size(level) - 1));
+}
+
 static inline u32 gpt_index(const struct gpt *pt, u64 addr, u32 level)
 {
 	return (addr >> gpt_level_shift(level)) & (gpt_nr_ptes(pt, level) - 1);
-}
-
-static inline bool gpt_is_table(const struct gpt_fmt *fmt, u64 pte,
-				u32 level)
-{
-	return level && (pte & fmt->table_mask) == fmt->table_bits;
-}
-
-/* A non-empty entry that is not a table: present unless marked prot 0. */
-static inline bool gpt_present(u64 pte)
-{
-	return !(pte & GPT_SW_PROTNONE);
 }
 
 static inline u64 *gpt_table_va(const struct gpt *pt, u64 pte)
@@ -239,149 +262,393 @@ static void gpt_sync_leaf(struct gpt *pt, phys_addr_t pa, u64 size, u32 prot)
 		pt->mm_ops->sync_leaf(pt, pa, size, prot);
 }
 
-static int gpt_walk(struct gpt_walker *w)
+/* The entries of @table (at @level, mapping from @base) in the walk range. */
+static int gpt_walk_table(struct gpt_walker *w, u64 *table, u32 top, u64 base)
 {
-	struct gpt *pt = w->pt;
-	const struct gpt_fmt *fmt = pt->fmt;
+	const struct gpt_fmt *fmt = w->pt->fmt;
+	u64 end = min(w->end, base + gpt_table_span(w->pt, top));
+	u64 addr = max(w->start, base);
 	u64 *tables[GPT_MAX_LEVELS];
-	u64 *parent[GPT_MAX_LEVELS];
-	u64 pbase[GPT_MAX_LEVELS];
-	u32 top = gpt_top(pt), level = top;
-	u64 addr = w->start;
+	u32 level = top;
 	int ret;
 
-	tables[top] = pt->root;
-	while (addr < w->end) {
+	tables[top] = table;
+	while (addr < end) {
 		struct gpt_visit v = {
 			.level	= level,
 			.addr	= addr & ~(gpt_level_size(level) - 1),
 			.nr	= 1,
 		};
 		bool up = false;
+		u32 kind;
 
-		v.ptep = tables[level] + gpt_index(pt, addr, level);
+		v.ptep = tables[level] + gpt_index(w->pt, addr, level);
 		v.old = READ_ONCE(*v.ptep);
-		if (gpt_is_table(fmt, v.old, level)) {
-			if (w->kinds & GPT_VISIT_TABLE_PRE) {
-				ret = w->cb(w, &v, GPT_VISIT_TABLE_PRE);
-				if (ret)
-					return ret;
-				v.old = READ_ONCE(*v.ptep);
-			}
-		} else if (w->kinds & GPT_VISIT_LEAF) {
-			ret = w->cb(w, &v, GPT_VISIT_LEAF);
+		kind = gpt_is_table(fmt, v.old, level) ? GPT_VISIT_TABLE_PRE :
+							  GPT_VISIT_LEAF;
+		if (w->kinds & kind) {
+			ret = w->cb(w, &v, kind);
 			if (ret)
 				return ret;
 			v.old = READ_ONCE(*v.ptep);
 		}
 		if (gpt_is_table(fmt, v.old, level)) {
-			parent[level] = v.ptep;
-			pbase[level] = v.addr;
 			level--;
-			tables[level] = gpt_table_va(pt, v.old);
+			tables[level] = gpt_table_va(w->pt, v.old);
 			continue;
 		}
 		addr = v.addr + v.nr * gpt_level_size(level);
 		/* Leave each table whose last entry (in range) this was. */
 		while (level < top &&
-		       (addr >= w->end ||
-			!(addr & (gpt_level_size(level + 1) - 1)))) {
+		       (addr >= end || gpt_aligned(addr, level + 1))) {
 			level++;
 			up = true;
 			if (!(w->kinds & GPT_VISIT_TABLE_POST))
 				continue;
-			v.ptep = parent[level];
-			v.old = READ_ONCE(*v.ptep);
-			v.addr = pbase[level];
 			v.level = level;
+			v.addr = (addr - 1) & ~(gpt_level_size(level) - 1);
+			v.ptep = tables[level] +
+				 gpt_index(w->pt, v.addr, level);
+			v.old = READ_ONCE(*v.ptep);
 			v.nr = 1;
 			ret = w->cb(w, &v, GPT_VISIT_TABLE_POST);
 			if (ret)
 				return ret;
 		}
-		if (up && w->may_sleep)
+		if (up && addr < end)
 			cond_resched();
 	}
 	return 0;
 }
 
-/* The entry that maps @gpa, or the empty entry where its leaf would go. */
-static u64 *gpt_lookup(const struct gpt *pt, u64 gpa, u32 *level)
+static int gpt_walk(struct gpt_walker *w)
 {
-	const struct gpt_fmt *fmt = pt->fmt;
-	u64 *table = pt->root;
-	u32 l = gpt_top(pt);
-
-	for (;;) {
-		u64 *ptep = table + gpt_index(pt, gpa, l);
-		u64 pte = READ_ONCE(*ptep);
-
-		if (!gpt_is_table(fmt, pte, l)) {
-			*level = l;
-			return ptep;
-		}
-		table = gpt_table_va(pt, pte);
-		l--;
-	}
+	return gpt_walk_table(w, w->pt->root, gpt_top(w->pt), 0);
 }
 
-/* Spare table pages, taken before an operation changes anything. */
-struct gpt_cache {
-	unsigned int nr;
-	void *pages[GPT_CACHE_MAX];
+/* ---- counting, freeing: visitors on a subtree ---- */
+
+struct gpt_count {
+	u64 tables;
+	u64 present_bytes;
 };
 
-static void gpt_cache_release(struct gpt *pt, struct gpt_cache *c)
+static int gpt_count_visit(struct gpt_walker *w, struct gpt_visit *v,
+			   u32 kind)
 {
-	while (c->nr)
-		pt->mm_ops->free_pages(pt, c->pages[--c->nr], 0);
+	struct gpt_count *c = w->arg;
+
+	if (kind == GPT_VISIT_TABLE_PRE)
+		c->tables++;
+	else if (gpt_is_present(w->pt->fmt, v->old, v->level))
+		c->present_bytes += gpt_level_size(v->level);
+	return 0;
 }
 
-static int gpt_cache_topup(struct gpt *pt, struct gpt_cache *c,
-			   unsigned int nr)
+/*
+ * The entry @v pointed to the table just unlinked: it and everything under
+ * it leave the counts now, and it waits on w->unlinked (its level and gpa in
+ * page->private) for gpt_unlinked_free() after the invalidation.
+ */
+static void gpt_unlinked(struct gpt_walker *w, const struct gpt_visit *v)
 {
-	while (c->nr < nr) {
-		void *page = gpt_zalloc_table(pt, 0);
+	struct gpt *pt = w->pt;
+	u64 *table = gpt_table_va(pt, v->old);
+	struct page *page = virt_to_page(table);
+	struct gpt_count c = { .tables = 1 };
+	struct gpt_walker cw = {
+		.pt	= pt,
+		.start	= v->addr,
+		.end	= v->addr + gpt_level_size(v->level),
+		.kinds	= GPT_VISIT_LEAF | GPT_VISIT_TABLE_PRE,
+		.cb	= gpt_count_visit,
+		.arg	= &c,
+	};
 
-		if (!page) {
-			gpt_cache_release(pt, c);
-			return -ENOMEM;
-		}
-		c->pages[c->nr++] = page;
+	gpt_walk_table(&cw, table, v->level - 1, v->addr);
+	pt->nr_table_pages -= c.tables;
+	pt->present_bytes -= c.present_bytes;
+	/* a walk that unlinks tables must collect them */
+	if (WARN_ON_ONCE(!w->unlinked))
+		return;
+	set_page_private(page, v->addr | (v->level - 1));
+	list_add_tail(&page->lru, w->unlinked);
+}
+
+/**
+ * gpt_set() - the one entry writer
+ * @w: the walk
+ * @v: the visited entry; @v->old becomes @new
+ * @new: the new value
+ *
+ * Keeps the counts (present bytes, linked table pages) and the order the
+ * hardware and lockless readers need: a table's entries are visible before
+ * the entry that links it.  A table the entry pointed to is unlinked
+ * (gpt_unlinked()).
+ */
+static void gpt_set(struct gpt_walker *w, struct gpt_visit *v, u64 new)
+{
+	struct gpt *pt = w->pt;
+	const struct gpt_fmt *fmt = pt->fmt;
+	u64 size = gpt_level_size(v->level);
+
+	if (gpt_is_table(fmt, v->old, v->level))
+		gpt_unlinked(w, v);
+	else if (gpt_is_present(fmt, v->old, v->level))
+		pt->present_bytes -= size;
+	if (gpt_is_table(fmt, new, v->level)) {
+		pt->nr_table_pages++;
+		smp_store_release(v->ptep, new);
+	} else {
+		if (gpt_is_present(fmt, new, v->level))
+			pt->present_bytes += size;
+		WRITE_ONCE(*v->ptep, new);
+	}
+	v->old = new;
+}
+
+/* Link a table page from the walk's cache at @v. */
+static int gpt_link_table(struct gpt_walker *w, struct gpt_visit *v,
+			  u64 *table)
+{
+	if (!table)
+		return -ENOMEM;
+	gpt_set(w, v, gpt_encode_table(w->pt->fmt, virt_to_phys(table)));
+	return 0;
+}
+
+static void gpt_fill_leaf(const struct gpt *pt, u64 pte, u32 level, u64 gpa,
+			  struct gpt_leaf *leaf)
+{
+	leaf->size = gpt_level_size(level);
+	leaf->gpa = gpa & ~(leaf->size - 1);
+	leaf->level = level;
+	leaf->pa = gpt_entry_pa(pt->fmt, pte);
+	leaf->prot = gpt_leaf_prot(pt->fmt, pte);
+}
+
+/**
+ * struct gpt_free_st - freeing a subtree
+ * @removed: report each leaf to this callback, or NULL
+ * @arg: its cookie
+ * @unlinked: the subtree was unlinked (its pages left the counts then, and
+ *	lockless readers may still be in it)
+ */
+struct gpt_free_st {
+	gpt_leaf_fn removed;
+	void *arg;
+	bool unlinked;
+};
+
+static void gpt_free_table(struct gpt *pt, u64 *table, bool unlinked)
+{
+	if (unlinked && pt->mm_ops->free_unlinked)
+		pt->mm_ops->free_unlinked(pt, table);
+	else
+		pt->mm_ops->free_pages(pt, table, 0);
+}
+
+static int gpt_free_visit(struct gpt_walker *w, struct gpt_visit *v, u32 kind)
+{
+	struct gpt_free_st *st = w->arg;
+	struct gpt_leaf leaf;
+
+	if (kind == GPT_VISIT_TABLE_POST) {
+		gpt_free_table(w->pt, gpt_table_va(w->pt, v->old),
+			       st->unlinked);
+	} else if (v->old && st->removed) {
+		gpt_fill_leaf(w->pt, v->old, v->level, v->addr, &leaf);
+		leaf.prot &= ~GPT_PROT_RWX;
+		st->removed(st->arg, &leaf);
 	}
 	return 0;
 }
 
-/* Table pages that splitting the leaf holding @e at @e takes. */
-static unsigned int gpt_split_need(const struct gpt *pt, u64 e)
+/*
+ * Report the leaves of the subtree of @table (at @level, from @gpa) and free
+ * its table pages, @table's own included unless it is the root.
+ */
+static void gpt_free_tree(struct gpt *pt, u64 *table, u32 level, u64 gpa,
+			  struct gpt_free_st *st)
 {
-	unsigned int need = 0;
-	u32 level, l;
+	struct gpt_walker w = {
+		.pt	= pt,
+		.start	= gpa,
+		.end	= gpa + gpt_table_span(pt, level),
+		.kinds	= GPT_VISIT_LEAF | GPT_VISIT_TABLE_POST,
+		.cb	= gpt_free_visit,
+		.arg	= st,
+	};
+
+	gpt_walk_table(&w, table, level, gpa);
+	if (table != pt->root)
+		gpt_free_table(pt, table, st->unlinked);
+}
+
+/* Free what a walk unlinked, once its range was invalidated. */
+static void gpt_unlinked_free(struct gpt *pt, struct list_head *unlinked,
+			      gpt_leaf_fn removed, void *arg)
+{
+	struct gpt_free_st st = {
+		.removed	= removed,
+		.arg		= arg,
+		.unlinked	= true,
+	};
+	struct page *page, *next;
+
+	list_for_each_entry_safe(page, next, unlinked, lru) {
+		unsigned long info = page_private(page);
+
+		list_del(&page->lru);
+		set_page_private(page, 0);
+		gpt_free_tree(pt, page_address(page), info & (GPT_PTES - 1),
+			      info & ~(unsigned long)(GPT_PTES - 1), &st);
+		cond_resched();
+	}
+}
+
+/* ---- lookups ---- */
+
+struct gpt_lookup {
 	u64 *ptep;
+	u64 pte;
+	u32 level;
+};
+
+static int gpt_lookup_visit(struct gpt_walker *w, struct gpt_visit *v,
+			    u32 kind)
+{
+	struct gpt_lookup *l = w->arg;
+
+	l->ptep = v->ptep;
+	l->pte = v->old;
+	l->level = v->level;
+	return 1;
+}
+
+/* The entry that maps @gpa, or the empty entry where its leaf would go. */
+static void gpt_lookup(const struct gpt *pt, u64 gpa, struct gpt_lookup *l)
+{
+	struct gpt_walker w = {
+		.pt	= (struct gpt *)pt,	/* only read */
+		.start	= gpa,
+		.end	= gpa + 1,
+		.kinds	= GPT_VISIT_LEAF,
+		.cb	= gpt_lookup_visit,
+		.arg	= l,
+	};
+
+	gpt_walk(&w);
+}
+
+/**
+ * gpt_query() - the leaf that holds a guest-physical address
+ * @pt: the table
+ * @gpa: any byte address below 1 << @pt->gpa_bits
+ * @leaf: out: the leaf (its base, size, level, prot); a prot 0 leaf is
+ *	reported with no GASPACE_PROT_* bit
+ *
+ * Does not sleep.  May run beside a change under rcu_read_lock() when
+ * unlinked tables are freed after a grace period (mm_ops->free_unlinked):
+ * it then sees the entry before or after each single store of the change.
+ *
+ * Return: 0, -ENOENT when no leaf holds @gpa, -ERANGE beyond the width.
+ */
+int gpt_query(const struct gpt *pt, u64 gpa, struct gpt_leaf *leaf)
+{
+	struct gpt_lookup l;
+
+	if (gpa >= gpt_limit(pt))
+		return -ERANGE;
+	gpt_lookup(pt, gpa, &l);
+	if (!l.pte)
+		return -ENOENT;
+	gpt_fill_leaf(pt, l.pte, l.level, gpa, leaf);
+	return 0;
+}
+EXPORT_SYMBOL_NS_GPL(gpt_query, GASPACE_INTERNAL);
+
+/**
+ * gpt_hole_level() - how high the table reaches above a guest-physical address
+ * @pt: the table
+ * @gpa: any byte address below 1 << @pt->gpa_bits
+ *
+ * The level of the entry that maps @gpa, or of the empty entry where a
+ * walk for it stops: a map of the page of @gpa at level L links exactly
+ * (returned level - L) table pages, and where no leaf holds @gpa a result
+ * of 1 or more says that nothing in its 2 MiB block is mapped.  Readers as
+ * gpt_query().
+ *
+ * Return: the level, 0 .. levels - 1.
+ */
+u32 gpt_hole_level(const struct gpt *pt, u64 gpa)
+{
+	struct gpt_lookup l;
+
+	gpt_lookup(pt, gpa, &l);
+	return l.level;
+}
+EXPORT_SYMBOL_NS_GPL(gpt_hole_level, GASPACE_INTERNAL);
+
+/**
+ * gpt_leaf_bound() - table pages a map of one leaf links, as the table is
+ * @pt: the table
+ * @gpa: any byte of the leaf
+ * @level: the leaf's level
+ *
+ * Readers as gpt_query(): the answer holds while the caller keeps changes
+ * that remove tables out, and is checked again under its lock.
+ *
+ * Return: how many tables lie between the entry a walk for @gpa stops at
+ * and @level.
+ */
+unsigned long gpt_leaf_bound(const struct gpt *pt, u64 gpa, u32 level)
+{
+	u32 hole = gpt_hole_level(pt, gpa);
+
+	return hole > level ? hole - level : 0;
+}
+EXPORT_SYMBOL_NS_GPL(gpt_leaf_bound, GASPACE_INTERNAL);
+
+/* ---- splitting blocks ---- */
+
+/* Table pages that splitting the leaf holding @e at @e takes. */
+static unsigned long gpt_split_need(const struct gpt *pt, u64 e)
+{
+	struct gpt_lookup l;
+	unsigned long need = 0;
+	u32 lv;
 
 	if (e >= gpt_limit(pt))
 		return 0;
-	ptep = gpt_lookup(pt, e, &level);
-	if (!READ_ONCE(*ptep))
+	gpt_lookup(pt, e, &l);
+	if (!l.pte)
 		return 0;
-	for (l = level; l && (e & (gpt_level_size(l) - 1)); l--)
+	for (lv = l.level; lv && (e & (gpt_level_size(lv) - 1)); lv--)
 		need++;
 	return need;
 }
 
-/* Reserve what splits at both edges of [start, end) can take. */
-static int gpt_reserve_splits(struct gpt *pt, u64 start, u64 end,
-			      struct gpt_cache *c)
+/**
+ * gpt_split_bound() - table pages an unmap or protect may take
+ * @pt: the table
+ *
+ * Return: at each edge of the range, one page per level that has blocks.
+ */
+unsigned long gpt_split_bound(const struct gpt *pt)
 {
-	return gpt_cache_topup(pt, c, gpt_split_need(pt, start) +
-				      gpt_split_need(pt, end));
+	return 2 * hweight32(pt->fmt->block_levels);
 }
+EXPORT_SYMBOL_NS_GPL(gpt_split_bound, GASPACE_INTERNAL);
 
-static void gpt_link_table(struct gpt *pt, u64 *ptep, void *table)
+/* Whether @mc holds what splits at both edges of [start, end) take. */
+static int gpt_check_splits(const struct gpt *pt, struct gpt_cache *mc,
+			    u64 start, u64 end)
 {
-	/* The table's entries are visible before the entry that links it. */
-	smp_store_release(ptep, pt->fmt->encode_table(virt_to_phys(table)));
-	pt->nr_table_pages++;
+	unsigned long need = gpt_split_need(pt, start) +
+			     gpt_split_need(pt, end);
+
+	return need && (!mc || mc->nr < need) ? -ENOMEM : 0;
 }
 
 /*
@@ -390,154 +657,30 @@ static void gpt_link_table(struct gpt *pt, u64 *ptep, void *table)
  * formats that need break-before-make a present block is first made invalid
  * and invalidated.
  */
-static int gpt_split(struct gpt_walker *w, struct gpt_visit *v,
-		     struct gpt_cache *c)
+static int gpt_split(struct gpt_walker *w, struct gpt_visit *v)
 {
 	struct gpt *pt = w->pt;
 	const struct gpt_fmt *fmt = pt->fmt;
-	u32 level = v->level - 1, prot, i;
-	u64 size = gpt_level_size(level);
-	phys_addr_t pa;
-	u64 tmpl, *child;
-	bool leaf;
+	struct gpt_visit c = { .level = v->level - 1, .addr = v->addr };
+	u64 size = gpt_level_size(c.level), tmpl, *child;
+	phys_addr_t pa = gpt_entry_pa(fmt, v->old);
+	u32 i;
 
-	if (WARN_ON_ONCE(!c->nr || !v->level ||
-			 !fmt->decode(v->old, v->level, &pa, &prot, &leaf)))
-		return -ENOMEM;
-	child = c->pages[--c->nr];
-	tmpl = fmt->encode_leaf(0, prot, level);
-	for (i = 0; i < GPT_PTES; i++)
-		child[i] = tmpl | gpt_addr_bits(fmt, pa + i * size);
-	if (fmt->bbm && gpt_present(v->old)) {
-		WRITE_ONCE(*v->ptep, 0);
+	child = gpt_cache_take(w->mc);
+	if (WARN_ON_ONCE(!child))
+		return -ENOMEM;	/* the caller checked the cache */
+	tmpl = gpt_leaf_tmpl(fmt, gpt_leaf_prot(fmt, v->old), c.level);
+	for (i = 0; i < GPT_PTES; i++, c.addr += size) {
+		c.ptep = child + i;
+		c.old = 0;
+		gpt_set(w, &c, tmpl | gpt_addr_bits(fmt, pa + i * size));
+	}
+	if (fmt->bbm && gpt_is_present(fmt, v->old, v->level)) {
+		gpt_set(w, v, 0);
 		gpt_invalidate(pt, v->addr, gpt_level_size(v->level));
 	}
-	gpt_link_table(pt, v->ptep, child);
-	return 0;
+	return gpt_link_table(w, v, child);
 }
-
-static void gpt_fill_leaf(const struct gpt *pt, u64 pte, u32 level, u64 gpa,
-			  struct gpt_leaf *leaf)
-{
-	bool is_leaf;
-
-	leaf->size = gpt_level_size(level);
-	leaf->gpa = gpa & ~(leaf->size - 1);
-	leaf->level = level;
-	pt->fmt->decode(pte, level, &leaf->pa, &leaf->prot, &is_leaf);
-}
-
-/* Table pages in the subtree of @table (at @level, not the root). */
-static u64 gpt_count_tables(const struct gpt *pt, u64 *table, u32 level)
-{
-	u64 *tables[GPT_MAX_LEVELS];
-	u32 idx[GPT_MAX_LEVELS];
-	u32 top = level;
-	u64 n = 1;
-
-	if (!level)
-		return n;
-	tables[level] = table;
-	idx[level] = 0;
-	for (;;) {
-		u64 pte;
-
-		if (idx[level] == GPT_PTES) {
-			if (level == top)
-				return n;
-			level++;
-			continue;
-		}
-		pte = READ_ONCE(tables[level][idx[level]++]);
-		if (!gpt_is_table(pt->fmt, pte, level))
-			continue;
-		n++;
-		if (level > 1) {
-			level--;
-			tables[level] = gpt_table_va(pt, pte);
-			idx[level] = 0;
-		}
-	}
-}
-
-/*
- * Free a detached subtree (or the whole tree from the root) after the range
- * it mapped was invalidated: report its leaves, give back its pages.  When
- * @counted, its pages already left pt->nr_table_pages as it was unlinked.
- */
-static void gpt_free_tree(struct gpt *pt, u64 *table, u32 level, u64 gpa,
-			  bool counted, gpt_leaf_fn removed, void *arg)
-{
-	const struct gpt_fmt *fmt = pt->fmt;
-	u64 *tables[GPT_MAX_LEVELS];
-	u64 base[GPT_MAX_LEVELS];
-	u32 idx[GPT_MAX_LEVELS];
-	u32 top = level;
-
-	tables[level] = table;
-	base[level] = gpa;
-	idx[level] = 0;
-	for (;;) {
-		if (idx[level] < gpt_nr_ptes(pt, level)) {
-			u64 pte = READ_ONCE(tables[level][idx[level]]);
-			u64 addr = base[level] +
-				   idx[level] * gpt_level_size(level);
-			struct gpt_leaf leaf;
-
-			idx[level]++;
-			if (!pte)
-				continue;
-			if (gpt_is_table(fmt, pte, level)) {
-				level--;
-				tables[level] = gpt_table_va(pt, pte);
-				base[level] = addr;
-				idx[level] = 0;
-				continue;
-			}
-			if (gpt_present(pte))
-				pt->present_bytes -= gpt_level_size(level);
-			if (removed) {
-				gpt_fill_leaf(pt, pte, level, addr, &leaf);
-				leaf.prot &= ~GPT_PROT_RWX;
-				removed(arg, &leaf);
-			}
-			continue;
-		}
-		if (tables[level] == pt->root) {
-			pt->mm_ops->free_pages(pt, tables[level],
-					       pt->root_order);
-			pt->nr_table_pages -= 1UL << pt->root_order;
-		} else {
-			pt->mm_ops->free_pages(pt, tables[level], 0);
-			if (!counted)
-				pt->nr_table_pages--;
-		}
-		if (level == top)
-			break;
-		level++;
-		cond_resched();
-	}
-}
-
-/* ---- unmap ---- */
-
-/**
- * struct gpt_unmap_st - state of one unmap
- * @cache: pages for splits at the edges, reserved before the walk
- * @detached: tables unlinked by the first pass, freed after invalidation
- * @removed: report removed leaves to this callback, or NULL
- * @arg: its cookie
- * @changed: an entry was cleared, made non-present or unlinked
- * @marked: present leaves were made non-present and left for the second pass
- */
-struct gpt_unmap_st {
-	struct gpt_cache cache;
-	struct list_head detached;
-	gpt_leaf_fn removed;
-	void *arg;
-	bool changed;
-	bool marked;
-};
 
 static bool gpt_covered(const struct gpt_walker *w, const struct gpt_visit *v)
 {
@@ -545,19 +688,21 @@ static bool gpt_covered(const struct gpt_walker *w, const struct gpt_visit *v)
 	       v->addr + gpt_level_size(v->level) <= w->end;
 }
 
-/* Unlink the table @v points to; it is freed after the invalidation. */
-static void gpt_detach(struct gpt_walker *w, struct gpt_visit *v)
-{
-	struct gpt_unmap_st *st = w->arg;
-	u64 *table = gpt_table_va(w->pt, v->old);
-	struct page *page = virt_to_page(table);
+/* ---- unmap ---- */
 
-	WRITE_ONCE(*v->ptep, 0);
-	w->pt->nr_table_pages -= gpt_count_tables(w->pt, table, v->level - 1);
-	set_page_private(page, v->addr | (v->level - 1));
-	list_add_tail(&page->lru, &st->detached);
-	st->changed = true;
-}
+/**
+ * struct gpt_unmap_st - state of one unmap
+ * @unlinked: tables unlinked by the first pass, freed after invalidation
+ * @removed: report removed leaves to this callback, or NULL
+ * @arg: its cookie
+ * @marked: present leaves were made non-present and left for the second pass
+ */
+struct gpt_unmap_st {
+	struct list_head unlinked;
+	gpt_leaf_fn removed;
+	void *arg;
+	bool marked;
+};
 
 /*
  * After its entries in [start, end) are gone, does the table at @level
@@ -592,43 +737,37 @@ static int gpt_unmap_visit(struct gpt_walker *w, struct gpt_visit *v,
 			   u32 kind)
 {
 	struct gpt_unmap_st *st = w->arg;
-	struct gpt *pt = w->pt;
-	const struct gpt_fmt *fmt = pt->fmt;
+	const struct gpt_fmt *fmt = w->pt->fmt;
 	phys_addr_t pa;
-	u32 prot;
-	bool leaf;
+	u32 attrs;
 
 	switch (kind) {
 	case GPT_VISIT_TABLE_PRE:
-		if (gpt_covered(w, v))
-			gpt_detach(w, v);
-		return 0;
+		if (!gpt_covered(w, v))
+			return 0;
+		break;
 	case GPT_VISIT_TABLE_POST:
-		if (gpt_table_unused(gpt_table_va(pt, v->old), v->level - 1,
-				     v->addr, w->start, w->end))
-			gpt_detach(w, v);
-		return 0;
+		if (!gpt_table_unused(gpt_table_va(w->pt, v->old),
+				      v->level - 1, v->addr, w->start, w->end))
+			return 0;
+		break;
+	default:
+		if (!v->old)
+			return 0;
+		if (!gpt_covered(w, v))
+			return gpt_split(w, v);
+		if (st->removed) {
+			/* kept non-present, reported after invalidation */
+			attrs = gpt_leaf_prot(fmt, v->old) & ~GPT_PROT_RWX;
+			pa = gpt_entry_pa(fmt, v->old);
+			gpt_set(w, v, gpt_encode_leaf(fmt, pa, attrs, v->level));
+			st->marked = true;
+			w->changed = true;
+			return 0;
+		}
 	}
-	if (!v->old)
-		return 0;
-	if (!gpt_covered(w, v))
-		return gpt_split(w, v, &st->cache);
-	st->changed = true;
-	if (st->removed)
-		st->marked = true;
-	if (!gpt_present(v->old)) {
-		if (!st->removed)
-			WRITE_ONCE(*v->ptep, 0);
-		return 0;
-	}
-	pt->present_bytes -= gpt_level_size(v->level);
-	if (!st->removed) {
-		WRITE_ONCE(*v->ptep, 0);
-		return 0;
-	}
-	fmt->decode(v->old, v->level, &pa, &prot, &leaf);
-	WRITE_ONCE(*v->ptep, fmt->encode_leaf(pa, prot & ~GPT_PROT_RWX,
-					      v->level));
+	gpt_set(w, v, 0);
+	w->changed = true;
 	return 0;
 }
 
@@ -643,15 +782,16 @@ static int gpt_unmap_report(struct gpt_walker *w, struct gpt_visit *v,
 		return 0;
 	gpt_fill_leaf(w->pt, v->old, v->level, v->addr, &leaf);
 	leaf.prot &= ~GPT_PROT_RWX;
-	WRITE_ONCE(*v->ptep, 0);
+	gpt_set(w, v, 0);
 	st->removed(st->arg, &leaf);
 	return 0;
 }
 
-/* Unmap [start, end) with the split pages already in st->cache. */
-static int gpt_unmap_range(struct gpt *pt, u64 start, u64 end,
-			   struct gpt_unmap_st *st)
+/* Unmap [start, end), with the split pages (if any) in @mc. */
+static int gpt_unmap_range(struct gpt *pt, struct gpt_cache *mc, u64 start,
+			   u64 end, gpt_leaf_fn removed, void *arg)
 {
+	struct gpt_unmap_st st = { .removed = removed, .arg = arg };
 	struct gpt_walker w = {
 		.pt		= pt,
 		.start		= start,
@@ -659,35 +799,89 @@ static int gpt_unmap_range(struct gpt *pt, u64 start, u64 end,
 		.kinds		= GPT_VISIT_LEAF | GPT_VISIT_TABLE_PRE |
 				  GPT_VISIT_TABLE_POST,
 		.cb		= gpt_unmap_visit,
-		.arg		= st,
-		.may_sleep	= true,
+		.arg		= &st,
+		.mc		= mc,
+		.unlinked	= &st.unlinked,
 	};
-	struct page *page, *next;
 	int ret;
 
-	INIT_LIST_HEAD(&st->detached);
+	INIT_LIST_HEAD(&st.unlinked);
 	ret = gpt_walk(&w);
-	if (st->changed)
+	if (w.changed)
 		gpt_invalidate(pt, start, end - start);
-	if (st->marked) {
+	if (st.marked) {
 		w.kinds = GPT_VISIT_LEAF;
 		w.cb = gpt_unmap_report;
 		gpt_walk(&w);
 	}
-	list_for_each_entry_safe(page, next, &st->detached, lru) {
-		unsigned long info = page_private(page);
-		u32 level = info & (GPT_PTES - 1);
-
-		list_del(&page->lru);
-		set_page_private(page, 0);
-		gpt_free_tree(pt, page_address(page), level,
-			      info & ~(unsigned long)(GPT_PTES - 1), true,
-			      st->removed, st->arg);
-	}
+	gpt_unlinked_free(pt, &st.unlinked, removed, arg);
 	return ret;
 }
 
 /* ---- map ---- */
+
+/* The largest leaf level a map may use: the format's, or 0 for NOHUGE. */
+static u32 gpt_max_level(const struct gpt *pt, u32 flags)
+{
+	u32 l = flags & GPT_MAP_NOHUGE ? 0 : gpt_top(pt);
+
+	while (l && !(pt->fmt->block_levels & GPT_LEVEL_MASK(l)))
+		l--;
+	return l;
+}
+
+/*
+ * Whether an entry at @level over [@cur, @cur + size) of a map of
+ * [.., @end) whose host addresses are @hpa_off away (a linear map; 0 for a
+ * page source, whose pages come aligned) may be a leaf: the one rule that
+ * the map and its bound share.
+ */
+static bool gpt_block_ok(const struct gpt *pt, u32 level, u32 max_level,
+			 u64 cur, u64 end, u64 hpa_off)
+{
+	u64 mask = gpt_level_size(level) - 1;
+
+	return level <= max_level &&
+	       (!level || (pt->fmt->block_levels & GPT_LEVEL_MASK(level))) &&
+	       !(cur & mask) && end - cur > mask && !(hpa_off & mask);
+}
+
+/**
+ * gpt_map_bound() - table pages a map may link
+ * @pt: the table
+ * @gpa: first address
+ * @size: bytes
+ * @hpa: host address of @gpa for a linear map; @gpa for a page source
+ * @flags: the map's GPT_MAP_* flags (a page source: GPT_MAP_NOHUGE for the
+ *	bound whatever sizes its pages have)
+ *
+ * Every entry over the range at a level above 0 needs a table below it,
+ * except those that can be leaves themselves.
+ *
+ * Return: an upper bound on the pages gpt_map() or gpt_map_src() link; 0
+ * for a range they refuse.
+ */
+unsigned long gpt_map_bound(const struct gpt *pt, u64 gpa, u64 size,
+			    phys_addr_t hpa, u32 flags)
+{
+	u32 max_level = gpt_max_level(pt, flags), l;
+	u64 end = gpa + size, n = 0;
+
+	if (!size || end < gpa || end > gpt_limit(pt))
+		return 0;
+	for (l = gpt_top(pt); l >= 1; l--) {
+		u32 shift = gpt_level_shift(l);
+		u64 sz = BIT_ULL(shift);
+		u64 first = round_up(gpa, sz), last = round_down(end, sz);
+
+		n += ((end - 1) >> shift) - (gpa >> shift) + 1;
+		if (last > first &&
+		    gpt_block_ok(pt, l, max_level, first, last, hpa - gpa))
+			n -= (last - first) >> shift;
+	}
+	return n;
+}
+EXPORT_SYMBOL_NS_GPL(gpt_map_bound, GASPACE_INTERNAL);
 
 /**
  * struct gpt_map_st - state of one map
@@ -722,20 +916,12 @@ struct gpt_map_st {
 static u32 gpt_map_level(const struct gpt_walker *w,
 			 const struct gpt_map_st *st, u64 cur, u32 level)
 {
-	u32 l;
+	u64 off = st->src ? 0 : st->hpa - w->start;
 
-	for (l = min(level, st->max_level); l; l--) {
-		u64 mask = gpt_level_size(l) - 1;
-
-		if (!(w->pt->fmt->block_levels & GPT_LEVEL_MASK(l)))
-			continue;
-		if ((cur & mask) || w->end - cur <= mask)
-			continue;
-		if (!st->src && ((st->hpa + (cur - w->start)) & mask))
-			continue;
-		break;
-	}
-	return l;
+	while (level && !gpt_block_ok(w->pt, level, st->max_level, cur,
+				      w->end, off))
+		level--;
+	return level;
 }
 
 static bool gpt_pa_ok(const struct gpt *pt, phys_addr_t pa, u32 level)
@@ -761,15 +947,75 @@ static int gpt_map_get(struct gpt_map_st *st, const struct gpt *pt, u64 gpa,
 	return 0;
 }
 
+/* The level the leaf for @cur takes, asking the source when it is ours. */
+static int gpt_map_want(struct gpt_walker *w, struct gpt_map_st *st, u64 cur,
+			u32 level, u32 *want)
+{
+	int ret;
+
+	if (st->pending) {
+		*want = st->pend_level;
+		return 0;
+	}
+	*want = gpt_map_level(w, st, cur, level);
+	if (*want != level || !st->src)
+		return 0;
+	ret = gpt_map_get(st, w->pt, cur, *want, &st->pend_pa, want);
+	if (ret)
+		return ret;
+	st->pending = true;
+	st->pend_level = *want;
+	return 0;
+}
+
+/* Write leaves from @v on: this entry and the empty ones after it that fit. */
+static int gpt_map_leaves(struct gpt_walker *w, struct gpt_visit *v,
+			  struct gpt_map_st *st, u64 cur)
+{
+	struct gpt *pt = w->pt;
+	u32 level = v->level, nr, i, got;
+	u64 size = gpt_level_size(level);
+	struct gpt_visit e = *v;
+	phys_addr_t pa;
+	int ret;
+
+	if (st->pending) {
+		pa = st->pend_pa;
+		st->pending = false;
+	} else {
+		pa = st->hpa + (cur - w->start);
+	}
+	nr = min_t(u64, gpt_nr_ptes(pt, level) - gpt_index(pt, cur, level),
+		   (w->end - cur) >> gpt_level_shift(level));
+	if (st->src && level)
+		nr = 1;
+	for (i = 0;;) {
+		if (gpt_is_present(pt->fmt, st->tmpl[level], level))
+			gpt_sync_leaf(pt, pa, size, st->prot);
+		gpt_set(w, &e, st->tmpl[level] | gpt_addr_bits(pt->fmt, pa));
+		v->nr = ++i;
+		st->pos = cur + i * size;
+		if (i == nr)
+			return 0;
+		e.ptep++;
+		e.old = READ_ONCE(*e.ptep);
+		if (e.old)
+			return 0;
+		if (!st->src) {
+			pa += size;
+			continue;
+		}
+		ret = gpt_map_get(st, pt, st->pos, 0, &pa, &got);
+		if (ret)
+			return ret;
+	}
+}
+
 static int gpt_map_visit(struct gpt_walker *w, struct gpt_visit *v, u32 kind)
 {
 	struct gpt_map_st *st = w->arg;
-	struct gpt *pt = w->pt;
-	u32 level = v->level, want, nr, i;
 	u64 cur = max(v->addr, w->start);
-	u64 size = gpt_level_size(level);
-	phys_addr_t pa;
-	void *table;
+	u32 want;
 	int ret;
 
 	st->pos = cur;
@@ -778,58 +1024,12 @@ static int gpt_map_visit(struct gpt_walker *w, struct gpt_visit *v, u32 kind)
 	if (st->killable && cur != w->start && !(cur & (SZ_2M - 1)) &&
 	    fatal_signal_pending(current))
 		return -EINTR;
-	if (st->pending) {
-		want = st->pend_level;
-	} else {
-		want = gpt_map_level(w, st, cur, level);
-		if (want == level && st->src) {
-			ret = gpt_map_get(st, pt, cur, want, &pa, &want);
-			if (ret)
-				return ret;
-			st->pending = true;
-			st->pend_pa = pa;
-			st->pend_level = want;
-		}
-	}
-	if (want < level) {
-		table = gpt_zalloc_table(pt, 0);
-		if (!table)
-			return -ENOMEM;
-		gpt_link_table(pt, v->ptep, table);
-		return 0;
-	}
-	if (st->pending) {
-		pa = st->pend_pa;
-		st->pending = false;
-	} else {
-		pa = st->hpa + (cur - w->start);
-	}
-
-	/* This entry, and the empty ones after it in this table that fit. */
-	nr = min_t(u64, gpt_nr_ptes(pt, level) - gpt_index(pt, cur, level),
-		   (w->end - cur) >> gpt_level_shift(level));
-	if (st->src && level)
-		nr = 1;
-	for (i = 0;;) {
-		if (gpt_present(st->tmpl[level]))
-			gpt_sync_leaf(pt, pa, size, st->prot);
-		WRITE_ONCE(v->ptep[i], st->tmpl[level] |
-				       gpt_addr_bits(pt->fmt, pa));
-		if (gpt_present(st->tmpl[level]))
-			pt->present_bytes += size;
-		v->nr = ++i;
-		st->pos = cur + i * size;
-		if (i == nr || READ_ONCE(v->ptep[i]))
-			break;
-		if (!st->src) {
-			pa += size;
-			continue;
-		}
-		ret = gpt_map_get(st, pt, st->pos, 0, &pa, &want);
-		if (ret)
-			return ret;
-	}
-	return 0;
+	ret = gpt_map_want(w, st, cur, v->level, &want);
+	if (ret)
+		return ret;
+	if (want < v->level)
+		return gpt_link_table(w, v, gpt_cache_take(w->mc));
+	return gpt_map_leaves(w, v, st, cur);
 }
 
 static void gpt_map_put(void *arg, const struct gpt_leaf *leaf)
@@ -837,62 +1037,6 @@ static void gpt_map_put(void *arg, const struct gpt_leaf *leaf)
 	struct gpt_map_st *st = arg;
 
 	st->src->put(st->arg, leaf->gpa, leaf->pa, leaf->level);
-}
-
-static int gpt_do_map(struct gpt *pt, u64 gpa, u64 size, u32 prot,
-		      u32 flags, struct gpt_map_st *st)
-{
-	struct gpt_walker w = {
-		.pt		= pt,
-		.start		= gpa,
-		.end		= gpa + size,
-		.kinds		= GPT_VISIT_LEAF,
-		.cb		= gpt_map_visit,
-		.arg		= st,
-		.may_sleep	= true,
-	};
-	struct gpt_unmap_st undo = { };
-	u32 l;
-	u64 end;
-	int ret;
-
-	if (prot & ~(GPT_PROT_RWX | GPT_ATTR_DEVICE) ||
-	    (prot & GASPACE_PROT_WRITE && !(prot & GASPACE_PROT_READ)) ||
-	    flags & ~(GPT_MAP_NOHUGE | GPT_MAP_KILLABLE))
-		return -EINVAL;
-	if (!size)
-		return 0;
-	st->killable = flags & GPT_MAP_KILLABLE;
-	st->prot = prot;
-	st->max_level = 0;
-	if (!(flags & GPT_MAP_NOHUGE))
-		for (l = 1; l < pt->levels; l++)
-			if (pt->fmt->block_levels & GPT_LEVEL_MASK(l))
-				st->max_level = l;
-	for (l = 0; l <= st->max_level; l++)
-		st->tmpl[l] = pt->fmt->encode_leaf(0, prot, l);
-	ret = gpt_walk(&w);
-	if (!ret)
-		return 0;
-
-	/*
-	 * Undo: take out what this map put in.  Up to st->pos everything in
-	 * the range is ours; at st->pos there is nothing (an empty entry was
-	 * being visited), or (-EEXIST) a leaf that was there before, which
-	 * stays.  A table linked for st->pos but left empty goes with the
-	 * page after it.
-	 */
-	if (st->pending && st->src->put)
-		st->src->put(st->arg, st->pos, st->pend_pa, st->pend_level);
-	end = ret == -EEXIST ? st->pos : st->pos + GPT_PAGE_SIZE;
-	if (end > gpa) {
-		if (st->src && st->src->put) {
-			undo.removed = gpt_map_put;
-			undo.arg = st;
-		}
-		gpt_unmap_range(pt, gpa, end, &undo);
-	}
-	return ret;
 }
 
 static int gpt_check_range(const struct gpt *pt, u64 gpa, u64 size)
@@ -904,9 +1048,65 @@ static int gpt_check_range(const struct gpt *pt, u64 gpa, u64 size)
 	return 0;
 }
 
+static int gpt_check_prot(u32 prot, u32 attrs)
+{
+	if (prot & ~(GPT_PROT_RWX | attrs) ||
+	    (prot & GASPACE_PROT_WRITE && !(prot & GASPACE_PROT_READ)))
+		return -EINVAL;
+	return 0;
+}
+
+static int gpt_do_map(struct gpt *pt, struct gpt_cache *mc, u64 gpa,
+		      u64 size, u32 prot, u32 flags, struct gpt_map_st *st)
+{
+	struct gpt_walker w = {
+		.pt	= pt,
+		.start	= gpa,
+		.end	= gpa + size,
+		.kinds	= GPT_VISIT_LEAF,
+		.cb	= gpt_map_visit,
+		.arg	= st,
+		.mc	= mc,
+	};
+	u32 l;
+	u64 end;
+	int ret;
+
+	if (gpt_check_prot(prot, GPT_ATTR_DEVICE) ||
+	    flags & ~(GPT_MAP_NOHUGE | GPT_MAP_KILLABLE))
+		return -EINVAL;
+	if (!size)
+		return 0;
+	st->killable = flags & GPT_MAP_KILLABLE;
+	st->prot = prot;
+	st->max_level = gpt_max_level(pt, flags);
+	for (l = 0; l <= st->max_level; l++)
+		st->tmpl[l] = gpt_leaf_tmpl(pt->fmt, prot, l);
+	ret = gpt_walk(&w);
+	if (!ret)
+		return 0;
+
+	/*
+	 * Undo: take out what this map put in.  Up to st->pos everything in
+	 * the range is ours; at st->pos there is nothing (an empty entry was
+	 * being visited), or (-EEXIST) a leaf that was there before, which
+	 * stays.  A table linked for st->pos but left empty goes with the
+	 * page after it.  No block crosses either end: nothing to split.
+	 */
+	if (st->pending && st->src->put)
+		st->src->put(st->arg, st->pos, st->pend_pa, st->pend_level);
+	end = ret == -EEXIST ? st->pos : st->pos + GPT_PAGE_SIZE;
+	if (end > gpa)
+		gpt_unmap_range(pt, NULL, gpa, end,
+				st->src && st->src->put ? gpt_map_put : NULL,
+				st);
+	return ret;
+}
+
 /**
  * gpt_map() - map a guest-physical range to a host-physical range
  * @pt: the table
+ * @mc: table pages the map may link (gpt_map_bound() of the range)
  * @gpa: first guest-physical byte, 4 KiB aligned
  * @size: bytes, a multiple of 4 KiB (0 does nothing)
  * @hpa: host-physical address @gpa maps to, 4 KiB aligned
@@ -917,15 +1117,15 @@ static int gpt_check_range(const struct gpt *pt, u64 gpa, u64 size)
  *
  * Each leaf is the largest block the format has at @pt's levels whose span
  * lies in the range with gpa and hpa equally aligned.  The range must hold
- * no leaf.  May sleep; the caller serialises changes to @pt.
+ * no leaf.  Does not allocate; may sleep; the caller serialises changes.
  *
  * Return: 0; -EINVAL for bad arguments, -ERANGE outside the table's width,
- * -EEXIST when a leaf is in the way, -ENOMEM, -EINTR.  On error the
- * tables are as they were (what was mapped is taken out again and
- * invalidated).
+ * -EEXIST when a leaf is in the way, -ENOMEM when @mc ran out, -EINTR.  On
+ * error the tables are as they were (what was mapped is taken out again
+ * and invalidated).
  */
-int gpt_map(struct gpt *pt, u64 gpa, u64 size, phys_addr_t hpa, u32 prot,
-	    u32 flags)
+int gpt_map(struct gpt *pt, struct gpt_cache *mc, u64 gpa, u64 size,
+	    phys_addr_t hpa, u32 prot, u32 flags)
 {
 	struct gpt_map_st st = { .hpa = hpa };
 	int ret = gpt_check_range(pt, gpa, size);
@@ -935,13 +1135,14 @@ int gpt_map(struct gpt *pt, u64 gpa, u64 size, phys_addr_t hpa, u32 prot,
 	if (hpa & (GPT_PAGE_SIZE - 1) || (u64)hpa + size < hpa ||
 	    (u64)hpa + size > 1ULL << pt->fmt->pa_bits)
 		return -EINVAL;
-	return gpt_do_map(pt, gpa, size, prot, flags, &st);
+	return gpt_do_map(pt, mc, gpa, size, prot, flags, &st);
 }
 EXPORT_SYMBOL_NS_GPL(gpt_map, GASPACE_INTERNAL);
 
 /**
  * gpt_map_src() - map a guest-physical range to pages a callback gives
  * @pt: the table
+ * @mc: table pages the map may link (gpt_map_bound(), NOHUGE)
  * @gpa: first guest-physical byte, 4 KiB aligned
  * @size: bytes, a multiple of 4 KiB (0 does nothing)
  * @prot: as for gpt_map()
@@ -961,21 +1162,22 @@ EXPORT_SYMBOL_NS_GPL(gpt_map, GASPACE_INTERNAL);
  * wide address, or the error @src->get() returned.  On error the tables are
  * as they were.
  */
-int gpt_map_src(struct gpt *pt, u64 gpa, u64 size, u32 prot, u32 flags,
-		const struct gpt_pa_src *src, void *arg)
+int gpt_map_src(struct gpt *pt, struct gpt_cache *mc, u64 gpa, u64 size,
+		u32 prot, u32 flags, const struct gpt_pa_src *src, void *arg)
 {
 	struct gpt_map_st st = { .src = src, .arg = arg };
 	int ret = gpt_check_range(pt, gpa, size);
 
 	if (ret)
 		return ret;
-	return gpt_do_map(pt, gpa, size, prot, flags, &st);
+	return gpt_do_map(pt, mc, gpa, size, prot, flags, &st);
 }
 EXPORT_SYMBOL_NS_GPL(gpt_map_src, GASPACE_INTERNAL);
 
 /**
  * gpt_unmap() - remove every leaf in a guest-physical range
  * @pt: the table
+ * @mc: table pages for the splits at the edges (gpt_split_bound())
  * @gpa: first byte, 4 KiB aligned
  * @size: bytes, a multiple of 4 KiB; holes are fine
  * @removed: called for each removed leaf after the range was invalidated
@@ -987,70 +1189,59 @@ EXPORT_SYMBOL_NS_GPL(gpt_map_src, GASPACE_INTERNAL);
  * their other entries exactly.  Tables left empty are unlinked and freed
  * after the invalidate callback for the range.  May sleep.
  *
- * Return: 0; -EINVAL, -ERANGE for a bad range; -ENOMEM when the table pages
- * a split needs cannot be had, with the tables unchanged.
+ * Return: 0; -EINVAL, -ERANGE for a bad range; -ENOMEM when @mc holds
+ * fewer pages than the splits take, with the tables unchanged.
  */
-int gpt_unmap(struct gpt *pt, u64 gpa, u64 size, gpt_leaf_fn removed,
-	      void *arg)
+int gpt_unmap(struct gpt *pt, struct gpt_cache *mc, u64 gpa, u64 size,
+	      gpt_leaf_fn removed, void *arg)
 {
-	struct gpt_unmap_st st = { .removed = removed, .arg = arg };
 	int ret = gpt_check_range(pt, gpa, size);
 
 	if (ret || !size)
 		return ret;
-	ret = gpt_reserve_splits(pt, gpa, gpa + size, &st.cache);
+	ret = gpt_check_splits(pt, mc, gpa, gpa + size);
 	if (ret)
 		return ret;
-	ret = gpt_unmap_range(pt, gpa, gpa + size, &st);
-	gpt_cache_release(pt, &st.cache);
-	return ret;
+	return gpt_unmap_range(pt, mc, gpa, gpa + size, removed, arg);
 }
 EXPORT_SYMBOL_NS_GPL(gpt_unmap, GASPACE_INTERNAL);
 
 /* ---- protect ---- */
 
-struct gpt_protect_st {
-	struct gpt_cache cache;
-	u32 prot;
-	bool changed;
-};
-
+/* The visitor of gpt_protect(): w->arg is the new prot. */
 static int gpt_protect_visit(struct gpt_walker *w, struct gpt_visit *v,
 			     u32 kind)
 {
-	struct gpt_protect_st *st = w->arg;
+	u32 new_prot = *(u32 *)w->arg;
 	struct gpt *pt = w->pt;
 	const struct gpt_fmt *fmt = pt->fmt;
-	u64 size = gpt_level_size(v->level), pte;
-	phys_addr_t pa;
-	u32 prot;
-	bool leaf;
+	phys_addr_t pa = gpt_entry_pa(fmt, v->old);
+	u32 prot, old_prot;
+	u64 pte;
 
 	if (!v->old)
 		return 0;
 	if (!gpt_covered(w, v))
-		return gpt_split(w, v, &st->cache);
-	fmt->decode(v->old, v->level, &pa, &prot, &leaf);
-	pte = fmt->encode_leaf(pa, st->prot | (prot & ~GPT_PROT_RWX),
-			       v->level);
+		return gpt_split(w, v);
+	old_prot = gpt_leaf_prot(fmt, v->old);
+	prot = new_prot | (old_prot & ~GPT_PROT_RWX);
+	pte = gpt_encode_leaf(fmt, pa, prot, v->level);
 	if (!((pte ^ v->old) & ~fmt->hw_bits))
 		return 0;
 	/* shown again, or now executable: as for a new leaf */
-	if (gpt_present(pte) &&
-	    (!gpt_present(v->old) || (st->prot & ~prot & GASPACE_PROT_EXEC)))
-		gpt_sync_leaf(pt, pa, size, st->prot | (prot & ~GPT_PROT_RWX));
-	if (gpt_present(v->old))
-		pt->present_bytes -= size;
-	if (gpt_present(pte))
-		pt->present_bytes += size;
-	WRITE_ONCE(*v->ptep, pte);
-	st->changed = true;
+	if (gpt_is_present(fmt, pte, v->level) &&
+	    (!gpt_is_present(fmt, v->old, v->level) ||
+	     (prot & ~old_prot & GASPACE_PROT_EXEC)))
+		gpt_sync_leaf(pt, pa, gpt_level_size(v->level), prot);
+	gpt_set(w, v, pte);
+	w->changed = true;
 	return 0;
 }
 
 /**
  * gpt_protect() - give every leaf in a range a new prot
  * @pt: the table
+ * @mc: table pages for the splits at the edges (gpt_split_bound())
  * @gpa: first byte, 4 KiB aligned
  * @size: bytes, a multiple of 4 KiB; holes are skipped
  * @prot: GASPACE_PROT_*; 0 makes the leaves non-present to the hardware
@@ -1060,89 +1251,34 @@ static int gpt_protect_visit(struct gpt_walker *w, struct gpt_visit *v,
  * for gpt_unmap().  The invalidate callback runs for the range when a leaf
  * changed.  May sleep.
  *
- * Return: 0; -EINVAL, -ERANGE for bad arguments; -ENOMEM when the pages a
- * split needs cannot be had, with the tables unchanged.
+ * Return: 0; -EINVAL, -ERANGE for bad arguments; -ENOMEM when @mc holds
+ * fewer pages than the splits take, with the tables unchanged.
  */
-int gpt_protect(struct gpt *pt, u64 gpa, u64 size, u32 prot)
+int gpt_protect(struct gpt *pt, struct gpt_cache *mc, u64 gpa, u64 size,
+		u32 prot)
 {
-	struct gpt_protect_st st = { .prot = prot };
 	struct gpt_walker w = {
-		.pt		= pt,
-		.start		= gpa,
-		.end		= gpa + size,
-		.kinds		= GPT_VISIT_LEAF,
-		.cb		= gpt_protect_visit,
-		.arg		= &st,
-		.may_sleep	= true,
+		.pt	= pt,
+		.start	= gpa,
+		.end	= gpa + size,
+		.kinds	= GPT_VISIT_LEAF,
+		.cb	= gpt_protect_visit,
+		.arg	= &prot,
+		.mc	= mc,
 	};
-	int ret = gpt_check_range(pt, gpa, size);
+	int ret = gpt_check_range(pt, gpa, size) ?: gpt_check_prot(prot, 0);
 
-	if (ret)
+	if (ret || !size)
 		return ret;
-	if (prot & ~GPT_PROT_RWX ||
-	    (prot & GASPACE_PROT_WRITE && !(prot & GASPACE_PROT_READ)))
-		return -EINVAL;
-	if (!size)
-		return 0;
-	ret = gpt_reserve_splits(pt, gpa, gpa + size, &st.cache);
+	ret = gpt_check_splits(pt, mc, gpa, gpa + size);
 	if (ret)
 		return ret;
 	ret = gpt_walk(&w);
-	if (st.changed)
+	if (w.changed)
 		gpt_invalidate(pt, gpa, size);
-	gpt_cache_release(pt, &st.cache);
 	return ret;
 }
 EXPORT_SYMBOL_NS_GPL(gpt_protect, GASPACE_INTERNAL);
-
-/**
- * gpt_query() - the leaf that holds a guest-physical address
- * @pt: the table
- * @gpa: any byte address below 1 << @pt->gpa_bits
- * @leaf: out: the leaf (its base, size, level, prot); a prot 0 leaf is
- *	reported with no GASPACE_PROT_* bit
- *
- * Does not sleep; the caller keeps changes to @pt out meanwhile.
- *
- * Return: 0, -ENOENT when no leaf holds @gpa, -ERANGE beyond the width.
- */
-int gpt_query(const struct gpt *pt, u64 gpa, struct gpt_leaf *leaf)
-{
-	u64 *ptep, pte;
-	u32 level;
-
-	if (gpa >= gpt_limit(pt))
-		return -ERANGE;
-	ptep = gpt_lookup(pt, gpa, &level);
-	pte = READ_ONCE(*ptep);
-	if (!pte)
-		return -ENOENT;
-	gpt_fill_leaf(pt, pte, level, gpa, leaf);
-	return 0;
-}
-EXPORT_SYMBOL_NS_GPL(gpt_query, GASPACE_INTERNAL);
-
-/**
- * gpt_hole_level() - how high the table reaches above a guest-physical address
- * @pt: the table
- * @gpa: any byte address below 1 << @pt->gpa_bits
- *
- * The level of the entry that maps @gpa, or of the empty entry where a
- * walk for it stops: a map of the page of @gpa at level L links exactly
- * (returned level - L) table pages, and a result of 1 or more says that
- * nothing in the 2 MiB block of @gpa is mapped.  The caller keeps changes
- * to @pt out meanwhile.
- *
- * Return: the level, 0 .. levels - 1.
- */
-u32 gpt_hole_level(const struct gpt *pt, u64 gpa)
-{
-	u32 level;
-
-	gpt_lookup(pt, gpa, &level);
-	return level;
-}
-EXPORT_SYMBOL_NS_GPL(gpt_hole_level, GASPACE_INTERNAL);
 
 /**
  * gpt_destroy() - free every table page, root included
@@ -1156,9 +1292,14 @@ EXPORT_SYMBOL_NS_GPL(gpt_hole_level, GASPACE_INTERNAL);
  */
 void gpt_destroy(struct gpt *pt, gpt_leaf_fn removed, void *arg)
 {
+	struct gpt_free_st st = { .removed = removed, .arg = arg };
+
 	if (!pt->root)
 		return;
-	gpt_free_tree(pt, pt->root, gpt_top(pt), 0, false, removed, arg);
+	gpt_free_tree(pt, pt->root, gpt_top(pt), 0, &st);
+	pt->mm_ops->free_pages(pt, pt->root, pt->root_order);
 	pt->root = NULL;
+	pt->nr_table_pages = 0;
+	pt->present_bytes = 0;
 }
 EXPORT_SYMBOL_NS_GPL(gpt_destroy, GASPACE_INTERNAL);

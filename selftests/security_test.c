@@ -2,12 +2,15 @@
 /*
  * security_test: who may do what (SPEC 3, 3.1, 3.2, 3.3 "Order of checks").
  *
- * /dev/gaspace is 0600 root and a non-root user cannot open it; no
- * physical address reaches a task without CAP_SYS_ADMIN (TRANSLATE's hpa,
- * GET_INFO's root values), capabilities count at the time of each call,
- * so an fd handed to a less privileged process gains it nothing and works
- * there for everything else; MAP_LINEAR needs CAP_SYS_RAWIO (-EPERM before
- * -EINVAL) and refuses System RAM unless linear_ram=1; guest memory never
+ * /dev/gaspace is 0600 root and a non-root user cannot open it; physical
+ * addresses (TRANSLATE's hpa, GET_INFO's root values) follow the
+ * credentials the space fd was created with, as /proc/pid/pagemap's PFNs
+ * do: a space created without CAP_SYS_ADMIN (or in a user namespace) never
+ * shows them, whoever holds its fd, and one created with it shows them to
+ * every holder; MAP_LINEAR needs CAP_SYS_RAWIO at the time of the call
+ * (-EPERM before -EINVAL) and refuses System RAM unless linear_ram=1;
+ * an fd handed to a less privileged process works there for everything
+ * else; guest memory never
  * reaches host memory through the fd (linear areas are -ENXIO for pread,
  * pwrite and mmap) and every frame is zeroed before anyone sees it.
  */
@@ -129,7 +132,8 @@ static void populate_two(struct __test_metadata *_metadata, int fd)
 				    GAS_PROT_RWX, 0));
 }
 
-TEST_F(sec, translate_hides_hpa_without_sys_admin)
+/* A space created with CAP_SYS_ADMIN shows hpa to a holder without it. */
+TEST_F(sec, translate_shows_hpa_to_holders_of_a_privileged_fd)
 {
 	static const __u64 probes[] = {
 		BASE + 0x1234, BASE + SZ_2M + 5, BASE + SZ_1G / 2 + 0x10007,
@@ -147,17 +151,13 @@ TEST_F(sec, translate_hides_hpa_without_sys_admin)
 		t->gpa = probes[i];
 		ASSERT_EQ(0, gas_ioctl_without_cap(CAP_SYS_ADMIN, self->s.fd,
 						   GASPACE_TRANSLATE, t));
-		EXPECT_EQ(0ULL, t->hpa) TH_LOG("gpa %#llx",
-					       (unsigned long long)probes[i]);
-		/* nothing else is hidden */
-		want.hpa = 0;
 		EXPECT_EQ(0, memcmp(&want, t, sizeof(want)))
 			TH_LOG("gpa %#llx", (unsigned long long)probes[i]);
 	}
 	munmap(t, PAGE_4K);
 }
 
-TEST_F(sec, get_info_hides_root_without_sys_admin)
+TEST_F(sec, get_info_shows_root_to_holders_of_a_privileged_fd)
 {
 	struct gaspace_info *info = gas_shared_alloc(PAGE_4K);
 	struct gaspace_info want;
@@ -170,51 +170,70 @@ TEST_F(sec, get_info_hides_root_without_sys_admin)
 	memset(info, 0xa5, sizeof(*info));
 	ASSERT_EQ(0, gas_ioctl_without_cap(CAP_SYS_ADMIN, self->s.fd,
 					   GASPACE_GET_INFO, info));
-	EXPECT_EQ(0ULL, info->root_hpa);
-	EXPECT_EQ(0ULL, info->root_pointer);
-	want.root_hpa = 0;
-	want.root_pointer = 0;
 	EXPECT_EQ(0, memcmp(&want, info, sizeof(want)));
 	munmap(info, PAGE_4K);
 }
 
 /*
  * A user namespace's root has every capability there and none over the
- * initial namespace: TRANSLATE still hides the hpa.  Exit codes: 0
- * hidden, 1 shown, 2 no user namespaces, 3 TRANSLATE failed.
+ * initial namespace: a space it creates hides hpa and its root, even to
+ * the initial namespace's root that receives the fd.  Exit codes: 0
+ * hidden, 1 shown, 2 no user namespaces, 3 a call failed.
  */
-static int translate_in_user_namespace(int fd)
+static int create_in_user_namespace(int dev, int sock)
 {
 	struct gaspace_translation t;
+	struct gaspace_info info;
+	int fd;
 
 	if (unshare(CLONE_NEWUSER) || !gas_have_cap(CAP_SYS_ADMIN))
 		return 2;
-	if (gas_translate(fd, BASE, &t))
+	fd = gas_create(dev, GASPACE_FMT_EPT, 48, BASE, SIZE);
+	if (fd < 0 || gas_map_alloc(fd, BASE, PAGE_4K, GAS_PROT_RW,
+				    GASPACE_MAP_POPULATE) ||
+	    gas_translate(fd, BASE, &t) || gas_get_info(fd, &info) ||
+	    gas_send_fd(sock, fd))
 		return 3;
-	return t.hpa != 0;
+	return t.hpa || info.root_hpa || info.root_pointer;
 }
 
-TEST_F(sec, translate_hides_hpa_in_user_namespace)
+TEST_F(sec, space_created_in_user_namespace_hides_hpa)
 {
+	struct gaspace_translation t;
+	struct gaspace_info info;
+	int sv[2], dev, fd, ret;
 	pid_t pid;
-	int ret;
 
-	populate_two(_metadata, self->s.fd);
+	dev = gas_open_dev();
+	ASSERT_LE(0, dev);
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (!pid)
-		_exit(translate_in_user_namespace(self->s.fd));
+		_exit(create_in_user_namespace(dev, sv[1]));
+	close(sv[1]);
 	ret = child_status(pid);
+	fd = ret ? -1 : gas_recv_fd(sv[0]);
+	close(sv[0]);
+	close(dev);
 	if (ret == 2)
 		SKIP(return, "no user namespaces in this kernel");
-	EXPECT_EQ(0, ret);
+	ASSERT_EQ(0, ret);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, gas_translate(fd, BASE, &t));
+	EXPECT_EQ(0ULL, t.hpa);
+	ASSERT_EQ(0, gas_get_info(fd, &info));
+	EXPECT_EQ(0ULL, info.root_hpa);
+	EXPECT_EQ(0ULL, info.root_pointer);
+	close(fd);
 }
 
 /*
- * Capabilities count at the call, not at open or CREATE: a space created
- * by a task without CAP_SYS_ADMIN shows its root to one with it.
+ * Host addresses follow the creator, not the caller: a space created by a
+ * task without CAP_SYS_ADMIN hides them from it and from a task with it
+ * that receives the fd.  MAP_LINEAR's CAP_SYS_RAWIO is the caller's.
  */
-TEST_F(sec, caps_count_at_the_call_not_at_create)
+TEST_F(sec, host_addresses_follow_the_creator)
 {
 	struct gaspace_translation t;
 	struct gaspace_info info;
@@ -241,7 +260,10 @@ TEST_F(sec, caps_count_at_the_call_not_at_create)
 			_exit(5);
 		if (gas_translate(sfd, BASE, &t) || t.hpa)
 			_exit(6);
-		_exit(gas_send_fd(sv[1], sfd) ? 7 : 0);
+		if (gas_map_linear(sfd, BASE + SZ_2M, PAGE_4K, HPA,
+				   GAS_PROT_RW, 0) != -EPERM)
+			_exit(7);
+		_exit(gas_send_fd(sv[1], sfd) ? 8 : 0);
 	}
 	close(sv[1]);
 	fd = gas_recv_fd(sv[0]);
@@ -249,11 +271,14 @@ TEST_F(sec, caps_count_at_the_call_not_at_create)
 	EXPECT_EQ(0, child_status(pid));
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, gas_get_info(fd, &info));
-	EXPECT_NE(0ULL, info.root_hpa);
-	EXPECT_EQ(info.root_hpa, info.root_pointer);	/* nCR3 */
+	EXPECT_EQ(0ULL, info.root_hpa);
+	EXPECT_EQ(0ULL, info.root_pointer);
 	ASSERT_EQ(0, gas_translate(fd, BASE + 8, &t));
-	EXPECT_NE(0ULL, t.hpa);
-	EXPECT_EQ(8ULL, t.hpa & 0xfff);
+	EXPECT_EQ(0ULL, t.hpa);
+	EXPECT_EQ(PAGE_4K, t.page_size);
+	/* the caller's CAP_SYS_RAWIO is what MAP_LINEAR needs */
+	EXPECT_EQ(0, gas_map_linear(fd, BASE + SZ_2M, PAGE_4K, HPA,
+				    GAS_PROT_RW, 0));
 	close(fd);
 }
 
@@ -358,8 +383,9 @@ TEST_F(sec, linear_ram_is_not_guest_memory_of_the_fd)
 
 /*
  * A process that got the fd over a socket, as an ordinary user with no
- * capability, uses it fully: everything but MAP_LINEAR, and no physical
- * address.  Exit code: the number of the first step that failed.
+ * capability, uses it fully: everything but MAP_LINEAR, physical addresses
+ * included (they follow the fd's privileged creator).  Exit code: the
+ * number of the first step that failed.
  */
 static int use_handed_fd(int sock)
 {
@@ -386,10 +412,11 @@ static int use_handed_fd(int sock)
 	if (gas_fault(fd, BASE + 2 * SZ_2M - 1, GAS_PROT_RW) != -ENOENT ||
 	    gas_fault(fd, BASE + SZ_2M + 2 * PAGE_4K, GAS_PROT_RW))
 		return 7;
-	if (gas_translate(fd, BASE + SZ_2M + PAGE_4K, &t) || t.hpa ||
+	/* host addresses follow the fd's creator, privileged here */
+	if (gas_translate(fd, BASE + SZ_2M + PAGE_4K, &t) || !t.hpa ||
 	    t.page_size != PAGE_4K || t.backend != GASPACE_BACKEND_ALLOC)
 		return 8;
-	if (gas_get_info(fd, &info) || info.root_hpa || info.root_pointer ||
+	if (gas_get_info(fd, &info) || !info.root_hpa || !info.root_pointer ||
 	    info.nr_areas != 2 || info.nr_data_pages != 4)
 		return 9;
 	if (gas_protect(fd, BASE + SZ_2M, PAGE_4K, GASPACE_PROT_READ))

@@ -359,7 +359,8 @@ static void describe_space(const struct space *sp, unsigned int i)
 	if (info->root_hpa)
 		explain_root_pointer(info);
 	else
-		say("  (%s hidden: it needs CAP_SYS_ADMIN)", formats[i].pointer);
+		say("  (%s hidden: the fd's creator lacked CAP_SYS_ADMIN)",
+		    formats[i].pointer);
 
 	expect(info->gpa_bits == formats[i].gpa_bits &&
 	       info->levels == formats[i].levels &&
@@ -895,7 +896,8 @@ static int show_translations(struct guest *g)
 
 	step(12, "translate guest-physical addresses: TRANSLATE");
 	say("TRANSLATE walks the nested table as the CPU would, for any byte: a VMM uses it");
-	say("to emulate an instruction, program DMA or debug.  hpa needs CAP_SYS_ADMIN.");
+	say("to emulate an instruction, program DMA or debug.  hpa needs a space");
+	say("created with CAP_SYS_ADMIN.");
 	say("An untouched lazy page has no leaf yet: -ENOENT, like an unmapped hole.");
 	say("limit counts the bytes from gpa to the end of its area.");
 	printf("\n");

@@ -105,7 +105,8 @@ struct gaspace_range {
 /**
  * struct gaspace_translation - argument of GASPACE_TRANSLATE
  * @gpa: in: any byte address
- * @hpa: out: host-physical address of that byte; 0 without CAP_SYS_ADMIN
+ * @hpa: out: host-physical address of that byte; 0 unless the space fd
+ *	was created with CAP_SYS_ADMIN
  * @page_size: out: size of the leaf (4 KiB, 2 MiB, 1 GiB)
  * @limit: out: bytes from @gpa to the end of the area that holds it
  * @prot: out: GASPACE_PROT_* of the leaf
@@ -144,8 +145,9 @@ struct gaspace_fault {
  * @root_pages: 4 KiB pages in the root table
  * @base: first guest-physical address
  * @size: size of the space
- * @root_hpa: host-physical address of the root; 0 without CAP_SYS_ADMIN
- * @root_pointer: EPTP / nCR3 / VTTBR_EL2 / hgatp; 0 without CAP_SYS_ADMIN
+ * @root_hpa: host-physical address of the root; 0 unless the space fd
+ *	was created with CAP_SYS_ADMIN
+ * @root_pointer: EPTP / nCR3 / VTTBR_EL2 / hgatp; 0 as @root_hpa
  * @walk_config: VTCR_EL2 fields for GASPACE_FMT_ARM64_S2, else 0
  * @nr_areas: areas in the space
  * @nr_table_pages: 4 KiB table pages linked in, root included

@@ -1,0 +1,351 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Lookups and faults: TRANSLATE, the fault hook, and the population of a
+ * lazy page that the hook, FAULT, pwrite and VMM touches share.
+ *
+ * Both start without a lock: the area tree and the table are read under
+ * rcu_read_lock() (internal.h).  TRANSLATE is done there unless a change
+ * was committed meanwhile (as->seq), when it looks again under pt_lock.  A
+ * fault on a present page is done there too; one that must allocate takes
+ * its page (or 2 MiB block) in flight, allocates the frame and the table
+ * pages its path lacks with no lock held, and takes pt_lock only to check
+ * that nothing changed and link them.  So faults on distinct pages
+ * allocate in parallel, a fault waits on pt_lock for one table change at
+ * most, and faults on one page allocate one frame: the later ones wait for
+ * the first and find its frame.
+ */
+#include <linux/export.h>
+#include <linux/rcupdate.h>
+#include <linux/sched/signal.h>
+#include <linux/sizes.h>
+
+#include "internal.h"
+
+/* ---- lookups without a lock ---- */
+
+/**
+ * struct gaspace_lookup - one lookup of TRANSLATE or a fault
+ * @gpa: the address
+ * @access: a fault's access
+ * @area: out: the area that holds @gpa
+ * @out: TRANSLATE's answer, or NULL for a fault
+ */
+struct gaspace_lookup {
+	u64 gpa;
+	u32 access;
+	struct gaspace_area area;
+	struct gaspace_translation *out;
+};
+
+typedef int (*gaspace_look_fn)(struct gaspace *as, struct gaspace_lookup *l);
+
+/*
+ * Run @look under rcu_read_lock() alone, and again under pt_lock when a
+ * commit of MAP, UNMAP or PROTECT ran meanwhile (as->seq odd or moved): it
+ * sees the areas and the table of one moment, never an area without its
+ * leaves or a prot half changed.
+ */
+static int gaspace_look(struct gaspace *as, gaspace_look_fn look,
+			struct gaspace_lookup *l)
+{
+	unsigned int seq;
+	int ret;
+
+	rcu_read_lock();
+	seq = raw_read_seqcount(&as->seq);
+	if (!(seq & 1)) {
+		ret = look(as, l);
+		if (!read_seqcount_retry(&as->seq, seq)) {
+			rcu_read_unlock();
+			return ret;
+		}
+	}
+	rcu_read_unlock();
+	mutex_lock(&as->pt_lock);
+	ret = look(as, l);
+	mutex_unlock(&as->pt_lock);
+	return ret;
+}
+
+static int gaspace_translate_look(struct gaspace *as,
+				  struct gaspace_lookup *l)
+{
+	struct gaspace_translation *out = l->out;
+	struct gpt_leaf leaf;
+
+	if (!gaspace_area_find(as, l->gpa, &l->area) || !l->area.prot)
+		return -ENOENT;
+	if (gpt_query(&as->pt, l->gpa, &leaf) || !(leaf.prot & GPT_PROT_RWX))
+		return -ENOENT;
+	memset(out, 0, sizeof(*out));
+	out->gpa = l->gpa;
+	out->hpa = leaf.pa + (l->gpa - leaf.gpa);
+	out->page_size = leaf.size;
+	out->limit = l->area.end - l->gpa;
+	out->prot = l->area.prot;
+	out->backend = l->area.backend;
+	out->level = leaf.level;
+	return 0;
+}
+
+/**
+ * gaspace_translate() - where a guest-physical byte is
+ * @as: the space
+ * @gpa: any byte address
+ * @out: filled in on success: hpa of the byte, leaf size and level, the
+ *	area's prot and backend, bytes to the end of the area
+ *
+ * Takes no lock unless a MAP, UNMAP or PROTECT commits meanwhile.
+ *
+ * Return: 0; -ERANGE outside the space; -ENOENT when no present leaf holds
+ * @gpa (no area, prot 0, or a lazy page not yet faulted).
+ */
+int gaspace_translate(struct gaspace *as, u64 gpa,
+		      struct gaspace_translation *out)
+{
+	struct gaspace_lookup l = { .gpa = gpa, .out = out };
+
+	if (gpa < as->base || gpa - as->base >= as->size)
+		return -ERANGE;
+	return gaspace_look(as, gaspace_translate_look, &l);
+}
+EXPORT_SYMBOL_GPL(gaspace_translate);
+
+/* ---- faults in flight ---- */
+
+static bool gaspace_inflight_busy(struct gaspace *as, u64 start, u64 end)
+{
+	struct gaspace_inflight *f;
+
+	lockdep_assert_held(&as->fault_lock);
+	list_for_each_entry(f, &as->faults, node)
+		if (f->start < end && start < f->end)
+			return true;
+	return false;
+}
+
+static bool gaspace_inflight_clear(struct gaspace *as, u64 start, u64 end)
+{
+	bool busy;
+
+	spin_lock(&as->fault_lock);
+	busy = gaspace_inflight_busy(as, start, end);
+	spin_unlock(&as->fault_lock);
+	return !busy;
+}
+
+/**
+ * gaspace_inflight_begin() - take a range in flight for a fault
+ * @as: the space
+ * @me: the fault's record, @me->start and @me->end set
+ *
+ * Puts @me in flight over [start, end), or waits until no fault is in
+ * flight there.
+ *
+ * Return: 0 when @me is in flight; -EAGAIN after a wait (look again: the
+ * other fault may have mapped the page); -EINTR.
+ */
+int gaspace_inflight_begin(struct gaspace *as, struct gaspace_inflight *me)
+{
+	spin_lock(&as->fault_lock);
+	if (!gaspace_inflight_busy(as, me->start, me->end)) {
+		list_add(&me->node, &as->faults);
+		spin_unlock(&as->fault_lock);
+		return 0;
+	}
+	spin_unlock(&as->fault_lock);
+	if (wait_event_killable(as->fault_wq,
+				gaspace_inflight_clear(as, me->start, me->end)))
+		return -EINTR;
+	return -EAGAIN;
+}
+EXPORT_SYMBOL_NS_GPL(gaspace_inflight_begin, GASPACE_INTERNAL);
+
+/**
+ * gaspace_inflight_end() - the fault is done: wake those waiting for it
+ * @as: the space
+ * @me: a record gaspace_inflight_begin() put in flight
+ */
+void gaspace_inflight_end(struct gaspace *as, struct gaspace_inflight *me)
+{
+	spin_lock(&as->fault_lock);
+	list_del(&me->node);
+	spin_unlock(&as->fault_lock);
+	wake_up_all(&as->fault_wq);
+}
+EXPORT_SYMBOL_NS_GPL(gaspace_inflight_end, GASPACE_INTERNAL);
+
+/* ---- populating a lazy page ---- */
+
+static bool gaspace_area_same(const struct gaspace_area *a,
+			      const struct gaspace_area *b)
+{
+	return a->start == b->start && a->end == b->end &&
+	       a->delta == b->delta && a->prot == b->prot &&
+	       a->backend == b->backend && a->flags == b->flags;
+}
+
+/*
+ * Link @frames over [start, start + size) if the page is still as the
+ * fault found it: in area @a, without a leaf, with no more tables missing
+ * than @mc holds.  Return: 0 (mapped, or present already); -EAGAIN (look
+ * again: the area changed, or more table pages are needed).
+ */
+static int gaspace_fault_link(struct gaspace *as, u64 gpa,
+			      const struct gaspace_area *a,
+			      struct gaspace_frames *frames,
+			      struct gpt_cache *mc, u64 start, u64 size)
+{
+	u32 level = size == SZ_2M ? 1 : 0;
+	struct gaspace_area now;
+	struct gpt_leaf leaf;
+	u64 nr = frames->nr_pages;
+	int ret = -EAGAIN;
+
+	mutex_lock(&as->pt_lock);
+	if (!gaspace_area_find(as, gpa, &now) || !gaspace_area_same(a, &now))
+		goto out;
+	ret = 0;
+	if (!gpt_query(&as->pt, gpa, &leaf))
+		goto out;
+	ret = -EAGAIN;
+	if (gpt_hole_level(&as->pt, gpa) < level ||
+	    gpt_leaf_bound(&as->pt, gpa, level) > mc->nr)
+		goto out;
+	ret = gaspace_backend(a)->populate(&as->pt, mc, a, start, start + size,
+					   frames);
+	/* Checked above: nothing can fail, so nothing is undone. */
+	if (!WARN_ON_ONCE(ret))
+		as->nr_data_pages += nr - frames->nr_pages;
+out:
+	mutex_unlock(&as->pt_lock);
+	return ret;
+}
+
+/*
+ * The page of @gpa in lazy area @a was found without a leaf: give it (or
+ * its 2 MiB block) its frame while in flight.  Return: 0, -EAGAIN (look
+ * again), -ENOMEM, -EINTR.
+ */
+static int gaspace_fault_fill(struct gaspace *as, u64 gpa,
+			      const struct gaspace_area *a, gfp_t gfp)
+{
+	const struct gaspace_backend *be = gaspace_backend(a);
+	u64 pa_limit = BIT_ULL(as->pt.fmt->pa_bits), start, size;
+	struct gaspace_frames frames;
+	unsigned long tables;
+	struct gpt_cache mc;
+	bool block_empty;
+	int ret;
+
+	gaspace_frames_init(&frames);
+	gpt_cache_init(&mc);
+	rcu_read_lock();
+	block_empty = gpt_hole_level(&as->pt, gpa) >= 1;
+	rcu_read_unlock();
+	ret = be->fault_frames(a, gpa, block_empty, gfp, pa_limit, &frames,
+			       &start, &size);
+	if (ret)
+		goto out;
+	rcu_read_lock();
+	tables = gpt_leaf_bound(&as->pt, gpa, size == SZ_2M ? 1 : 0);
+	rcu_read_unlock();
+	ret = gpt_cache_topup(&as->pt, &mc, tables, gfp);
+	if (!ret)
+		ret = gaspace_fault_link(as, gpa, a, &frames, &mc, start, size);
+out:
+	gpt_cache_free(&as->pt, &mc);
+	gaspace_frames_free(&frames);
+	return ret;
+}
+
+/**
+ * gaspace_populate() - give a lazy page its frame
+ * @as: the space; no lock of it held
+ * @gpa: any byte of the page
+ * @a: the lazy area that held it when the caller looked
+ * @gfp: GASPACE_GFP_FRAME, or GASPACE_GFP_FRAME_VMM for a VMM touch (its
+ *	table pages then fail as the frame does: the cgroup's OOM killer)
+ *
+ * In a HUGE area a whole 2 MiB block is populated where it fits and nothing
+ * in it is yet.  A fault on a page (block) that another fault is filling
+ * waits for it.  Every page is allocated before pt_lock is taken and the
+ * table changes, so a failure changes nothing.
+ *
+ * Return: 0 when the page is present; -EAGAIN when the caller must look at
+ * the area again (it changed, or another fault filled the page); -ENOMEM,
+ * -EINTR.
+ */
+int gaspace_populate(struct gaspace *as, u64 gpa,
+		     const struct gaspace_area *a, gfp_t gfp)
+{
+	struct gaspace_inflight me;
+	int ret;
+
+	if (fatal_signal_pending(current))
+		return -EINTR;
+	me.start = round_down(gpa, PAGE_SIZE);
+	me.end = me.start + PAGE_SIZE;
+	if (a->flags & GASPACE_MAP_HUGE) {
+		me.start = max(round_down(gpa, SZ_2M), a->start);
+		me.end = min(round_down(gpa, SZ_2M) + SZ_2M, a->end);
+	}
+	ret = gaspace_inflight_begin(as, &me);
+	if (ret)
+		return ret;
+	ret = gaspace_fault_fill(as, gpa, a, gfp);
+	gaspace_inflight_end(as, &me);
+	return ret;
+}
+
+/* ---- the fault hook ---- */
+
+/*
+ * -ENOENT, -EACCES, 0 when nothing is to be done (a present page, or an
+ * area whose leaves exist from its map on), 1 when the page of lazy area
+ * l->area must be populated.
+ */
+static int gaspace_fault_look(struct gaspace *as, struct gaspace_lookup *l)
+{
+	struct gpt_leaf leaf;
+
+	if (!gaspace_area_find(as, l->gpa, &l->area))
+		return -ENOENT;
+	if (l->access & ~l->area.prot)
+		return -EACCES;
+	return gaspace_backend(&l->area)->lazy &&
+	       gpt_query(&as->pt, l->gpa, &leaf);
+}
+
+/**
+ * gaspace_handle_fault() - the fault hook
+ * @as: the space
+ * @gpa: any byte address the guest accessed
+ * @access: the access, a non-empty subset of GASPACE_PROT_*
+ *
+ * Makes the page present: a lazy alloc page is populated (a whole 2 MiB
+ * block in a HUGE area where it fits).  Idempotent: a present page takes
+ * no lock, and concurrent faults on one page allocate one frame.
+ *
+ * Return: 0 when the page is present; -EINVAL for a bad @access; -ERANGE
+ * outside the space; -ENOENT no area; -EACCES @access not allowed by the
+ * area's prot; -ENOMEM; -EINTR (a fatal signal).
+ */
+int gaspace_handle_fault(struct gaspace *as, u64 gpa, u32 access)
+{
+	struct gaspace_lookup l = { .gpa = gpa, .access = access };
+	int ret;
+
+	if (!access || (access & ~GPT_PROT_RWX))
+		return -EINVAL;
+	if (gpa < as->base || gpa - as->base >= as->size)
+		return -ERANGE;
+	do {
+		ret = gaspace_look(as, gaspace_fault_look, &l);
+		if (ret > 0)
+			ret = gaspace_populate(as, gpa, &l.area,
+					       GASPACE_GFP_FRAME);
+	} while (ret == -EAGAIN);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(gaspace_handle_fault);
