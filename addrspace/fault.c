@@ -171,7 +171,9 @@ void gaspace_inflight_end(struct gaspace *as, struct gaspace_inflight *me)
 	spin_lock(&as->fault_lock);
 	list_del(&me->node);
 	spin_unlock(&as->fault_lock);
-	wake_up_all(&as->fault_wq);
+	/* a waiter is queued before it looks at the list: see wq_has_sleeper() */
+	if (wq_has_sleeper(&as->fault_wq))
+		wake_up_all(&as->fault_wq);
 }
 EXPORT_SYMBOL_NS_GPL(gaspace_inflight_end, GASPACE_INTERNAL);
 
@@ -188,29 +190,24 @@ static bool gaspace_area_same(const struct gaspace_area *a,
 /*
  * Link @frames over [start, start + size) if the page is still as the
  * fault found it: in area @a, without a leaf, with no more tables missing
- * than @mc holds.  Return: 0 (mapped, or present already); -EAGAIN (look
- * again: the area changed, or more table pages are needed).
+ * than @mc holds.  Return: 0; -EAGAIN (look again: the area changed, the
+ * page is present, or more table pages are needed).
  */
 static int gaspace_fault_link(struct gaspace *as, u64 gpa,
 			      const struct gaspace_area *a,
 			      struct gaspace_frames *frames,
 			      struct gpt_cache *mc, u64 start, u64 size)
 {
-	u32 level = size == SZ_2M ? 1 : 0;
 	struct gaspace_area now;
-	struct gpt_leaf leaf;
 	u64 nr = frames->nr_pages;
+	long need;
 	int ret = -EAGAIN;
 
 	mutex_lock(&as->pt_lock);
 	if (!gaspace_area_find(as, gpa, &now) || !gaspace_area_same(a, &now))
 		goto out;
-	ret = 0;
-	if (!gpt_query(&as->pt, gpa, &leaf))
-		goto out;
-	ret = -EAGAIN;
-	if (gpt_hole_level(&as->pt, gpa) < level ||
-	    gpt_leaf_bound(&as->pt, gpa, level) > mc->nr)
+	need = gpt_leaf_bound(&as->pt, gpa, size == SZ_2M ? 1 : 0);
+	if (need < 0 || need > mc->nr)
 		goto out;
 	ret = gaspace_backend(a)->populate(&as->pt, mc, a, start, start + size,
 					   frames);
@@ -220,6 +217,17 @@ static int gaspace_fault_link(struct gaspace *as, u64 gpa,
 out:
 	mutex_unlock(&as->pt_lock);
 	return ret;
+}
+
+/* Table pages a leaf at @level for @gpa takes now, or -EEXIST. */
+static long gaspace_leaf_need(struct gaspace *as, u64 gpa, u32 level)
+{
+	long need;
+
+	rcu_read_lock();
+	need = gpt_leaf_bound(&as->pt, gpa, level);
+	rcu_read_unlock();
+	return need;
 }
 
 /*
@@ -233,24 +241,22 @@ static int gaspace_fault_fill(struct gaspace *as, u64 gpa,
 	const struct gaspace_backend *be = gaspace_backend(a);
 	u64 pa_limit = BIT_ULL(as->pt.fmt->pa_bits), start, size;
 	struct gaspace_frames frames;
-	unsigned long tables;
 	struct gpt_cache mc;
-	bool block_empty;
+	long need;
 	int ret;
 
 	gaspace_frames_init(&frames);
 	gpt_cache_init(&mc);
-	rcu_read_lock();
-	block_empty = gpt_hole_level(&as->pt, gpa) >= 1;
-	rcu_read_unlock();
-	ret = be->fault_frames(a, gpa, block_empty, gfp, pa_limit, &frames,
+	/* a whole block only where nothing of it is mapped yet */
+	need = a->flags & GASPACE_MAP_HUGE ? gaspace_leaf_need(as, gpa, 1) :
+					     -EEXIST;
+	ret = be->fault_frames(a, gpa, need >= 0, gfp, pa_limit, &frames,
 			       &start, &size);
 	if (ret)
 		goto out;
-	rcu_read_lock();
-	tables = gpt_leaf_bound(&as->pt, gpa, size == SZ_2M ? 1 : 0);
-	rcu_read_unlock();
-	ret = gpt_cache_topup(&as->pt, &mc, tables, gfp);
+	if (size != SZ_2M)
+		need = gaspace_leaf_need(as, gpa, 0);
+	ret = need < 0 ? -EAGAIN : gpt_cache_topup(&as->pt, &mc, need, gfp);
 	if (!ret)
 		ret = gaspace_fault_link(as, gpa, a, &frames, &mc, start, size);
 out:

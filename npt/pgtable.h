@@ -281,11 +281,10 @@ int gpt_unmap(struct gpt *pt, struct gpt_cache *mc, u64 gpa, u64 size,
 int gpt_protect(struct gpt *pt, struct gpt_cache *mc, u64 gpa, u64 size,
 		u32 prot);
 int gpt_query(const struct gpt *pt, u64 gpa, struct gpt_leaf *leaf);
-u32 gpt_hole_level(const struct gpt *pt, u64 gpa);
 unsigned long gpt_map_bound(const struct gpt *pt, u64 gpa, u64 size,
 			    phys_addr_t hpa, u32 flags);
 unsigned long gpt_split_bound(const struct gpt *pt);
-unsigned long gpt_leaf_bound(const struct gpt *pt, u64 gpa, u32 level);
+long gpt_leaf_bound(const struct gpt *pt, u64 gpa, u32 level);
 
 const struct gpt_fmt *gpt_fmt_get(u32 format);
 u64 gpt_leaf_tmpl(const struct gpt_fmt *fmt, u32 prot, u32 level);

@@ -569,44 +569,26 @@ int gpt_query(const struct gpt *pt, u64 gpa, struct gpt_leaf *leaf)
 EXPORT_SYMBOL_NS_GPL(gpt_query, GASPACE_INTERNAL);
 
 /**
- * gpt_hole_level() - how high the table reaches above a guest-physical address
- * @pt: the table
- * @gpa: any byte address below 1 << @pt->gpa_bits
- *
- * The level of the entry that maps @gpa, or of the empty entry where a
- * walk for it stops: a map of the page of @gpa at level L links exactly
- * (returned level - L) table pages, and where no leaf holds @gpa a result
- * of 1 or more says that nothing in its 2 MiB block is mapped.  Readers as
- * gpt_query().
- *
- * Return: the level, 0 .. levels - 1.
- */
-u32 gpt_hole_level(const struct gpt *pt, u64 gpa)
-{
-	struct gpt_lookup l;
-
-	gpt_lookup(pt, gpa, &l);
-	return l.level;
-}
-EXPORT_SYMBOL_NS_GPL(gpt_hole_level, GASPACE_INTERNAL);
-
-/**
  * gpt_leaf_bound() - table pages a map of one leaf links, as the table is
  * @pt: the table
  * @gpa: any byte of the leaf
  * @level: the leaf's level
  *
  * Readers as gpt_query(): the answer holds while the caller keeps changes
- * that remove tables out, and is checked again under its lock.
+ * out, and is to be checked again under its lock otherwise.
  *
- * Return: how many tables lie between the entry a walk for @gpa stops at
- * and @level.
+ * Return: how many tables lie between the empty entry a walk for @gpa
+ * stops at and @level; -EEXIST when a leaf holds @gpa, or tables below
+ * @level are in the way (part of the block is mapped).
  */
-unsigned long gpt_leaf_bound(const struct gpt *pt, u64 gpa, u32 level)
+long gpt_leaf_bound(const struct gpt *pt, u64 gpa, u32 level)
 {
-	u32 hole = gpt_hole_level(pt, gpa);
+	struct gpt_lookup l;
 
-	return hole > level ? hole - level : 0;
+	gpt_lookup(pt, gpa, &l);
+	if (l.pte || l.level < level)
+		return -EEXIST;
+	return l.level - level;
 }
 EXPORT_SYMBOL_NS_GPL(gpt_leaf_bound, GASPACE_INTERNAL);
 
