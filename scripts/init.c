@@ -159,13 +159,9 @@ static void dump_dmesg(void)
 	free(buf);
 }
 
-int main(void)
+/* The mounts, the console on fds 0-2 where fd 1 is closed, and PATH. */
+static void setup(void)
 {
-	char samples[16][64], *list, *tok, *save, *params;
-	int nsamples = 0, i, ret;
-	struct dirent *de;
-	DIR *dir;
-
 	mount("proc", "/proc", "proc", 0, NULL);
 	mount("sys", "/sys", "sysfs", 0, NULL);
 	mount("dev", "/dev", "devtmpfs", 0, NULL);
@@ -181,6 +177,53 @@ int main(void)
 	mkdir("/sys/fs/cgroup", 0755);
 	mount("cgroup2", "/sys/fs/cgroup", "cgroup2", 0, NULL);
 	setenv("PATH", "/bin", 1);
+}
+
+/* Load every other /gaspace/gaspace_<name>.ko: how many, names in samples. */
+static int load_samples(char samples[][64], int max)
+{
+	struct dirent *de;
+	int nsamples = 0;
+	DIR *dir;
+
+	dir = opendir("/gaspace");
+	while (dir && (de = readdir(dir)) && nsamples < max) {
+		char path[300], *n = de->d_name;
+		size_t len = strlen(n);
+
+		if (strncmp(n, "gaspace_", 8) || len < 12 ||
+		    strcmp(n + len - 3, ".ko") || !strcmp(n, "gaspace_kunit.ko"))
+			continue;
+		snprintf(samples[nsamples], sizeof(samples[0]), "%.*s",
+			 (int)(len - 11), n + 8);
+		snprintf(path, sizeof(path), "/gaspace/%s", n);
+		say("GASPACE-SAMPLE-INSMOD %s %d\n", samples[nsamples],
+		    load(path, NULL) ? 1 : 0);
+		nsamples++;
+	}
+	if (dir)
+		closedir(dir);
+	return nsamples;
+}
+
+/* Run every program of /tests/list, in order. */
+static void run_list(void)
+{
+	char *list, *tok, *save;
+
+	list = slurp("/tests/list");
+	for (tok = list ? strtok_r(list, " \t\n", &save) : NULL; tok;
+	     tok = strtok_r(NULL, " \t\n", &save))
+		run_prog(tok);
+	free(list);
+}
+
+int main(void)
+{
+	char samples[16][64], *params;
+	int nsamples, i, ret;
+
+	setup();
 	say("GASPACE-BOOT\n");
 
 	params = slurp("/gaspace/params");
@@ -200,29 +243,9 @@ int main(void)
 		say("GASPACE-KUNIT-DONE %d\n", ret ? 1 : 0);
 	}
 	/* the sample hypervisors: every other gaspace_<name>.ko */
-	dir = opendir("/gaspace");
-	while (dir && (de = readdir(dir)) && nsamples < 16) {
-		char path[300], *n = de->d_name;
-		size_t len = strlen(n);
-
-		if (strncmp(n, "gaspace_", 8) || len < 12 ||
-		    strcmp(n + len - 3, ".ko") || !strcmp(n, "gaspace_kunit.ko"))
-			continue;
-		snprintf(samples[nsamples], sizeof(samples[0]), "%.*s",
-			 (int)(len - 11), n + 8);
-		snprintf(path, sizeof(path), "/gaspace/%s", n);
-		say("GASPACE-SAMPLE-INSMOD %s %d\n", samples[nsamples],
-		    load(path, NULL) ? 1 : 0);
-		nsamples++;
-	}
-	if (dir)
-		closedir(dir);
+	nsamples = load_samples(samples, 16);
 	set_env();
-	list = slurp("/tests/list");
-	for (tok = list ? strtok_r(list, " \t\n", &save) : NULL; tok;
-	     tok = strtok_r(NULL, " \t\n", &save))
-		run_prog(tok);
-	free(list);
+	run_list();
 	for (i = 0; i < nsamples; i++) {
 		char name[96];
 

@@ -250,6 +250,36 @@ static __always_inline void arm64_load_el1(const struct arm64_el1 *s)
 		write_sysreg_s(s->tpidr2_el0, SYS_TPIDR2_EL0);
 }
 
+/* Save the host's EL2 registers and its EL1 ones before the guest's go in. */
+static __always_inline void arm64_save_host(struct arm64_host *host)
+{
+	host->hcr = read_sysreg(hcr_el2);
+	host->vttbr = read_sysreg(vttbr_el2);
+	host->vtcr = read_sysreg(vtcr_el2);
+	host->vbar = read_sysreg(vbar_el1);	/* VBAR_EL2: E2H redirects */
+	host->cptr = read_sysreg(cpacr_el1);	/* CPTR_EL2: E2H redirects */
+	host->mdcr = read_sysreg(mdcr_el2);
+	host->elr = read_sysreg(elr_el2);
+	host->spsr = read_sysreg(spsr_el2);
+	arm64_save_el1(&host->el1);
+}
+
+/* Put the host's registers back after an exit, TGE (HCR_EL2) first. */
+static __always_inline void arm64_restore_host(const struct arm64_host *host)
+{
+	write_sysreg(host->hcr, hcr_el2);
+	isb();
+	write_sysreg(host->cptr, cpacr_el1);
+	write_sysreg(host->mdcr, mdcr_el2);
+	write_sysreg(host->vbar, vbar_el1);
+	write_sysreg(host->vttbr, vttbr_el2);
+	write_sysreg(host->vtcr, vtcr_el2);
+	write_sysreg(host->elr, elr_el2);
+	write_sysreg(host->spsr, spsr_el2);
+	arm64_load_el1(&host->el1);
+	isb();
+}
+
 /*
  * One guest entry on this CPU, from the first switch of an EL2 register
  * to the last switch back, with D, A, I and F masked throughout; returns
@@ -277,16 +307,7 @@ static notrace unsigned long arm64_enter(struct arm64_run *run,
 	/* with GIC priority masking: let the GIC signal IRQs again (KVM) */
 	pmr_sync();
 	host = this_cpu_ptr(&arm64_hosts);
-
-	host->hcr = read_sysreg(hcr_el2);
-	host->vttbr = read_sysreg(vttbr_el2);
-	host->vtcr = read_sysreg(vtcr_el2);
-	host->vbar = read_sysreg(vbar_el1);	/* VBAR_EL2: E2H redirects */
-	host->cptr = read_sysreg(cpacr_el1);	/* CPTR_EL2: E2H redirects */
-	host->mdcr = read_sysreg(mdcr_el2);
-	host->elr = read_sysreg(elr_el2);
-	host->spsr = read_sysreg(spsr_el2);
-	arm64_save_el1(&host->el1);
+	arm64_save_host(host);
 
 	arm64_load_el1(&run->guest);
 	write_sysreg(run->vtcr, vtcr_el2);
@@ -321,17 +342,7 @@ static notrace unsigned long arm64_enter(struct arm64_run *run,
 	__tlbi(vmalls12e1);
 	dsb(nsh);
 
-	write_sysreg(host->hcr, hcr_el2);
-	isb();
-	write_sysreg(host->cptr, cpacr_el1);
-	write_sysreg(host->mdcr, mdcr_el2);
-	write_sysreg(host->vbar, vbar_el1);
-	write_sysreg(host->vttbr, vttbr_el2);
-	write_sysreg(host->vtcr, vtcr_el2);
-	write_sysreg(host->elr, elr_el2);
-	write_sysreg(host->spsr, spsr_el2);
-	arm64_load_el1(&host->el1);
-	isb();
+	arm64_restore_host(host);
 
 	local_daif_restore(daif);
 	return code;
@@ -491,6 +502,19 @@ static int arm64_abort(struct arm64_run *run, struct gaspace_arm64_run *arg,
 	return 1;
 }
 
+/* What the runner sees of an exit: the EL2 syndrome and the guest's SP. */
+static void arm64_record_exit(struct arm64_run *run,
+			      struct gaspace_arm64_run *arg,
+			      const struct arm64_exit *exit)
+{
+	arg->nr_exits++;
+	arg->esr = exit->esr;
+	arg->far = exit->far;
+	arg->hpfar = exit->hpfar;
+	arg->regs.sp = (arg->regs.pstate & ARM64_MODE_SPX) ?
+		       run->guest.sp_el1 : run->sp_el0;
+}
+
 /*
  * Run until the guest stops: resume after host interrupts and after every
  * stage-2 abort that gaspace resolves; anything else ends the run.  A
@@ -510,12 +534,7 @@ static int arm64_loop(struct arm64_run *run, struct gaspace_arm64_run *arg)
 		cond_resched();
 
 		code = arm64_enter(run, &arg->regs, &exit);
-		arg->nr_exits++;
-		arg->esr = exit.esr;
-		arg->far = exit.far;
-		arg->hpfar = exit.hpfar;
-		arg->regs.sp = (arg->regs.pstate & ARM64_MODE_SPX) ?
-			       run->guest.sp_el1 : run->sp_el0;
+		arm64_record_exit(run, arg, &exit);
 		if (exit.serror) {
 			/* the guest's SError, whatever else exited */
 			arg->esr = exit.serror;
@@ -608,37 +627,69 @@ static int arm64_check_pstate(u64 *pstate)
 	return 0;
 }
 
-static int arm64_run_ioctl(struct gaspace_arm64_run __user *uarg)
+/* Copy in and check the runner's argument; -ENODEV without EL2 and VHE. */
+static int arm64_get_arg(struct gaspace_arm64_run *arg,
+			 const struct gaspace_arm64_run __user *uarg)
 {
-	struct gaspace_arm64_run arg;
-	struct arm64_run *run;
-	struct file *file;
 	unsigned int i;
-	int ret;
 
-	if (copy_from_user(&arg, uarg, sizeof(arg)))
+	if (copy_from_user(arg, uarg, sizeof(*arg)))
 		return -EFAULT;
-	if (arg.flags)
+	if (arg->flags)
 		return -EINVAL;
-	for (i = 0; i < ARRAY_SIZE(arg.reserved); i++)
-		if (arg.reserved[i])
+	for (i = 0; i < ARRAY_SIZE(arg->reserved); i++)
+		if (arg->reserved[i])
 			return -EINVAL;
-	if (arm64_check_pstate(&arg.regs.pstate))
+	if (arm64_check_pstate(&arg->regs.pstate))
 		return -EINVAL;
 	if ((arm64_info.flags & (GASPACE_ARM64_HAVE_EL2 | GASPACE_ARM64_HAVE_VHE)) !=
 	    (GASPACE_ARM64_HAVE_EL2 | GASPACE_ARM64_HAVE_VHE))
 		return -ENODEV;
+	return 0;
+}
+
+/* The address space behind the runner's fd, referenced, or an ERR_PTR. */
+static struct gaspace *arm64_get_space(int fd)
+{
+	struct gaspace *as;
+	struct file *file;
+
+	file = fget(fd);
+	if (!file)
+		return ERR_PTR(-EBADF);
+	as = gaspace_get_file(file);
+	fput(file);
+	return as;
+}
+
+/* Zero what the run reports back: the last exit, its fault and the counts. */
+static void arm64_clear_results(struct gaspace_arm64_run *arg)
+{
+	arg->exit_reason = 0;
+	arg->esr = 0;
+	arg->far = 0;
+	arg->hpfar = 0;
+	arg->error = 0;
+	arg->access = 0;
+	arg->gpa = 0;
+	arg->nr_faults = 0;
+	arg->nr_exits = 0;
+}
+
+static int arm64_run_ioctl(struct gaspace_arm64_run __user *uarg)
+{
+	struct gaspace_arm64_run arg;
+	struct arm64_run *run;
+	int ret;
+
+	ret = arm64_get_arg(&arg, uarg);
+	if (ret)
+		return ret;
 
 	run = kzalloc(sizeof(*run), GFP_KERNEL_ACCOUNT);
 	if (!run)
 		return -ENOMEM;
-	file = fget(arg.as_fd);
-	if (!file) {
-		ret = -EBADF;
-		goto out_free;
-	}
-	run->as = gaspace_get_file(file);
-	fput(file);
+	run->as = arm64_get_space(arg.as_fd);
 	if (IS_ERR(run->as)) {
 		ret = PTR_ERR(run->as);
 		goto out_free;
@@ -657,15 +708,7 @@ static int arm64_run_ioctl(struct gaspace_arm64_run __user *uarg)
 	if (ret)
 		goto out_put;
 
-	arg.exit_reason = 0;
-	arg.esr = 0;
-	arg.far = 0;
-	arg.hpfar = 0;
-	arg.error = 0;
-	arg.access = 0;
-	arg.gpa = 0;
-	arg.nr_faults = 0;
-	arg.nr_exits = 0;
+	arm64_clear_results(&arg);
 	ret = arm64_loop(run, &arg);
 
 	gaspace_unregister_notifier(run->as, &run->notifier);

@@ -279,6 +279,42 @@ static u32 riscv_trapped_insn(struct riscv_run *run)
 	return insn;
 }
 
+/* A guest-page fault: 1 if gaspace resolved it and the guest retries, or 0. */
+static int riscv_guest_page_fault(struct riscv_run *run,
+				  struct gaspace_riscv_run *arg,
+				  u64 *last_gpa, unsigned long *last_cause,
+				  unsigned int *repeats)
+{
+	struct riscv_vcpu *v = &run->vcpu;
+	int ret;
+
+	/* htval holds the gpa >> 2, stval the low bits */
+	arg->gpa = (v->htval << 2) | (v->stval & 3);
+	if (arg->gpa == *last_gpa && v->scause == *last_cause) {
+		if (++*repeats >= RISCV_MAX_REPEATS) {
+			/* resolved, yet the hart still cannot use it */
+			arg->exit_reason = GASPACE_RISCV_EXIT_FAULT;
+			arg->error = -ELOOP;
+			return 0;
+		}
+	} else {
+		*repeats = 0;
+	}
+	*last_gpa = arg->gpa;
+	*last_cause = v->scause;
+
+	ret = gaspace_handle_fault(run->as, arg->gpa, arg->access);
+	if (ret) {
+		arg->exit_reason = GASPACE_RISCV_EXIT_FAULT;
+		arg->error = ret;
+		return 0;
+	}
+	arg->nr_faults++;
+	run->fault_gpa = arg->gpa;
+	run->flush_gpa = true;
+	return 1;
+}
+
 /*
  * Run until the guest stops: resume after host interrupts and after every
  * guest-page fault that gaspace resolves; anything else ends the run.
@@ -289,7 +325,6 @@ static int riscv_loop(struct riscv_run *run, struct gaspace_riscv_run *arg)
 	unsigned long last_cause = 0;
 	u64 last_gpa = ~0ULL;
 	unsigned int repeats = 0;
-	int ret;
 
 	for (;;) {
 		if (signal_pending(current))
@@ -333,30 +368,9 @@ static int riscv_loop(struct riscv_run *run, struct gaspace_riscv_run *arg)
 			return 0;
 		}
 
-		/* htval holds the gpa >> 2, stval the low bits */
-		arg->gpa = (v->htval << 2) | (v->stval & 3);
-		if (arg->gpa == last_gpa && v->scause == last_cause) {
-			if (++repeats >= RISCV_MAX_REPEATS) {
-				/* resolved, yet the hart still cannot use it */
-				arg->exit_reason = GASPACE_RISCV_EXIT_FAULT;
-				arg->error = -ELOOP;
-				return 0;
-			}
-		} else {
-			repeats = 0;
-		}
-		last_gpa = arg->gpa;
-		last_cause = v->scause;
-
-		ret = gaspace_handle_fault(run->as, arg->gpa, arg->access);
-		if (ret) {
-			arg->exit_reason = GASPACE_RISCV_EXIT_FAULT;
-			arg->error = ret;
+		if (!riscv_guest_page_fault(run, arg, &last_gpa, &last_cause,
+					    &repeats))
 			return 0;
-		}
-		arg->nr_faults++;
-		run->fault_gpa = arg->gpa;
-		run->flush_gpa = true;
 	}
 }
 
@@ -378,30 +392,65 @@ static int riscv_check_space(struct gaspace *as, unsigned long *hgatp)
 	return 0;
 }
 
+/* Copy in and check the runner's argument; -ENODEV without the H extension. */
+static int riscv_get_arg(struct gaspace_riscv_run *arg,
+			 const struct gaspace_riscv_run __user *uarg)
+{
+	unsigned int i;
+
+	if (copy_from_user(arg, uarg, sizeof(*arg)))
+		return -EFAULT;
+	if (arg->flags)
+		return -EINVAL;
+	for (i = 0; i < ARRAY_SIZE(arg->reserved); i++)
+		if (arg->reserved[i])
+			return -EINVAL;
+	if (!(riscv_info.flags & GASPACE_RISCV_HAVE_H))
+		return -ENODEV;
+	return 0;
+}
+
+/* The address space behind the runner's fd, referenced, or an ERR_PTR. */
+static struct gaspace *riscv_get_space(int fd)
+{
+	struct gaspace *as;
+	struct file *file;
+
+	file = fget(fd);
+	if (!file)
+		return ERR_PTR(-EBADF);
+	as = gaspace_get_file(file);
+	fput(file);
+	return as;
+}
+
+/* Zero what the run reports back: the last exit, its fault and the counts. */
+static void riscv_clear_results(struct gaspace_riscv_run *arg)
+{
+	arg->exit_reason = 0;
+	arg->scause = 0;
+	arg->stval = 0;
+	arg->htval = 0;
+	arg->htinst = 0;
+	arg->error = 0;
+	arg->access = 0;
+	arg->gpa = 0;
+	arg->nr_faults = 0;
+	arg->nr_exits = 0;
+}
+
 static int riscv_run_ioctl(struct gaspace_riscv_run __user *uarg)
 {
 	struct gaspace_riscv_run arg;
 	struct riscv_run *run;
 	struct gaspace *as;
-	struct file *file;
-	unsigned int i;
 	int ret;
 
-	if (copy_from_user(&arg, uarg, sizeof(arg)))
-		return -EFAULT;
-	if (arg.flags)
-		return -EINVAL;
-	for (i = 0; i < ARRAY_SIZE(arg.reserved); i++)
-		if (arg.reserved[i])
-			return -EINVAL;
-	if (!(riscv_info.flags & GASPACE_RISCV_HAVE_H))
-		return -ENODEV;
+	ret = riscv_get_arg(&arg, uarg);
+	if (ret)
+		return ret;
 
-	file = fget(arg.as_fd);
-	if (!file)
-		return -EBADF;
-	as = gaspace_get_file(file);
-	fput(file);
+	as = riscv_get_space(arg.as_fd);
 	if (IS_ERR(as))
 		return PTR_ERR(as);
 
@@ -429,16 +478,7 @@ static int riscv_run_ioctl(struct gaspace_riscv_run __user *uarg)
 	if (ret)
 		goto out_free;
 
-	arg.exit_reason = 0;
-	arg.scause = 0;
-	arg.stval = 0;
-	arg.htval = 0;
-	arg.htinst = 0;
-	arg.error = 0;
-	arg.access = 0;
-	arg.gpa = 0;
-	arg.nr_faults = 0;
-	arg.nr_exits = 0;
+	riscv_clear_results(&arg);
 	ret = riscv_loop(run, &arg);
 	arg.regs = run->vcpu.regs;
 

@@ -123,15 +123,10 @@ static void svm_seg(struct vmcb_seg *seg, u16 attrib, u32 limit)
 	seg->limit = limit;
 }
 
-/*
- * The VMCB: nested paging on nCR3, every exit that could reach the host
- * intercepted, and the guest in big real mode (SVM notes: what VMRUN needs).
- */
-static void svm_init_vmcb(struct vmcb *vmcb, u64 ncr3,
-			  const struct gaspace_svm_regs *regs)
+/* The control area: every exit to the host intercepted, nested paging on. */
+static void svm_init_control(struct vmcb *vmcb, u64 ncr3)
 {
 	struct vmcb_control_area *c = &vmcb->control;
-	struct vmcb_save_area *s = &vmcb->save;
 	static const unsigned int intercepts[] = {
 		INTERCEPT_INTR, INTERCEPT_NMI, INTERCEPT_SMI, INTERCEPT_INIT,
 		INTERCEPT_RDPMC, INTERCEPT_INVD, INTERCEPT_HLT,
@@ -161,6 +156,13 @@ static void svm_init_vmcb(struct vmcb *vmcb, u64 ncr3,
 	c->int_ctl = V_INTR_MASKING_MASK;
 	c->nested_ctl = SVM_NESTED_CTL_NP_ENABLE;
 	c->nested_cr3 = ncr3;
+}
+
+/* The save area: the guest in big real mode, at the runner's registers. */
+static void svm_init_save(struct vmcb *vmcb,
+			  const struct gaspace_svm_regs *regs)
+{
+	struct vmcb_save_area *s = &vmcb->save;
 
 	svm_seg(&s->cs, 0x9b, 0xffff);
 	svm_seg(&s->ds, 0x893, 0xffffffff);
@@ -187,6 +189,17 @@ static void svm_init_vmcb(struct vmcb *vmcb, u64 ncr3,
 	s->rax = regs->rax;
 	/* Bit 1 is always set; the CPU checks the rest (VMEXIT_INVALID). */
 	s->rflags = regs->rflags | X86_EFLAGS_FIXED;
+}
+
+/*
+ * The VMCB: nested paging on nCR3, every exit that could reach the host
+ * intercepted, and the guest in big real mode (SVM notes: what VMRUN needs).
+ */
+static void svm_init_vmcb(struct vmcb *vmcb, u64 ncr3,
+			  const struct gaspace_svm_regs *regs)
+{
+	svm_init_control(vmcb, ncr3);
+	svm_init_save(vmcb, regs);
 }
 
 static void svm_kick(void *info)
@@ -296,6 +309,41 @@ static u32 svm_npf_access(u64 info1)
 	return GASPACE_PROT_READ;
 }
 
+/* A nested page fault: 1 if gaspace resolved it and VMRUN retries, else 0. */
+static int svm_npf(struct svm_run *run, struct gaspace_svm_run *arg,
+		   u64 *last_gpa, u64 *last_info1, unsigned int *repeats)
+{
+	struct vmcb_control_area *c = &run->vmcb->control;
+	int ret;
+
+	arg->gpa = c->exit_info_2;
+	arg->access = svm_npf_access(c->exit_info_1);
+	if (c->exit_info_1 & NPF_RSVD) {
+		/* gaspace wrote a bit the CPU calls reserved */
+		arg->error = -EIO;
+		return 0;
+	}
+	if (arg->gpa == *last_gpa && c->exit_info_1 == *last_info1) {
+		if (++*repeats >= SVM_MAX_REPEATS) {
+			/* resolved, yet the CPU still cannot use it */
+			arg->error = -ELOOP;
+			return 0;
+		}
+	} else {
+		*repeats = 0;
+	}
+	*last_gpa = arg->gpa;
+	*last_info1 = c->exit_info_1;
+
+	ret = gaspace_handle_fault(run->as, arg->gpa, arg->access);
+	if (ret) {
+		arg->error = ret;
+		return 0;
+	}
+	arg->nr_faults++;
+	return 1;
+}
+
 /*
  * Run until the guest stops: resume after host interrupts and after every
  * nested page fault that gaspace resolves; anything else ends the run.
@@ -331,31 +379,8 @@ static int svm_loop(struct svm_run *run, struct gaspace_svm_run *arg)
 			return 0;
 		}
 
-		arg->gpa = c->exit_info_2;
-		arg->access = svm_npf_access(c->exit_info_1);
-		if (c->exit_info_1 & NPF_RSVD) {
-			/* gaspace wrote a bit the CPU calls reserved */
-			arg->error = -EIO;
+		if (!svm_npf(run, arg, &last_gpa, &last_info1, &repeats))
 			return 0;
-		}
-		if (arg->gpa == last_gpa && c->exit_info_1 == last_info1) {
-			if (++repeats >= SVM_MAX_REPEATS) {
-				/* resolved, yet the CPU still cannot use it */
-				arg->error = -ELOOP;
-				return 0;
-			}
-		} else {
-			repeats = 0;
-		}
-		last_gpa = arg->gpa;
-		last_info1 = c->exit_info_1;
-
-		ret = gaspace_handle_fault(run->as, arg->gpa, arg->access);
-		if (ret) {
-			arg->error = ret;
-			return 0;
-		}
-		arg->nr_faults++;
 	}
 }
 
@@ -375,32 +400,65 @@ static int svm_check_space(struct gaspace *as, u64 *ncr3)
 	return 0;
 }
 
-static int svm_run_ioctl(struct gaspace_svm_run __user *uarg)
+/* Copy in and check the runner's argument; -ENODEV without SVM and NPT. */
+static int svm_get_arg(struct gaspace_svm_run *arg,
+		       const struct gaspace_svm_run __user *uarg)
 {
-	struct gaspace_svm_run arg;
-	struct svm_run run = { .cpu = -1 };
-	struct file *file;
-	struct page *page;
 	unsigned int i;
-	u64 ncr3;
-	int ret;
 
-	if (copy_from_user(&arg, uarg, sizeof(arg)))
+	if (copy_from_user(arg, uarg, sizeof(*arg)))
 		return -EFAULT;
-	if (arg.flags)
+	if (arg->flags)
 		return -EINVAL;
-	for (i = 0; i < ARRAY_SIZE(arg.reserved); i++)
-		if (arg.reserved[i])
+	for (i = 0; i < ARRAY_SIZE(arg->reserved); i++)
+		if (arg->reserved[i])
 			return -EINVAL;
 	if ((svm_info.flags & (GASPACE_SVM_HAVE_SVM | GASPACE_SVM_HAVE_NPT)) !=
 	    (GASPACE_SVM_HAVE_SVM | GASPACE_SVM_HAVE_NPT))
 		return -ENODEV;
+	return 0;
+}
 
-	file = fget(arg.as_fd);
+/* The address space behind the runner's fd, referenced, or an ERR_PTR. */
+static struct gaspace *svm_get_space(int fd)
+{
+	struct gaspace *as;
+	struct file *file;
+
+	file = fget(fd);
 	if (!file)
-		return -EBADF;
-	run.as = gaspace_get_file(file);
+		return ERR_PTR(-EBADF);
+	as = gaspace_get_file(file);
 	fput(file);
+	return as;
+}
+
+/* Zero what the run reports back: the last exit, its fault and the counts. */
+static void svm_clear_results(struct gaspace_svm_run *arg)
+{
+	arg->exit_code = 0;
+	arg->exit_info1 = 0;
+	arg->exit_info2 = 0;
+	arg->error = 0;
+	arg->access = 0;
+	arg->gpa = 0;
+	arg->nr_faults = 0;
+	arg->nr_exits = 0;
+}
+
+static int svm_run_ioctl(struct gaspace_svm_run __user *uarg)
+{
+	struct gaspace_svm_run arg;
+	struct svm_run run = { .cpu = -1 };
+	struct page *page;
+	u64 ncr3;
+	int ret;
+
+	ret = svm_get_arg(&arg, uarg);
+	if (ret)
+		return ret;
+
+	run.as = svm_get_space(arg.as_fd);
 	if (IS_ERR(run.as))
 		return PTR_ERR(run.as);
 
@@ -419,14 +477,7 @@ static int svm_run_ioctl(struct gaspace_svm_run __user *uarg)
 	if (ret)
 		goto out_free;
 
-	arg.exit_code = 0;
-	arg.exit_info1 = 0;
-	arg.exit_info2 = 0;
-	arg.error = 0;
-	arg.access = 0;
-	arg.gpa = 0;
-	arg.nr_faults = 0;
-	arg.nr_exits = 0;
+	svm_clear_results(&arg);
 	svm_init_vmcb(run.vmcb, ncr3, &arg.regs);
 	ret = svm_loop(&run, &arg);
 

@@ -1004,11 +1004,37 @@ static int protect_page(struct guest *g)
 	return 0;
 }
 
+/* UNMAP of one page inside the initrd's 2 MiB frame: the block splits. */
+static void unmap_in_huge(struct guest *g)
+{
+	struct gaspace_translation t;
+	int ret;
+
+	ret = unmap(g, HIGH_GPA + 1 * MiB, 4 * KiB);
+	expect(!ret, "UNMAP inside a 2 MiB frame: %s", errname(ret));
+	g->want.areas++;
+	if (g->huge) {
+		g->want.data--;
+		g->want.mapped -= 4 * KiB;
+		g->want.tables++;	/* 4 KiB leaves replace the block */
+	}
+	ret = translate(g, HIGH_GPA, &t);
+	say("UNMAP of 4 KiB inside the initrd's 2 MiB frame frees that page alone: the rest");
+	say("stays in place, mapped by 4 KiB leaves (%#llx: a %s leaf at %#llx).",
+	    HIGH_GPA, t.page_size == 4 * KiB ? "4 KiB" : "larger",
+	    (unsigned long long)t.hpa);
+	expect(!ret && t.page_size == 4 * KiB && t.level == 0 &&
+	       t.hpa == g->huge_hpa,
+	       "after a split, %#llx is %s, a %#llx leaf at %#llx", HIGH_GPA,
+	       errname(ret), (unsigned long long)t.page_size,
+	       (unsigned long long)t.hpa);
+	show_counters(g);
+}
+
 /* Step 15: memory taken away from the guest, and from the VMM with it. */
 static int unmap_ram(struct guest *g)
 {
 	unsigned long long gpa = LAZY_GPA & ~(2 * MiB - 1);
-	struct gaspace_translation t;
 	unsigned char val = 0xff;
 	char buf[1];
 	int ret;
@@ -1043,25 +1069,7 @@ static int unmap_ram(struct guest *g)
 	       "UNMAP took the VMM's mapping of a page outside its range");
 	show_counters(g);
 
-	ret = unmap(g, HIGH_GPA + 1 * MiB, 4 * KiB);
-	expect(!ret, "UNMAP inside a 2 MiB frame: %s", errname(ret));
-	g->want.areas++;
-	if (g->huge) {
-		g->want.data--;
-		g->want.mapped -= 4 * KiB;
-		g->want.tables++;	/* 4 KiB leaves replace the block */
-	}
-	ret = translate(g, HIGH_GPA, &t);
-	say("UNMAP of 4 KiB inside the initrd's 2 MiB frame frees that page alone: the rest");
-	say("stays in place, mapped by 4 KiB leaves (%#llx: a %s leaf at %#llx).",
-	    HIGH_GPA, t.page_size == 4 * KiB ? "4 KiB" : "larger",
-	    (unsigned long long)t.hpa);
-	expect(!ret && t.page_size == 4 * KiB && t.level == 0 &&
-	       t.hpa == g->huge_hpa,
-	       "after a split, %#llx is %s, a %#llx leaf at %#llx", HIGH_GPA,
-	       errname(ret), (unsigned long long)t.page_size,
-	       (unsigned long long)t.hpa);
-	show_counters(g);
+	unmap_in_huge(g);
 	return 0;
 }
 

@@ -267,17 +267,9 @@ static unsigned long vmx_fixed(unsigned long val, u64 fixed0, u64 fixed1)
 	return (val | fixed0) & fixed1;
 }
 
-/*
- * Controls and guest state, written once per run into the current VMCS:
- * EPT and unrestricted guest, every exit that could reach the host taken,
- * and the guest in big real mode.  VMCLEAR keeps them in the VMCS region
- * between entries.
- */
-static void vmx_init_vmcs(struct vmx_run *run,
-			  const struct gaspace_vmx_regs *regs)
+/* The controls: EPT and unrestricted guest, every exit to the host taken. */
+static void vmx_init_controls(struct vmx_run *run)
 {
-	unsigned long cr0;
-
 	vmcs_write(PIN_BASED_VM_EXEC_CONTROL, vmx_conf.pin);
 	vmcs_write(CPU_BASED_VM_EXEC_CONTROL, vmx_conf.exec);
 	vmcs_write(SECONDARY_VM_EXEC_CONTROL, vmx_conf.exec2);
@@ -302,6 +294,12 @@ static void vmx_init_vmcs(struct vmx_run *run,
 	vmcs_write(CR0_READ_SHADOW, X86_CR0_ET);
 	vmcs_write(CR4_GUEST_HOST_MASK, ~0UL);
 	vmcs_write(CR4_READ_SHADOW, 0);
+}
+
+/* The guest state: big real mode, at the runner's registers. */
+static void vmx_init_guest(const struct gaspace_vmx_regs *regs)
+{
+	unsigned long cr0;
 
 	/* Unrestricted guest: PE and PG may be 0, whatever CR0_FIXED0 says. */
 	cr0 = vmx_fixed(X86_CR0_ET | X86_CR0_NE,
@@ -338,6 +336,19 @@ static void vmx_init_vmcs(struct vmx_run *run,
 	vmcs_write(GUEST_RSP, regs->rsp);
 	/* Bit 1 is always set; the CPU checks the rest (entry failure). */
 	vmcs_write(GUEST_RFLAGS, regs->rflags | X86_EFLAGS_FIXED);
+}
+
+/*
+ * Controls and guest state, written once per run into the current VMCS:
+ * EPT and unrestricted guest, every exit that could reach the host taken,
+ * and the guest in big real mode.  VMCLEAR keeps them in the VMCS region
+ * between entries.
+ */
+static void vmx_init_vmcs(struct vmx_run *run,
+			  const struct gaspace_vmx_regs *regs)
+{
+	vmx_init_controls(run);
+	vmx_init_guest(regs);
 }
 
 /* The base of the TSS in TR, from its descriptor in the GDT. */
@@ -486,6 +497,46 @@ static void vmx_invalidate(struct gaspace_notifier *n, struct gaspace *as,
 		smp_call_function_single(cpu, vmx_flush_ipi, run, 1);
 }
 
+/* VMX operation here with the run's VMCS current: 0, -EBUSY or -EIO. */
+static int vmx_on(struct vmx_run *run, u64 vmcs_pa)
+{
+	if (cr4_read_shadow() & X86_CR4_VMXE)
+		return -EBUSY;
+	cr4_set_bits_irqsoff(X86_CR4_VMXE);
+	if (vmx_vmxon(page_to_phys(this_cpu_read(vmx_cpus.vmxon))))
+		goto out_cr4;
+	/* The first VMCLEAR initializes the region; later ones end entries. */
+	if ((!run->ready && vmx_vmclear(vmcs_pa)) || vmx_vmptrld(vmcs_pa))
+		goto out_vmxoff;
+	return 0;
+out_vmxoff:
+	vmx_vmxoff();
+out_cr4:
+	cr4_clear_bits_irqsoff(X86_CR4_VMXE);
+	return -EIO;
+}
+
+/* A failed VM entry: the VM-instruction error for the runner. */
+static void vmx_read_vmfail(struct vmx_exit *exit)
+{
+	exit->reason = GASPACE_VMX_EXIT_VMFAIL;
+	exit->info = vmcs_read(VM_INSTRUCTION_ERROR);
+	exit->qualification = 0;
+	exit->gpa = 0;
+}
+
+/* A VM exit: its reason and details, and the guest's registers. */
+static void vmx_read_exit(struct gaspace_vmx_regs *regs, struct vmx_exit *exit)
+{
+	exit->reason = vmcs_read(VM_EXIT_REASON);
+	exit->qualification = vmcs_read(EXIT_QUALIFICATION);
+	exit->info = vmcs_read(VM_EXIT_INTR_INFO);
+	exit->gpa = vmcs_read(GUEST_PHYSICAL_ADDRESS);
+	regs->rip = vmcs_read(GUEST_RIP);
+	regs->rsp = vmcs_read(GUEST_RSP);
+	regs->rflags = vmcs_read(GUEST_RFLAGS);
+}
+
 /*
  * One VM entry on this CPU, from VMXON to VMXOFF, with preemption off
  * throughout; -EBUSY when another hypervisor has VMX on here, -EIO when
@@ -501,20 +552,9 @@ static int vmx_enter(struct vmx_run *run, struct gaspace_vmx_regs *regs,
 	preempt_disable();
 	local_irq_disable();
 	cpu = smp_processor_id();
-	if (cr4_read_shadow() & X86_CR4_VMXE) {
-		ret = -EBUSY;
+	ret = vmx_on(run, vmcs_pa);
+	if (ret)
 		goto out_irq;
-	}
-	cr4_set_bits_irqsoff(X86_CR4_VMXE);
-	if (vmx_vmxon(page_to_phys(this_cpu_read(vmx_cpus.vmxon)))) {
-		ret = -EIO;
-		goto out_cr4;
-	}
-	/* The first VMCLEAR initializes the region; later ones end entries. */
-	if ((!run->ready && vmx_vmclear(vmcs_pa)) || vmx_vmptrld(vmcs_pa)) {
-		ret = -EIO;
-		goto out_vmxoff;
-	}
 	this_cpu_write(vmx_cpus.run, run);
 	if (!run->ready) {
 		vmx_init_vmcs(run, regs);
@@ -530,19 +570,10 @@ static int vmx_enter(struct vmx_run *run, struct gaspace_vmx_regs *regs,
 
 	if (gaspace_vmx_vmlaunch(regs)) {
 		vmx_restore_host(&host);
-		exit->reason = GASPACE_VMX_EXIT_VMFAIL;
-		exit->info = vmcs_read(VM_INSTRUCTION_ERROR);
-		exit->qualification = 0;
-		exit->gpa = 0;
+		vmx_read_vmfail(exit);
 	} else {
 		vmx_restore_host(&host);
-		exit->reason = vmcs_read(VM_EXIT_REASON);
-		exit->qualification = vmcs_read(EXIT_QUALIFICATION);
-		exit->info = vmcs_read(VM_EXIT_INTR_INFO);
-		exit->gpa = vmcs_read(GUEST_PHYSICAL_ADDRESS);
-		regs->rip = vmcs_read(GUEST_RIP);
-		regs->rsp = vmcs_read(GUEST_RSP);
-		regs->rflags = vmcs_read(GUEST_RFLAGS);
+		vmx_read_exit(regs, exit);
 		if (exit->reason == EXIT_REASON_EXCEPTION_NMI &&
 		    (exit->info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR)
 			vmx_reraise_nmi();
@@ -557,9 +588,7 @@ static int vmx_enter(struct vmx_run *run, struct gaspace_vmx_regs *regs,
 	WRITE_ONCE(run->cpu, -1);
 	vmx_vmclear(vmcs_pa);
 	this_cpu_write(vmx_cpus.run, NULL);
-out_vmxoff:
 	vmx_vmxoff();
-out_cr4:
 	cr4_clear_bits_irqsoff(X86_CR4_VMXE);
 out_irq:
 	local_irq_enable();
@@ -578,6 +607,36 @@ static u32 vmx_ept_access(u64 qual)
 	if (qual & EPT_QUAL_FETCH)
 		access |= GASPACE_PROT_EXEC;
 	return access;
+}
+
+/* An EPT violation: 1 if gaspace resolved it and the guest retries, else 0. */
+static int vmx_ept_violation(struct vmx_run *run, struct gaspace_vmx_run *arg,
+			     const struct vmx_exit *exit, u64 *last_gpa,
+			     u64 *last_qual, unsigned int *repeats)
+{
+	int ret;
+
+	arg->gpa = exit->gpa;
+	arg->access = vmx_ept_access(exit->qualification);
+	if (exit->gpa == *last_gpa && exit->qualification == *last_qual) {
+		if (++*repeats >= VMX_MAX_REPEATS) {
+			/* resolved, yet the CPU still cannot use it */
+			arg->error = -ELOOP;
+			return 0;
+		}
+	} else {
+		*repeats = 0;
+	}
+	*last_gpa = exit->gpa;
+	*last_qual = exit->qualification;
+
+	ret = gaspace_handle_fault(run->as, arg->gpa, arg->access);
+	if (ret) {
+		arg->error = ret;
+		return 0;
+	}
+	arg->nr_faults++;
+	return 1;
 }
 
 /*
@@ -631,26 +690,9 @@ static int vmx_loop(struct vmx_run *run, struct gaspace_vmx_run *arg)
 			return 0;
 		}
 
-		arg->gpa = exit.gpa;
-		arg->access = vmx_ept_access(exit.qualification);
-		if (exit.gpa == last_gpa && exit.qualification == last_qual) {
-			if (++repeats >= VMX_MAX_REPEATS) {
-				/* resolved, yet the CPU still cannot use it */
-				arg->error = -ELOOP;
-				return 0;
-			}
-		} else {
-			repeats = 0;
-		}
-		last_gpa = exit.gpa;
-		last_qual = exit.qualification;
-
-		ret = gaspace_handle_fault(run->as, arg->gpa, arg->access);
-		if (ret) {
-			arg->error = ret;
+		if (!vmx_ept_violation(run, arg, &exit, &last_gpa, &last_qual,
+				       &repeats))
 			return 0;
-		}
-		arg->nr_faults++;
 	}
 }
 
@@ -673,31 +715,64 @@ static int vmx_check_space(struct gaspace *as, u64 *eptp)
 	return 0;
 }
 
-static int vmx_run_ioctl(struct gaspace_vmx_run __user *uarg)
+/* Copy in and check the runner's argument; -ENODEV without VMX and EPT. */
+static int vmx_get_arg(struct gaspace_vmx_run *arg,
+		       const struct gaspace_vmx_run __user *uarg)
 {
-	struct gaspace_vmx_run arg;
-	struct vmx_run run = { .cpu = -1, .last_cpu = -1 };
-	struct file *file;
-	struct page *page;
 	unsigned int i;
-	int ret;
 
-	if (copy_from_user(&arg, uarg, sizeof(arg)))
+	if (copy_from_user(arg, uarg, sizeof(*arg)))
 		return -EFAULT;
-	if (arg.flags)
+	if (arg->flags)
 		return -EINVAL;
-	for (i = 0; i < ARRAY_SIZE(arg.reserved); i++)
-		if (arg.reserved[i])
+	for (i = 0; i < ARRAY_SIZE(arg->reserved); i++)
+		if (arg->reserved[i])
 			return -EINVAL;
 	if ((vmx_info.flags & (GASPACE_VMX_HAVE_VMX | GASPACE_VMX_HAVE_EPT)) !=
 	    (GASPACE_VMX_HAVE_VMX | GASPACE_VMX_HAVE_EPT))
 		return -ENODEV;
+	return 0;
+}
 
-	file = fget(arg.as_fd);
+/* The address space behind the runner's fd, referenced, or an ERR_PTR. */
+static struct gaspace *vmx_get_space(int fd)
+{
+	struct gaspace *as;
+	struct file *file;
+
+	file = fget(fd);
 	if (!file)
-		return -EBADF;
-	run.as = gaspace_get_file(file);
+		return ERR_PTR(-EBADF);
+	as = gaspace_get_file(file);
 	fput(file);
+	return as;
+}
+
+/* Zero what the run reports back: the last exit, its fault and the counts. */
+static void vmx_clear_results(struct gaspace_vmx_run *arg)
+{
+	arg->exit_reason = 0;
+	arg->exit_qualification = 0;
+	arg->exit_info = 0;
+	arg->error = 0;
+	arg->access = 0;
+	arg->gpa = 0;
+	arg->nr_faults = 0;
+	arg->nr_exits = 0;
+}
+
+static int vmx_run_ioctl(struct gaspace_vmx_run __user *uarg)
+{
+	struct gaspace_vmx_run arg;
+	struct vmx_run run = { .cpu = -1, .last_cpu = -1 };
+	struct page *page;
+	int ret;
+
+	ret = vmx_get_arg(&arg, uarg);
+	if (ret)
+		return ret;
+
+	run.as = vmx_get_space(arg.as_fd);
 	if (IS_ERR(run.as))
 		return PTR_ERR(run.as);
 
@@ -718,14 +793,7 @@ static int vmx_run_ioctl(struct gaspace_vmx_run __user *uarg)
 	if (ret)
 		goto out_free;
 
-	arg.exit_reason = 0;
-	arg.exit_qualification = 0;
-	arg.exit_info = 0;
-	arg.error = 0;
-	arg.access = 0;
-	arg.gpa = 0;
-	arg.nr_faults = 0;
-	arg.nr_exits = 0;
+	vmx_clear_results(&arg);
 	ret = vmx_loop(&run, &arg);
 
 	gaspace_unregister_notifier(run.as, &run.notifier);
