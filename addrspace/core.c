@@ -160,7 +160,7 @@ EXPORT_SYMBOL_GPL(gaspace_put);
 /* Frames and table pages must lie below what the format can address. */
 static u64 gaspace_pa_limit(const struct gaspace *as)
 {
-	return BIT_ULL(as->pt.fmt->pa_bits);
+	return BIT_ULL(as->pt.fmt->geo.pa_bits);
 }
 
 /* ---- argument checks ---- */

@@ -239,7 +239,7 @@ static int gaspace_fault_fill(struct gaspace *as, u64 gpa,
 			      const struct gaspace_area *a, gfp_t gfp)
 {
 	const struct gaspace_backend *be = gaspace_backend(a);
-	u64 pa_limit = BIT_ULL(as->pt.fmt->pa_bits), start, size;
+	u64 pa_limit = BIT_ULL(as->pt.fmt->geo.pa_bits), start, size;
 	struct gaspace_frames frames;
 	struct gpt_cache mc;
 	long need;

@@ -181,7 +181,7 @@ static u32 region_level(const struct gpt *pt, const struct region *r)
 	if (r->nohuge)
 		return 0;
 	for (l = pt->levels - 1; l; l--)
-		if ((pt->fmt->block_levels & GPT_LEVEL_MASK(l)) &&
+		if ((pt->fmt->geo.block_levels & GPT_LEVEL_MASK(l)) &&
 		    !((r->gpa ^ r->hpa) & (gpt_level_size(l) - 1)))
 			return l;
 	return 0;
@@ -195,7 +195,7 @@ static u32 leaf_level_at(const struct gpt *pt, const struct region *r,
 	for (l = region_level(pt, r); l; l--) {
 		u64 size = gpt_level_size(l);
 
-		if ((pt->fmt->block_levels & GPT_LEVEL_MASK(l)) &&
+		if ((pt->fmt->geo.block_levels & GPT_LEVEL_MASK(l)) &&
 		    !(cur & (size - 1)) && cur + size <= r_end(r))
 			return l;
 	}
@@ -500,7 +500,7 @@ static void walk_map_query(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, gpt_test_map(pt, SZ_2M, SZ_4K, 0, 0x80, 0),
 			-EINVAL);
 	KUNIT_EXPECT_EQ(test, gpt_test_map(pt, SZ_2M, SZ_4K,
-					   BIT_ULL(pt->fmt->pa_bits), RW, 0),
+					   BIT_ULL(pt->fmt->geo.pa_bits), RW, 0),
 			-EINVAL);
 	KUNIT_EXPECT_EQ(test, gpt_test_map(pt, c->limit - SZ_4K, 2 * SZ_4K, 0,
 					   RW,
@@ -1032,7 +1032,7 @@ static void walk_tables_beyond_the_pa_width(struct kunit *test)
 			0);
 	hash = gpt_test_hash(test, pt);
 	narrow = *pt->fmt;
-	narrow.pa_bits = GPT_PAGE_SHIFT;
+	narrow.geo.pa_bits = GPT_PAGE_SHIFT;
 	pt->fmt = &narrow;
 	KUNIT_EXPECT_EQ(test, gpt_test_map(pt, SZ_1G, SZ_4K, 0,
 					   GASPACE_PROT_READ,

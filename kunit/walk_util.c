@@ -91,7 +91,7 @@ void gpt_test_check_leaves(struct kunit *test, const struct gpt_fmt *fmt,
 	u32 level, p, dev;
 
 	for (level = 0; level < 3; level++) {
-		phys_addr_t hi = BIT_ULL(fmt->pa_bits) - gpt_level_size(level);
+		phys_addr_t hi = BIT_ULL(fmt->geo.pa_bits) - gpt_level_size(level);
 
 		for (p = 0; p < GPT_TEST_NR_PROTS; p++) {
 			for (dev = 0; dev < 2; dev++) {

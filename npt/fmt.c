@@ -47,9 +47,9 @@ int gpt_geometry(u32 format, u32 *gpa_bits, u32 *levels, u32 *root_order)
 
 	if (!fmt)
 		return -EINVAL;
-	bits = *gpa_bits ? *gpa_bits : fmt->default_bits;
+	bits = *gpa_bits ? *gpa_bits : fmt->geo.default_bits;
 	for (i = 0; i < GPT_MAX_WIDTHS; i++) {
-		const struct gpt_width *wd = &fmt->widths[i];
+		const struct gpt_width *wd = &fmt->geo.widths[i];
 
 		if (wd->levels && bits >= wd->min_bits && bits <= wd->max_bits)
 			break;
@@ -57,7 +57,7 @@ int gpt_geometry(u32 format, u32 *gpa_bits, u32 *levels, u32 *root_order)
 	if (i == GPT_MAX_WIDTHS)
 		return -EINVAL;
 	*gpa_bits = bits;
-	*levels = fmt->widths[i].levels;
+	*levels = fmt->geo.widths[i].levels;
 	root_bits = gpt_root_index_bits(bits, *levels);
 	*root_order = root_bits > GPT_LEVEL_BITS ?
 		      root_bits - GPT_LEVEL_BITS : 0;

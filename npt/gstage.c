@@ -39,10 +39,12 @@ static u64 gstage_root_pointer(const struct gpt *pt, u64 *walk_config)
 const struct gpt_fmt gpt_fmt_gstage = {
 	.format		= GASPACE_FMT_RISCV_G,
 	.name		= "gstage",
-	.default_bits	= 41,
-	.widths		= { { 41, 41, 3 }, { 50, 50, 4 }, { 59, 59, 5 } },
-	.pa_bits	= 56,
-	.block_levels	= GPT_LEVEL_MASK(1) | GPT_LEVEL_MASK(2),
+	.geo		= {
+		.default_bits	= 41,
+		.widths		= { { 41, 41, 3 }, { 50, 50, 4 }, { 59, 59, 5 } },
+		.pa_bits	= 56,
+		.block_levels	= GPT_LEVEL_MASK(1) | GPT_LEVEL_MASK(2),
+	},
 	.addr_mask	= G_PPN_MASK,
 	.addr_shift	= GPT_PAGE_SHIFT - G_PPN_SHIFT,
 	.table_mask	= G_V | G_RWX,

@@ -36,10 +36,7 @@ static u64 npt_root_pointer(const struct gpt *pt, u64 *walk_config)
 const struct gpt_fmt gpt_fmt_npt = {
 	.format		= GASPACE_FMT_NPT,
 	.name		= "npt",
-	.default_bits	= 48,
-	.widths		= { { 48, 48, 4 }, { 57, 57, 5 } },
-	.pa_bits	= 52,
-	.block_levels	= GPT_LEVEL_MASK(1) | GPT_LEVEL_MASK(2),
+	.geo		= GPT_GEOMETRY_X86_64,
 	.addr_mask	= NPT_ADDR_MASK,
 	.table_mask	= NPT_P | NPT_PS,
 	.table_bits	= NPT_P,

@@ -72,6 +72,28 @@ struct gpt_width {
 #define GPT_MAX_WIDTHS		3
 
 /**
+ * struct gpt_geometry - the shape of a format's tables
+ * @default_bits: gpa_bits used when 0 is asked
+ * @widths: the widths allowed, and their levels (unused slots are 0)
+ * @pa_bits: host physical address width of the format
+ * @block_levels: levels above 0 that may hold leaves (GPT_LEVEL_MASK)
+ */
+struct gpt_geometry {
+	u32 default_bits;
+	struct gpt_width widths[GPT_MAX_WIDTHS];
+	u32 pa_bits;
+	u32 block_levels;
+};
+
+/* x86-64 paging's, which EPT and NPT share: 4 or 5 levels, 52-bit PAs. */
+#define GPT_GEOMETRY_X86_64 {						\
+	.default_bits	= 48,						\
+	.widths		= { { 48, 48, 4 }, { 57, 57, 5 } },		\
+	.pa_bits	= 52,						\
+	.block_levels	= GPT_LEVEL_MASK(1) | GPT_LEVEL_MASK(2),	\
+}
+
+/**
  * struct gpt_leaf_bits - how a format writes a leaf, as data
  * @always: bits of every leaf
  * @present: bits of a leaf the hardware sees (one with a GASPACE_PROT_*
@@ -105,10 +127,7 @@ struct gpt_leaf_bits {
  * struct gpt_fmt - a hardware page-table format, as data
  * @format: GASPACE_FMT_*
  * @name: short name for messages
- * @default_bits: gpa_bits used when 0 is asked
- * @widths: the widths allowed, and their levels (unused slots are 0)
- * @pa_bits: host physical address width of the format
- * @block_levels: levels above 0 that may hold leaves (GPT_LEVEL_MASK)
+ * @geo: the shape of its tables
  * @addr_mask: the bits of an entry that hold the address
  * @addr_shift: an entry's address bits are (pa >> @addr_shift) & @addr_mask
  * @table_mask: an entry above level 0 is a table iff its bits under
@@ -126,10 +145,7 @@ struct gpt_leaf_bits {
 struct gpt_fmt {
 	u32 format;
 	const char *name;
-	u32 default_bits;
-	struct gpt_width widths[GPT_MAX_WIDTHS];
-	u32 pa_bits;
-	u32 block_levels;
+	struct gpt_geometry geo;
 	u64 addr_mask;
 	u32 addr_shift;
 	u64 table_mask;

@@ -57,10 +57,12 @@ static u64 s2_root_pointer(const struct gpt *pt, u64 *walk_config)
 const struct gpt_fmt gpt_fmt_stage2 = {
 	.format		= GASPACE_FMT_ARM64_S2,
 	.name		= "stage2",
-	.default_bits	= 40,
-	.widths		= { { 32, 34, 2 }, { 35, 43, 3 }, { 44, 48, 4 } },
-	.pa_bits	= 48,
-	.block_levels	= GPT_LEVEL_MASK(1) | GPT_LEVEL_MASK(2),
+	.geo		= {
+		.default_bits	= 40,
+		.widths		= { { 32, 34, 2 }, { 35, 43, 3 }, { 44, 48, 4 } },
+		.pa_bits	= 48,
+		.block_levels	= GPT_LEVEL_MASK(1) | GPT_LEVEL_MASK(2),
+	},
 	.addr_mask	= S2_ADDR_MASK,
 	.bbm		= true,
 	.table_mask	= S2_TABLE | S2_VALID,

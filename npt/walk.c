@@ -41,7 +41,7 @@ static void *gpt_zalloc_table(struct gpt *pt, unsigned int order, gfp_t gfp)
 	void *va = pt->mm_ops->zalloc_pages(pt, order, gfp);
 
 	if (va && (u64)virt_to_phys(va) + (GPT_PAGE_SIZE << order) >
-		  1ULL << pt->fmt->pa_bits) {
+		  1ULL << pt->fmt->geo.pa_bits) {
 		pt->mm_ops->free_pages(pt, va, order);
 		va = NULL;
 	}
@@ -187,7 +187,7 @@ typedef int (*gpt_visitor_fn)(struct gpt_walker *w, struct gpt_visit *v,
 			      u32 kind);
 
 /**
- * struct gpt_walker - one walk
+ * struct gpt_walker - one walk: its visitor, and the range gpt_walk() set
  * @pt: the table
  * @start: first byte
  * @end: end of the range (exclusive)
@@ -262,39 +262,59 @@ static void gpt_sync_leaf(struct gpt *pt, phys_addr_t pa, u64 size, u32 prot)
 		pt->mm_ops->sync_leaf(pt, pa, size, prot);
 }
 
-/* The entries of @table (at @level, mapping from @base) in the walk range. */
-static int gpt_walk_table(struct gpt_walker *w, u64 *table, u32 top, u64 base)
+/*
+ * Read the entry of @table (at @level) that maps @addr into @v and show it
+ * to the visitor as @kind (0: TABLE_PRE or LEAF, by what it holds) if the
+ * visitor wants that kind.  @v then holds the entry as the visitor left it.
+ */
+static int gpt_visit(struct gpt_walker *w, u64 *table, u32 level, u64 addr,
+		     u32 kind, struct gpt_visit *v)
 {
-	const struct gpt_fmt *fmt = w->pt->fmt;
-	u64 end = min(w->end, base + gpt_table_span(w->pt, top));
-	u64 addr = max(w->start, base);
-	u64 *tables[GPT_MAX_LEVELS];
-	u32 level = top;
 	int ret;
 
+	v->level = level;
+	v->addr = addr & ~(gpt_level_size(level) - 1);
+	v->nr = 1;
+	v->ptep = table + gpt_index(w->pt, addr, level);
+	v->old = READ_ONCE(*v->ptep);
+	if (!kind)
+		kind = gpt_is_table(w->pt->fmt, v->old, level) ?
+		       GPT_VISIT_TABLE_PRE : GPT_VISIT_LEAF;
+	if (!(w->kinds & kind))
+		return 0;
+	ret = w->cb(w, v, kind);
+	v->old = READ_ONCE(*v->ptep);
+	return ret;
+}
+
+/*
+ * Visit the entries of @table (at level @top, mapping from @base) that meet
+ * [@start, @end) with @w's visitor.
+ */
+static int gpt_walk_table(struct gpt_walker *w, struct gpt *pt, u64 *table,
+			  u32 top, u64 base, u64 start, u64 end)
+{
+	u64 *tables[GPT_MAX_LEVELS];
+	struct gpt_visit v;
+	u32 level = top;
+	u64 addr;
+	int ret;
+
+	w->pt = pt;
+	w->start = start;
+	w->end = end;
+	end = min(end, base + gpt_table_span(pt, top));
+	addr = max(start, base);
 	tables[top] = table;
 	while (addr < end) {
-		struct gpt_visit v = {
-			.level	= level,
-			.addr	= addr & ~(gpt_level_size(level) - 1),
-			.nr	= 1,
-		};
 		bool up = false;
-		u32 kind;
 
-		v.ptep = tables[level] + gpt_index(w->pt, addr, level);
-		v.old = READ_ONCE(*v.ptep);
-		kind = gpt_is_table(fmt, v.old, level) ? GPT_VISIT_TABLE_PRE :
-							  GPT_VISIT_LEAF;
-		if (w->kinds & kind) {
-			ret = w->cb(w, &v, kind);
-			if (ret)
-				return ret;
-			v.old = READ_ONCE(*v.ptep);
-		}
-		if (gpt_is_table(fmt, v.old, level)) {
+		ret = gpt_visit(w, tables[level], level, addr, 0, &v);
+		if (ret)
+			return ret;
+		if (gpt_is_table(pt->fmt, v.old, level)) {
 			level--;
-			tables[level] = gpt_table_va(w->pt, v.old);
+			tables[level] = gpt_table_va(pt, v.old);
 			continue;
 		}
 		addr = v.addr + v.nr * gpt_level_size(level);
@@ -303,15 +323,8 @@ static int gpt_walk_table(struct gpt_walker *w, u64 *table, u32 top, u64 base)
 		       (addr >= end || gpt_aligned(addr, level + 1))) {
 			level++;
 			up = true;
-			if (!(w->kinds & GPT_VISIT_TABLE_POST))
-				continue;
-			v.level = level;
-			v.addr = (addr - 1) & ~(gpt_level_size(level) - 1);
-			v.ptep = tables[level] +
-				 gpt_index(w->pt, v.addr, level);
-			v.old = READ_ONCE(*v.ptep);
-			v.nr = 1;
-			ret = w->cb(w, &v, GPT_VISIT_TABLE_POST);
+			ret = gpt_visit(w, tables[level], level, addr - 1,
+					GPT_VISIT_TABLE_POST, &v);
 			if (ret)
 				return ret;
 		}
@@ -321,9 +334,10 @@ static int gpt_walk_table(struct gpt_walker *w, u64 *table, u32 top, u64 base)
 	return 0;
 }
 
-static int gpt_walk(struct gpt_walker *w)
+/* Visit the entries of the whole table that meet [@start, @end). */
+static int gpt_walk(struct gpt_walker *w, struct gpt *pt, u64 start, u64 end)
 {
-	return gpt_walk_table(w, w->pt->root, gpt_top(w->pt), 0);
+	return gpt_walk_table(w, pt, pt->root, gpt_top(pt), 0, start, end);
 }
 
 /* ---- counting, freeing: visitors on a subtree ---- */
@@ -357,15 +371,13 @@ static void gpt_unlinked(struct gpt_walker *w, const struct gpt_visit *v)
 	struct page *page = virt_to_page(table);
 	struct gpt_count c = { .tables = 1 };
 	struct gpt_walker cw = {
-		.pt	= pt,
-		.start	= v->addr,
-		.end	= v->addr + gpt_level_size(v->level),
 		.kinds	= GPT_VISIT_LEAF | GPT_VISIT_TABLE_PRE,
 		.cb	= gpt_count_visit,
 		.arg	= &c,
 	};
 
-	gpt_walk_table(&cw, table, v->level - 1, v->addr);
+	gpt_walk_table(&cw, pt, table, v->level - 1, v->addr, v->addr,
+		       v->addr + gpt_level_size(v->level));
 	pt->nr_table_pages -= c.tables;
 	pt->present_bytes -= c.present_bytes;
 	/* a walk that unlinks tables must collect them */
@@ -398,6 +410,7 @@ static void gpt_set(struct gpt_walker *w, struct gpt_visit *v, u64 new)
 		pt->present_bytes -= size;
 	if (gpt_is_table(fmt, new, v->level)) {
 		pt->nr_table_pages++;
+		/* the table's entries before the entry that links it */
 		smp_store_release(v->ptep, new);
 	} else {
 		if (gpt_is_present(fmt, new, v->level))
@@ -472,15 +485,13 @@ static void gpt_free_tree(struct gpt *pt, u64 *table, u32 level, u64 gpa,
 			  struct gpt_free_st *st)
 {
 	struct gpt_walker w = {
-		.pt	= pt,
-		.start	= gpa,
-		.end	= gpa + gpt_table_span(pt, level),
 		.kinds	= GPT_VISIT_LEAF | GPT_VISIT_TABLE_POST,
 		.cb	= gpt_free_visit,
 		.arg	= st,
 	};
 
-	gpt_walk_table(&w, table, level, gpa);
+	gpt_walk_table(&w, pt, table, level, gpa, gpa,
+		       gpa + gpt_table_span(pt, level));
 	if (table != pt->root)
 		gpt_free_table(pt, table, st->unlinked);
 }
@@ -530,15 +541,12 @@ static int gpt_lookup_visit(struct gpt_walker *w, struct gpt_visit *v,
 static void gpt_lookup(const struct gpt *pt, u64 gpa, struct gpt_lookup *l)
 {
 	struct gpt_walker w = {
-		.pt	= (struct gpt *)pt,	/* only read */
-		.start	= gpa,
-		.end	= gpa + 1,
 		.kinds	= GPT_VISIT_LEAF,
 		.cb	= gpt_lookup_visit,
 		.arg	= l,
 	};
 
-	gpt_walk(&w);
+	gpt_walk(&w, (struct gpt *)pt, gpa, gpa + 1);	/* only read */
 }
 
 /**
@@ -619,7 +627,7 @@ static unsigned long gpt_split_need(const struct gpt *pt, u64 e)
  */
 unsigned long gpt_split_bound(const struct gpt *pt)
 {
-	return 2 * hweight32(pt->fmt->block_levels);
+	return 2 * hweight32(pt->fmt->geo.block_levels);
 }
 EXPORT_SYMBOL_NS_GPL(gpt_split_bound, GASPACE_INTERNAL);
 
@@ -775,9 +783,6 @@ static int gpt_unmap_range(struct gpt *pt, struct gpt_cache *mc, u64 start,
 {
 	struct gpt_unmap_st st = { .removed = removed, .arg = arg };
 	struct gpt_walker w = {
-		.pt		= pt,
-		.start		= start,
-		.end		= end,
 		.kinds		= GPT_VISIT_LEAF | GPT_VISIT_TABLE_PRE |
 				  GPT_VISIT_TABLE_POST,
 		.cb		= gpt_unmap_visit,
@@ -788,13 +793,13 @@ static int gpt_unmap_range(struct gpt *pt, struct gpt_cache *mc, u64 start,
 	int ret;
 
 	INIT_LIST_HEAD(&st.unlinked);
-	ret = gpt_walk(&w);
+	ret = gpt_walk(&w, pt, start, end);
 	if (w.changed)
 		gpt_invalidate(pt, start, end - start);
 	if (st.marked) {
 		w.kinds = GPT_VISIT_LEAF;
 		w.cb = gpt_unmap_report;
-		gpt_walk(&w);
+		gpt_walk(&w, pt, start, end);
 	}
 	gpt_unlinked_free(pt, &st.unlinked, removed, arg);
 	return ret;
@@ -807,7 +812,7 @@ static u32 gpt_max_level(const struct gpt *pt, u32 flags)
 {
 	u32 l = flags & GPT_MAP_NOHUGE ? 0 : gpt_top(pt);
 
-	while (l && !(pt->fmt->block_levels & GPT_LEVEL_MASK(l)))
+	while (l && !(pt->fmt->geo.block_levels & GPT_LEVEL_MASK(l)))
 		l--;
 	return l;
 }
@@ -824,7 +829,7 @@ static bool gpt_block_ok(const struct gpt *pt, u32 level, u32 max_level,
 	u64 mask = gpt_level_size(level) - 1;
 
 	return level <= max_level &&
-	       (!level || (pt->fmt->block_levels & GPT_LEVEL_MASK(level))) &&
+	       (!level || (pt->fmt->geo.block_levels & GPT_LEVEL_MASK(level))) &&
 	       !(cur & mask) && end - cur > mask && !(hpa_off & mask);
 }
 
@@ -911,7 +916,7 @@ static bool gpt_pa_ok(const struct gpt *pt, phys_addr_t pa, u32 level)
 	u64 size = gpt_level_size(level);
 
 	return !(pa & (size - 1)) &&
-	       (u64)pa + size <= 1ULL << pt->fmt->pa_bits;
+	       (u64)pa + size <= 1ULL << pt->fmt->geo.pa_bits;
 }
 
 static int gpt_map_get(struct gpt_map_st *st, const struct gpt *pt, u64 gpa,
@@ -1042,9 +1047,6 @@ static int gpt_do_map(struct gpt *pt, struct gpt_cache *mc, u64 gpa,
 		      u64 size, u32 prot, u32 flags, struct gpt_map_st *st)
 {
 	struct gpt_walker w = {
-		.pt	= pt,
-		.start	= gpa,
-		.end	= gpa + size,
 		.kinds	= GPT_VISIT_LEAF,
 		.cb	= gpt_map_visit,
 		.arg	= st,
@@ -1064,7 +1066,7 @@ static int gpt_do_map(struct gpt *pt, struct gpt_cache *mc, u64 gpa,
 	st->max_level = gpt_max_level(pt, flags);
 	for (l = 0; l <= st->max_level; l++)
 		st->tmpl[l] = gpt_leaf_tmpl(pt->fmt, prot, l);
-	ret = gpt_walk(&w);
+	ret = gpt_walk(&w, pt, gpa, gpa + size);
 	if (!ret)
 		return 0;
 
@@ -1115,7 +1117,7 @@ int gpt_map(struct gpt *pt, struct gpt_cache *mc, u64 gpa, u64 size,
 	if (ret)
 		return ret;
 	if (hpa & (GPT_PAGE_SIZE - 1) || (u64)hpa + size < hpa ||
-	    (u64)hpa + size > 1ULL << pt->fmt->pa_bits)
+	    (u64)hpa + size > 1ULL << pt->fmt->geo.pa_bits)
 		return -EINVAL;
 	return gpt_do_map(pt, mc, gpa, size, prot, flags, &st);
 }
@@ -1240,9 +1242,6 @@ int gpt_protect(struct gpt *pt, struct gpt_cache *mc, u64 gpa, u64 size,
 		u32 prot)
 {
 	struct gpt_walker w = {
-		.pt	= pt,
-		.start	= gpa,
-		.end	= gpa + size,
 		.kinds	= GPT_VISIT_LEAF,
 		.cb	= gpt_protect_visit,
 		.arg	= &prot,
@@ -1255,7 +1254,7 @@ int gpt_protect(struct gpt *pt, struct gpt_cache *mc, u64 gpa, u64 size,
 	ret = gpt_check_splits(pt, mc, gpa, gpa + size);
 	if (ret)
 		return ret;
-	ret = gpt_walk(&w);
+	ret = gpt_walk(&w, pt, gpa, gpa + size);
 	if (w.changed)
 		gpt_invalidate(pt, gpa, size);
 	return ret;
