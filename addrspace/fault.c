@@ -187,33 +187,60 @@ static bool gaspace_area_same(const struct gaspace_area *a,
 	       a->backend == b->backend && a->flags == b->flags;
 }
 
-/*
- * Link @frames over [start, start + size) if the page is still as the
- * fault found it: in area @a, without a leaf, with no more tables missing
- * than @mc holds.  Return: 0; -EAGAIN (look again: the area changed, the
- * page is present, or more table pages are needed).
+/**
+ * struct gaspace_fill - the population of one lazy page
+ * @gpa: the address that faulted
+ * @a: its area, as the fault found it
+ * @gfp: for the frame and the table pages
+ * @frames: the memory the backend gave
+ * @mc: the table pages the leaf takes
+ * @start: first address the memory maps
+ * @size: its size: the page, or its 2 MiB block
+ * @pagep: NULL, or where the frame of @gpa goes, with a reference
+ * @locked: NULL, or as for gaspace_frame_locked()
  */
-static int gaspace_fault_link(struct gaspace *as, u64 gpa,
-			      const struct gaspace_area *a,
-			      struct gaspace_frames *frames,
-			      struct gpt_cache *mc, u64 start, u64 size)
+struct gaspace_fill {
+	u64 gpa;
+	const struct gaspace_area *a;
+	gfp_t gfp;
+	struct gaspace_frames frames;
+	struct gpt_cache mc;
+	u64 start;
+	u64 size;
+	struct page **pagep;
+	bool *locked;
+};
+
+/*
+ * Link the memory of @f if the page is still as the fault found it: in
+ * the same area, without a leaf.  Return: 0; -EAGAIN (look again: the
+ * area changed, or the page is present); a count > 0: the cache lacks
+ * that many table pages.
+ */
+static int gaspace_fault_link(struct gaspace *as, struct gaspace_fill *f)
 {
 	struct gaspace_area now;
-	u64 nr = frames->nr_pages;
+	u64 nr = f->frames.nr_pages;
 	long need;
 	int ret = -EAGAIN;
 
 	mutex_lock(&as->pt_lock);
-	if (!gaspace_area_find(as, gpa, &now) || !gaspace_area_same(a, &now))
+	if (!gaspace_area_find(as, f->gpa, &now) ||
+	    !gaspace_area_same(f->a, &now))
 		goto out;
-	need = gpt_leaf_bound(&as->pt, gpa, size == SZ_2M ? 1 : 0);
-	if (need < 0 || need > mc->nr)
+	need = gpt_leaf_bound(&as->pt, f->gpa, f->size == SZ_2M ? 1 : 0);
+	if (need < 0)
 		goto out;
-	ret = gaspace_backend(a)->populate(&as->pt, mc, a, start, start + size,
-					   frames);
+	ret = need;
+	if (need > f->mc.nr)
+		goto out;
+	ret = gaspace_backend(f->a)->populate(&as->pt, &f->mc, f->a, f->start,
+					      f->start + f->size, &f->frames);
 	/* Checked above: nothing can fail, so nothing is undone. */
 	if (!WARN_ON_ONCE(ret))
-		as->nr_data_pages += nr - frames->nr_pages;
+		as->nr_data_pages += nr - f->frames.nr_pages;
+	if (!ret && f->pagep)
+		*f->pagep = gaspace_frame_locked(as, f->a, f->gpa, f->locked);
 out:
 	mutex_unlock(&as->pt_lock);
 	return ret;
@@ -231,37 +258,31 @@ static long gaspace_leaf_need(struct gaspace *as, u64 gpa, u32 level)
 }
 
 /*
- * The page of @gpa in lazy area @a was found without a leaf: give it (or
- * its 2 MiB block) its frame while in flight.  Return: 0, -EAGAIN (look
- * again), -ENOMEM, -EINTR.
+ * The page of f->gpa was found without a leaf: give it (or its 2 MiB
+ * block) its memory while in flight.  Return: 0, -EAGAIN (look again),
+ * -ENOMEM, -EINTR.
  */
-static int gaspace_fault_fill(struct gaspace *as, u64 gpa,
-			      const struct gaspace_area *a, gfp_t gfp)
+static int gaspace_fault_fill(struct gaspace *as, struct gaspace_fill *f)
 {
-	const struct gaspace_backend *be = gaspace_backend(a);
-	u64 pa_limit = BIT_ULL(as->pt.fmt->geo.pa_bits), start, size;
-	struct gaspace_frames frames;
-	struct gpt_cache mc;
-	long need;
+	const struct gaspace_backend *be = gaspace_backend(f->a);
+	u64 pa_limit = BIT_ULL(as->pt.fmt->geo.pa_bits);
+	long need = -EEXIST;
 	int ret;
 
-	gaspace_frames_init(&frames);
-	gpt_cache_init(&mc);
 	/* a whole block only where nothing of it is mapped yet */
-	need = a->flags & GASPACE_MAP_HUGE ? gaspace_leaf_need(as, gpa, 1) :
-					     -EEXIST;
-	ret = be->fault_frames(a, gpa, need >= 0, gfp, pa_limit, &frames,
-			       &start, &size);
-	if (ret)
-		goto out;
-	if (size != SZ_2M)
-		need = gaspace_leaf_need(as, gpa, 0);
-	ret = need < 0 ? -EAGAIN : gpt_cache_topup(&as->pt, &mc, need, gfp);
-	if (!ret)
-		ret = gaspace_fault_link(as, gpa, a, &frames, &mc, start, size);
-out:
-	gpt_cache_free(&as->pt, &mc);
-	gaspace_frames_free(&frames);
+	if (f->a->flags & GASPACE_MAP_HUGE)
+		need = gaspace_leaf_need(as, f->gpa, 1);
+	ret = be->fault_frames(f->a, f->gpa, need >= 0, f->gfp, pa_limit,
+			       &f->frames, &f->start, &f->size);
+	if (!ret && f->size == SZ_2M)
+		ret = gpt_cache_topup(&as->pt, &f->mc, need, f->gfp);
+	/* a page's table pages are mostly there: the link says what lacks */
+	while (!ret) {
+		ret = gaspace_fault_link(as, f);
+		if (ret <= 0)
+			break;
+		ret = gpt_cache_topup(&as->pt, &f->mc, ret, f->gfp);
+	}
 	return ret;
 }
 
@@ -272,6 +293,9 @@ out:
  * @a: the lazy area that held it when the caller looked
  * @gfp: GASPACE_GFP_FRAME, or GASPACE_GFP_FRAME_VMM for a VMM touch (its
  *	table pages then fail as the frame does: the cgroup's OOM killer)
+ * @pagep: if not NULL, and the area's memory is the VMM's to reach, gets
+ *	the frame of @gpa with a reference on success
+ * @locked: with @pagep: NULL, or as for gaspace_frame_locked()
  *
  * In a HUGE area a whole 2 MiB block is populated where it fits and nothing
  * in it is yet.  A fault on a page (block) that another fault is filling
@@ -283,8 +307,16 @@ out:
  * -EINTR.
  */
 int gaspace_populate(struct gaspace *as, u64 gpa,
-		     const struct gaspace_area *a, gfp_t gfp)
+		     const struct gaspace_area *a, gfp_t gfp,
+		     struct page **pagep, bool *locked)
 {
+	struct gaspace_fill f = {
+		.gpa	= gpa,
+		.a	= a,
+		.gfp	= gfp,
+		.pagep	= pagep,
+		.locked	= locked,
+	};
 	struct gaspace_inflight me;
 	int ret;
 
@@ -299,8 +331,12 @@ int gaspace_populate(struct gaspace *as, u64 gpa,
 	ret = gaspace_inflight_begin(as, &me);
 	if (ret)
 		return ret;
-	ret = gaspace_fault_fill(as, gpa, a, gfp);
+	gaspace_frames_init(&f.frames);
+	gpt_cache_init(&f.mc);
+	ret = gaspace_fault_fill(as, &f);
 	gaspace_inflight_end(as, &me);
+	gpt_cache_free(&as->pt, &f.mc);
+	gaspace_frames_free(&f.frames);
 	return ret;
 }
 
@@ -350,7 +386,7 @@ int gaspace_handle_fault(struct gaspace *as, u64 gpa, u32 access)
 		ret = gaspace_look(as, gaspace_fault_look, &l);
 		if (ret > 0)
 			ret = gaspace_populate(as, gpa, &l.area,
-					       GASPACE_GFP_FRAME);
+					       GASPACE_GFP_FRAME, NULL, NULL);
 	} while (ret == -EAGAIN);
 	return ret;
 }

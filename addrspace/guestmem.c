@@ -26,49 +26,73 @@
 
 #include "internal.h"
 
+/**
+ * gaspace_frame_locked() - the frame of a page, with a reference
+ * @as: the space, pt_lock held
+ * @a: the area that holds @gpa, one whose memory the VMM reaches
+ * @gpa: any byte of the page
+ * @locked: NULL, or where to say whether the frame's page lock was free and
+ *	is now taken too: taken while the frame is in the table, it lets a
+ *	VMM touch skip the second look (see gaspace_get_frame())
+ *
+ * Return: the frame, or NULL when the page has none yet (a lazy page).
+ */
+struct page *gaspace_frame_locked(struct gaspace *as,
+				  const struct gaspace_area *a, u64 gpa,
+				  bool *locked)
+{
+	struct gpt_leaf leaf;
+	struct page *page;
+
+	lockdep_assert_held(&as->pt_lock);
+	if (gpt_query(&as->pt, gpa, &leaf))
+		return NULL;
+	page = gaspace_backend(a)->frame(&leaf, gpa);
+	get_page(page);
+	if (locked)
+		*locked = trylock_page(page);
+	return page;
+}
+
 /*
  * The page of @gpa in an area the VMM reaches, found under pt_lock: its
  * frame with a reference in *@pagep, or NULL when it has none yet (a lazy
  * page; *@a then says its area).  Return: 0, or -ENXIO outside such areas.
  */
 static int gaspace_find_frame(struct gaspace *as, u64 gpa,
-			      struct gaspace_area *a, struct page **pagep)
+			      struct gaspace_area *a, struct page **pagep,
+			      bool *locked)
 {
-	struct gpt_leaf leaf;
 	int ret = -ENXIO;
 
 	*pagep = NULL;
 	mutex_lock(&as->pt_lock);
-	if (gpa < as->base || gpa - as->base >= as->size ||
-	    !gaspace_area_find(as, gpa, a) || !gaspace_backend(a)->frame)
-		goto out;
-	ret = 0;
-	if (gpt_query(&as->pt, gpa, &leaf))
-		goto out;
-	*pagep = gaspace_backend(a)->frame(&leaf, gpa);
-	get_page(*pagep);
-out:
+	if (gpa >= as->base && gpa - as->base < as->size &&
+	    gaspace_area_find(as, gpa, a) && gaspace_backend(a)->frame) {
+		*pagep = gaspace_frame_locked(as, a, gpa, locked);
+		ret = 0;
+	}
 	mutex_unlock(&as->pt_lock);
 	return ret;
 }
 
 /*
  * The frame of @gpa with a reference, populated first with @gfp when it
- * has none and @populate.  Return: 0 (*@pagep NULL: none and !@populate),
- * -ENXIO, -ENOMEM, -EINTR.
+ * has none and @populate; *@locked as for gaspace_frame_locked().
+ * Return: 0 (*@pagep NULL: none and !@populate), -ENXIO, -ENOMEM, -EINTR.
  */
 static int gaspace_frame(struct gaspace *as, u64 gpa, bool populate,
-			 gfp_t gfp, struct page **pagep)
+			 gfp_t gfp, struct page **pagep, bool *locked)
 {
 	struct gaspace_area a;
 	int ret;
 
 	for (;;) {
-		ret = gaspace_find_frame(as, gpa, &a, pagep);
+		ret = gaspace_find_frame(as, gpa, &a, pagep, locked);
 		if (ret || *pagep || !populate)
 			return ret;
-		ret = gaspace_populate(as, gpa, &a, gfp);
-		if (ret && ret != -EAGAIN)
+		ret = gaspace_populate(as, gpa, &a, gfp, pagep, locked);
+		if (ret != -EAGAIN)
 			return ret;
 	}
 }
@@ -83,11 +107,13 @@ static int gaspace_frame(struct gaspace *as, u64 gpa, bool populate,
  *	its limit)
  * @pagep: out: the frame, with a reference
  *
- * The page lock is taken with no lock of the space held (it may sleep on
- * another task's page), then the frame is looked up again: UNMAP takes the
- * frames it removed out of the table before it locks each of them, so a
- * frame still in the table once locked here gets its PTE before UNMAP's
- * zap, and one that left it is let go and looked up afresh.
+ * The page lock is taken while the frame is in the table when it is free
+ * (always for a frame just populated): UNMAP takes the frames it removed
+ * out of the table before it locks each of them, so such a frame gets its
+ * PTE before UNMAP's zap.  When it is held, it is waited for with no lock
+ * of the space held (it may sleep on another task's page), then the frame
+ * is looked up again: one still in the table once locked is the same
+ * case, and one that left it is let go and looked up afresh.
  *
  * Return: 0; -ENOENT when the page has no frame and no
  * GASPACE_FRAME_POPULATE; -ENXIO outside areas the VMM reaches; -ENOMEM,
@@ -96,20 +122,21 @@ static int gaspace_frame(struct gaspace *as, u64 gpa, bool populate,
 int gaspace_get_frame(struct gaspace *as, u64 gpa, u32 flags,
 		      struct page **pagep)
 {
-	bool vmm = flags & GASPACE_FRAME_VMM;
+	bool vmm = flags & GASPACE_FRAME_VMM, locked = false;
 	gfp_t gfp = vmm ? GASPACE_GFP_FRAME_VMM : GASPACE_GFP_FRAME;
 	struct page *page, *again;
 	int ret;
 
 	for (;;) {
 		ret = gaspace_frame(as, gpa, flags & GASPACE_FRAME_POPULATE,
-				    gfp, &page);
+				    gfp, &page, vmm ? &locked : NULL);
 		if (!ret && !page)
 			ret = -ENOENT;
-		if (ret || !vmm)
+		/* locked while in the table: UNMAP's zap waits for it */
+		if (ret || !vmm || locked)
 			break;
 		lock_page(page);
-		ret = gaspace_frame(as, gpa, false, gfp, &again);
+		ret = gaspace_frame(as, gpa, false, gfp, &again, NULL);
 		if (again)
 			put_page(again);
 		if (!ret && again == page)
@@ -163,7 +190,7 @@ out:
 	mutex_unlock(&as->pt_lock);
 	if (nr || !populate || ret != -ENOENT)
 		return nr ? nr : ret;
-	ret = gaspace_populate(as, gpa, &a, GASPACE_GFP_FRAME);
+	ret = gaspace_populate(as, gpa, &a, GASPACE_GFP_FRAME, NULL, NULL);
 	if (ret && ret != -EAGAIN)
 		return ret;
 	goto again;

@@ -160,7 +160,8 @@ struct gaspace_inflight {
 int gaspace_inflight_begin(struct gaspace *as, struct gaspace_inflight *me);
 void gaspace_inflight_end(struct gaspace *as, struct gaspace_inflight *me);
 int gaspace_populate(struct gaspace *as, u64 gpa,
-		     const struct gaspace_area *a, gfp_t gfp);
+		     const struct gaspace_area *a, gfp_t gfp,
+		     struct page **pagep, bool *locked);
 
 /* guestmem.c */
 struct iov_iter;
@@ -169,6 +170,9 @@ struct iov_iter;
 #define GASPACE_FRAME_POPULATE	BIT(0)	/* give a page without a frame one */
 #define GASPACE_FRAME_VMM	BIT(1)	/* a VMM touch: locked, its gfp */
 
+struct page *gaspace_frame_locked(struct gaspace *as,
+				  const struct gaspace_area *a, u64 gpa,
+				  bool *locked);
 int gaspace_get_frame(struct gaspace *as, u64 gpa, u32 flags,
 		      struct page **pagep);
 ssize_t gaspace_rw_iter(struct gaspace *as, u64 gpa, struct iov_iter *iter,

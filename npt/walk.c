@@ -244,6 +244,13 @@ static inline u32 gpt_index(const struct gpt *pt, u64 addr, u32 level)
 	return (addr >> gpt_level_shift(level)) & (gpt_nr_ptes(pt, level) - 1);
 }
 
+/* The entry of @table (at @level) that maps @addr. */
+static inline u64 *gpt_entry(const struct gpt *pt, u64 *table, u32 level,
+			     u64 addr)
+{
+	return table + gpt_index(pt, addr, level);
+}
+
 static inline u64 *gpt_table_va(const struct gpt *pt, u64 pte)
 {
 	return phys_to_virt(gpt_entry_pa(pt->fmt, pte));
@@ -275,7 +282,7 @@ static int gpt_visit(struct gpt_walker *w, u64 *table, u32 level, u64 addr,
 	v->level = level;
 	v->addr = addr & ~(gpt_level_size(level) - 1);
 	v->nr = 1;
-	v->ptep = table + gpt_index(w->pt, addr, level);
+	v->ptep = gpt_entry(w->pt, table, level, addr);
 	v->old = READ_ONCE(*v->ptep);
 	if (!kind)
 		kind = gpt_is_table(w->pt->fmt, v->old, level) ?
@@ -526,27 +533,22 @@ struct gpt_lookup {
 	u32 level;
 };
 
-static int gpt_lookup_visit(struct gpt_walker *w, struct gpt_visit *v,
-			    u32 kind)
-{
-	struct gpt_lookup *l = w->arg;
-
-	l->ptep = v->ptep;
-	l->pte = v->old;
-	l->level = v->level;
-	return 1;
-}
-
-/* The entry that maps @gpa, or the empty entry where its leaf would go. */
+/*
+ * The entry that maps @gpa, or the empty entry where its leaf would go: the
+ * walker's descent (gpt_entry(), gpt_table_va()) without a visitor, since
+ * it is the whole cost of TRANSLATE and of a fault's checks.
+ */
 static void gpt_lookup(const struct gpt *pt, u64 gpa, struct gpt_lookup *l)
 {
-	struct gpt_walker w = {
-		.kinds	= GPT_VISIT_LEAF,
-		.cb	= gpt_lookup_visit,
-		.arg	= l,
-	};
+	u64 *table = pt->root;
 
-	gpt_walk(&w, (struct gpt *)pt, gpa, gpa + 1);	/* only read */
+	for (l->level = gpt_top(pt);; l->level--) {
+		l->ptep = gpt_entry(pt, table, l->level, gpa);
+		l->pte = READ_ONCE(*l->ptep);
+		if (!gpt_is_table(pt->fmt, l->pte, l->level))
+			return;
+		table = gpt_table_va(pt, l->pte);
+	}
 }
 
 /**
