@@ -24,16 +24,16 @@
 #define G_RWX			(G_R | G_W | G_X)
 #define G_PPN_SHIFT		10
 #define G_PPN_MASK		GENMASK_ULL(53, 10)
-#define HGATP_MODE_SHIFT	60
-#define HGATP_MODE_SV39X4	8ULL
+#define G_HGATP_MODE_SHIFT	60
+#define G_HGATP_MODE_SV39X4	8ULL
 
 /* hgatp: MODE (8, 9, 10 for Sv39x4, Sv48x4, Sv57x4) | VMID 0 | root PPN. */
 static u64 gstage_root_pointer(const struct gpt *pt, u64 *walk_config)
 {
-	u64 mode = HGATP_MODE_SV39X4 + pt->levels - 3;
+	u64 mode = G_HGATP_MODE_SV39X4 + pt->levels - 3;
 
 	*walk_config = 0;
-	return mode << HGATP_MODE_SHIFT | (u64)pt->root_pa >> GPT_PAGE_SHIFT;
+	return mode << G_HGATP_MODE_SHIFT | (u64)pt->root_pa >> GPT_PAGE_SHIFT;
 }
 
 const struct gpt_fmt gpt_fmt_gstage = {
