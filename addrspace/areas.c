@@ -33,6 +33,7 @@
 #define AREA_DEVICE		BIT(5)
 #define AREA_NOHUGE		BIT(6)
 #define AREA_HUGE		BIT(7)
+#define AREA_LOGGED		BIT(8)
 
 static void *area_encode(const struct gaspace_area *a)
 {
@@ -46,6 +47,8 @@ static void *area_encode(const struct gaspace_area *a)
 		v |= AREA_NOHUGE;
 	if (a->flags & GASPACE_MAP_HUGE)
 		v |= AREA_HUGE;
+	if (a->flags & GASPACE_AREA_LOGGED)
+		v |= AREA_LOGGED;
 	return (void *)(v | (unsigned long)(a->delta & PAGE_MASK));
 }
 
@@ -66,6 +69,8 @@ static void area_decode(void *entry, unsigned long index, unsigned long last,
 		a->flags |= GASPACE_MAP_NOHUGE;
 	if (v & AREA_HUGE)
 		a->flags |= GASPACE_MAP_HUGE;
+	if (v & AREA_LOGGED)
+		a->flags |= GASPACE_AREA_LOGGED;
 	a->delta = v & PAGE_MASK;
 }
 

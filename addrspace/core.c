@@ -87,6 +87,7 @@ struct gaspace *gaspace_create(u32 format, u32 gpa_bits, u64 base, u64 size)
 	INIT_LIST_HEAD(&as->faults);
 	init_waitqueue_head(&as->fault_wq);
 	gaspace_areas_init(as);
+	gaspace_dirty_init(as);
 	as->base = base;
 	as->size = size;
 	ret = gpt_init(&as->pt, format, gpa_bits, &gaspace_mm_ops, as,
@@ -140,6 +141,7 @@ static void gaspace_free(struct gaspace *as)
 	mutex_unlock(&as->pt_lock);
 	gaspace_frames_free(&st.frames);
 	gaspace_areas_destroy(as);
+	gaspace_dirty_destroy(as);
 	mutex_destroy(&as->pt_lock);
 	mutex_destroy(&as->map_lock);
 	kfree(as);
@@ -191,6 +193,12 @@ static int check_in(struct gaspace *as, u64 gpa, u64 size)
 	return 0;
 }
 
+/* A range of the space: -EINVAL (alignment, empty, wrap), then -ERANGE. */
+int gaspace_check_range(struct gaspace *as, u64 gpa, u64 size)
+{
+	return check_span(gpa, size) ?: check_in(as, gpa, size);
+}
+
 /*
  * -ENOSPC: a call may not take the space past max_areas.  A call that adds
  * no area works even where a lowered limit is passed already (as munmap()
@@ -208,7 +216,15 @@ enum gaspace_op {
 	GASPACE_OP_MAP,
 	GASPACE_OP_UNMAP,
 	GASPACE_OP_PROTECT,
+	GASPACE_OP_LOG,		/* DIRTY_LOG_ENABLE */
+	GASPACE_OP_UNLOG,	/* DIRTY_LOG_DISABLE */
 };
+
+/* The calls that change areas in place: each keeps a piece of every area. */
+static bool gaspace_op_in_place(enum gaspace_op op)
+{
+	return op != GASPACE_OP_MAP && op != GASPACE_OP_UNMAP;
+}
 
 /**
  * struct gaspace_span - what a change of [gpa, end) meets in the area set
@@ -285,7 +301,7 @@ static void gaspace_span_scan(struct gaspace *as, u64 gpa, u64 end,
 /* Areas the change leaves: PROTECT keeps a piece of each area inside. */
 static u64 gaspace_change_nr_areas(const struct gaspace_change *ch)
 {
-	if (ch->op == GASPACE_OP_PROTECT)
+	if (gaspace_op_in_place(ch->op))
 		return ch->sp.nr_after + ch->sp.nr_old;
 	return ch->sp.nr_after;
 }
@@ -304,7 +320,7 @@ static int gaspace_change_check(struct gaspace *as,
 		return -EEXIST;
 	if (ch->op == GASPACE_OP_UNMAP && !sp->nr_old)
 		return 1;
-	if (ch->op == GASPACE_OP_PROTECT && !sp->covered)
+	if (gaspace_op_in_place(ch->op) && !sp->covered)
 		return -ENOENT;
 	if (gaspace_too_many_areas(as, gaspace_change_nr_areas(ch)))
 		return -ENOSPC;
@@ -334,7 +350,45 @@ static int gaspace_change_prepare(struct gaspace *as,
 		tables += be->map_bound(&as->pt, ch->area, ch->gpa, ch->end,
 					&ch->frames);
 	}
+	if (ch->op == GASPACE_OP_LOG) {
+		ret = gaspace_dirty_prepare(as, ch->gpa, ch->end);
+		if (ret)
+			return ret;
+	}
 	return gpt_cache_topup(&as->pt, &ch->mc, tables, GASPACE_GFP_TABLE);
+}
+
+/*
+ * Table pages the commit takes that only the table as it is under pt_lock
+ * tells: ENABLE splits every block of its range, and faults may have added
+ * blocks since the prepare.  pt_lock held.
+ */
+static unsigned long gaspace_change_need(struct gaspace *as,
+					 const struct gaspace_change *ch)
+{
+	if (ch->op != GASPACE_OP_LOG)
+		return 0;
+	return gpt_split_bound(&as->pt) +
+	       gpt_wrprotect_bound(&as->pt, ch->gpa, ch->end - ch->gpa);
+}
+
+/* Take pt_lock with every table page the commit needs in ch->mc. */
+static int gaspace_change_lock(struct gaspace *as, struct gaspace_change *ch)
+{
+	unsigned long need;
+	int ret;
+
+	for (;;) {
+		mutex_lock(&as->pt_lock);
+		need = gaspace_change_need(as, ch);
+		if (need <= ch->mc.nr)
+			return 0;
+		mutex_unlock(&as->pt_lock);
+		ret = gpt_cache_topup(&as->pt, &ch->mc, need,
+				      GASPACE_GFP_TABLE);
+		if (ret)
+			return ret;
+	}
 }
 
 /*
@@ -399,6 +453,10 @@ static void gaspace_unmap_areas(struct gaspace *as, struct gaspace_change *ch)
 				       gaspace_backend(&a)->release,
 				       &ch->freed));
 		as->nr_data_pages -= ch->freed.nr_pages - before;
+		if (a.flags & GASPACE_AREA_LOGGED) {
+			gaspace_dirty_drop(as, s, e);
+			as->logged_bytes -= e - s;
+		}
 		cur = a.end;
 	}
 }
@@ -430,6 +488,7 @@ static int gaspace_replace_locked(struct gaspace *as,
 		gaspace_unmap_areas(as, ch);
 		gaspace_areas_store(as, ch->gpa, ch->end, area,
 				    GASPACE_GFP_COMMIT);
+		gaspace_dirty_trim(as, ch->gpa, ch->end);
 	}
 	as->nr_areas = ch->sp.nr_after;
 	if (!area)
@@ -440,6 +499,31 @@ static int gaspace_replace_locked(struct gaspace *as,
 	if (!WARN_ON_ONCE(ret))
 		as->nr_data_pages += nr - ch->frames.nr_pages;
 	return 0;
+}
+
+/*
+ * PROTECT's table change, once the areas hold the new prot: one walk, or
+ * where areas are logged one per area, so that their clean pages stay
+ * without W (gaspace_area_gpt_prot()).
+ */
+static void gaspace_protect_table(struct gaspace *as,
+				  struct gaspace_change *ch)
+{
+	struct gaspace_area a;
+	u64 cur = ch->gpa;
+
+	if (!as->logged_bytes) {
+		WARN_ON_ONCE(gpt_protect(&as->pt, &ch->mc, ch->gpa,
+					 ch->end - ch->gpa, ch->prot));
+		return;
+	}
+	while (gaspace_area_next(as, cur, ch->end, &a)) {
+		cur = a.end;
+		WARN_ON_ONCE(gpt_protect(&as->pt, &ch->mc, a.start,
+					 a.end - a.start,
+					 gaspace_area_gpt_prot(&a) &
+					 GPT_PROT_RWX));
+	}
 }
 
 /*
@@ -470,14 +554,77 @@ static int gaspace_protect_locked(struct gaspace *as,
 				    GASPACE_GFP_COMMIT);
 		cond_resched();
 	}
-	WARN_ON_ONCE(gpt_protect(&as->pt, &ch->mc, ch->gpa, ch->end - ch->gpa,
-				 ch->prot));
+	gaspace_protect_table(as, ch);
 	as->nr_areas = gaspace_change_nr_areas(ch);
 	return 0;
 }
 
 /*
- * One MAP, UNMAP or PROTECT whose arguments are checked: check the area
+ * The commit of DIRTY_LOG_ENABLE and DISABLE: the edges are split (the
+ * pieces keep their value), then each area of the range that changes has
+ * its table changed (addrspace/dirty.c) and its new value stored over its
+ * own exact range.  The notifiers run once for what ENABLE protected.
+ */
+static int gaspace_log_locked(struct gaspace *as, struct gaspace_change *ch)
+{
+	bool log = ch->op == GASPACE_OP_LOG, changed = false;
+	struct gaspace_area a;
+	u64 cur = ch->gpa;
+	int ret;
+
+	ret = gaspace_split_edges(as, ch);
+	if (ret)
+		return ret;
+	while (gaspace_area_next(as, cur, ch->end, &a)) {
+		cur = a.end;
+		if (!!(a.flags & GASPACE_AREA_LOGGED) == log)
+			continue;
+		a.flags ^= GASPACE_AREA_LOGGED;
+		if (log)
+			changed |= gaspace_dirty_start(as, &ch->mc, &a);
+		else
+			gaspace_dirty_stop(as, &a);
+		gaspace_areas_store(as, a.start, a.end, &a,
+				    GASPACE_GFP_COMMIT);
+		cond_resched();
+	}
+	if (changed)
+		gaspace_notify(as, ch->gpa, ch->end - ch->gpa);
+	if (!log)
+		gaspace_dirty_trim(as, ch->gpa, ch->end);
+	as->nr_areas = gaspace_change_nr_areas(ch);
+	return 0;
+}
+
+static int gaspace_commit_locked(struct gaspace *as,
+				 struct gaspace_change *ch)
+{
+	switch (ch->op) {
+	case GASPACE_OP_PROTECT:
+		return gaspace_protect_locked(as, ch);
+	case GASPACE_OP_LOG:
+	case GASPACE_OP_UNLOG:
+		return gaspace_log_locked(as, ch);
+	default:
+		return gaspace_replace_locked(as, ch);
+	}
+}
+
+/*
+ * After the commit, pt_lock dropped: the VMM's mappings of what was
+ * removed are zapped, those of what starts logging write-protected.
+ */
+static void gaspace_change_after(struct gaspace *as, struct gaspace_change *ch)
+{
+	if (ch->op == GASPACE_OP_LOG)
+		gaspace_dirty_wp_vmm(as, ch->gpa, ch->end, NULL);
+	else if (!gaspace_op_in_place(ch->op) && ch->sp.nr_old)
+		gaspace_zap(as, ch->gpa, ch->end - ch->gpa, &ch->freed);
+}
+
+/*
+ * One MAP, UNMAP, PROTECT, DIRTY_LOG_ENABLE or DISABLE whose arguments are
+ * checked: check the area
  * set, prepare, commit (with lockless readers told by as->seq), then zap
  * and free.  Return: 0 or the errno of the step that failed, with the
  * space unchanged.
@@ -492,19 +639,21 @@ static int gaspace_change(struct gaspace *as, struct gaspace_change *ch)
 	mutex_lock(&as->map_lock);
 	gaspace_span_scan(as, ch->gpa, ch->end, ch->op == GASPACE_OP_MAP,
 			  &ch->sp);
-	ret = gaspace_change_check(as, ch) ?: gaspace_change_prepare(as, ch);
+	ret = gaspace_change_check(as, ch) ?: gaspace_change_prepare(as, ch) ?:
+	      gaspace_change_lock(as, ch);
 	if (!ret) {
-		mutex_lock(&as->pt_lock);
 		/* readers never wait for it: a sleeping writer is fine */
 		raw_write_seqcount_begin(&as->seq);
-		if (ch->op == GASPACE_OP_PROTECT)
-			ret = gaspace_protect_locked(as, ch);
-		else
-			ret = gaspace_replace_locked(as, ch);
+		ret = gaspace_commit_locked(as, ch);
 		raw_write_seqcount_end(&as->seq);
 		mutex_unlock(&as->pt_lock);
-		if (!ret && ch->op != GASPACE_OP_PROTECT && ch->sp.nr_old)
-			gaspace_zap(as, ch->gpa, ch->end - ch->gpa, &ch->freed);
+		if (!ret)
+			gaspace_change_after(as, ch);
+	}
+	if (ret && ch->op == GASPACE_OP_LOG) {
+		mutex_lock(&as->pt_lock);
+		gaspace_dirty_trim(as, ch->gpa, ch->end);
+		mutex_unlock(&as->pt_lock);
 	}
 	mutex_unlock(&as->map_lock);
 	gpt_cache_free(&as->pt, &ch->mc);
@@ -672,6 +821,60 @@ int gaspace_protect(struct gaspace *as, u64 gpa, u64 size, u32 prot)
 }
 EXPORT_SYMBOL_GPL(gaspace_protect);
 
+/* DIRTY_LOG_ENABLE and DISABLE once their arguments are checked. */
+static int gaspace_log(struct gaspace *as, u64 gpa, u64 size, bool log)
+{
+	struct gaspace_change ch = {
+		.op	= log ? GASPACE_OP_LOG : GASPACE_OP_UNLOG,
+		.gpa	= gpa,
+		.end	= gpa + size,
+	};
+	int ret = gaspace_check_range(as, gpa, size);
+
+	return ret ?: gaspace_change(as, &ch);
+}
+
+/**
+ * gaspace_dirty_log_enable() - start dirty logging a range
+ * @as: the space
+ * @gpa: first guest-physical address, page aligned
+ * @size: bytes, page aligned, > 0; must be covered by areas
+ *
+ * Areas are split at both edges.  Every page of the range that was not
+ * logged starts clean: its leaf becomes 4 KiB (blocks are split, frames
+ * stay in place) without W, and the VMM's mappings of it read-only, so
+ * that the next write of any kind marks it (see gaspace_get_dirty_log()).
+ * Pages already logged keep their state.
+ *
+ * Return: 0; -EINVAL, -ERANGE, -ENOENT (a hole in the range), -ENOSPC,
+ * -ENOMEM with the space unchanged.
+ */
+int gaspace_dirty_log_enable(struct gaspace *as, u64 gpa, u64 size)
+{
+	return gaspace_log(as, gpa, size, true);
+}
+EXPORT_SYMBOL_GPL(gaspace_dirty_log_enable);
+
+/**
+ * gaspace_dirty_log_disable() - stop dirty logging a range
+ * @as: the space
+ * @gpa: first guest-physical address, page aligned
+ * @size: bytes, page aligned, > 0; must be covered by areas
+ *
+ * The range's dirty bits are dropped; its leaves carry their area's prot
+ * again and are the largest blocks the area's backend maps (linear: as at
+ * its map; alloc: whole 2 MiB frames of HUGE areas).  Pages not logged
+ * keep their state.
+ *
+ * Return: 0; -EINVAL, -ERANGE, -ENOENT, -ENOSPC, -ENOMEM with the space
+ * unchanged.
+ */
+int gaspace_dirty_log_disable(struct gaspace *as, u64 gpa, u64 size)
+{
+	return gaspace_log(as, gpa, size, false);
+}
+EXPORT_SYMBOL_GPL(gaspace_dirty_log_disable);
+
 /* ---- information and notifiers ---- */
 
 /**
@@ -698,6 +901,11 @@ int gaspace_get_info(struct gaspace *as, struct gaspace_info *out)
 	out->nr_table_pages = as->pt.nr_table_pages;
 	out->nr_data_pages = as->nr_data_pages;
 	out->mapped_bytes = as->pt.present_bytes;
+	out->nr_leaves_4k = as->pt.nr_present[0];
+	out->nr_leaves_2m = as->pt.nr_present[1];
+	out->nr_leaves_1g = as->pt.nr_present[2];
+	out->nr_demand_faults = as->nr_demand_faults;
+	out->nr_dirty_pages = as->nr_dirty;
 	mutex_unlock(&as->pt_lock);
 	return 0;
 }

@@ -28,6 +28,7 @@ static long gaspace_check_extension(unsigned long cap)
 		/* Tables are built in software: every format has both blocks. */
 		return SZ_2M | SZ_1G;
 	case GASPACE_CAP_MMAP:
+	case GASPACE_CAP_DIRTY_LOG:
 		return 1;
 	case GASPACE_CAP_MAX_AREAS:
 		return READ_ONCE(gaspace_max_areas);

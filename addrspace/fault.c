@@ -82,7 +82,8 @@ static int gaspace_translate_look(struct gaspace *as,
 	out->hpa = leaf.pa + (l->gpa - leaf.gpa);
 	out->page_size = leaf.size;
 	out->limit = l->area.end - l->gpa;
-	out->prot = l->area.prot;
+	/* a clean page of a logged area: its leaf lacks W (dirty.c) */
+	out->prot = l->area.prot & (leaf.prot | ~GASPACE_PROT_WRITE);
 	out->backend = l->area.backend;
 	out->level = leaf.level;
 	return 0;
@@ -237,8 +238,10 @@ static int gaspace_fault_link(struct gaspace *as, struct gaspace_fill *f)
 	ret = gaspace_backend(f->a)->populate(&as->pt, &f->mc, f->a, f->start,
 					      f->start + f->size, &f->frames);
 	/* Checked above: nothing can fail, so nothing is undone. */
-	if (!WARN_ON_ONCE(ret))
+	if (!WARN_ON_ONCE(ret)) {
 		as->nr_data_pages += nr - f->frames.nr_pages;
+		as->nr_demand_faults++;
+	}
 	if (!ret && f->pagep)
 		*f->pagep = gaspace_frame_locked(as, f->a, f->gpa, f->locked);
 out:
@@ -269,8 +272,9 @@ static int gaspace_fault_fill(struct gaspace *as, struct gaspace_fill *f)
 	long need = -EEXIST;
 	int ret;
 
-	/* a whole block only where nothing of it is mapped yet */
-	if (f->a->flags & GASPACE_MAP_HUGE)
+	/* a whole block only where nothing of it is mapped yet, and unlogged */
+	if ((f->a->flags & (GASPACE_MAP_HUGE | GASPACE_AREA_LOGGED)) ==
+	    GASPACE_MAP_HUGE)
 		need = gaspace_leaf_need(as, f->gpa, 1);
 	ret = be->fault_frames(f->a, f->gpa, need >= 0, f->gfp, pa_limit,
 			       &f->frames, &f->start, &f->size);
@@ -324,7 +328,8 @@ int gaspace_populate(struct gaspace *as, u64 gpa,
 		return -EINTR;
 	me.start = round_down(gpa, PAGE_SIZE);
 	me.end = me.start + PAGE_SIZE;
-	if (a->flags & GASPACE_MAP_HUGE) {
+	if ((a->flags & (GASPACE_MAP_HUGE | GASPACE_AREA_LOGGED)) ==
+	    GASPACE_MAP_HUGE) {
 		me.start = max(round_down(gpa, SZ_2M), a->start);
 		me.end = min(round_down(gpa, SZ_2M) + SZ_2M, a->end);
 	}
@@ -342,10 +347,16 @@ int gaspace_populate(struct gaspace *as, u64 gpa,
 
 /* ---- the fault hook ---- */
 
+/* What a fault must do once its first look is done. */
+enum {
+	GASPACE_FAULT_POPULATE = 1,	/* give the lazy page its frame */
+	GASPACE_FAULT_WRITE,		/* give the leaf W (dirty.c) */
+};
+
 /*
  * -ENOENT, -EACCES, 0 when nothing is to be done (a present page, or an
- * area whose leaves exist from its map on), 1 when the page of lazy area
- * l->area must be populated.
+ * area whose leaves exist from its map on), GASPACE_FAULT_POPULATE or
+ * GASPACE_FAULT_WRITE for the page of area l->area.
  */
 static int gaspace_fault_look(struct gaspace *as, struct gaspace_lookup *l)
 {
@@ -355,8 +366,12 @@ static int gaspace_fault_look(struct gaspace *as, struct gaspace_lookup *l)
 		return -ENOENT;
 	if (l->access & ~l->area.prot)
 		return -EACCES;
-	return gaspace_backend(&l->area)->lazy &&
-	       gpt_query(&as->pt, l->gpa, &leaf);
+	if (gpt_query(&as->pt, l->gpa, &leaf))
+		return gaspace_backend(&l->area)->lazy ?
+		       GASPACE_FAULT_POPULATE : 0;
+	if (l->access & ~leaf.prot & GASPACE_PROT_WRITE)
+		return GASPACE_FAULT_WRITE;
+	return 0;
 }
 
 /**
@@ -366,8 +381,12 @@ static int gaspace_fault_look(struct gaspace *as, struct gaspace_lookup *l)
  * @access: the access, a non-empty subset of GASPACE_PROT_*
  *
  * Makes the page present: a lazy alloc page is populated (a whole 2 MiB
- * block in a HUGE area where it fits).  Idempotent: a present page takes
- * no lock, and concurrent faults on one page allocate one frame.
+ * block in a HUGE area where it fits and the area is not dirty-logged).
+ * A write to a clean page of a logged area marks it dirty and gives its
+ * leaf W; the caller's TLB may still hold the leaf without W, which a
+ * hypervisor whose CPU keeps it after the fault flushes for @gpa.
+ * Idempotent: a present page takes no lock, and concurrent faults on one
+ * page allocate one frame.
  *
  * Return: 0 when the page is present; -EINVAL for a bad @access; -ERANGE
  * outside the space; -ENOENT no area; -EACCES @access not allowed by the
@@ -384,9 +403,16 @@ int gaspace_handle_fault(struct gaspace *as, u64 gpa, u32 access)
 		return -ERANGE;
 	do {
 		ret = gaspace_look(as, gaspace_fault_look, &l);
-		if (ret > 0)
+		if (ret == GASPACE_FAULT_POPULATE) {
 			ret = gaspace_populate(as, gpa, &l.area,
 					       GASPACE_GFP_FRAME, NULL, NULL);
+			/* a logged page comes clean: a write marks it next */
+			if (!ret && (access & GASPACE_PROT_WRITE) &&
+			    (l.area.flags & GASPACE_AREA_LOGGED))
+				ret = -EAGAIN;
+		} else if (ret == GASPACE_FAULT_WRITE) {
+			ret = gaspace_dirty_fault(as, gpa, &l.area);
+		}
 	} while (ret == -EAGAIN);
 	return ret;
 }

@@ -14,8 +14,11 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mount.h>
+#include <linux/pagemap.h>
 #include <linux/pseudo_fs.h>
+#include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <linux/vmalloc.h>
 
 #include "internal.h"
 
@@ -78,8 +81,9 @@ static int gaspace_ioctl_map_alloc(struct gaspace *as, void __user *argp)
 	return gaspace_map_alloc(as, m.gpa, m.size, m.prot, m.flags);
 }
 
+/* UNMAP, PROTECT, DIRTY_LOG_ENABLE and DISABLE: prot for PROTECT only. */
 static int gaspace_ioctl_range(struct gaspace *as, void __user *argp,
-			       bool protect)
+			       unsigned int cmd)
 {
 	struct gaspace_range r;
 
@@ -87,9 +91,58 @@ static int gaspace_ioctl_range(struct gaspace *as, void __user *argp,
 		return -EFAULT;
 	if (!all_zero(r.reserved, ARRAY_SIZE(r.reserved)) || r.flags)
 		return -EINVAL;
-	if (!protect)
-		return r.prot ? -EINVAL : gaspace_unmap(as, r.gpa, r.size);
-	return gaspace_protect(as, r.gpa, r.size, r.prot);
+	if (cmd == GASPACE_PROTECT)
+		return gaspace_protect(as, r.gpa, r.size, r.prot);
+	if (r.prot)
+		return -EINVAL;
+	if (cmd == GASPACE_UNMAP)
+		return gaspace_unmap(as, r.gpa, r.size);
+	if (cmd == GASPACE_DIRTY_LOG_ENABLE)
+		return gaspace_dirty_log_enable(as, r.gpa, r.size);
+	return gaspace_dirty_log_disable(as, r.gpa, r.size);
+}
+
+/*
+ * GET_DIRTY_LOG: the bitmap goes through a kernel copy, read in whole
+ * for SET, written out whole after a report.  A report with CLEAR whose
+ * bitmap cannot be written puts its bits back: nothing is lost.
+ */
+static int gaspace_ioctl_dirty_log(struct gaspace *as, void __user *argp)
+{
+	u32 both = GASPACE_DIRTY_CLEAR | GASPACE_DIRTY_SET;
+	struct gaspace_dirty_log d;
+	void __user *ubits;
+	size_t len;
+	u64 *bits;
+	int ret;
+
+	if (copy_from_user(&d, argp, sizeof(d)))
+		return -EFAULT;
+	if (d.pad || !all_zero(d.reserved, ARRAY_SIZE(d.reserved)) ||
+	    (d.flags & ~both) || (d.flags & both) == both)
+		return -EINVAL;
+	ret = gaspace_check_range(as, d.gpa, d.size);
+	if (ret)
+		return ret;
+	ubits = u64_to_user_ptr(d.bitmap);
+	len = DIV_ROUND_UP(d.size >> PAGE_SHIFT, 64) * sizeof(u64);
+	bits = kvmalloc(len, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	if (!bits)
+		return -ENOMEM;
+	ret = -EFAULT;
+	if ((d.flags & GASPACE_DIRTY_SET) && copy_from_user(bits, ubits, len))
+		goto out;
+	ret = gaspace_get_dirty_log(as, d.gpa, d.size, bits, d.flags);
+	if (ret || (d.flags & GASPACE_DIRTY_SET) ||
+	    !copy_to_user(ubits, bits, len))
+		goto out;
+	if (d.flags & GASPACE_DIRTY_CLEAR)
+		gaspace_get_dirty_log(as, d.gpa, d.size, bits,
+				      GASPACE_DIRTY_SET);
+	ret = -EFAULT;
+out:
+	kvfree(bits);
+	return ret;
 }
 
 /*
@@ -182,9 +235,12 @@ static long gaspace_file_ioctl(struct file *file, unsigned int cmd,
 	case GASPACE_MAP_ALLOC:
 		return gaspace_ioctl_map_alloc(as, argp);
 	case GASPACE_UNMAP:
-		return gaspace_ioctl_range(as, argp, false);
 	case GASPACE_PROTECT:
-		return gaspace_ioctl_range(as, argp, true);
+	case GASPACE_DIRTY_LOG_ENABLE:
+	case GASPACE_DIRTY_LOG_DISABLE:
+		return gaspace_ioctl_range(as, argp, cmd);
+	case GASPACE_GET_DIRTY_LOG:
+		return gaspace_ioctl_dirty_log(as, argp);
 	case GASPACE_TRANSLATE:
 		return gaspace_ioctl_translate(as, argp);
 	case GASPACE_FAULT:
@@ -240,8 +296,28 @@ static vm_fault_t gaspace_vm_fault(struct vm_fault *vmf)
 	return VM_FAULT_LOCKED;
 }
 
+/*
+ * A VMM store to a page mapped read-only, or the store that faulted it in:
+ * the dirty log marks it (dirty.c).  Having ->page_mkwrite makes every
+ * shared mapping start read-only (writenotify), which the log needs.
+ */
+static vm_fault_t gaspace_vm_mkwrite(struct vm_fault *vmf)
+{
+	struct gaspace *as = vmf->vma->vm_file->private_data;
+	struct page *page = vmf->page;
+
+	lock_page(page);
+	if (gaspace_dirty_vmm_write(as, (u64)vmf->pgoff << PAGE_SHIFT, page)) {
+		unlock_page(page);
+		return VM_FAULT_NOPAGE;
+	}
+	/* the frame stays locked until its PTE is writable */
+	return VM_FAULT_LOCKED;
+}
+
 static const struct vm_operations_struct gaspace_vm_ops = {
-	.fault	= gaspace_vm_fault,
+	.fault		= gaspace_vm_fault,
+	.page_mkwrite	= gaspace_vm_mkwrite,
 };
 
 /* Adds @flags to a VMA being set up (mmap_lock held for writing). */

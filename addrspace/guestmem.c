@@ -309,6 +309,9 @@ ssize_t gaspace_rw_iter(struct gaspace *as, u64 gpa, struct iov_iter *iter,
 		}
 		copied = gaspace_copy_batch(as, gpa, pages, nr, iter, write,
 					    &all);
+		/* marked after the bytes are in place (dirty.c) */
+		if (write)
+			gaspace_dirty_written(as, gpa, copied);
 		done += copied;
 		gpa += copied;
 		known -= min(known, copied);

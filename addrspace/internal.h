@@ -14,6 +14,7 @@
 #include <linux/seqlock.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
+#include <linux/xarray.h>
 
 #include "../backends/backend.h"
 
@@ -47,10 +48,10 @@
  *             and faults on distinct pages allocate in parallel.
  *
  * Notifiers run under map_lock and pt_lock: only the commits of MAP,
- * UNMAP and PROTECT change or remove what a TLB may hold.  A fault only
- * adds leaves, from table pages and a frame it allocated before it took
- * pt_lock (checked enough there), so it never has anything to undo or
- * invalidate.
+ * UNMAP, PROTECT and the dirty-log calls change or remove what a TLB may
+ * hold.  A fault only adds leaves or permissions (W back to a logged
+ * page), from table pages and a frame it allocated before it took pt_lock
+ * (checked enough there), so it never has anything to undo or invalidate.
  */
 
 /**
@@ -77,6 +78,11 @@
  * @hide_hpa: TRANSLATE and GET_INFO through the file show no host
  *	address: the credentials the file was opened with lacked
  *	CAP_SYS_ADMIN
+ * @dirty: the dirty log: a bitmap chunk per GASPACE_DIRTY_CHUNK pages
+ *	that meet a logged area (dirty.c), its bits under @pt_lock
+ * @nr_dirty: pages dirty in the log, under @pt_lock
+ * @logged_bytes: bytes of logged areas, under @pt_lock
+ * @nr_demand_faults: pages or blocks populated on demand, under @pt_lock
  */
 struct gaspace {
 	refcount_t refcount;
@@ -96,6 +102,10 @@ struct gaspace {
 	struct address_space *mapping;
 	bool mmapped;
 	bool hide_hpa;
+	struct xarray dirty;
+	u64 nr_dirty;
+	u64 logged_bytes;
+	u64 nr_demand_faults;
 };
 
 /* Bookkeeping memory: charged, and failing at the cgroup's limit. */
@@ -117,6 +127,7 @@ extern unsigned int gaspace_max_areas;
 
 /* tables.c */
 extern const struct gpt_mm_ops gaspace_mm_ops;
+void gaspace_notify(struct gaspace *as, u64 gpa, u64 size);
 #ifdef CONFIG_ARM64
 void gaspace_sync_written(struct gaspace *as, struct page *page, size_t off,
 			  size_t len);
@@ -140,6 +151,7 @@ u64 gaspace_areas_after_store(struct gaspace *as, u64 start, u64 end,
 			      bool filled);
 
 /* core.c */
+int gaspace_check_range(struct gaspace *as, u64 gpa, u64 size);
 int gaspace_do_map_linear(struct gaspace *as, u64 gpa, u64 hpa, u64 size,
 			  u32 prot, u32 flags, bool from_user);
 
@@ -180,6 +192,22 @@ ssize_t gaspace_rw_iter(struct gaspace *as, u64 gpa, struct iov_iter *iter,
 bool gaspace_range_vmm(struct gaspace *as, u64 gpa, u64 size);
 void gaspace_zap(struct gaspace *as, u64 gpa, u64 size,
 		 struct gaspace_frames *frames);
+
+/* dirty.c */
+void gaspace_dirty_init(struct gaspace *as);
+void gaspace_dirty_destroy(struct gaspace *as);
+int gaspace_dirty_prepare(struct gaspace *as, u64 gpa, u64 end);
+void gaspace_dirty_trim(struct gaspace *as, u64 gpa, u64 end);
+void gaspace_dirty_drop(struct gaspace *as, u64 gpa, u64 end);
+bool gaspace_dirty_start(struct gaspace *as, struct gpt_cache *mc,
+			 const struct gaspace_area *a);
+void gaspace_dirty_stop(struct gaspace *as, const struct gaspace_area *a);
+void gaspace_dirty_wp_vmm(struct gaspace *as, u64 gpa, u64 end,
+			  const unsigned long *bitmap);
+int gaspace_dirty_fault(struct gaspace *as, u64 gpa,
+			const struct gaspace_area *a);
+void gaspace_dirty_written(struct gaspace *as, u64 gpa, u64 len);
+int gaspace_dirty_vmm_write(struct gaspace *as, u64 gpa, struct page *page);
 
 /* file.c */
 int gaspace_install_fd(struct gaspace *as);

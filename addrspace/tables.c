@@ -68,16 +68,26 @@ static void gaspace_free_unlinked(struct gpt *pt, void *va)
 	call_rcu(&page->rcu_head, gaspace_free_table_rcu);
 }
 
-/* The contract: notifiers run with the map lock (and pt_lock) held. */
-static void gaspace_invalidate(struct gpt *pt, u64 gpa, u64 size)
+/**
+ * gaspace_notify() - tell the notifiers that leaves of a range were
+ * cleared or downgraded
+ * @as: the space, map_lock and pt_lock held (the contract)
+ * @gpa: first address
+ * @size: bytes
+ */
+void gaspace_notify(struct gaspace *as, u64 gpa, u64 size)
 {
-	struct gaspace *as = pt->priv;
 	struct gaspace_notifier *n;
 
 	lockdep_assert_held(&as->map_lock);
 	lockdep_assert_held(&as->pt_lock);
 	list_for_each_entry(n, &as->notifiers, node)
 		n->invalidate(n, as, gpa, size);
+}
+
+static void gaspace_invalidate(struct gpt *pt, u64 gpa, u64 size)
+{
+	gaspace_notify(pt->priv, gpa, size);
 }
 
 #ifdef CONFIG_ARM64

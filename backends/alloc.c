@@ -240,6 +240,12 @@ static struct page *alloc_frame(const struct gpt_leaf *leaf, u64 gpa)
 	return pfn_to_page((leaf->pa + (gpa - leaf->gpa)) >> PAGE_SHIFT);
 }
 
+/* 2 MiB blocks in HUGE areas, else pages. */
+static u32 alloc_leaf_level(const struct gaspace_area *a)
+{
+	return a->flags & GASPACE_MAP_HUGE ? 1 : 0;
+}
+
 const struct gaspace_backend gaspace_backend_alloc = {
 	.lazy		= true,
 	.prepare	= alloc_prepare,
@@ -248,4 +254,5 @@ const struct gaspace_backend gaspace_backend_alloc = {
 	.populate	= alloc_populate,
 	.release	= alloc_release,
 	.frame		= alloc_frame,
+	.leaf_level	= alloc_leaf_level,
 };

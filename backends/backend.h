@@ -33,7 +33,7 @@
  * @prot: GASPACE_PROT_*
  * @backend: GASPACE_BACKEND_*
  * @flags: the GASPACE_MAP_* flags that stay with the area: DEVICE, NOHUGE
- *	(linear), HUGE (alloc)
+ *	(linear), HUGE (alloc); and GASPACE_AREA_LOGGED
  */
 struct gaspace_area {
 	u64 start;
@@ -43,6 +43,12 @@ struct gaspace_area {
 	u32 backend;
 	u32 flags;
 };
+
+/*
+ * struct gaspace_area.flags: the area is dirty-logged.  Its leaves are
+ * 4 KiB, and lack W while their page is clean.
+ */
+#define GASPACE_AREA_LOGGED	BIT(31)
 
 /**
  * struct gaspace_frames - zeroed frames, in gpa order, waiting to be mapped,
@@ -87,6 +93,8 @@ void gaspace_frames_free(struct gaspace_frames *f);
  *	owns none); a gpt_leaf_fn, so the walker calls it
  * @frame: the page that holds the byte at @gpa of @leaf, which the VMM
  *	reaches through the fd (pread/pwrite, mmap); NULL when it cannot
+ * @leaf_level: the largest leaf level the area's leaves take when it is
+ *	not logged (the walker clamps it to the format's block levels)
  */
 struct gaspace_backend {
 	bool lazy;
@@ -103,6 +111,7 @@ struct gaspace_backend {
 			struct gaspace_frames *f);
 	gpt_leaf_fn release;
 	struct page *(*frame)(const struct gpt_leaf *leaf, u64 gpa);
+	u32 (*leaf_level)(const struct gaspace_area *a);
 };
 
 extern const struct gaspace_backend gaspace_backend_linear;
@@ -115,10 +124,17 @@ gaspace_backend(const struct gaspace_area *a)
 						     &gaspace_backend_linear;
 }
 
-/* The portable prot and attributes an area's leaves carry. */
+/*
+ * The portable prot and attributes an area's new leaves carry: a logged
+ * area's lack W until their page is written (addrspace/dirty.c).
+ */
 static inline u32 gaspace_area_gpt_prot(const struct gaspace_area *a)
 {
-	return a->prot | (a->flags & GASPACE_MAP_DEVICE ? GPT_ATTR_DEVICE : 0);
+	u32 prot = a->prot;
+
+	if (a->flags & GASPACE_AREA_LOGGED)
+		prot &= ~GASPACE_PROT_WRITE;
+	return prot | (a->flags & GASPACE_MAP_DEVICE ? GPT_ATTR_DEVICE : 0);
 }
 
 #endif /* _GASPACE_BACKENDS_BACKEND_H */

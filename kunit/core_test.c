@@ -533,6 +533,186 @@ static void core_faults_one_frame(struct kunit *test)
 	gaspace_put(as);
 }
 
+static const u32 core_formats[] = {
+	GASPACE_FMT_EPT, GASPACE_FMT_NPT, GASPACE_FMT_ARM64_S2,
+	GASPACE_FMT_RISCV_G,
+};
+
+static void core_format_desc(const u32 *f, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "format %u", *f);
+}
+
+KUNIT_ARRAY_PARAM(core_formats, core_formats, core_format_desc);
+
+static u64 core_dirty_get(struct kunit *test, struct gaspace *as, u64 gpa,
+			  u64 size, u32 flags)
+{
+	u64 bits[2] = { ~0ULL, ~0ULL };
+
+	KUNIT_EXPECT_EQ(test, gaspace_get_dirty_log(as, gpa, size, bits, flags),
+			0);
+	KUNIT_EXPECT_EQ(test, bits[1], ~0ULL);	/* past the bitmap */
+	return bits[0];
+}
+
+static u32 core_prot_at(struct gaspace *as, u64 gpa, u64 *page_size)
+{
+	struct gaspace_translation t = {};
+
+	if (gaspace_translate(as, gpa, &t))
+		return 0;
+	if (page_size)
+		*page_size = t.page_size;
+	return t.prot;
+}
+
+/*
+ * The dirty log on every format: ENABLE splits blocks and write-protects,
+ * each writer marks, GET reports, CLEAR protects again, SET marks, DISABLE
+ * gives the blocks and W back.
+ */
+static void core_dirty_log(struct kunit *test)
+{
+	const u32 *fmt = test->param_value;
+	struct gaspace *as = space(test, *fmt, 0, 4ULL << 30);
+	struct count_notifier c = { .n.invalidate = count_invalidate };
+	u64 lin = 0, huge = 0, sz, g = SZ_1G, set = BIT(5);
+	char byte = 1;
+
+	KUNIT_ASSERT_EQ(test, gaspace_register_notifier(as, &c.n), 0);
+	KUNIT_ASSERT_EQ(test, gaspace_map_linear(as, 0, HPA, SZ_64M, RW, 0), 0);
+	KUNIT_ASSERT_EQ(test, gaspace_map_alloc(as, g, SZ_4M, RW,
+						GASPACE_MAP_HUGE |
+						GASPACE_MAP_POPULATE), 0);
+	core_prot_at(as, 0, &lin);
+	core_prot_at(as, g, &huge);
+	KUNIT_ASSERT_EQ(test, gaspace_dirty_log_enable(as, 0, SZ_64M), 0);
+	KUNIT_ASSERT_EQ(test, gaspace_dirty_log_enable(as, g, SZ_4M), 0);
+	KUNIT_EXPECT_GE(test, c.calls, 2);
+	KUNIT_EXPECT_EQ(test, core_prot_at(as, 0, &sz), R);
+	KUNIT_EXPECT_EQ(test, sz, (u64)SZ_4K);
+	KUNIT_EXPECT_EQ(test, core_prot_at(as, g, &sz), R);
+	KUNIT_EXPECT_EQ(test, sz, (u64)SZ_4K);
+	KUNIT_EXPECT_EQ(test, info(as).nr_leaves_2m, 0ULL);
+	KUNIT_EXPECT_EQ(test, info(as).nr_leaves_1g, 0ULL);
+	KUNIT_EXPECT_EQ(test, info(as).nr_leaves_4k,
+			(u64)(SZ_64M + SZ_4M) / SZ_4K);
+
+	/* a guest write, twice; a read; a write through the API */
+	KUNIT_EXPECT_EQ(test, gaspace_handle_fault(as, SZ_8K + 8, W), 0);
+	KUNIT_EXPECT_EQ(test, core_prot_at(as, SZ_8K, NULL), RW);
+	KUNIT_EXPECT_EQ(test, gaspace_handle_fault(as, SZ_8K, W), 0);
+	KUNIT_EXPECT_EQ(test, gaspace_handle_fault(as, SZ_16K, R), 0);
+	KUNIT_EXPECT_EQ(test, gaspace_write(as, g + SZ_4K + 7, &byte, 1), 1);
+	KUNIT_EXPECT_EQ(test, info(as).nr_dirty_pages, 2ULL);
+	KUNIT_EXPECT_EQ(test, core_dirty_get(test, as, 0, SZ_64K, 0),
+			BIT_ULL(2));
+	KUNIT_EXPECT_EQ(test, core_dirty_get(test, as, g, SZ_64K, 0),
+			BIT_ULL(1));
+	KUNIT_EXPECT_EQ(test, info(as).nr_dirty_pages, 2ULL);
+
+	/* CLEAR reports once and protects again */
+	c.calls = 0;
+	KUNIT_EXPECT_EQ(test, core_dirty_get(test, as, 0, SZ_64K,
+					     GASPACE_DIRTY_CLEAR), BIT_ULL(2));
+	KUNIT_EXPECT_GE(test, c.calls, 1);
+	KUNIT_EXPECT_EQ(test, core_dirty_get(test, as, 0, SZ_64K,
+					     GASPACE_DIRTY_CLEAR), 0ULL);
+	KUNIT_EXPECT_EQ(test, core_prot_at(as, SZ_8K, NULL), R);
+	KUNIT_EXPECT_EQ(test, info(as).nr_dirty_pages, 1ULL);
+	KUNIT_EXPECT_EQ(test, gaspace_get_dirty_log(as, 0, SZ_16K, &set,
+						    GASPACE_DIRTY_SET), 0);
+	KUNIT_EXPECT_EQ(test, info(as).nr_dirty_pages, 1ULL);
+	set = BIT(1);
+	KUNIT_EXPECT_EQ(test, gaspace_get_dirty_log(as, 0, SZ_16K, &set,
+						    GASPACE_DIRTY_SET), 0);
+	KUNIT_EXPECT_EQ(test, info(as).nr_dirty_pages, 2ULL);
+
+	/* DISABLE: bits gone, W and the blocks back */
+	KUNIT_EXPECT_EQ(test, gaspace_dirty_log_disable(as, 0, 2 * g),
+			-ENOENT);
+	KUNIT_EXPECT_EQ(test, gaspace_dirty_log_disable(as, 0, SZ_64M), 0);
+	KUNIT_EXPECT_EQ(test, gaspace_dirty_log_disable(as, g, SZ_4M), 0);
+	KUNIT_EXPECT_EQ(test, info(as).nr_dirty_pages, 0ULL);
+	KUNIT_EXPECT_EQ(test, core_prot_at(as, 0, &sz), RW);
+	KUNIT_EXPECT_EQ(test, sz, lin);
+	KUNIT_EXPECT_EQ(test, core_prot_at(as, g, &sz), RW);
+	KUNIT_EXPECT_EQ(test, sz, huge);
+	KUNIT_EXPECT_EQ(test, gaspace_get_dirty_log(as, 0, SZ_4K, &set, 0),
+			-ENOENT);
+	gaspace_unregister_notifier(as, &c.n);
+	gaspace_put(as);
+}
+
+/* A lazy HUGE area while logged: 4 KiB frames, clean unless written. */
+static void core_dirty_lazy(struct kunit *test)
+{
+	struct gaspace *as = space(test, GASPACE_FMT_NPT, 0, SZ_1G);
+	u64 sz, bits[SZ_2M / SZ_4K / 64] = {};
+
+	KUNIT_ASSERT_EQ(test, gaspace_map_alloc(as, 0, SZ_4M, RW,
+						GASPACE_MAP_HUGE), 0);
+	KUNIT_ASSERT_EQ(test, gaspace_dirty_log_enable(as, 0, SZ_4M), 0);
+	KUNIT_EXPECT_EQ(test, gaspace_handle_fault(as, SZ_4K, R), 0);
+	KUNIT_EXPECT_EQ(test, core_prot_at(as, SZ_4K, &sz), R);
+	KUNIT_EXPECT_EQ(test, sz, (u64)SZ_4K);
+	KUNIT_EXPECT_EQ(test, gaspace_handle_fault(as, SZ_2M, W), 0);
+	KUNIT_EXPECT_EQ(test, core_prot_at(as, SZ_2M, &sz), RW);
+	KUNIT_EXPECT_EQ(test, sz, (u64)SZ_4K);
+	KUNIT_EXPECT_EQ(test, info(as).nr_data_pages, 2ULL);
+	KUNIT_EXPECT_EQ(test, info(as).nr_demand_faults, 2ULL);
+	KUNIT_EXPECT_EQ(test, info(as).nr_dirty_pages, 1ULL);
+	/* UNMAP drops the bits of what it removes */
+	KUNIT_ASSERT_EQ(test, gaspace_unmap(as, SZ_2M, SZ_4K), 0);
+	KUNIT_EXPECT_EQ(test, info(as).nr_dirty_pages, 0ULL);
+	KUNIT_EXPECT_EQ(test, gaspace_get_dirty_log(as, 0, SZ_2M, bits, 0),
+			0);
+	KUNIT_EXPECT_EQ(test, bits[0], 0ULL);
+	KUNIT_EXPECT_EQ(test, gaspace_get_dirty_log(as, 0, SZ_4M, bits, 0),
+			-ENOENT);
+	/* PROTECT keeps the logging, and clean pages without W */
+	KUNIT_ASSERT_EQ(test, gaspace_protect(as, 0, SZ_2M, R), 0);
+	KUNIT_ASSERT_EQ(test, gaspace_protect(as, 0, SZ_2M, RW), 0);
+	KUNIT_EXPECT_EQ(test, core_prot_at(as, SZ_4K, NULL), R);
+	KUNIT_EXPECT_EQ(test, gaspace_handle_fault(as, SZ_4K, W), 0);
+	KUNIT_EXPECT_EQ(test, info(as).nr_dirty_pages, 1ULL);
+	gaspace_put(as);
+}
+
+/* The dirty-log calls' errors, each with the space unchanged. */
+static void core_dirty_errors(struct kunit *test)
+{
+	struct gaspace *as = space(test, GASPACE_FMT_EPT, SZ_1M, SZ_1G);
+	u64 bits = 0;
+
+	KUNIT_ASSERT_EQ(test, gaspace_map_alloc(as, SZ_1M, SZ_1M, RW, 0), 0);
+	KUNIT_EXPECT_EQ(test, gaspace_dirty_log_enable(as, SZ_1M, SZ_2M),
+			-ENOENT);
+	KUNIT_EXPECT_EQ(test, gaspace_dirty_log_enable(as, SZ_1M, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, gaspace_dirty_log_enable(as, SZ_1M + 1, SZ_4K),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, gaspace_dirty_log_enable(as, 0, SZ_4K), -ERANGE);
+	KUNIT_EXPECT_EQ(test, gaspace_dirty_log_disable(as, SZ_4M, SZ_4K),
+			-ENOENT);
+	KUNIT_EXPECT_EQ(test, info(as).nr_areas, 1ULL);
+	KUNIT_EXPECT_EQ(test, gaspace_get_dirty_log(as, SZ_1M, SZ_4K, &bits,
+						    0), -ENOENT);
+	KUNIT_ASSERT_EQ(test, gaspace_dirty_log_enable(as, SZ_1M, SZ_4K), 0);
+	KUNIT_EXPECT_EQ(test, info(as).nr_areas, 2ULL);
+	KUNIT_EXPECT_EQ(test, gaspace_get_dirty_log(as, SZ_1M, SZ_4K, &bits,
+						    GASPACE_DIRTY_CLEAR |
+						    GASPACE_DIRTY_SET),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, gaspace_get_dirty_log(as, SZ_1M, SZ_4K, &bits,
+						    4), -EINVAL);
+	KUNIT_EXPECT_EQ(test, gaspace_get_dirty_log(as, SZ_1M, SZ_8K, &bits,
+						    0), -ENOENT);
+	KUNIT_EXPECT_EQ(test, gaspace_get_dirty_log(as, SZ_1M, SZ_1G + SZ_4K, &bits,
+						    0), -ERANGE);
+	gaspace_put(as);
+}
+
 static struct kunit_case core_test_cases[] = {
 	KUNIT_CASE(core_faults_overlap),
 	KUNIT_CASE(core_faults_one_frame),
@@ -547,6 +727,9 @@ static struct kunit_case core_test_cases[] = {
 	KUNIT_CASE(core_area_counts),
 	KUNIT_CASE(core_errors),
 	KUNIT_CASE(core_notifier),
+	KUNIT_CASE_PARAM(core_dirty_log, core_formats_gen_params),
+	KUNIT_CASE(core_dirty_lazy),
+	KUNIT_CASE(core_dirty_errors),
 	KUNIT_CASE(core_read_write),
 	KUNIT_CASE(core_get_file),
 	{}

@@ -1091,11 +1091,111 @@ static void walk_sync_leaf(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, env->nr_sync, 7);
 }
 
+/* Dirty logging's region state: 4 KiB leaves without W, or back again. */
+static void model_log(struct model *m, u64 a, u64 b, bool on)
+{
+	int i;
+
+	model_cut(m, a);
+	model_cut(m, b);
+	for (i = 0; i < m->n; i++) {
+		if (m->r[i].gpa < a || m->r[i].gpa >= b)
+			continue;
+		m->r[i].nohuge = on;
+		if (on)
+			m->r[i].prot &= ~GASPACE_PROT_WRITE;
+		else if (m->r[i].prot & GASPACE_PROT_READ)
+			m->r[i].prot |= GASPACE_PROT_WRITE;
+	}
+}
+
+/* The per-level counts of present leaves add up to the present bytes. */
+static void check_counts(struct kunit *test, const struct gpt *pt)
+{
+	u64 bytes = 0;
+	u32 l;
+
+	for (l = 0; l < pt->levels; l++)
+		bytes += pt->nr_present[l] * gpt_level_size(l);
+	KUNIT_EXPECT_EQ(test, bytes, pt->present_bytes);
+}
+
+/*
+ * Dirty logging's walks: a write-protect that splits every block to
+ * 4 KiB (frames in place), a relax that gives one leaf W back without an
+ * invalidation, and a collapse that turns the tables back into blocks.
+ */
+static void walk_dirty(struct kunit *test)
+{
+	struct walk_ctx *c = ctx_init(test);
+	struct gpt *pt = c->pt;
+	u64 b = SZ_1G, x = b + SZ_4M + 3 * SZ_4K, y = b + SZ_8M + 5 * SZ_4K;
+	struct gpt_leaf leaf, before;
+	u64 tables;
+	long inval;
+
+	c->env.count_in_inval = true;
+	KUNIT_ASSERT_EQ(test, do_map(c, b, SZ_1G, 5ULL * SZ_1G, RWX, 0), 0);
+	KUNIT_ASSERT_EQ(test, gpt_query(pt, b + SZ_512M, &before), 0);
+	tables = pt->nr_table_pages;
+
+	KUNIT_EXPECT_EQ(test, gpt_test_wrprotect(pt, x, y - x, true),
+			(long)((y - x) / SZ_4K));
+	model_log(c->m, x, y, true);
+	check_all(c, b, 2 * b);
+	check_counts(test, pt);
+	KUNIT_EXPECT_EQ(test, gpt_test_wrprotect(pt, x, y - x, false), 0);
+
+	/* a write gives one page W back, with nothing invalidated */
+	inval = c->env.nr_inval;
+	KUNIT_EXPECT_EQ(test, gpt_relax(pt, x + SZ_4K, GASPACE_PROT_WRITE), 0);
+	KUNIT_EXPECT_EQ(test, c->env.nr_inval, inval);
+	KUNIT_ASSERT_EQ(test, gpt_query(pt, x + SZ_4K, &leaf), 0);
+	KUNIT_EXPECT_EQ(test, leaf.prot, RWX);
+	KUNIT_EXPECT_EQ(test, leaf.level, 0);
+	KUNIT_EXPECT_EQ(test, gpt_relax(pt, x + SZ_4K, GASPACE_PROT_WRITE), 0);
+	KUNIT_EXPECT_EQ(test, gpt_relax(pt, b - SZ_4K, GASPACE_PROT_WRITE),
+			-ENOENT);
+	KUNIT_EXPECT_EQ(test, gpt_test_wrprotect(pt, x, y - x, false), 1);
+	check_all(c, b, 2 * b);
+
+	/* back: the prot, then the blocks the range holds whole */
+	KUNIT_ASSERT_EQ(test, gpt_test_protect(pt, x, y - x, RWX), 0);
+	KUNIT_EXPECT_EQ(test, gpt_collapse(pt, x, y - x, 0), 0);
+	KUNIT_EXPECT_EQ(test, gpt_collapse(pt, x, y - x, pt->levels - 1), 0);
+	model_log(c->m, x, y, false);
+	check_all(c, b, 2 * b);
+	check_counts(test, pt);
+
+	/* a page moved elsewhere keeps its table; the rest collapses whole */
+	KUNIT_ASSERT_EQ(test, gpt_test_unmap(pt, b + SZ_2M, SZ_4K, NULL, NULL),
+			0);
+	KUNIT_ASSERT_EQ(test, gpt_test_map(pt, b + SZ_2M, SZ_4K, 9ULL * SZ_1G,
+					   RWX, 0), 0);
+	KUNIT_EXPECT_EQ(test, gpt_collapse(pt, b, SZ_1G, pt->levels - 1), 0);
+	KUNIT_ASSERT_EQ(test, gpt_query(pt, b + SZ_2M + SZ_4K, &leaf), 0);
+	KUNIT_EXPECT_EQ(test, leaf.level, 0);
+	KUNIT_ASSERT_EQ(test, gpt_query(pt, b + SZ_512M, &leaf), 0);
+	KUNIT_EXPECT_EQ(test, leaf.level, before.level > 1 ? 1 : before.level);
+	KUNIT_ASSERT_EQ(test, gpt_test_unmap(pt, b + SZ_2M, SZ_4K, NULL, NULL),
+			0);
+	KUNIT_ASSERT_EQ(test, gpt_test_map(pt, b + SZ_2M, SZ_4K,
+					   5ULL * SZ_1G + SZ_2M, RWX, 0), 0);
+	KUNIT_EXPECT_EQ(test, gpt_collapse(pt, b, SZ_1G, pt->levels - 1), 0);
+	KUNIT_ASSERT_EQ(test, gpt_query(pt, b + SZ_512M, &leaf), 0);
+	KUNIT_EXPECT_EQ(test, leaf.level, before.level);
+	KUNIT_EXPECT_EQ(test, pt->nr_table_pages, tables);
+	check_counts(test, pt);
+	KUNIT_EXPECT_EQ(test, c->env.bad_count, 0);
+	gpt_test_env_fini(&c->env);
+}
+
 static struct kunit_case walk_cases[] = {
 	KUNIT_CASE(walk_tables_beyond_the_pa_width),
 	KUNIT_CASE_PARAM(walk_map_query, walk_gen_params),
 	KUNIT_CASE_PARAM(walk_sync_leaf, walk_gen_params),
 	KUNIT_CASE_PARAM(walk_split, walk_gen_params),
+	KUNIT_CASE_PARAM(walk_dirty, walk_gen_params),
 	KUNIT_CASE_PARAM(walk_unmap_report, walk_gen_params),
 	KUNIT_CASE_PARAM(walk_alloc_fail, walk_gen_params),
 	KUNIT_CASE_PARAM(walk_map_src, walk_gen_params),

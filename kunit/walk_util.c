@@ -474,3 +474,24 @@ int gpt_test_protect(struct gpt *pt, u64 gpa, u64 size, u32 prot)
 	gpt_cache_free(pt, &mc);
 	return ret;
 }
+
+/**
+ * gpt_test_wrprotect() - gpt_wrprotect() with the cache it may need
+ * @pt: the table
+ * @gpa: first address
+ * @size: bytes
+ * @split: split every block down to 4 KiB
+ *
+ * Return: what gpt_wrprotect() returns.
+ */
+long gpt_test_wrprotect(struct gpt *pt, u64 gpa, u64 size, bool split)
+{
+	struct gpt_cache mc;
+	long ret;
+
+	gpt_test_fill(pt, &mc, split ? gpt_wrprotect_bound(pt, gpa, size) :
+				       gpt_split_bound(pt));
+	ret = gpt_wrprotect(pt, &mc, gpa, size, split);
+	gpt_cache_free(pt, &mc);
+	return ret;
+}

@@ -89,5 +89,6 @@ int gpt_test_map_src(struct gpt *pt, u64 gpa, u64 size, u32 prot, u32 flags,
 int gpt_test_unmap(struct gpt *pt, u64 gpa, u64 size, gpt_leaf_fn removed,
 		   void *arg);
 int gpt_test_protect(struct gpt *pt, u64 gpa, u64 size, u32 prot);
+long gpt_test_wrprotect(struct gpt *pt, u64 gpa, u64 size, bool split);
 
 #endif

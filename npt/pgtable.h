@@ -201,6 +201,7 @@ struct gpt_mm_ops {
  * @root_pa: host-physical address of the root
  * @nr_table_pages: 4 KiB table pages linked in, root included
  * @present_bytes: bytes covered by present leaves (prot 0 leaves excluded)
+ * @nr_present: present leaves at each level
  * @priv: the owner's
  */
 struct gpt {
@@ -213,6 +214,7 @@ struct gpt {
 	phys_addr_t root_pa;
 	u64 nr_table_pages;
 	u64 present_bytes;
+	u64 nr_present[GPT_MAX_LEVELS];
 	void *priv;
 };
 
@@ -301,6 +303,11 @@ unsigned long gpt_map_bound(const struct gpt *pt, u64 gpa, u64 size,
 			    phys_addr_t hpa, u32 flags);
 unsigned long gpt_split_bound(const struct gpt *pt);
 long gpt_leaf_bound(const struct gpt *pt, u64 gpa, u32 level);
+unsigned long gpt_wrprotect_bound(const struct gpt *pt, u64 gpa, u64 size);
+long gpt_wrprotect(struct gpt *pt, struct gpt_cache *mc, u64 gpa, u64 size,
+		   bool split);
+int gpt_relax(struct gpt *pt, u64 gpa, u32 prot);
+int gpt_collapse(struct gpt *pt, u64 gpa, u64 size, u32 max_level);
 
 const struct gpt_fmt *gpt_fmt_get(u32 format);
 u64 gpt_leaf_tmpl(const struct gpt_fmt *fmt, u32 prot, u32 level);

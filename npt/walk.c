@@ -351,7 +351,7 @@ static int gpt_walk(struct gpt_walker *w, struct gpt *pt, u64 start, u64 end)
 
 struct gpt_count {
 	u64 tables;
-	u64 present_bytes;
+	u64 present[GPT_MAX_LEVELS];
 };
 
 static int gpt_count_visit(struct gpt_walker *w, struct gpt_visit *v,
@@ -362,7 +362,7 @@ static int gpt_count_visit(struct gpt_walker *w, struct gpt_visit *v,
 	if (kind == GPT_VISIT_TABLE_PRE)
 		c->tables++;
 	else if (gpt_is_present(w->pt->fmt, v->old, v->level))
-		c->present_bytes += gpt_level_size(v->level);
+		c->present[v->level]++;
 	return 0;
 }
 
@@ -377,6 +377,7 @@ static void gpt_unlinked(struct gpt_walker *w, const struct gpt_visit *v)
 	u64 *table = gpt_table_va(pt, v->old);
 	struct page *page = virt_to_page(table);
 	struct gpt_count c = { .tables = 1 };
+	u32 l;
 	struct gpt_walker cw = {
 		.kinds	= GPT_VISIT_LEAF | GPT_VISIT_TABLE_PRE,
 		.cb	= gpt_count_visit,
@@ -386,12 +387,27 @@ static void gpt_unlinked(struct gpt_walker *w, const struct gpt_visit *v)
 	gpt_walk_table(&cw, pt, table, v->level - 1, v->addr, v->addr,
 		       v->addr + gpt_level_size(v->level));
 	pt->nr_table_pages -= c.tables;
-	pt->present_bytes -= c.present_bytes;
+	for (l = 0; l < v->level; l++) {
+		pt->present_bytes -= c.present[l] * gpt_level_size(l);
+		pt->nr_present[l] -= c.present[l];
+	}
 	/* a walk that unlinks tables must collect them */
 	if (WARN_ON_ONCE(!w->unlinked))
 		return;
 	set_page_private(page, v->addr | (v->level - 1));
 	list_add_tail(&page->lru, w->unlinked);
+}
+
+/* A present leaf at @level comes (@add) or goes. */
+static void gpt_count_present(struct gpt *pt, u32 level, bool add)
+{
+	if (add) {
+		pt->present_bytes += gpt_level_size(level);
+		pt->nr_present[level]++;
+	} else {
+		pt->present_bytes -= gpt_level_size(level);
+		pt->nr_present[level]--;
+	}
 }
 
 /**
@@ -409,19 +425,18 @@ static void gpt_set(struct gpt_walker *w, struct gpt_visit *v, u64 new)
 {
 	struct gpt *pt = w->pt;
 	const struct gpt_fmt *fmt = pt->fmt;
-	u64 size = gpt_level_size(v->level);
 
 	if (gpt_is_table(fmt, v->old, v->level))
 		gpt_unlinked(w, v);
 	else if (gpt_is_present(fmt, v->old, v->level))
-		pt->present_bytes -= size;
+		gpt_count_present(pt, v->level, false);
 	if (gpt_is_table(fmt, new, v->level)) {
 		pt->nr_table_pages++;
 		/* the table's entries before the entry that links it */
 		smp_store_release(v->ptep, new);
 	} else {
 		if (gpt_is_present(fmt, new, v->level))
-			pt->present_bytes += size;
+			gpt_count_present(pt, v->level, true);
 		WRITE_ONCE(*v->ptep, new);
 	}
 	v->old = new;
@@ -1284,5 +1299,263 @@ void gpt_destroy(struct gpt *pt, gpt_leaf_fn removed, void *arg)
 	pt->root = NULL;
 	pt->nr_table_pages = 0;
 	pt->present_bytes = 0;
+	memset(pt->nr_present, 0, sizeof(pt->nr_present));
 }
 EXPORT_SYMBOL_NS_GPL(gpt_destroy, GASPACE_INTERNAL);
+
+/* ---- dirty logging: write-protect, relax, collapse ---- */
+
+/* Table pages that splitting a block at @level down to 4 KiB links. */
+static unsigned long gpt_split_all_need(u32 level)
+{
+	unsigned long need = 0, per = 1;
+
+	while (level--) {
+		need += per;
+		per *= GPT_PTES;
+	}
+	return need;
+}
+
+static int gpt_wrprotect_count(struct gpt_walker *w, struct gpt_visit *v,
+			       u32 kind)
+{
+	unsigned long *need = w->arg;
+
+	if (v->old && v->level)
+		*need += gpt_split_all_need(v->level);
+	return 0;
+}
+
+/**
+ * gpt_wrprotect_bound() - table pages gpt_wrprotect() with @split may link
+ * @pt: the table
+ * @gpa: first byte, 4 KiB aligned
+ * @size: bytes, a multiple of 4 KiB
+ *
+ * Walks the range as it is: the answer holds while the caller keeps
+ * changes out.
+ *
+ * Return: the pages that split every block the range meets down to 4 KiB.
+ */
+unsigned long gpt_wrprotect_bound(const struct gpt *pt, u64 gpa, u64 size)
+{
+	unsigned long need = 0;
+	struct gpt_walker w = {
+		.kinds	= GPT_VISIT_LEAF,
+		.cb	= gpt_wrprotect_count,
+		.arg	= &need,
+	};
+
+	if (gpt_check_range(pt, gpa, size) || !size)
+		return 0;
+	gpt_walk(&w, (struct gpt *)pt, gpa, gpa + size);
+	return need;
+}
+EXPORT_SYMBOL_NS_GPL(gpt_wrprotect_bound, GASPACE_INTERNAL);
+
+/**
+ * struct gpt_wrprotect_st - state of one write-protect
+ * @split: split every block down to 4 KiB
+ * @nr: leaves that lost W
+ */
+struct gpt_wrprotect_st {
+	bool split;
+	unsigned long nr;
+};
+
+static int gpt_wrprotect_visit(struct gpt_walker *w, struct gpt_visit *v,
+			       u32 kind)
+{
+	struct gpt_wrprotect_st *st = w->arg;
+	const struct gpt_fmt *fmt = w->pt->fmt;
+	u32 prot;
+
+	if (!v->old)
+		return 0;
+	if (v->level && (st->split || !gpt_covered(w, v)))
+		return gpt_split(w, v);
+	prot = gpt_leaf_prot(fmt, v->old);
+	if (!(prot & GASPACE_PROT_WRITE))
+		return 0;
+	gpt_set(w, v, gpt_encode_leaf(fmt, gpt_entry_pa(fmt, v->old),
+				      prot & ~GASPACE_PROT_WRITE, v->level));
+	st->nr++;
+	return 0;
+}
+
+/**
+ * gpt_wrprotect() - take W from every leaf in a range
+ * @pt: the table
+ * @mc: table pages for splits: gpt_wrprotect_bound() with @split, else
+ *	gpt_split_bound() (NULL when no block crosses an edge)
+ * @gpa: first byte, 4 KiB aligned
+ * @size: bytes, a multiple of 4 KiB; holes are skipped
+ * @split: split every block the range meets down to 4 KiB leaves, frames
+ *	in place (the leaves a dirty log needs); else only the blocks across
+ *	an edge
+ *
+ * Other prot bits and the memory type stay.  Unlike gpt_protect(), the
+ * leaves that lost W are not invalidated here (a split on a
+ * break-before-make format is): the caller invalidates the range before it
+ * relies on the write protection, once for many calls if it likes, as KVM
+ * does after kvm_pgtable_stage2_wrprotect().
+ *
+ * Return: how many leaves lost W; -EINVAL, -ERANGE for a bad range;
+ * -ENOMEM when @mc ran out (the leaves handled so far stay protected, the
+ * rest as they were).
+ */
+long gpt_wrprotect(struct gpt *pt, struct gpt_cache *mc, u64 gpa, u64 size,
+		   bool split)
+{
+	struct gpt_wrprotect_st st = { .split = split };
+	struct gpt_walker w = {
+		.kinds	= GPT_VISIT_LEAF,
+		.cb	= gpt_wrprotect_visit,
+		.arg	= &st,
+		.mc	= mc,
+	};
+	int ret = gpt_check_range(pt, gpa, size);
+
+	if (ret || !size)
+		return ret;
+	ret = gpt_walk(&w, pt, gpa, gpa + size);
+	return ret ?: st.nr;
+}
+EXPORT_SYMBOL_NS_GPL(gpt_wrprotect, GASPACE_INTERNAL);
+
+/**
+ * gpt_relax() - give the leaf that holds an address more permissions
+ * @pt: the table
+ * @gpa: any byte of the leaf
+ * @prot: GASPACE_PROT_* bits to add
+ *
+ * One store; nothing is invalidated, since nothing was taken away (a
+ * hypervisor whose TLB may keep the old permissions after a fault flushes
+ * that address itself, as KVM does after kvm_pgtable_stage2_relax_perms()).
+ * Does not sleep.
+ *
+ * Return: 0; -ENOENT when no present leaf holds @gpa; -EINVAL for bad
+ * bits (W without R).
+ */
+int gpt_relax(struct gpt *pt, u64 gpa, u32 prot)
+{
+	const struct gpt_fmt *fmt = pt->fmt;
+	struct gpt_walker w = { .pt = pt };
+	struct gpt_visit v;
+	struct gpt_lookup l;
+	u32 old;
+
+	if (gpa >= gpt_limit(pt))
+		return -ENOENT;
+	gpt_lookup(pt, gpa, &l);
+	if (!gpt_is_present(fmt, l.pte, l.level))
+		return -ENOENT;
+	old = gpt_leaf_prot(fmt, l.pte);
+	if (gpt_check_prot(prot | old, GPT_ATTR_DEVICE))
+		return -EINVAL;
+	if (!(prot & ~old))
+		return 0;
+	if (prot & ~old & GASPACE_PROT_EXEC)
+		gpt_sync_leaf(pt, gpt_entry_pa(fmt, l.pte),
+			      gpt_level_size(l.level), prot | old);
+	v.ptep = l.ptep;
+	v.old = l.pte;
+	v.level = l.level;
+	v.addr = gpa & ~(gpt_level_size(l.level) - 1);
+	gpt_set(&w, &v, gpt_encode_leaf(fmt, gpt_entry_pa(fmt, l.pte),
+					prot | old, l.level));
+	return 0;
+}
+EXPORT_SYMBOL_NS_GPL(gpt_relax, GASPACE_INTERNAL);
+
+/*
+ * The block that the table under @v (whose entries were visited already)
+ * can become: all its entries leaves of one prot, their addresses one
+ * contiguous run aligned to the block.  Return: the block entry, or 0.
+ */
+static u64 gpt_collapsed(const struct gpt *pt, const struct gpt_visit *v)
+{
+	const struct gpt_fmt *fmt = pt->fmt;
+	u64 *table = gpt_table_va(pt, v->old), pte, size;
+	u32 child = v->level - 1, prot, i;
+	phys_addr_t pa;
+
+	pte = READ_ONCE(table[0]);
+	if (!gpt_is_leaf(fmt, pte, child))
+		return 0;
+	pa = gpt_entry_pa(fmt, pte);
+	prot = gpt_leaf_prot(fmt, pte);
+	if (!gpt_pa_ok(pt, pa, v->level))
+		return 0;
+	size = gpt_level_size(child);
+	for (i = 1; i < GPT_PTES; i++) {
+		pte = READ_ONCE(table[i]);
+		if (!gpt_is_leaf(fmt, pte, child) ||
+		    gpt_leaf_prot(fmt, pte) != prot ||
+		    gpt_entry_pa(fmt, pte) != pa + i * size)
+			return 0;
+	}
+	return gpt_encode_leaf(fmt, pa, prot, v->level);
+}
+
+static int gpt_collapse_visit(struct gpt_walker *w, struct gpt_visit *v,
+			      u32 kind)
+{
+	u32 max_level = *(u32 *)w->arg;
+	struct gpt *pt = w->pt;
+	u64 block;
+
+	if (v->level > max_level ||
+	    !(pt->fmt->geo.block_levels & GPT_LEVEL_MASK(v->level)) ||
+	    !gpt_covered(w, v))
+		return 0;
+	block = gpt_collapsed(pt, v);
+	if (!block)
+		return 0;
+	/* break-before-make: the table goes, is invalidated, then the block */
+	if (pt->fmt->bbm) {
+		gpt_set(w, v, 0);
+		gpt_invalidate(pt, v->addr, gpt_level_size(v->level));
+	}
+	gpt_set(w, v, block);
+	w->changed = true;
+	return 0;
+}
+
+/**
+ * gpt_collapse() - turn tables back into the blocks they spell out
+ * @pt: the table
+ * @gpa: first byte, 4 KiB aligned
+ * @size: bytes, a multiple of 4 KiB
+ * @max_level: the largest block level wanted (0 collapses nothing)
+ *
+ * Bottom-up, each table wholly inside the range at a level that may hold
+ * blocks, whose entries are leaves of one prot mapping one contiguous
+ * aligned run, is replaced by that block with one store (on
+ * break-before-make formats: the entry is cleared and invalidated first).
+ * The range is invalidated and the tables freed afterwards.  Needs no
+ * memory.  May sleep.
+ *
+ * Return: 0; -EINVAL, -ERANGE for a bad range.
+ */
+int gpt_collapse(struct gpt *pt, u64 gpa, u64 size, u32 max_level)
+{
+	LIST_HEAD(unlinked);
+	struct gpt_walker w = {
+		.kinds		= GPT_VISIT_TABLE_POST,
+		.cb		= gpt_collapse_visit,
+		.arg		= &max_level,
+		.unlinked	= &unlinked,
+	};
+	int ret = gpt_check_range(pt, gpa, size);
+
+	if (ret || !size || !max_level)
+		return ret;
+	gpt_walk(&w, pt, gpa, gpa + size);
+	if (w.changed)
+		gpt_invalidate(pt, gpa, size);
+	gpt_unlinked_free(pt, &unlinked, NULL, NULL);
+	return 0;
+}
+EXPORT_SYMBOL_NS_GPL(gpt_collapse, GASPACE_INTERNAL);

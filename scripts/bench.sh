@@ -98,6 +98,7 @@ target() {
 	fault_mmap) echo 1.25 ;;
 	translate_1) echo 1.30 ;;
 	translate_100k) echo 1.50 ;;
+	dirty_harvest) echo 0.50 ;;
 	area_bytes) echo 256 ;;
 	esac
 }

@@ -133,7 +133,7 @@ TEST_F(max_areas_param, cap_follows_param)
 TEST_F(dev, unknown_cap_is_0)
 {
 	static const unsigned long caps[] = {
-		0, 5, 6, 0x7f, 0x100, 0xffff, 1ul << 32 | GASPACE_CAP_FORMATS,
+		0, 10, 11, 0x7f, 0x100, 0xffff, 1ul << 32 | GASPACE_CAP_FORMATS,
 		1ul << 63, ~0ul,
 	};
 	unsigned int i;
@@ -149,7 +149,7 @@ TEST_F(dev, known_caps_are_stable)
 {
 	unsigned long cap;
 
-	for (cap = GASPACE_CAP_FORMATS; cap <= GASPACE_CAP_MAX_AREAS; cap++) {
+	for (cap = GASPACE_CAP_FORMATS; cap <= GASPACE_CAP_DIRTY_LOG; cap++) {
 		long a = gas_ioctl(self->dev, GASPACE_CHECK_EXTENSION, cap);
 		long b = gas_ioctl(self->dev, GASPACE_CHECK_EXTENSION, cap);
 

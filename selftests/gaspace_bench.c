@@ -19,9 +19,9 @@
  * per scaling point, BENCH_MAX_AREAS (1000000) and BENCH_MAX_MIB (1024) the
  * largest scaling points, BENCH_NOSCALE=1 skips the scaling runs,
  * BENCH_ONLY=populate|populate_2m|fault|fault_parallel|translate_1|
- * translate_100k|unmap|pread|table_pages, or several with commas, runs only
- * those (a profile).  fault_parallel runs one thread per vCPU of the bench
- * VM, which has 2.
+ * translate_100k|unmap|pread|table_pages|dirty_harvest, or several with
+ * commas, runs only those (a profile).  fault_parallel runs one thread per
+ * vCPU of the bench VM, which has 2.
  */
 #include <pthread.h>
 #include <stdint.h>
@@ -507,6 +507,108 @@ static void table_pages(double *got, double *min)
 	close(fd);
 }
 
+/* ---- harvesting a dirty log --------------------------------------------- */
+
+#define HARVEST_SIZE	(1024 * MIB)
+#define HARVEST_STRIDE	100		/* 1 % of the pages are written */
+
+/* The writes a round of a migration sees: one byte in every 100th page. */
+static void write_one_in_100(volatile char *p, size_t size)
+{
+	size_t i;
+
+	for (i = 0; i < size / PAGE_4K; i += HARVEST_STRIDE)
+		p[i * PAGE_4K] += 1;
+}
+
+static size_t count_bits(const __u64 *w, size_t n)
+{
+	size_t i, c = 0;
+
+	for (i = 0; i < n; i++)
+		c += __builtin_popcountll(w[i]);
+	return c;
+}
+
+/*
+ * GET_DIRTY_LOG with CLEAR over 1 GiB of RAM that the VMM has mapped, after
+ * its stores to 1 % of the pages.
+ */
+static double gas_dirty_harvest(void)
+{
+	size_t words = HARVEST_SIZE / PAGE_4K / 64;
+	__u64 *bits = malloc(words * sizeof(*bits));
+	int fd = new_space(), ret;
+	char *p;
+	double t;
+
+	map_alloc(fd, 0, HARVEST_SIZE, GASPACE_MAP_POPULATE);
+	p = mmap(NULL, HARVEST_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (!bits || p == MAP_FAILED)
+		die("mmap", 0);
+	ret = gas_dirty_log_enable(fd, 0, HARVEST_SIZE);
+	if (ret)
+		die("GASPACE_DIRTY_LOG_ENABLE", ret);
+	if (madvise(p, HARVEST_SIZE, MADV_POPULATE_READ))
+		die("MADV_POPULATE_READ", 0);
+	write_one_in_100(p, HARVEST_SIZE);
+	t = now_ns();
+	ret = gas_get_dirty_log(fd, 0, HARVEST_SIZE, bits,
+				GASPACE_DIRTY_CLEAR);
+	t = now_ns() - t;
+	if (ret || count_bits(bits, words) !=
+		   (HARVEST_SIZE / PAGE_4K + HARVEST_STRIDE - 1) / HARVEST_STRIDE)
+		die("GASPACE_GET_DIRTY_LOG", ret);
+	munmap(p, HARVEST_SIZE);
+	close(fd);
+	free(bits);
+	return t;
+}
+
+static void clear_refs(void)
+{
+	int fd = open("/proc/self/clear_refs", O_WRONLY);
+
+	if (fd < 0 || write(fd, "4", 1) != 1)
+		die("/proc/self/clear_refs", 0);
+	close(fd);
+}
+
+/*
+ * What a VMM does without a dirty log for anonymous RAM: the soft-dirty
+ * bits of /proc/self/pagemap over the same 1 GiB, then clear_refs to start
+ * the next round.
+ */
+static double anon_dirty_harvest(void)
+{
+	size_t n = HARVEST_SIZE / PAGE_4K, i, dirty = 0;
+	__u64 *map = malloc(n * sizeof(*map));
+	char *p = anon(HARVEST_SIZE, MADV_NOHUGEPAGE);
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+	double t;
+
+	if (!map || fd < 0)
+		die("/proc/self/pagemap", 0);
+	populate(p, HARVEST_SIZE);
+	clear_refs();
+	write_one_in_100(p, HARVEST_SIZE);
+	t = now_ns();
+	if (pread(fd, map, n * sizeof(*map),
+		  (uintptr_t)p / PAGE_4K * sizeof(*map)) !=
+	    (ssize_t)(n * sizeof(*map)))
+		die("pread pagemap", 0);
+	for (i = 0; i < n; i++)
+		dirty += map[i] >> 55 & 1;
+	clear_refs();
+	t = now_ns() - t;
+	if (dirty < n / HARVEST_STRIDE)
+		die("soft-dirty bits", 0);
+	close(fd);
+	munmap(p, HARVEST_SIZE);
+	free(map);
+	return t;
+}
+
 /* ---- reporting ---------------------------------------------------------- */
 
 static void report(const char *name, const double *g, const double *b, int n,
@@ -652,6 +754,17 @@ static void fig_pread(void)
 	munmap(buf, PREAD_SIZE);
 }
 
+static void fig_dirty_harvest(void)
+{
+	int i;
+
+	for (i = 0; i < reps; i++) {
+		g[i] = gas_dirty_harvest();
+		b[i] = anon_dirty_harvest();
+	}
+	report("dirty_harvest", g, b, reps, 1e6, "ms");
+}
+
 static void fig_table_pages(void)
 {
 	int i;
@@ -675,6 +788,7 @@ static const struct {
 	{ "unmap", fig_unmap },
 	{ "pread", fig_pread },
 	{ "table_pages", fig_table_pages },
+	{ "dirty_harvest", fig_dirty_harvest },
 };
 
 /* Whether @name is one of the comma-separated names of BENCH_ONLY. */

@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -332,6 +333,32 @@ static inline int gas_protect(int fd, __u64 gpa, __u64 size, __u32 prot)
 	struct gaspace_range r = { .gpa = gpa, .size = size, .prot = prot };
 
 	return gas_range_args(fd, GASPACE_PROTECT, &r);
+}
+
+static inline int gas_dirty_log_enable(int fd, __u64 gpa, __u64 size)
+{
+	struct gaspace_range r = { .gpa = gpa, .size = size };
+
+	return gas_range_args(fd, GASPACE_DIRTY_LOG_ENABLE, &r);
+}
+
+static inline int gas_dirty_log_disable(int fd, __u64 gpa, __u64 size)
+{
+	struct gaspace_range r = { .gpa = gpa, .size = size };
+
+	return gas_range_args(fd, GASPACE_DIRTY_LOG_DISABLE, &r);
+}
+
+/* GET_DIRTY_LOG of [@gpa, @gpa + @size) into or from @bitmap. */
+static inline int gas_get_dirty_log(int fd, __u64 gpa, __u64 size,
+				    __u64 *bitmap, __u32 flags)
+{
+	struct gaspace_dirty_log d = {
+		.gpa = gpa, .size = size,
+		.bitmap = (__u64)(uintptr_t)bitmap, .flags = flags,
+	};
+
+	return gas_ioctl_ptr(fd, GASPACE_GET_DIRTY_LOG, &d);
 }
 
 /* TRANSLATE of @gpa; the output fields start as garbage, as a VMM's may. */

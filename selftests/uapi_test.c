@@ -166,7 +166,13 @@ TEST(struct_gaspace_info)
 	EXPECT_OFFSET(gaspace_info, nr_table_pages, 64);
 	EXPECT_OFFSET(gaspace_info, nr_data_pages, 72);
 	EXPECT_OFFSET(gaspace_info, mapped_bytes, 80);
-	EXPECT_OFFSET(gaspace_info, reserved, 88);
+	EXPECT_OFFSET(gaspace_info, nr_leaves_4k, 88);
+	EXPECT_OFFSET(gaspace_info, nr_leaves_2m, 96);
+	EXPECT_OFFSET(gaspace_info, nr_leaves_1g, 104);
+	EXPECT_OFFSET(gaspace_info, nr_demand_faults, 112);
+	EXPECT_OFFSET(gaspace_info, nr_dirty_pages, 120);
+	EXPECT_OFFSET(gaspace_info, nr_userfaults, 128);
+	EXPECT_OFFSET(gaspace_info, reserved, 136);
 	EXPECT_FIELD_SIZE(gaspace_info, format, 4);
 	EXPECT_FIELD_SIZE(gaspace_info, gpa_bits, 4);
 	EXPECT_FIELD_SIZE(gaspace_info, levels, 4);
@@ -175,7 +181,22 @@ TEST(struct_gaspace_info)
 	EXPECT_FIELD_SIZE(gaspace_info, root_pointer, 8);
 	EXPECT_FIELD_SIZE(gaspace_info, walk_config, 8);
 	EXPECT_FIELD_SIZE(gaspace_info, mapped_bytes, 8);
-	EXPECT_FIELD_SIZE(gaspace_info, reserved, 64);
+	EXPECT_FIELD_SIZE(gaspace_info, nr_dirty_pages, 8);
+	EXPECT_FIELD_SIZE(gaspace_info, reserved, 16);
+}
+
+TEST(dirty_log_layout)
+{
+	EXPECT_EQ(48UL, sizeof(struct gaspace_dirty_log));
+	EXPECT_OFFSET(gaspace_dirty_log, gpa, 0);
+	EXPECT_OFFSET(gaspace_dirty_log, size, 8);
+	EXPECT_OFFSET(gaspace_dirty_log, bitmap, 16);
+	EXPECT_OFFSET(gaspace_dirty_log, flags, 24);
+	EXPECT_OFFSET(gaspace_dirty_log, pad, 28);
+	EXPECT_OFFSET(gaspace_dirty_log, reserved, 32);
+	EXPECT_EQ(1u, GASPACE_DIRTY_CLEAR);
+	EXPECT_EQ(2u, GASPACE_DIRTY_SET);
+	EXPECT_EQ(5, GASPACE_CAP_DIRTY_LOG);
 }
 
 /* _IOC(dir, type, nr, size) written out by hand. */
@@ -215,6 +236,9 @@ TEST(space_ioctl_numbers)
 	EXPECT_EQ(IOC(3, 0x14, 48), GASPACE_TRANSLATE);
 	EXPECT_EQ(IOC(1, 0x15, 16), GASPACE_FAULT);
 	EXPECT_EQ(IOC(2, 0x16, 152), GASPACE_GET_INFO);
+	EXPECT_EQ(IOC(1, 0x17, 40), GASPACE_DIRTY_LOG_ENABLE);
+	EXPECT_EQ(IOC(1, 0x18, 40), GASPACE_DIRTY_LOG_DISABLE);
+	EXPECT_EQ(IOC(1, 0x19, 48), GASPACE_GET_DIRTY_LOG);
 
 	EXPECT_EQ(_IOW(0xBA, 0x10, struct gaspace_map), GASPACE_MAP_LINEAR);
 	EXPECT_EQ(_IOW(0xBA, 0x11, struct gaspace_map), GASPACE_MAP_ALLOC);
@@ -232,7 +256,8 @@ TEST(ioctl_numbers_distinct)
 		GASPACE_GET_API_VERSION, GASPACE_CHECK_EXTENSION,
 		GASPACE_CREATE, GASPACE_MAP_LINEAR, GASPACE_MAP_ALLOC,
 		GASPACE_UNMAP, GASPACE_PROTECT, GASPACE_TRANSLATE,
-		GASPACE_FAULT, GASPACE_GET_INFO,
+		GASPACE_FAULT, GASPACE_GET_INFO, GASPACE_DIRTY_LOG_ENABLE,
+		GASPACE_DIRTY_LOG_DISABLE, GASPACE_GET_DIRTY_LOG,
 	};
 	unsigned int i, j;
 

@@ -46,6 +46,10 @@ ssize_t gaspace_read(struct gaspace *as, u64 gpa, void *buf, size_t len);
 ssize_t gaspace_write(struct gaspace *as, u64 gpa, const void *buf,
 		      size_t len);
 int gaspace_get_info(struct gaspace *as, struct gaspace_info *out);
+int gaspace_dirty_log_enable(struct gaspace *as, u64 gpa, u64 size);
+int gaspace_dirty_log_disable(struct gaspace *as, u64 gpa, u64 size);
+int gaspace_get_dirty_log(struct gaspace *as, u64 gpa, u64 size, u64 *bitmap,
+			  u32 flags);
 int gaspace_register_notifier(struct gaspace *as, struct gaspace_notifier *n);
 void gaspace_unregister_notifier(struct gaspace *as,
 				 struct gaspace_notifier *n);

@@ -33,6 +33,7 @@ enum gaspace_format {
 #define GASPACE_CAP_HUGE	2	/* OR of block sizes linear maps can use */
 #define GASPACE_CAP_MMAP	3	/* 1: address-space fds can be mmapped */
 #define GASPACE_CAP_MAX_AREAS	4	/* areas per address space */
+#define GASPACE_CAP_DIRTY_LOG	5	/* 1: DIRTY_LOG_ENABLE/DISABLE, GET_DIRTY_LOG */
 
 /* Guest access rights (prot, access). */
 #define GASPACE_PROT_READ	0x1
@@ -153,6 +154,13 @@ struct gaspace_fault {
  * @nr_table_pages: 4 KiB table pages linked in, root included
  * @nr_data_pages: alloc frames, in 4 KiB pages
  * @mapped_bytes: bytes covered by present leaves
+ * @nr_leaves_4k: present 4 KiB leaves
+ * @nr_leaves_2m: present 2 MiB leaves
+ * @nr_leaves_1g: present 1 GiB leaves
+ * @nr_demand_faults: pages (or 2 MiB blocks) populated on demand so far:
+ *	by FAULT, the fault hook, a VMM touch or pwrite; never decreases
+ * @nr_dirty_pages: pages dirty in the dirty log now
+ * @nr_userfaults: 0 (no userfault fd yet)
  * @reserved: 0
  */
 struct gaspace_info {
@@ -169,7 +177,39 @@ struct gaspace_info {
 	__u64 nr_table_pages;
 	__u64 nr_data_pages;
 	__u64 mapped_bytes;
-	__u64 reserved[8];
+	__u64 nr_leaves_4k;
+	__u64 nr_leaves_2m;
+	__u64 nr_leaves_1g;
+	__u64 nr_demand_faults;
+	__u64 nr_dirty_pages;
+	__u64 nr_userfaults;
+	__u64 reserved[2];
+};
+
+/* struct gaspace_dirty_log.flags */
+#define GASPACE_DIRTY_CLEAR	0x1u	/* report, then clear what was reported */
+#define GASPACE_DIRTY_SET	0x2u	/* OR the bitmap into the log */
+
+/**
+ * struct gaspace_dirty_log - argument of GASPACE_GET_DIRTY_LOG
+ * @gpa: first guest-physical address, page aligned
+ * @size: bytes, page aligned, > 0; inside dirty-logged areas
+ * @bitmap: user pointer to DIV_ROUND_UP(size / 4096, 64) __u64 words: bit
+ *	i (word i / 64, bit i % 64) is the page at @gpa + i * 4096.  Written
+ *	(bits past the range 0) without SET; read with SET.
+ * @flags: 0 (report), GASPACE_DIRTY_CLEAR (report, and the reported pages
+ *	are clean and write-protected again when the call returns) or
+ *	GASPACE_DIRTY_SET (mark the bitmap's pages dirty)
+ * @pad: must be 0
+ * @reserved: must be 0
+ */
+struct gaspace_dirty_log {
+	__u64 gpa;
+	__u64 size;
+	__u64 bitmap;
+	__u32 flags;
+	__u32 pad;
+	__u64 reserved[2];
 };
 
 /* /dev/gaspace */
@@ -185,5 +225,8 @@ struct gaspace_info {
 #define GASPACE_TRANSLATE	_IOWR(GASPACE_IO, 0x14, struct gaspace_translation)
 #define GASPACE_FAULT		_IOW(GASPACE_IO, 0x15, struct gaspace_fault)
 #define GASPACE_GET_INFO	_IOR(GASPACE_IO, 0x16, struct gaspace_info)
+#define GASPACE_DIRTY_LOG_ENABLE	_IOW(GASPACE_IO, 0x17, struct gaspace_range)
+#define GASPACE_DIRTY_LOG_DISABLE	_IOW(GASPACE_IO, 0x18, struct gaspace_range)
+#define GASPACE_GET_DIRTY_LOG	_IOW(GASPACE_IO, 0x19, struct gaspace_dirty_log)
 
 #endif /* _UAPI_LINUX_GASPACE_H */
