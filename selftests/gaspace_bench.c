@@ -513,12 +513,12 @@ static void table_pages(double *got, double *min)
 #define HARVEST_STRIDE	100		/* 1 % of the pages are written */
 
 /* The writes a round of a migration sees: one byte in every 100th page. */
-static void write_one_in_100(volatile char *p, size_t size)
+static void write_one_in_100(char *p, size_t size)
 {
 	size_t i;
 
 	for (i = 0; i < size / PAGE_4K; i += HARVEST_STRIDE)
-		p[i * PAGE_4K] += 1;
+		__atomic_fetch_add(&p[i * PAGE_4K], 1, __ATOMIC_RELAXED);
 }
 
 static size_t count_bits(const __u64 *w, size_t n)
@@ -565,12 +565,15 @@ static double gas_dirty_harvest(void)
 	return t;
 }
 
-static void clear_refs(void)
+#define CLEAR_REFS	"/proc/self/clear_refs"
+
+/* Clear the soft-dirty bits of the whole process ("4"). */
+static void soft_dirty_clear(void)
 {
-	int fd = open("/proc/self/clear_refs", O_WRONLY);
+	int fd = open(CLEAR_REFS, O_WRONLY);
 
 	if (fd < 0 || write(fd, "4", 1) != 1)
-		die("/proc/self/clear_refs", 0);
+		die(CLEAR_REFS, 0);
 	close(fd);
 }
 
@@ -590,7 +593,7 @@ static double anon_dirty_harvest(void)
 	if (!map || fd < 0)
 		die("/proc/self/pagemap", 0);
 	populate(p, HARVEST_SIZE);
-	clear_refs();
+	soft_dirty_clear();
 	write_one_in_100(p, HARVEST_SIZE);
 	t = now_ns();
 	if (pread(fd, map, n * sizeof(*map),
@@ -599,7 +602,7 @@ static double anon_dirty_harvest(void)
 		die("pread pagemap", 0);
 	for (i = 0; i < n; i++)
 		dirty += map[i] >> 55 & 1;
-	clear_refs();
+	soft_dirty_clear();
 	t = now_ns() - t;
 	if (dirty < n / HARVEST_STRIDE)
 		die("soft-dirty bits", 0);

@@ -52,6 +52,7 @@ static const unsigned char guest_migrate[] = {
 	0x74, 0x02, 0x66, 0x43, 0x66, 0x83, 0xc7, 0x04, 0x66, 0x05, 0xb9, 0x79,
 	0x37, 0x9e, 0x66, 0x4d, 0x75, 0xea, 0x0f, 0x01, 0xd9,
 };
+
 #define STOPPED_AT	0x27
 #define CHECKED_AT	0x4e
 
@@ -70,7 +71,9 @@ FIXTURE_SETUP(migrate)
 {
 	const char *why = NULL;
 
-	self->dev = self->src = self->dst = -1;
+	self->dev = -1;
+	self->src = -1;
+	self->dst = -1;
 	self->svm = gas_guest_open(GASPACE_SVM_DEVICE,
 				   "gaspace_svm.ko (samples/svm)",
 				   GASPACE_SVM_GET_INFO, &self->info,
@@ -184,8 +187,9 @@ TEST_F(migrate, precopy_while_the_guest_writes)
 	ASSERT_EQ(GUEST_CODE + STOPPED_AT, self->run.regs.rip);
 	n = copy_dirty(self->src, self->dst, self->bits, self->page);
 	ASSERT_LE(0, n);
-	ksft_print_msg("stopped after %llu passes; last round: %d pages; %u pages in %d rounds before\n",
-		       self->run.regs.rdx & 0xffffffff, n, total, round - 1);
+	ksft_print_msg("stopped after %llu passes; last round: %d pages; ",
+		       self->run.regs.rdx & 0xffffffff, n);
+	printf("%u pages in %d rounds before\n", total, round - 1);
 	EXPECT_LT(1ULL, self->run.regs.rdx & 0xffffffff);
 	EXPECT_LT(0U, total) TH_LOG("the guest wrote nothing during the rounds");
 
