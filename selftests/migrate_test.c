@@ -197,8 +197,8 @@ TEST_F(migrate, precopy_while_the_guest_writes)
 	for (i = 0; i < PAGES; i++) {
 		ASSERT_EQ((ssize_t)PAGE_4K,
 			  pread(self->src, a, PAGE_4K, i * PAGE_4K));
-		ASSERT_EQ((ssize_t)PAGE_4K, pread(self->dst, self->page, PAGE_4K,
-					 i * PAGE_4K));
+		ASSERT_EQ((ssize_t)PAGE_4K,
+			  pread(self->dst, self->page, PAGE_4K, i * PAGE_4K));
 		ASSERT_EQ(0, memcmp(a, self->page, PAGE_4K)) TH_LOG("page %u", i);
 	}
 
