@@ -575,6 +575,9 @@ static int gaspace_log_locked(struct gaspace *as, struct gaspace_change *ch)
 	ret = gaspace_split_edges(as, ch);
 	if (ret)
 		return ret;
+	/* an area whose logging stays as it is keeps no block across an edge */
+	WARN_ON_ONCE(gpt_split_at(&as->pt, &ch->mc, ch->gpa) ||
+		     gpt_split_at(&as->pt, &ch->mc, ch->end));
 	while (gaspace_area_next(as, cur, ch->end, &a)) {
 		cur = a.end;
 		if (!!(a.flags & GASPACE_AREA_LOGGED) == log)

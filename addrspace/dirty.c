@@ -227,7 +227,7 @@ void gaspace_dirty_stop(struct gaspace *as, const struct gaspace_area *a)
 	gaspace_dirty_drop(as, a->start, a->end);
 	as->logged_bytes -= size;
 	WARN_ON_ONCE(gpt_protect(&as->pt, NULL, a->start, size,
-				 gaspace_area_gpt_prot(a)));
+				 gaspace_area_gpt_prot(a) & GPT_PROT_RWX));
 	gpt_collapse(&as->pt, a->start, size,
 		     gaspace_backend(a)->leaf_level(a));
 }

@@ -1559,3 +1559,45 @@ int gpt_collapse(struct gpt *pt, u64 gpa, u64 size, u32 max_level)
 	return 0;
 }
 EXPORT_SYMBOL_NS_GPL(gpt_collapse, GASPACE_INTERNAL);
+
+/* The visitor of gpt_split_at(): split what crosses the edge (w->arg). */
+static int gpt_split_at_visit(struct gpt_walker *w, struct gpt_visit *v,
+			      u32 kind)
+{
+	u64 edge = *(u64 *)w->arg;
+
+	if (!v->old || !v->level || v->addr >= edge ||
+	    v->addr + gpt_level_size(v->level) <= edge)
+		return 0;
+	return gpt_split(w, v);
+}
+
+/**
+ * gpt_split_at() - make an address the edge of every leaf it meets
+ * @pt: the table
+ * @mc: table pages for the splits (gpt_split_bound() covers two edges)
+ * @gpa: the address, 4 KiB aligned
+ *
+ * A block across @gpa is split, and again only where @gpa falls, as at the
+ * edges of an unmap or protect; the mapping does not change.
+ *
+ * Return: 0; -EINVAL, -ERANGE for a bad address; -ENOMEM when @mc holds
+ * fewer pages than the splits take, with the tables unchanged.
+ */
+int gpt_split_at(struct gpt *pt, struct gpt_cache *mc, u64 gpa)
+{
+	struct gpt_walker w = {
+		.kinds	= GPT_VISIT_LEAF,
+		.cb	= gpt_split_at_visit,
+		.arg	= &gpa,
+		.mc	= mc,
+	};
+	int ret = gpt_check_range(pt, gpa, 0);
+
+	if (ret || !gpa || gpa >= gpt_limit(pt))
+		return ret;
+	if (mc ? mc->nr < gpt_split_need(pt, gpa) : gpt_split_need(pt, gpa))
+		return -ENOMEM;
+	return gpt_walk(&w, pt, gpa - GPT_PAGE_SIZE, gpa + GPT_PAGE_SIZE);
+}
+EXPORT_SYMBOL_NS_GPL(gpt_split_at, GASPACE_INTERNAL);

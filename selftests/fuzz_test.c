@@ -9,11 +9,16 @@
  * non-canonical addresses, structs that run into an inaccessible page),
  * wrong fds (/dev/null, a pipe, a memfd, a closed fd, /dev/gaspace for a
  * space's calls and a space for /dev/gaspace's), and random pread, pwrite
- * and mmap arguments on spaces of every format.
+ * and mmap arguments on spaces of every format.  The dirty log's calls
+ * (DIRTY_LOG_ENABLE, DIRTY_LOG_DISABLE, GET_DIRTY_LOG) are among the
+ * space's calls, with random bitmaps and bitmap pointers as well.
  *
  * Each result is checked against the list SPEC section 3 documents for
  * that call; where the arguments alone decide the result (EFAULT, EINVAL,
- * ERANGE, ENOTTY) it must be exactly that one.  Then the spaces are
+ * ERANGE, ENOTTY) it must be exactly that one.  A dirty-log call that
+ * fails must leave GET_INFO and TRANSLATE of a few addresses as they were;
+ * a report must zero the bits past its range and report at most
+ * nr_dirty_pages pages.  Then the spaces are
  * emptied: their counters go back to the empty space's, and once they are
  * closed every table page is gone.
  *
@@ -282,6 +287,21 @@ static int range_rules(const struct gas_space *s, bool protect,
 	return 0;
 }
 
+static int dirty_log_rules(const struct gas_space *s,
+			   const struct gaspace_dirty_log *d)
+{
+	__u32 both = GASPACE_DIRTY_CLEAR | GASPACE_DIRTY_SET;
+
+	if (d->pad || d->reserved[0] || d->reserved[1] ||
+	    (d->flags & ~both) || (d->flags & both) == both ||
+	    unaligned(d->gpa) || unaligned(d->size) || !d->size ||
+	    d->gpa + d->size < d->gpa)
+		return -EINVAL;
+	if (d->gpa < s->base || d->gpa + d->size > s->base + s->size)
+		return -ERANGE;
+	return 0;
+}
+
 static bool create_ok(const struct gaspace_create *c)
 {
 	unsigned int bits = c->gpa_bits ? c->gpa_bits :
@@ -304,6 +324,8 @@ static const unsigned int dev_cmds[] = {
 static const unsigned int space_cmds[] = {
 	GASPACE_MAP_LINEAR, GASPACE_MAP_ALLOC, GASPACE_UNMAP, GASPACE_PROTECT,
 	GASPACE_TRANSLATE, GASPACE_FAULT, GASPACE_GET_INFO,
+	GASPACE_DIRTY_LOG_ENABLE, GASPACE_DIRTY_LOG_DISABLE,
+	GASPACE_GET_DIRTY_LOG,
 };
 
 /*
@@ -394,6 +416,9 @@ static int fuzz_dev(struct fuzz *f)
 		case GASPACE_CAP_MAX_AREAS:
 			ok = ret > 0;
 			break;
+		case GASPACE_CAP_DIRTY_LOG:
+			ok = ret == 1;
+			break;
 		default:
 			ok = ret == 0;
 			break;
@@ -456,6 +481,117 @@ static void noise(struct fuzz *f, void *buf, size_t len)
 		b[i] = rnd(f);
 }
 
+/*
+ * A bitmap pointer for GET_DIRTY_LOG of @size bytes; *@blen is the length
+ * the call reads or writes.  Good ones lie at the start of the scratch
+ * area, away from the struct at its end, and hold noise.
+ */
+static struct ptr any_bitmap(struct fuzz *f, __u64 size, size_t *blen)
+{
+	struct ptr r = { .kind = P_NULL };
+
+	*blen = (size / PAGE_4K + 63) / 64 * 8;
+	if (!*blen || *blen > SCRATCH / 2)
+		return r;	/* EINVAL or ERANGE comes first */
+	r = any_ptr(f, *blen);
+	if (r.kind == P_RO && *blen > PAGE_4K)
+		r = (struct ptr){ .kind = P_NULL };
+	if (r.kind == P_GOOD) {
+		r.p = f->scratch + 8 * below(f, 64);
+		noise(f, r.p, *blen);
+	}
+	return r;
+}
+
+/* A GET_DIRTY_LOG report that cannot be right: -1 with f->why set. */
+static int bad_report(struct fuzz *f, const struct gaspace_dirty_log *d,
+		      const struct ptr *bp, const struct gas_snapshot *before,
+		      const struct gas_snapshot *after)
+{
+	__u64 pages = d->size / PAGE_4K, words = (pages + 63) / 64, n = 0, i;
+	const __u64 *bits = (const __u64 *)bp->p;
+	__u64 want;
+
+	for (i = 0; i < words; i++)
+		n += __builtin_popcountll(bits[i]);
+	if (pages % 64 && bits[words - 1] >> (pages % 64)) {
+		snprintf(f->why, sizeof(f->why),
+			 "GET_DIRTY_LOG %#llx+%#llx: bits past the range: %#llx",
+			 (unsigned long long)d->gpa,
+			 (unsigned long long)d->size,
+			 (unsigned long long)bits[words - 1]);
+		return -1;
+	}
+	want = before->info.nr_dirty_pages;
+	if (d->flags & GASPACE_DIRTY_CLEAR)
+		want -= n;
+	if (n > before->info.nr_dirty_pages ||
+	    after->info.nr_dirty_pages != want) {
+		snprintf(f->why, sizeof(f->why),
+			 "GET_DIRTY_LOG %#llx+%#llx flags %u: %llu pages reported, nr_dirty_pages %llu before, %llu after",
+			 (unsigned long long)d->gpa,
+			 (unsigned long long)d->size, d->flags,
+			 (unsigned long long)n,
+			 (unsigned long long)before->info.nr_dirty_pages,
+			 (unsigned long long)after->info.nr_dirty_pages);
+		return -1;
+	}
+	return 0;
+}
+
+static bool is_dirty_cmd(unsigned int cmd)
+{
+	return cmd == GASPACE_DIRTY_LOG_ENABLE ||
+	       cmd == GASPACE_DIRTY_LOG_DISABLE ||
+	       cmd == GASPACE_GET_DIRTY_LOG;
+}
+
+/*
+ * What a dirty-log call changed: nothing when it failed.  A CLEAR whose
+ * bitmap could not be written puts the bits back, but the leaves of the
+ * dirty pages lost W on the way (harmless: their next write marks them
+ * again), so W is not compared then.
+ */
+static int dirty_changes(struct fuzz *f, unsigned int cmd,
+			 const void *arg, long ret,
+			 const struct gas_snapshot *before,
+			 struct gas_snapshot *after)
+{
+	const struct gaspace_dirty_log *d = arg;
+	const struct gaspace_range *r = arg;
+	int i;
+
+	if (ret < 0) {
+		if (cmd == GASPACE_GET_DIRTY_LOG && ret == -EFAULT &&
+		    (d->flags & GASPACE_DIRTY_CLEAR)) {
+			for (i = 0; i < after->nr; i++)
+				if (!((before->t[i].prot ^ after->t[i].prot) &
+				      ~GASPACE_PROT_WRITE))
+					after->t[i].prot = before->t[i].prot;
+		}
+		if (gas_snapshot_equal(before, after))
+			return 0;
+		snprintf(f->why, sizeof(f->why),
+			 "call %lu: failed dirty-log call %#x (%ld) changed GET_INFO or TRANSLATE",
+			 f->calls, cmd, ret);
+		return -1;
+	}
+	if (cmd == GASPACE_GET_DIRTY_LOG)
+		return 0;
+	if (cmd == GASPACE_DIRTY_LOG_ENABLE ?
+	    after->info.nr_dirty_pages == before->info.nr_dirty_pages :
+	    after->info.nr_dirty_pages <= before->info.nr_dirty_pages)
+		return 0;
+	snprintf(f->why, sizeof(f->why),
+		 "call %lu: DIRTY_LOG_%s %#llx+%#llx: nr_dirty_pages %llu -> %llu",
+		 f->calls,
+		 cmd == GASPACE_DIRTY_LOG_ENABLE ? "ENABLE" : "DISABLE",
+		 (unsigned long long)r->gpa, (unsigned long long)r->size,
+		 (unsigned long long)before->info.nr_dirty_pages,
+		 (unsigned long long)after->info.nr_dirty_pages);
+	return -1;
+}
+
 static int fuzz_space(struct fuzz *f)
 {
 	struct gas_space *s = &f->s[below(f, NR_SPACES)];
@@ -467,8 +603,12 @@ static int fuzz_space(struct fuzz *f)
 		struct gaspace_translation t;
 		struct gaspace_fault fa;
 		struct gaspace_info i;
+		struct gaspace_dirty_log d;
 	} u, out;
-	size_t len = _IOC_SIZE(cmd);
+	struct gas_snapshot before, after;
+	struct ptr bp = { .kind = P_NULL };
+	size_t len = _IOC_SIZE(cmd), blen = 0;
+	__u64 probe[4];
 	const char *name;
 	__uint128_t allowed;
 	struct ptr p;
@@ -499,9 +639,11 @@ static int fuzz_space(struct fuzz *f)
 		break;
 	case GASPACE_UNMAP:
 	case GASPACE_PROTECT:
+	case GASPACE_DIRTY_LOG_ENABLE:
+	case GASPACE_DIRTY_LOG_DISABLE:
 		u.r.gpa = any_u64(f, s);
 		u.r.size = any_size(f, s);
-		u.r.prot = cmd == GASPACE_UNMAP && below(f, 4) ? 0 :
+		u.r.prot = cmd != GASPACE_PROTECT && below(f, 4) ? 0 :
 			   any_prot(f);
 		u.r.flags = below(f, 4) ? 0 : any_flags(f);
 		if (!below(f, 10))
@@ -516,6 +658,18 @@ static int fuzz_space(struct fuzz *f)
 		u.fa.access = below(f, 4) ? below(f, 8) : any_prot(f);
 		u.fa.flags = below(f, 6) ? 0 : any_flags(f);
 		break;
+	case GASPACE_GET_DIRTY_LOG:
+		u.d.gpa = any_u64(f, s);
+		u.d.size = any_size(f, s);
+		u.d.flags = below(f, 8) ? below(f, 3) :
+			    below(f, 2) ? 3 : any_flags(f);
+		if (!below(f, 12))
+			u.d.pad = 1u << below(f, 32);
+		if (!below(f, 12))
+			u.d.reserved[below(f, 2)] = 1ULL << below(f, 64);
+		bp = any_bitmap(f, u.d.size, &blen);
+		u.d.bitmap = (uintptr_t)bp.p;
+		break;
 	default:
 		noise(f, &u.i, sizeof(u.i));
 		break;
@@ -526,9 +680,27 @@ static int fuzz_space(struct fuzz *f)
 	fill(f, &p, &u, len);
 	if (p.kind == P_RO)
 		memcpy(&u, p.p, len);
+	if (cmd == GASPACE_GET_DIRTY_LOG && (raw || p.kind == P_RO)) {
+		/* the pointer is noise now: taken to be inaccessible */
+		blen = (u.d.size / PAGE_4K + 63) / 64 * 8;
+		bp = (struct ptr){ .kind = P_NULL };
+		bp.p = (unsigned char *)(uintptr_t)u.d.bitmap;
+	}
+	if (is_dirty_cmd(cmd)) {
+		probe[0] = u.r.gpa;
+		probe[1] = u.r.gpa + u.r.size - 1;
+		probe[2] = s->base + below(f, s->size);
+		probe[3] = s->base + below(f, s->size);
+		gas_snapshot(s->fd, &before, probe, ARRAY_LEN(probe));
+	}
 	ret = gas_ioctl_ptr(s->fd, cmd, p.p);
 	if (!ret && p.kind == P_GOOD)
 		memcpy(&out, p.p, len);
+	if (is_dirty_cmd(cmd)) {
+		gas_snapshot(s->fd, &after, probe, ARRAY_LEN(probe));
+		if (dirty_changes(f, cmd, &u, ret, &before, &after))
+			return -1;
+	}
 
 	switch (cmd) {
 	case GASPACE_MAP_LINEAR:
@@ -546,6 +718,29 @@ static int fuzz_space(struct fuzz *f)
 		allowed = rule ? E(-rule) :
 			  OK | E(ENOSPC) | E(ENOMEM) | E(EINTR) |
 			  (cmd == GASPACE_PROTECT ? E(ENOENT) : 0);
+		break;
+	case GASPACE_DIRTY_LOG_ENABLE:
+	case GASPACE_DIRTY_LOG_DISABLE:
+		name = cmd == GASPACE_DIRTY_LOG_ENABLE ? "DIRTY_LOG_ENABLE" :
+							 "DIRTY_LOG_DISABLE";
+		rule = range_rules(s, false, &u.r);
+		allowed = rule ? E(-rule) :
+			  OK | E(ENOENT) | E(ENOSPC) | E(ENOMEM);
+		break;
+	case GASPACE_GET_DIRTY_LOG:
+		name = "GET_DIRTY_LOG";
+		rule = dirty_log_rules(s, &u.d);
+		if (rule)
+			allowed = E(-rule);
+		else if ((u.d.flags & GASPACE_DIRTY_SET ? bp.readable :
+							  bp.writable) < blen)
+			allowed = E(ENOENT) | E(EFAULT) | E(ENOMEM);
+		else
+			allowed = OK | E(ENOENT) | E(ENOMEM);
+		if (!ret && bp.kind == P_GOOD &&
+		    !(u.d.flags & GASPACE_DIRTY_SET) &&
+		    bad_report(f, &u.d, &bp, &before, &after))
+			return -1;
 		break;
 	case GASPACE_TRANSLATE:
 		/* EFAULT first: the whole struct is read and written */
@@ -582,7 +777,10 @@ static int fuzz_space(struct fuzz *f)
 		     out.i.size != s->size ||
 		     out.i.root_pages != s->root_pages ||
 		     out.i.nr_table_pages < s->root_pages ||
-		     out.i.nr_data_pages > s->size / PAGE_4K))
+		     out.i.nr_data_pages > s->size / PAGE_4K ||
+		     out.i.nr_dirty_pages > s->size / PAGE_4K ||
+		     out.i.nr_userfaults || out.i.reserved[0] ||
+		     out.i.reserved[1]))
 			allowed = 0;
 		break;
 	}
@@ -891,6 +1089,8 @@ static void fuzz_end(struct __test_metadata *_metadata, struct fuzz *f,
 		EXPECT_EQ(s->size, info.size);
 		ASSERT_EQ(0, gas_unmap(s->fd, s->base, s->size));
 		EXPECT_COUNTERS(s->fd, 0, s->root_pages, 0, 0);
+		ASSERT_EQ(0, gas_get_info(s->fd, &info));
+		EXPECT_EQ(0ULL, info.nr_dirty_pages);
 		gas_space_close(s);
 	}
 	close(f->dev);

@@ -10,15 +10,28 @@
  * each call returns (error order included), what TRANSLATE reports for
  * any byte, and GET_INFO's counters: nr_areas, nr_table_pages (one table
  * for every span holding a leaf, root included), nr_data_pages and
- * mapped_bytes.  Every call's result and GET_INFO after every call are
- * compared with the model; every SWEEP calls and at the end, every page
- * of the zone is translated and every guest byte read back.
+ * mapped_bytes, the present leaves of each size and nr_dirty_pages.  Every
+ * call's result and GET_INFO after every call are compared with the model;
+ * every SWEEP calls and at the end, every page of the zone is translated
+ * and every guest byte read back.
  *
  * Calls: MAP_LINEAR (4 KiB, 2 MiB and 1 GiB leaves, REPLACE across the
  * zone), MAP_ALLOC (lazy, POPULATE, HUGE, REPLACE), UNMAP (holes, the whole
  * space), PROTECT, FAULT, TRANSLATE, pread, pwrite, mmap and touches of
  * mmaps (SIGBUS where the range is no longer an alloc area), with a few
  * invalid arguments of each kind.  One case per format and gpa width.
+ *
+ * Dirty logging: the model knows which areas are logged and, per zone
+ * page, whether it is dirty and whether its leaf got W back (a FAULT with
+ * W does that; pwrite and VMM stores only mark the page).  DIRTY_LOG_ENABLE
+ * and DISABLE (ranges of the zone, with invalid arguments too) and
+ * GET_DIRTY_LOG (report, CLEAR, SET; bad bitmaps) are checked against it:
+ * each report bit for bit, GET_INFO's nr_dirty_pages after every call,
+ * TRANSLATE's 4 KiB leaves without W for clean logged pages, the blocks
+ * back after DISABLE, and a report of one logged area after every call
+ * (of all of them at each sweep).  The threaded case logs nothing.  Two
+ * bugs it found (a DISABLE that left a block across its edge, a DISABLE
+ * of a DEVICE area that gave no W back) are pinned by stress_regress.
  *
  * The threaded case: mutator threads run the same model, each on its own
  * part of the zone, while reader threads fault, translate, read and touch
@@ -56,6 +69,7 @@ struct area {
 	__u64 start, end, hpa;
 	__u32 prot, flags;
 	bool linear;
+	bool logged;		/* DIRTY_LOG_ENABLE: in the zone only */
 };
 
 struct vmap {
@@ -81,10 +95,13 @@ struct model {
 	__u64 *phpa;
 	unsigned int *hcount;	/* per 2 MiB block: pages of a 2 MiB frame */
 	unsigned char *mem;	/* guest bytes */
+	unsigned char *dirty;	/* in the dirty log */
+	unsigned char *wok;	/* logged, and its leaf got W back */
+	__u64 *logbits;		/* GET_DIRTY_LOG's bitmap, and a word */
 	struct vmap maps[MAX_MAPS];
 	unsigned long nok, nerr;	/* calls that succeeded, that failed */
 	/* the expected GET_INFO counters */
-	__u64 nr_tables, nr_data, mapped;
+	__u64 nr_tables, nr_data, mapped, leaves[3], nr_dirty;
 	char hist[HIST][160];
 	unsigned long ops;
 	char msg[512];
@@ -207,6 +224,8 @@ static void drop_page(struct model *m, unsigned int p)
 	m->pop[p] = 0;
 	m->hugef[p] = 0;
 	m->phpa[p] = 0;
+	m->dirty[p] = 0;
+	m->wok[p] = 0;
 	memset(m->mem + (size_t)p * PAGE_4K, 0, PAGE_4K);
 }
 
@@ -277,7 +296,7 @@ static void populate(struct model *m, unsigned int p, const struct area *a)
 	 * faulting too, the model knows neither, so it counts only the page
 	 * it populated itself (the rest may or may not have a frame).
 	 */
-	if ((a->flags & GASPACE_MAP_HUGE) && !m->shared &&
+	if ((a->flags & GASPACE_MAP_HUGE) && !m->shared && !a->logged &&
 	    block_in_area(m, p, a)) {
 		bool empty = true;
 
@@ -299,10 +318,27 @@ static void populate(struct model *m, unsigned int p, const struct area *a)
 	m->pop[p] = 1;
 }
 
-/* Is zone page @p mapped by a 2 MiB block leaf (its area is @a)? */
+/*
+ * Is zone page @p mapped by a 2 MiB block leaf (its area is @a)?  Never
+ * while the area is logged: its leaves are 4 KiB, its frames stay.
+ */
 static bool block_leaf(struct model *m, unsigned int p, const struct area *a)
 {
-	return m->hcount[p / PAGES_2M] == PAGES_2M && block_in_area(m, p, a);
+	return m->hcount[p / PAGES_2M] == PAGES_2M && !a->logged &&
+	       block_in_area(m, p, a);
+}
+
+/* A page of area @a was written by the guest, pwrite or a VMM store. */
+static void mark_dirty(struct model *m, __u64 gpa, const struct area *a,
+		       bool guest)
+{
+	unsigned int p = zpage(m, gpa);
+
+	if (!a->logged)
+		return;
+	m->dirty[p] = 1;
+	if (guest)
+		m->wok[p] = 1;
 }
 
 /* ---- counters ---- */
@@ -346,6 +382,12 @@ static void count_linear(struct model *m, struct tcount *c,
 	__u64 gpa = a->start, hpa = a->hpa, rs = gpa, run = 0;
 	unsigned int rl = 0;
 
+	if (a->logged) {	/* 4 KiB leaves while logged */
+		count_leaves(c, a->start, a->end - a->start, 0);
+		if (a->prot)
+			m->leaves[0] += (a->end - a->start) / PAGE_4K;
+		return;
+	}
 	while (gpa < a->end) {
 		unsigned int l = max + 1;
 		__u64 sz;
@@ -353,6 +395,8 @@ static void count_linear(struct model *m, struct tcount *c,
 		do {
 			sz = gas_level_size(--l);
 		} while (l && ((gpa | hpa) & (sz - 1) || gpa + sz > a->end));
+		if (a->prot)
+			m->leaves[l]++;
 		if (run && l != rl) {
 			count_leaves(c, rs, run, rl);
 			run = 0;
@@ -373,8 +417,13 @@ static void compute(struct model *m)
 {
 	struct tcount c = { .levels = m->levels, .total = m->root_pages };
 	__u64 data = 0, mapped = 0;
+	unsigned int p;
 	int i;
 
+	memset(m->leaves, 0, sizeof(m->leaves));
+	m->nr_dirty = 0;
+	for (p = 0; p < m->pages; p++)
+		m->nr_dirty += m->dirty[p];
 	for (i = 0; i < m->nr; i++) {
 		const struct area *a = &m->a[i];
 		__u64 g, run = 0, rs = 0, e;
@@ -403,8 +452,12 @@ static void compute(struct model *m)
 				count_leaves(&c, g, SZ_2M, 1);
 				data += PAGES_2M - 1;
 				g += SZ_2M - PAGE_4K;
+				if (a->prot)
+					m->leaves[1]++;
 				continue;
 			}
+			if (a->prot)
+				m->leaves[0]++;
 			if (!run)
 				rs = g;
 			run += PAGE_4K;
@@ -431,7 +484,7 @@ static void compute(struct model *m)
 static int check_info(struct model *m)
 {
 	struct gaspace_info info;
-	static const __u64 zero[8];
+	static const __u64 zero[ARRAY_LEN(info.reserved)];
 	int ret;
 
 	ret = gas_get_info(m->fd, &info);
@@ -440,7 +493,7 @@ static int check_info(struct model *m)
 	if (info.format != m->format || info.gpa_bits != m->bits ||
 	    info.levels != m->levels || info.root_pages != m->root_pages ||
 	    info.base != m->base || info.size != m->end - m->base ||
-	    memcmp(info.reserved, zero, sizeof(zero)))
+	    info.nr_userfaults || memcmp(info.reserved, zero, sizeof(zero)))
 		return bad(m, "GET_INFO: fixed fields changed");
 	if (m->shared)
 		return 0;
@@ -455,6 +508,20 @@ static int check_info(struct model *m)
 			   (unsigned long long)m->nr_tables,
 			   (unsigned long long)m->nr_data,
 			   (unsigned long long)m->mapped);
+	if (info.nr_leaves_4k != m->leaves[0] ||
+	    info.nr_leaves_2m != m->leaves[1] ||
+	    info.nr_leaves_1g != m->leaves[2])
+		return bad(m, "GET_INFO: leaves 4k %llu 2m %llu 1g %llu; model %llu %llu %llu",
+			   (unsigned long long)info.nr_leaves_4k,
+			   (unsigned long long)info.nr_leaves_2m,
+			   (unsigned long long)info.nr_leaves_1g,
+			   (unsigned long long)m->leaves[0],
+			   (unsigned long long)m->leaves[1],
+			   (unsigned long long)m->leaves[2]);
+	if (info.nr_dirty_pages != m->nr_dirty)
+		return bad(m, "GET_INFO: nr_dirty_pages %llu, model %llu",
+			   (unsigned long long)info.nr_dirty_pages,
+			   (unsigned long long)m->nr_dirty);
 	return 0;
 }
 
@@ -482,6 +549,7 @@ static int check_translate(struct model *m, __u64 gpa)
 	const struct area *a;
 	unsigned int level, p = 0;
 	__u64 ps, hpa;
+	__u32 prot;
 	int ret, want, i;
 
 	ret = gas_translate(m->fd, gpa, &t);
@@ -500,12 +568,21 @@ static int check_translate(struct model *m, __u64 gpa)
 			   (unsigned long long)gpa, ret, want);
 	if (ret)
 		return 0;
-	if (!a->linear)
+	if (a->logged && !in_zone(m, gpa))
+		return bad(m, "model: logged area %#llx+%#llx outside the zone",
+			   (unsigned long long)a->start,
+			   (unsigned long long)(a->end - a->start));
+	if (!a->linear || a->logged)
 		p = zpage(m, gpa);
-	if (a->linear)
+	if (a->logged)
+		level = 0;
+	else if (a->linear)
 		level = linear_level(m, a, gpa);
 	else
 		level = block_leaf(m, p, a) ? 1 : 0;
+	/* a logged page's leaf lacks W until a guest write gives it back */
+	prot = a->logged && !m->wok[p] ? a->prot & ~GASPACE_PROT_WRITE :
+					 a->prot;
 	ps = gas_level_size(level);
 	if (m->shared && !a->linear && (a->flags & GASPACE_MAP_HUGE) &&
 	    t.level <= 1) {
@@ -513,16 +590,18 @@ static int check_translate(struct model *m, __u64 gpa)
 		ps = gas_level_size(level);
 	}
 	if (t.gpa != gpa || t.page_size != ps || t.level != level ||
-	    t.limit != a->end - gpa || t.prot != a->prot || t.pad ||
+	    t.limit != a->end - gpa || t.prot != prot || t.pad ||
 	    t.backend != (a->linear ? GASPACE_BACKEND_LINEAR :
 				      GASPACE_BACKEND_ALLOC))
-		return bad(m, "TRANSLATE %#llx: %#llx %u %#llx %u %u; model %#llx %u %#llx %u %s",
+		return bad(m, "TRANSLATE %#llx: %#llx %u %#llx %u %u; model %#llx %u %#llx %u %s%s",
 			   (unsigned long long)gpa,
 			   (unsigned long long)t.page_size, t.level,
 			   (unsigned long long)t.limit, t.prot, t.backend,
 			   (unsigned long long)ps, level,
-			   (unsigned long long)(a->end - gpa), a->prot,
-			   a->linear ? "linear" : "alloc");
+			   (unsigned long long)(a->end - gpa), prot,
+			   a->linear ? "linear" : "alloc",
+			   !a->logged ? "" : m->dirty[p] ? " logged dirty" :
+							   " logged clean");
 	if (!m->root) {
 		if (t.hpa)
 			return bad(m, "TRANSLATE %#llx: hpa without CAP_SYS_ADMIN",
@@ -617,8 +696,12 @@ static int do_pwrite(struct model *m, __u64 gpa, __u64 len)
 	if (!n)
 		return 0;
 	memcpy(m->mem + (gpa - m->zone), m->buf, n);
-	for (g = gpa & ~(PAGE_4K - 1); g < gpa + n; g += PAGE_4K)
-		populate(m, zpage(m, g), &m->a[area_at(m, g)]);
+	for (g = gpa & ~(PAGE_4K - 1); g < gpa + n; g += PAGE_4K) {
+		const struct area *a = &m->a[area_at(m, g)];
+
+		populate(m, zpage(m, g), a);
+		mark_dirty(m, g, a, false);
+	}
 	return 0;
 }
 
@@ -682,6 +765,8 @@ static int do_touch(struct model *m)
 	if (write)
 		m->mem[gpa - m->zone] = val;
 	populate(m, zpage(m, gpa), &m->a[i]);
+	if (write)
+		mark_dirty(m, gpa, &m->a[i], false);
 	if (m->root && !m->shared) {
 		long long hpa = gas_pagemap_hpa(v->addr + off);
 		unsigned int p = zpage(m, gpa);
@@ -893,15 +978,64 @@ static int do_map(struct model *m, bool linear)
 	return 0;
 }
 
-static int do_range(struct model *m, bool protect)
+/* The calls on a struct gaspace_range. */
+enum { R_UNMAP, R_PROTECT, R_LOG, R_UNLOG };
+
+static const char *const range_names[] = {
+	"unmap", "protect", "dirty_log_enable", "dirty_log_disable",
+};
+
+static const unsigned long range_cmds[] = {
+	GASPACE_UNMAP, GASPACE_PROTECT, GASPACE_DIRTY_LOG_ENABLE,
+	GASPACE_DIRTY_LOG_DISABLE,
+};
+
+/* Whether [s, e) lies in logged areas, without a hole. */
+static bool logged_all(struct model *m, __u64 s, __u64 e)
+{
+	int i = area_from(m, s);
+
+	for (; s < e; i++) {
+		if (i >= m->nr || m->a[i].start > s || !m->a[i].logged)
+			return false;
+		s = m->a[i].end;
+	}
+	return true;
+}
+
+/* The model's DIRTY_LOG_ENABLE or DISABLE of the areas in [s, e). */
+static void log_range(struct model *m, __u64 s, __u64 e, bool log)
+{
+	int i;
+	__u64 g;
+
+	split_at(m, s);
+	split_at(m, e);
+	for (i = area_from(m, s); i < m->nr && m->a[i].start < e; i++) {
+		struct area *a = &m->a[i];
+
+		if (a->logged == log)
+			continue;	/* keeps its state */
+		a->logged = log;
+		/* starts clean; or its bits go */
+		for (g = a->start; g < a->end; g += PAGE_4K) {
+			m->dirty[zpage(m, g)] = 0;
+			m->wok[zpage(m, g)] = 0;
+		}
+	}
+}
+
+static int do_range(struct model *m, int op)
 {
 	struct gaspace_range r = { 0 };
 	int how = spoil(m), want = 0, ret;
 	__u64 x = rnd_below(m, 100);
+	bool protect = op == R_PROTECT;
 
 	zone_range(m, &r.gpa, &r.size);
-	if (protect) {
+	if (protect)
 		r.prot = random_prot(m);
+	if (op != R_UNMAP) {
 		if (x < 50 && m->nr) {
 			/* inside one area, or from one area's start */
 			int i = area_from(m, r.gpa);
@@ -972,37 +1106,254 @@ static int do_range(struct model *m, bool protect)
 	}
 	if (!want && (r.gpa < m->base || r.gpa + r.size > m->end))
 		want = -ERANGE;
-	if (!want && protect && !covered(m, r.gpa, r.gpa + r.size))
+	if (!want && op != R_UNMAP && !covered(m, r.gpa, r.gpa + r.size))
 		want = -ENOENT;
 	note(m, "%s %#llx+%#llx prot %u flags %#x rsv %llx/%llx",
-	     protect ? "protect" : "unmap", (unsigned long long)r.gpa,
+	     range_names[op], (unsigned long long)r.gpa,
 	     (unsigned long long)r.size, r.prot, r.flags,
 	     (unsigned long long)r.reserved[0],
 	     (unsigned long long)r.reserved[1]);
-	ret = gas_range_args(m->fd, protect ? GASPACE_PROTECT : GASPACE_UNMAP,
-			     &r);
+	ret = gas_range_args(m->fd, range_cmds[op], &r);
 	if (ret != want)
-		return bad(m, "%s: %d, model %d", protect ? "protect" : "unmap",
-			   ret, want);
+		return bad(m, "%s: %d, model %d", range_names[op], ret, want);
 	if (ret) {
 		m->nerr++;
 		return 0;
 	}
 	m->nok++;
-	if (!protect) {
+	if (op == R_UNMAP) {
 		remove_range(m, r.gpa, r.gpa + r.size);
+		return 0;
+	}
+	if (op != R_PROTECT) {
+		log_range(m, r.gpa, r.gpa + r.size, op == R_LOG);
 		return 0;
 	}
 	split_at(m, r.gpa);
 	split_at(m, r.gpa + r.size);
 	{
 		int i;
+		__u64 g;
 
 		for (i = area_from(m, r.gpa);
-		     i < m->nr && m->a[i].start < r.gpa + r.size; i++)
-			m->a[i].prot = r.prot;
+		     i < m->nr && m->a[i].start < r.gpa + r.size; i++) {
+			struct area *a = &m->a[i];
+
+			a->prot = r.prot;
+			/* a logged area's leaves all lose W */
+			for (g = a->start; a->logged && g < a->end;
+			     g += PAGE_4K)
+				m->wok[zpage(m, g)] = 0;
+		}
 	}
 	return 0;
+}
+
+/* ---- the dirty log ---- */
+
+/* A random logged area's index, or -1 when none is logged. */
+static int random_logged(struct model *m)
+{
+	int i, n = 0, k;
+
+	for (i = 0; i < m->nr; i++)
+		n += m->a[i].logged;
+	if (!n)
+		return -1;
+	k = rnd_below(m, n);
+	for (i = 0; i < m->nr; i++)
+		if (m->a[i].logged && !k--)
+			break;
+	return i;
+}
+
+/* A report of [gpa, gpa + size) in m->bits against the model's bits. */
+static int check_report(struct model *m, __u64 gpa, __u64 size,
+			const char *what)
+{
+	__u64 n = size / PAGE_4K, i, words = (n + 63) / 64;
+
+	for (i = 0; i < words * 64; i++) {
+		bool got = m->logbits[i / 64] >> (i % 64) & 1;
+		bool want = i < n && m->dirty[zpage(m, gpa + i * PAGE_4K)];
+
+		if (got != want)
+			return bad(m, "%s %#llx+%#llx: page %#llx %s, model %s",
+				   what, (unsigned long long)gpa,
+				   (unsigned long long)size,
+				   (unsigned long long)(gpa + i * PAGE_4K),
+				   got ? "dirty" : "clean",
+				   i >= n ? "past the range, 0" :
+				   want ? "dirty" : "clean");
+	}
+	if (m->logbits[words] != 0x5a5a5a5a5a5a5a5aULL)
+		return bad(m, "%s %#llx+%#llx: wrote past the bitmap", what,
+			   (unsigned long long)gpa, (unsigned long long)size);
+	return 0;
+}
+
+/* Report the logged area @i (and the logged ones right after it). */
+static int check_log(struct model *m, int i)
+{
+	__u64 s = m->a[i].start, e = m->a[i].end;
+	int ret;
+
+	while (++i < m->nr && m->a[i].logged && m->a[i].start == e)
+		e = m->a[i].end;
+	memset(m->logbits, 0x5a, (ZONE_PAGES / 64 + 1) * sizeof(__u64));
+	ret = gas_get_dirty_log(m->fd, s, e - s, m->logbits, 0);
+	if (ret)
+		return bad(m, "GET_DIRTY_LOG %#llx+%#llx: %d",
+			   (unsigned long long)s, (unsigned long long)(e - s),
+			   ret);
+	return check_report(m, s, e - s, "GET_DIRTY_LOG");
+}
+
+/* Every logged area reported. */
+static int check_logs(struct model *m)
+{
+	int i;
+
+	for (i = 0; i < m->nr; i++)
+		if (m->a[i].logged && (!i || !m->a[i - 1].logged ||
+				       m->a[i - 1].end != m->a[i].start) &&
+		    check_log(m, i))
+			return -1;
+	return 0;
+}
+
+/* GET_DIRTY_LOG: a report, CLEAR or SET, now and then with bad arguments. */
+static int do_get_log(struct model *m)
+{
+	struct gaspace_dirty_log d = { 0 };
+	__u64 x = rnd_below(m, 100), n, words, i, g;
+	int how = spoil(m), want = 0, ret, k;
+	bool bad_bitmap = rnd_below(m, 100) < 3;
+
+	zone_range(m, &d.gpa, &d.size);
+	k = x < 80 ? random_logged(m) : -1;
+	if (k >= 0) {
+		/* in one logged area, sometimes on into the next ones */
+		const struct area *a = &m->a[k];
+		__u64 pages = (a->end - a->start) / PAGE_4K;
+		__u64 s = rnd_below(m, pages), e;
+
+		e = s + 1 + rnd_below(m, pages - s);
+		if (x < 20)
+			e = pages + rnd_below(m, 64);
+		d.gpa = a->start + s * PAGE_4K;
+		d.size = (e - s) * PAGE_4K;
+		if (d.gpa + d.size > m->zone + m->pages * PAGE_4K)
+			d.size = m->zone + m->pages * PAGE_4K - d.gpa;
+	}
+	x = rnd_below(m, 100);
+	d.flags = x < 40 ? 0 : x < 75 ? GASPACE_DIRTY_CLEAR : GASPACE_DIRTY_SET;
+	d.bitmap = (uintptr_t)m->logbits;
+	if (bad_bitmap)
+		d.bitmap = rnd(m) & 1 ? 0 : 0xffff888000000000ULL;
+	switch (how) {
+	case BAD_RSV:
+		d.reserved[rnd_below(m, 2)] = 1ULL << rnd_below(m, 64);
+		want = -EINVAL;
+		break;
+	case BAD_FLAGS:
+		d.flags = rnd(m) & 1 ? GASPACE_DIRTY_CLEAR | GASPACE_DIRTY_SET :
+				       d.flags | 4u << rnd_below(m, 30);
+		want = -EINVAL;
+		break;
+	case BAD_PROT:		/* the pad */
+		d.pad = 1u << rnd_below(m, 32);
+		want = -EINVAL;
+		break;
+	case BAD_ALIGN:
+		if (rnd(m) & 1)
+			d.gpa += 1 + rnd_below(m, PAGE_4K - 1);
+		else
+			d.size += 1 + rnd_below(m, PAGE_4K - 1);
+		want = -EINVAL;
+		break;
+	case BAD_ZERO:
+		d.size = 0;
+		want = -EINVAL;
+		break;
+	case BAD_WRAP:
+		d.size = -d.gpa +
+			 (d.gpa > SZ_16K ? PAGE_4K * rnd_below(m, 4) : 0);
+		want = -EINVAL;
+		break;
+	case BAD_RANGE:
+		if (rnd(m) & 1 || m->base < PAGE_4K) {
+			d.gpa = m->end - PAGE_4K * (1 + rnd_below(m, 3));
+			d.size = PAGE_4K * (4 + rnd_below(m, 4));
+		} else {
+			d.gpa = m->base - PAGE_4K;
+			d.size = PAGE_4K * (1 + rnd_below(m, 4));
+		}
+		break;
+	}
+	if (!want && (d.gpa < m->base || d.gpa + d.size > m->end))
+		want = -ERANGE;
+	/* SET reads the bitmap first, a report writes it last */
+	if (!want && bad_bitmap && (d.flags & GASPACE_DIRTY_SET))
+		want = -EFAULT;
+	if (!want && !logged_all(m, d.gpa, d.gpa + d.size))
+		want = -ENOENT;
+	if (!want && bad_bitmap)
+		want = -EFAULT;
+	n = d.size / PAGE_4K;
+	words = (n + 63) / 64;
+	if (d.flags == GASPACE_DIRTY_SET && !want) {
+		/* sparse or dense; bits past the range must be ignored */
+		__u64 mask = rnd(m) & 1 ? ~0ULL : 0;
+
+		for (i = 0; i < words; i++)
+			m->logbits[i] = rnd(m) & (rnd(m) | mask) &
+				     (rnd(m) | (rnd(m) & 1 ? 0 : ~0ULL));
+	} else {
+		memset(m->logbits, 0x5a, (ZONE_PAGES / 64 + 1) * sizeof(__u64));
+	}
+	note(m, "get_dirty_log %#llx+%#llx flags %#x pad %#x rsv %llx/%llx bitmap %#llx",
+	     (unsigned long long)d.gpa, (unsigned long long)d.size, d.flags,
+	     d.pad, (unsigned long long)d.reserved[0],
+	     (unsigned long long)d.reserved[1], (unsigned long long)d.bitmap);
+	ret = gas_ioctl_ptr(m->fd, GASPACE_GET_DIRTY_LOG, &d);
+	if (ret != want)
+		return bad(m, "get_dirty_log: %d, model %d", ret, want);
+	if (ret == -EFAULT && (d.flags & GASPACE_DIRTY_CLEAR)) {
+		/* the bits are put back; their leaves lost W on the way */
+		for (g = d.gpa; g < d.gpa + d.size; g += PAGE_4K)
+			if (m->dirty[zpage(m, g)])
+				m->wok[zpage(m, g)] = 0;
+	}
+	if (ret)
+		return 0;
+	if (d.flags & GASPACE_DIRTY_SET) {
+		for (i = 0; i < n; i++)
+			if (m->logbits[i / 64] >> (i % 64) & 1)
+				m->dirty[zpage(m, d.gpa + i * PAGE_4K)] = 1;
+		return 0;
+	}
+	if (check_report(m, d.gpa, d.size, "get_dirty_log"))
+		return -1;
+	if (d.flags & GASPACE_DIRTY_CLEAR) {
+		for (g = d.gpa; g < d.gpa + d.size; g += PAGE_4K) {
+			m->dirty[zpage(m, g)] = 0;
+			m->wok[zpage(m, g)] = 0;
+		}
+	}
+	return 0;
+}
+
+/* One call of the dirty log. */
+static int do_dirty(struct model *m)
+{
+	__u64 r = rnd_below(m, 100);
+
+	if (r < 30)
+		return do_range(m, R_LOG);
+	if (r < 45)
+		return do_range(m, R_UNLOG);
+	return do_get_log(m);
 }
 
 static int do_fault(struct model *m)
@@ -1042,6 +1393,8 @@ static int do_fault(struct model *m)
 			   (unsigned long long)gpa, access, flags, ret, want);
 	if (!ret && !m->a[i].linear)
 		populate(m, zpage(m, gpa), &m->a[i]);
+	if (!ret && (access & GASPACE_PROT_WRITE))
+		mark_dirty(m, gpa, &m->a[i], true);
 	return 0;
 }
 
@@ -1079,16 +1432,21 @@ static void guest_range(struct model *m, __u64 *gpa, __u64 *len)
 
 static int one_op(struct model *m)
 {
-	__u64 r = rnd_below(m, 100), gpa, len;
+	__u64 r, gpa, len;
+
+	/* the threaded case logs nothing: its readers write too */
+	if (!m->shared && rnd_below(m, 100) < 10)
+		return do_dirty(m);
+	r = rnd_below(m, 100);
 
 	if (r < 14)
 		return do_map(m, false);
 	if (r < 20)
 		return do_map(m, true);
 	if (r < 30)
-		return do_range(m, false);
+		return do_range(m, R_UNMAP);
 	if (r < 42)
-		return do_range(m, true);
+		return do_range(m, R_PROTECT);
 	if (r < 54)
 		return do_fault(m);
 	if (r < 62)
@@ -1139,7 +1497,7 @@ static int sweep(struct model *m)
 				return -1;
 		}
 	}
-	return 0;
+	return check_logs(m);
 }
 
 static int model_init(struct model *m, const struct gas_space *s, __u64 zone,
@@ -1167,8 +1525,12 @@ static int model_init(struct model *m, const struct gas_space *s, __u64 zone,
 	m->hcount = calloc(pages / PAGES_2M + 1, sizeof(*m->hcount));
 	m->mem = calloc(pages, PAGE_4K);
 	m->buf = malloc(64 * PAGE_4K);
+	m->dirty = calloc(pages, 1);
+	m->wok = calloc(pages, 1);
+	m->logbits = calloc(ZONE_PAGES / 64 + 1, sizeof(*m->logbits));
 	if (!m->a || !m->pop || !m->hugef || !m->phpa || !m->hcount ||
-	    !m->mem || !m->buf || !m->lastop)
+	    !m->mem || !m->buf || !m->lastop || !m->dirty || !m->wok ||
+	    !m->logbits)
 		return -ENOMEM;
 	return 0;
 }
@@ -1184,6 +1546,9 @@ static void model_free(struct model *m)
 	free(m->hcount);
 	free(m->mem);
 	free(m->buf);
+	free(m->dirty);
+	free(m->wok);
+	free(m->logbits);
 }
 
 static void dump_op(struct model *m, unsigned long op)
@@ -1315,6 +1680,12 @@ TEST_F_TIMEOUT(stress, model_checked, 36000)
 			ret = check_translate(m, m->zone +
 					      rnd_below(m, m->pages * PAGE_4K));
 		}
+		if (!ret && !m->shared) {
+			int k = random_logged(m);
+
+			if (k >= 0)
+				ret = check_log(m, k);
+		}
 		if (!ret && (i + 1) % SWEEP == 0)
 			ret = sweep(m);
 		if (ret) {
@@ -1334,6 +1705,12 @@ TEST_F_TIMEOUT(stress, model_checked, 36000)
 	unmap_vmaps(m);
 	ASSERT_EQ(0, gas_unmap(m->fd, m->base, m->end - m->base));
 	EXPECT_COUNTERS(m->fd, 0, m->root_pages, 0, 0);
+	{
+		struct gaspace_info info;
+
+		ASSERT_EQ(0, gas_get_info(m->fd, &info));
+		EXPECT_EQ(0ULL, info.nr_dirty_pages);
+	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	printf("# stress %s/%u: %llu ops (map/unmap/protect: %lu ok, %lu errors) in %.1f s\n",
 	       gas_format_name(variant->format), self->s.bits, ops, m->nok,
@@ -1627,6 +2004,53 @@ TEST_F(stress_regress, stress_mremap_does_not_grow_a_mapping)
 	ASSERT_EQ(0, munmap(res + 2 * PAGE_4K, 2 * PAGE_4K));
 	p = mremap(res, 2 * PAGE_4K, 4 * PAGE_4K, 0);
 	EXPECT_EQ(MAP_FAILED, p);
+}
+
+/*
+ * DIRTY_LOG_DISABLE splits the areas at the edges of its range as PROTECT
+ * does, even where nothing was logged: the blocks across the edges are
+ * split too, so that each leaf lies in one area.  Found by stress
+ * (seed 0x18edb56f1fb811c5, EPT/57).
+ */
+TEST_F(stress_regress, stress_dirty_log_disable_splits_blocks_at_its_edges)
+{
+	struct gaspace_translation t;
+	int fd = self->s.fd;
+	int i;
+
+	ASSERT_EQ(0, gas_map_linear(fd, SZ_1G, 2 * SZ_2M, BIT_ULL(40),
+				    GAS_PROT_RW, 0));
+	ASSERT_EQ(0, gas_dirty_log_disable(fd, SZ_1G + PAGE_4K, PAGE_4K));
+	EXPECT_COUNTERS(fd, 3, 4, 0, 2 * SZ_2M);
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(0, gas_translate(fd, SZ_1G + i * PAGE_4K, &t));
+		EXPECT_EQ(PAGE_4K, t.page_size);
+		EXPECT_EQ(i == 2 ? 2 * SZ_2M - 2 * PAGE_4K : PAGE_4K,
+			  t.limit);
+	}
+}
+
+/*
+ * DIRTY_LOG_DISABLE gives the leaves of a GASPACE_MAP_DEVICE area their W
+ * back, as of any other area.  Found by stress (seed 0x18edb53f02f57be8,
+ * EPT/48): the kernel warned in gaspace_dirty_stop() and the leaves stayed
+ * read-only.
+ */
+TEST_F(stress_regress, stress_dirty_log_disable_restores_device_areas)
+{
+	struct gaspace_translation t;
+	int fd = self->s.fd;
+
+	ASSERT_EQ(0, gas_map_linear(fd, SZ_1G, SZ_2M, BIT_ULL(40),
+				    GAS_PROT_RW, GASPACE_MAP_DEVICE));
+	ASSERT_EQ(0, gas_dirty_log_enable(fd, SZ_1G, SZ_2M));
+	ASSERT_EQ(0, gas_translate(fd, SZ_1G + SZ_16K, &t));
+	EXPECT_EQ(PAGE_4K, t.page_size);
+	EXPECT_EQ((__u32)GAS_PROT_R, t.prot);
+	ASSERT_EQ(0, gas_dirty_log_disable(fd, SZ_1G, SZ_2M));
+	ASSERT_EQ(0, gas_translate(fd, SZ_1G + SZ_16K, &t));
+	EXPECT_EQ(SZ_2M, t.page_size);
+	EXPECT_EQ((__u32)GAS_PROT_RW, t.prot);
 }
 
 TEST_HARNESS_MAIN
