@@ -105,7 +105,9 @@ TEST_F(compat, check_extension)
 		  ioctl32(self->dev, GASPACE_CHECK_EXTENSION,
 			  GASPACE_CAP_MAX_AREAS));
 	EXPECT_EQ(0, ioctl32(self->dev, GASPACE_CHECK_EXTENSION, 0));
-	EXPECT_EQ(0, ioctl32(self->dev, GASPACE_CHECK_EXTENSION, 5));
+	EXPECT_EQ(1, ioctl32(self->dev, GASPACE_CHECK_EXTENSION,
+			     GASPACE_CAP_DIRTY_LOG));
+	EXPECT_EQ(0, ioctl32(self->dev, GASPACE_CHECK_EXTENSION, 10));
 	EXPECT_EQ(0, ioctl32(self->dev, GASPACE_CHECK_EXTENSION, 0xffffffff));
 }
 
