@@ -286,7 +286,7 @@ static void gaspace_dirty_wp_range(struct gaspace *as, u64 gpa, u64 end)
 void gaspace_dirty_wp_vmm(struct gaspace *as, u64 gpa, u64 end,
 			  const unsigned long *bitmap)
 {
-	unsigned long n = dirty_pfn(end - gpa), i = 0, j;
+	unsigned long n = dirty_pfn(end - gpa), i, j;
 
 	lockdep_assert_held(&as->map_lock);
 	if (!as->mapping || !READ_ONCE(as->mmapped))
@@ -295,15 +295,9 @@ void gaspace_dirty_wp_vmm(struct gaspace *as, u64 gpa, u64 end,
 		gaspace_dirty_wp_range(as, gpa, end);
 		return;
 	}
-	for (;;) {
-		i = find_next_bit(bitmap, n, i);
-		if (i >= n)
-			break;
-		j = find_next_zero_bit(bitmap, n, i);
+	for_each_set_bitrange(i, j, bitmap, n)
 		gaspace_dirty_wp_range(as, gpa + ((u64)i << PAGE_SHIFT),
 				       gpa + ((u64)j << PAGE_SHIFT));
-		i = j;
-	}
 }
 
 /**
@@ -323,8 +317,7 @@ int gaspace_dirty_fault(struct gaspace *as, u64 gpa,
 	int ret = -EAGAIN;
 
 	mutex_lock(&as->pt_lock);
-	if (gaspace_area_find(as, gpa, &now) && now.start == a->start &&
-	    now.flags == a->flags && now.prot == a->prot &&
+	if (gaspace_area_find(as, gpa, &now) && gaspace_area_same(a, &now) &&
 	    !gpt_relax(&as->pt, gpa, GASPACE_PROT_WRITE)) {
 		if (now.flags & GASPACE_AREA_LOGGED)
 			gaspace_dirty_mark(as, gpa);
@@ -422,27 +415,39 @@ static void gaspace_dirty_set(struct gaspace *as, u64 gpa, u64 end,
 static u64 gaspace_dirty_harvest(struct gaspace *as, u64 gpa, u64 end,
 				 unsigned long *bitmap, bool clear)
 {
-	unsigned long n = dirty_pfn(end - gpa), i = 0, j;
+	unsigned long n = dirty_pfn(end - gpa), i, j;
 	u64 nr;
 
 	bitmap_zero(bitmap, round_up(n, 64));
 	nr = gaspace_dirty_scan(as, gpa, end, clear, bitmap);
 	if (!clear || !nr)
 		return nr;
-	for (;;) {
-		i = find_next_bit(bitmap, n, i);
-		if (i >= n)
-			break;
-		j = find_next_zero_bit(bitmap, n, i);
-		/* a logged area's leaves are 4 KiB: nothing to split */
+	/* a logged area's leaves are 4 KiB: nothing to split */
+	for_each_set_bitrange(i, j, bitmap, n)
 		WARN_ON_ONCE(gpt_wrprotect(&as->pt, NULL,
 					   gpa + ((u64)i << PAGE_SHIFT),
 					   (u64)(j - i) << PAGE_SHIFT,
 					   false) < 0);
-		i = j;
-	}
 	gaspace_notify(as, gpa, end - gpa);
 	return nr;
+}
+
+/**
+ * gaspace_dirty_log_check() - the arguments of GET_DIRTY_LOG on their own
+ * @as: the space
+ * @gpa: first address
+ * @size: bytes
+ * @flags: 0, GASPACE_DIRTY_CLEAR or GASPACE_DIRTY_SET
+ *
+ * Return: 0; -EINVAL for bad flags or range; -ERANGE outside the space.
+ */
+int gaspace_dirty_log_check(struct gaspace *as, u64 gpa, u64 size, u32 flags)
+{
+	u32 both = GASPACE_DIRTY_CLEAR | GASPACE_DIRTY_SET;
+
+	if ((flags & ~both) || (flags & both) == both)
+		return -EINVAL;
+	return gaspace_check_range(as, gpa, size);
 }
 
 /**
@@ -472,10 +477,7 @@ int gaspace_get_dirty_log(struct gaspace *as, u64 gpa, u64 size, u64 *bitmap,
 	int ret = 0;
 
 	BUILD_BUG_ON(BITS_PER_LONG != 64);
-	if (flags & ~(GASPACE_DIRTY_CLEAR | GASPACE_DIRTY_SET) ||
-	    (clear && (flags & GASPACE_DIRTY_SET)))
-		return -EINVAL;
-	ret = gaspace_check_range(as, gpa, size);
+	ret = gaspace_dirty_log_check(as, gpa, size, flags);
 	if (ret)
 		return ret;
 	mutex_lock(&as->map_lock);

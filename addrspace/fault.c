@@ -180,8 +180,9 @@ EXPORT_SYMBOL_NS_GPL(gaspace_inflight_end, GASPACE_INTERNAL);
 
 /* ---- populating a lazy page ---- */
 
-static bool gaspace_area_same(const struct gaspace_area *a,
-			      const struct gaspace_area *b)
+/* Whether two lookups found the same area, value and range. */
+bool gaspace_area_same(const struct gaspace_area *a,
+		       const struct gaspace_area *b)
 {
 	return a->start == b->start && a->end == b->end &&
 	       a->delta == b->delta && a->prot == b->prot &&

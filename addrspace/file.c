@@ -109,7 +109,6 @@ static int gaspace_ioctl_range(struct gaspace *as, void __user *argp,
  */
 static int gaspace_ioctl_dirty_log(struct gaspace *as, void __user *argp)
 {
-	u32 both = GASPACE_DIRTY_CLEAR | GASPACE_DIRTY_SET;
 	struct gaspace_dirty_log d;
 	void __user *ubits;
 	size_t len;
@@ -118,10 +117,10 @@ static int gaspace_ioctl_dirty_log(struct gaspace *as, void __user *argp)
 
 	if (copy_from_user(&d, argp, sizeof(d)))
 		return -EFAULT;
-	if (d.pad || !all_zero(d.reserved, ARRAY_SIZE(d.reserved)) ||
-	    (d.flags & ~both) || (d.flags & both) == both)
+	if (d.pad || !all_zero(d.reserved, ARRAY_SIZE(d.reserved)))
 		return -EINVAL;
-	ret = gaspace_check_range(as, d.gpa, d.size);
+	/* before the bitmap's size is trusted for the kernel's copy */
+	ret = gaspace_dirty_log_check(as, d.gpa, d.size, d.flags);
 	if (ret)
 		return ret;
 	ubits = u64_to_user_ptr(d.bitmap);

@@ -169,6 +169,8 @@ struct gaspace_inflight {
 	u64 end;
 };
 
+bool gaspace_area_same(const struct gaspace_area *a,
+		       const struct gaspace_area *b);
 int gaspace_inflight_begin(struct gaspace *as, struct gaspace_inflight *me);
 void gaspace_inflight_end(struct gaspace *as, struct gaspace_inflight *me);
 int gaspace_populate(struct gaspace *as, u64 gpa,
@@ -208,6 +210,7 @@ int gaspace_dirty_fault(struct gaspace *as, u64 gpa,
 			const struct gaspace_area *a);
 void gaspace_dirty_written(struct gaspace *as, u64 gpa, u64 len);
 int gaspace_dirty_vmm_write(struct gaspace *as, u64 gpa, struct page *page);
+int gaspace_dirty_log_check(struct gaspace *as, u64 gpa, u64 size, u32 flags);
 
 /* file.c */
 int gaspace_install_fd(struct gaspace *as);
