@@ -190,7 +190,7 @@ bool gaspace_area_same(const struct gaspace_area *a,
 }
 
 /**
- * struct gaspace_fill - the population of one lazy page
+ * struct gaspace_pop - the population of one lazy page
  * @gpa: the address that faulted
  * @a: its area, as the fault found it
  * @gfp: for the frame and the table pages
@@ -201,7 +201,7 @@ bool gaspace_area_same(const struct gaspace_area *a,
  * @pagep: NULL, or where the frame of @gpa goes, with a reference
  * @locked: NULL, or as for gaspace_frame_locked()
  */
-struct gaspace_fill {
+struct gaspace_pop {
 	u64 gpa;
 	const struct gaspace_area *a;
 	gfp_t gfp;
@@ -219,7 +219,7 @@ struct gaspace_fill {
  * area changed, or the page is present); a count > 0: the cache lacks
  * that many table pages.
  */
-static int gaspace_fault_link(struct gaspace *as, struct gaspace_fill *f)
+static int gaspace_fault_link(struct gaspace *as, struct gaspace_pop *f)
 {
 	struct gaspace_area now;
 	u64 nr = f->frames.nr_pages;
@@ -266,7 +266,7 @@ static long gaspace_leaf_need(struct gaspace *as, u64 gpa, u32 level)
  * block) its memory while in flight.  Return: 0, -EAGAIN (look again),
  * -ENOMEM, -EINTR.
  */
-static int gaspace_fault_fill(struct gaspace *as, struct gaspace_fill *f)
+static int gaspace_fault_fill(struct gaspace *as, struct gaspace_pop *f)
 {
 	const struct gaspace_backend *be = gaspace_backend(f->a);
 	u64 pa_limit = BIT_ULL(as->pt.fmt->geo.pa_bits);
@@ -315,7 +315,7 @@ int gaspace_populate(struct gaspace *as, u64 gpa,
 		     const struct gaspace_area *a, gfp_t gfp,
 		     struct page **pagep, bool *locked)
 {
-	struct gaspace_fill f = {
+	struct gaspace_pop f = {
 		.gpa	= gpa,
 		.a	= a,
 		.gfp	= gfp,

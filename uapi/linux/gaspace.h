@@ -34,6 +34,7 @@ enum gaspace_format {
 #define GASPACE_CAP_MMAP	3	/* 1: address-space fds can be mmapped */
 #define GASPACE_CAP_MAX_AREAS	4	/* areas per address space */
 #define GASPACE_CAP_DIRTY_LOG	5	/* 1: DIRTY_LOG_ENABLE/DISABLE, GET_DIRTY_LOG */
+#define GASPACE_CAP_USERFAULT	6	/* 1: GASPACE_MAP_USERFAULT, USERFAULT_FD, FILL */
 
 /* Guest access rights (prot, access). */
 #define GASPACE_PROT_READ	0x1
@@ -46,6 +47,7 @@ enum gaspace_format {
 #define GASPACE_MAP_HUGE	0x04u		/* alloc: 2 MiB frames where possible */
 #define GASPACE_MAP_NOHUGE	0x08u		/* linear: 4 KiB leaves only */
 #define GASPACE_MAP_REPLACE	0x10u		/* atomically unmap whatever overlaps first */
+#define GASPACE_MAP_USERFAULT	0x20u		/* alloc: missing pages come from FILL */
 
 /* struct gaspace_translation.backend */
 #define GASPACE_BACKEND_LINEAR	1
@@ -158,9 +160,10 @@ struct gaspace_fault {
  * @nr_leaves_2m: present 2 MiB leaves
  * @nr_leaves_1g: present 1 GiB leaves
  * @nr_demand_faults: pages (or 2 MiB blocks) populated on demand so far:
- *	by FAULT, the fault hook, a VMM touch or pwrite; never decreases
+ *	by FAULT, the fault hook, a VMM touch, pwrite or FILL; never
+ *	decreases
  * @nr_dirty_pages: pages dirty in the dirty log now
- * @nr_userfaults: 0 (no userfault fd yet)
+ * @nr_userfaults: userfault events raised so far; never decreases
  * @reserved: 0
  */
 struct gaspace_info {
@@ -212,6 +215,42 @@ struct gaspace_dirty_log {
 	__u64 reserved[2];
 };
 
+/* GASPACE_USERFAULT_FD's argument */
+#define GASPACE_UFD_NONBLOCK	0x1u	/* the new fd is O_NONBLOCK */
+
+/**
+ * struct gaspace_fault_event - what read() of a userfault fd returns
+ * @gpa: the page that an access waits for (page aligned)
+ * @access: the first access's GASPACE_PROT_* (READ, WRITE or EXEC)
+ * @flags: 0
+ * @reserved: 0
+ */
+struct gaspace_fault_event {
+	__u64 gpa;
+	__u32 access;
+	__u32 flags;
+	__u64 reserved[2];
+};
+
+/**
+ * struct gaspace_fill - argument of GASPACE_FILL
+ * @gpa: first guest-physical address, page aligned
+ * @size: bytes, page aligned, > 0; inside one GASPACE_MAP_USERFAULT area,
+ *	none of its pages present yet
+ * @src: user pointer to @size bytes to copy in; 0 fills with zeros
+ * @flags: must be 0
+ * @pad: must be 0
+ * @reserved: must be 0
+ */
+struct gaspace_fill {
+	__u64 gpa;
+	__u64 size;
+	__u64 src;
+	__u32 flags;
+	__u32 pad;
+	__u64 reserved[2];
+};
+
 /* /dev/gaspace */
 #define GASPACE_GET_API_VERSION	_IO(GASPACE_IO, 0x00)
 #define GASPACE_CHECK_EXTENSION	_IO(GASPACE_IO, 0x01)
@@ -228,5 +267,7 @@ struct gaspace_dirty_log {
 #define GASPACE_DIRTY_LOG_ENABLE	_IOW(GASPACE_IO, 0x17, struct gaspace_range)
 #define GASPACE_DIRTY_LOG_DISABLE	_IOW(GASPACE_IO, 0x18, struct gaspace_range)
 #define GASPACE_GET_DIRTY_LOG	_IOW(GASPACE_IO, 0x19, struct gaspace_dirty_log)
+#define GASPACE_USERFAULT_FD	_IO(GASPACE_IO, 0x1a)
+#define GASPACE_FILL		_IOW(GASPACE_IO, 0x1b, struct gaspace_fill)
 
 #endif /* _UAPI_LINUX_GASPACE_H */
