@@ -60,7 +60,6 @@
  * @open: a userfault fd is open
  * @waits: struct gaspace_uwait of missing pages, by page index
  * @events: waits whose events are unread, oldest first
- * @wq: accesses sleeping on a wait
  * @read_wq: readers and pollers of the userfault fd
  * @nr_events: events raised so far
  */
@@ -69,7 +68,6 @@ struct gaspace_uf {
 	bool open;
 	struct xarray waits;
 	struct list_head events;
-	wait_queue_head_t wq;
 	wait_queue_head_t read_wq;
 	u64 nr_events;
 };

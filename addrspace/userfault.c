@@ -33,6 +33,7 @@
 #include <linux/poll.h>
 #include <linux/rcupdate.h>
 #include <linux/sched/signal.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -46,6 +47,7 @@
  * @armed: until FILL, UNMAP or the fd's close disarms it
  * @result: once disarmed, what waiters return: 0 (the page is filled:
  *	look again), -ENOENT (it went), -EIO (the fd was closed)
+ * @wq: the accesses sleeping on it
  * @ref: @uf.waits holds one while it is armed, @uf.events one while the
  *	event is unread (a reader takes that one over), each sleeper one
  */
@@ -55,6 +57,7 @@ struct gaspace_uwait {
 	u32 access;
 	bool armed;
 	int result;
+	wait_queue_head_t wq;
 	refcount_t ref;
 };
 
@@ -65,7 +68,6 @@ void gaspace_userfault_init(struct gaspace *as)
 	mutex_init(&uf->lock);
 	xa_init(&uf->waits);
 	INIT_LIST_HEAD(&uf->events);
-	init_waitqueue_head(&uf->wq);
 	init_waitqueue_head(&uf->read_wq);
 }
 
@@ -91,6 +93,7 @@ static void gaspace_uwait_disarm(struct gaspace *as, struct gaspace_uwait *w,
 	w->result = result;
 	/* pairs with gaspace_uwait_ended(): a sleeper then reads @result */
 	smp_store_release(&w->armed, false);
+	wake_up_all(&w->wq);
 	gaspace_uwait_put(w);
 }
 
@@ -100,16 +103,11 @@ static void gaspace_uf_end(struct gaspace *as, unsigned long first,
 	struct gaspace_uf *uf = &as->uf;
 	struct gaspace_uwait *w;
 	unsigned long idx;
-	bool woke = false;
 
 	mutex_lock(&uf->lock);
-	xa_for_each_range(&uf->waits, idx, w, first, last) {
+	xa_for_each_range(&uf->waits, idx, w, first, last)
 		gaspace_uwait_disarm(as, w, idx, result);
-		woke = true;
-	}
 	mutex_unlock(&uf->lock);
-	if (woke)
-		wake_up_all(&uf->wq);
 }
 
 /**
@@ -159,10 +157,9 @@ static int gaspace_uwait_sleep(struct gaspace *as, struct gaspace_uwait *w,
 	int ret;
 
 	if (killable)
-		ret = wait_event_killable(as->uf.wq, gaspace_uwait_ended(w));
+		ret = wait_event_killable(w->wq, gaspace_uwait_ended(w));
 	else
-		ret = wait_event_interruptible(as->uf.wq,
-					       gaspace_uwait_ended(w));
+		ret = wait_event_interruptible(w->wq, gaspace_uwait_ended(w));
 	ret = ret ? -EINTR : w->result ?: -EAGAIN;
 	gaspace_uwait_put(w);
 	return ret;
@@ -198,6 +195,7 @@ static struct gaspace_uwait *gaspace_uwait_get(struct gaspace *as, u64 gpa,
 		w->gpa = round_down(gpa, PAGE_SIZE);
 		w->access = access & GPT_PROT_RWX;
 		w->armed = true;
+		init_waitqueue_head(&w->wq);
 		refcount_set(&w->ref, 2);
 		list_add_tail(&w->event, &uf->events);
 		WRITE_ONCE(uf->nr_events, uf->nr_events + 1);
@@ -472,6 +470,9 @@ static long gaspace_fill_check(struct gaspace *as, struct gaspace_uf_fill *f)
 	for (cur = f->gpa; cur < f->end; cur += PAGE_SIZE)
 		if (!gpt_query(&as->pt, cur, &leaf))
 			return -EEXIST;
+	/* within one 2 MiB block, what the table lacks now: mostly nothing */
+	if (round_down(f->gpa, SZ_2M) == round_down(f->end - 1, SZ_2M))
+		return gpt_leaf_bound(&as->pt, f->gpa, 0);
 	return gpt_map_bound(&as->pt, f->gpa, f->end - f->gpa, f->gpa,
 			     GPT_MAP_NOHUGE);
 }
