@@ -90,8 +90,9 @@ struct resolver {
 	int from;		/* the pages: pread at offset gpa */
 	bool zero_src;		/* FILL all-zero pages from src 0 */
 	bool eexist_ok;		/* another thread FILLs too */
-	atomic_uint nr_events;
+	atomic_uint nr_events;	/* ev[] up to it is set before each FILL */
 	struct gaspace_fault_event ev[MAX_EVENTS];
+	/* read once the thread is joined: */
 	unsigned int nr_filled;	/* FILLs that succeeded */
 	unsigned int nr_zero;	/* of them, from src 0 */
 	unsigned int nr_eexist;
@@ -523,7 +524,9 @@ TEST_F_TIMEOUT(postcopy, guest_pulls_each_page, 120)
  * Post-copy with a background push: after the guest's first event, a
  * second thread FILLs every page from the top down while the guest pulls
  * its pages from the bottom up; each page is FILLed once (the other FILL
- * gets -EEXIST) and raises at most one event.
+ * gets -EEXIST) and raises at most one event.  An event whose page the
+ * push FILLs before the resolver reads it may be gone from the fd by
+ * then (this module drops it); nr_userfaults counts it either way.
  */
 TEST_F_TIMEOUT(postcopy, pages_pushed_while_the_guest_pulls, 120)
 {
@@ -532,6 +535,7 @@ TEST_F_TIMEOUT(postcopy, pages_pushed_while_the_guest_pulls, 120)
 	struct resolver *r = &pc->r;
 	struct gaspace_info info;
 	unsigned int i, nr, seen[PAGES] = { 0 };
+	__u64 raised;
 
 	run_source(_metadata, pc);
 	ASSERT_EQ(0, resolver_start(r, pc->dst, pc->ufd, pc->src,
@@ -556,13 +560,15 @@ TEST_F_TIMEOUT(postcopy, pages_pushed_while_the_guest_pulls, 120)
 	EXPECT_EQ(PAGES, p.nr_filled + p.nr_eexist);
 	EXPECT_EQ(nr, r->nr_filled + r->nr_eexist);
 	ASSERT_EQ(0, gas_get_info(pc->dst, &info));
-	EXPECT_EQ((__u64)nr, info.nr_userfaults);
+	raised = info.nr_userfaults;
+	EXPECT_LE((__u64)nr, raised);
+	EXPECT_GE((__u64)GUEST_PAGES, raised);
 	EXPECT_EQ((__u64)PAGES, info.nr_data_pages);
 	compare_all(_metadata, pc, pc->src);
 	ASSERT_EQ(0, gas_get_info(pc->dst, &info));
-	EXPECT_EQ((__u64)nr, info.nr_userfaults);
-	ksft_print_msg("%u events: %u pages pulled, %u pushed\n", nr,
-		       r->nr_filled, p.nr_filled);
+	EXPECT_EQ(raised, info.nr_userfaults);
+	ksft_print_msg("%llu events raised, %u read: %u pages pulled, %u pushed\n",
+		       raised, nr, r->nr_filled, p.nr_filled);
 }
 
 /*
@@ -597,7 +603,6 @@ TEST_F_TIMEOUT(postcopy, lazy_restore_from_a_saved_image, 120)
 				    pc->image, true, false));
 	run_destination(_metadata, pc);
 	check_guest_events(_metadata, pc);
-	EXPECT_EQ(1U, pc->r.nr_zero) TH_LOG("the mailbox, from src 0");
 	compare_all(_metadata, pc, pc->image);
 	resolver_stop(&pc->r);
 	check_resolver(_metadata, &pc->r);
