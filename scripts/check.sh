@@ -114,11 +114,11 @@ kunit_suites=$(sed -n '/struct kunit_suite [a-z0-9_]* = {/,/};/s/.*\.name[ \t]*=
 
 # Parse one VM log: KUnit results from the kernel log, kselftest results
 # between the program markers.  Prints "ok/not ok - K case" lines.
-# svm_test and migrate_test must really run under make check's QEMU (TCG's
-# -cpu max has SVM with nested paging; GASPACE_ACCEL=kvm may not): their
-# cases may not skip, at least four of svm_test's must pass, and the
-# sample module must report the nested walk depth WANT_BITS (57 with 5-level
-# host paging, 48 with no5lvl; empty: any).
+# svm_test, migrate_test and postcopy_test must really run under make
+# check's QEMU (TCG's -cpu max has SVM with nested paging; GASPACE_ACCEL=kvm
+# may not): their cases may not skip, at least four of svm_test's must
+# pass, and the sample module must report the nested walk depth WANT_BITS
+# (57 with 5-level host paging, 48 with no5lvl; empty: any).
 # vmx_test runs under Bochs only (QEMU's TCG has no VMX): there its cases may
 # not skip, at least six must pass, and no EPT misconfiguration may be logged.
 # arm64_test and riscv_test run on their own architecture's kernel: no case
@@ -138,8 +138,10 @@ parse_log() {
 			if (skip) svm_skip++
 			else if (ok) svm_pass++
 		}
-		if (name ~ /^migrate_test:/ && skip)
-			mig_skip++
+		if (name ~ /^(migrate|postcopy)_test:/ && skip) {
+			split(name, part, /:/)
+			svm_run_skip[part[1]]++
+		}
 		if (name ~ /^vmx_test:/) {
 			if (skip) vmx_skip++
 			else if (ok) vmx_pass++
@@ -219,8 +221,9 @@ parse_log() {
 				if (want_bits != "" && svm_bits != want_bits)
 					res(0, "svm_test: nested walks for gpa_bits " svm_bits " (" want_bits " expected)")
 			}
-			if (p[i] == "migrate_test" && want_svm && mig_skip)
-				res(0, "migrate_test: skipped under QEMU -cpu max")
+			if ((p[i] == "migrate_test" || p[i] == "postcopy_test") &&
+			    want_svm && svm_run_skip[p[i]])
+				res(0, p[i] ": " svm_run_skip[p[i]] " cases skipped under QEMU -cpu max")
 		}
 		for (i = 1; i <= nbad; i++)
 			res(0, bad_sample[i])

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # make demo: boot Debian's stock 6.1 under QEMU, load gaspace.ko, run the
 # example VMM (samples/vmm), then a live migration of a running guest on the
-# SVM sample (selftests/migrate_test), and unload the modules.
+# SVM sample (selftests/migrate_test), a post-copy migration and a lazy
+# restore of one (selftests/postcopy_test), and unload the modules.
 set -u
 . "$(dirname "$0")/lib.sh"
 
@@ -22,11 +23,11 @@ make -s -C "$GASPACE_ROOT/samples/vmm" O="$d/tests" > "$d/vmm.log" 2>&1 ||
 src=$(src_tree) || exit 1
 make -s -C "$GASPACE_ROOT/selftests" O="$d/tests" \
 	HARNESS_DIR="$src/tools/testing/selftests" "$d/tests/migrate_test" \
-	> "$d/migrate.log" 2>&1 ||
-	die "building selftests/migrate_test failed: see .build/demo/migrate.log"
-printf '%s\n' vmm migrate_test > "$d/tests/list"
+	"$d/tests/postcopy_test" > "$d/migrate.log" 2>&1 ||
+	die "building selftests/migrate_test and postcopy_test failed: see .build/demo/migrate.log"
+printf '%s\n' vmm migrate_test postcopy_test > "$d/tests/list"
 
-echo "Booting Debian's stock $rel under QEMU (TCG) to run the example VMM and a migration..."
+echo "Booting Debian's stock $rel under QEMU (TCG) to run the example VMM and migrations..."
 "$GASPACE_ROOT/scripts/vm.sh" "$image" "$d/mods" "$d/tests" "$d/console.log" 600
 vmrc=$?
 tr -d '\r' < "$d/console.log" | awk '

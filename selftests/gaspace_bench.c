@@ -19,14 +19,17 @@
  * per scaling point, BENCH_MAX_AREAS (1000000) and BENCH_MAX_MIB (1024) the
  * largest scaling points, BENCH_NOSCALE=1 skips the scaling runs,
  * BENCH_ONLY=populate|populate_2m|fault|fault_parallel|translate_1|
- * translate_100k|unmap|pread|table_pages|dirty_harvest, or several with
- * commas, runs only those (a profile).  fault_parallel runs one thread per
- * vCPU of the bench VM, which has 2.
+ * translate_100k|unmap|pread|table_pages|dirty_harvest|userfault_rtt, or
+ * several with commas, runs only those (a profile).  fault_parallel runs
+ * one thread per vCPU of the bench VM, which has 2.
  */
 #include <pthread.h>
+#include <sched.h>
 #include <stdint.h>
 #include <time.h>
+#include <linux/userfaultfd.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include "gaspace_util.h"
 
 #ifndef MADV_POPULATE_WRITE
@@ -612,6 +615,126 @@ static double anon_dirty_harvest(void)
 	return t;
 }
 
+/* ---- userfault_rtt: a missing page supplied by another thread ------------ */
+
+#define UF_PAGES	1024
+
+/*
+ * The thread that supplies the pages: it reads UF_PAGES events one by one
+ * (the faulting thread waits for each) and resolves each with a copy of
+ * @src: FILL through gaspace's userfault fd of @as, or UFFDIO_COPY through
+ * the userfaultfd @fd where @as is -1.
+ */
+struct uf_server {
+	pthread_t thread;
+	int fd;
+	int as;
+	char *src;
+};
+
+static void *uf_serve(void *arg)
+{
+	struct uf_server *s = arg;
+	int i;
+
+	for (i = 0; i < UF_PAGES; i++) {
+		struct gaspace_fault_event ev;
+		struct gaspace_fill fill = {
+			.size = PAGE_4K, .src = (__u64)(uintptr_t)s->src,
+		};
+		struct uffdio_copy copy = {
+			.src = (__u64)(uintptr_t)s->src, .len = PAGE_4K,
+		};
+		struct uffd_msg msg;
+
+		if (s->as >= 0) {
+			if (read(s->fd, &ev, sizeof(ev)) != sizeof(ev))
+				die("read of the userfault fd", 0);
+			fill.gpa = ev.gpa;
+			if (ioctl(s->as, GASPACE_FILL, &fill))
+				die("GASPACE_FILL", -errno);
+			continue;
+		}
+		if (read(s->fd, &msg, sizeof(msg)) != sizeof(msg) ||
+		    msg.event != UFFD_EVENT_PAGEFAULT)
+			die("read of the userfaultfd", 0);
+		copy.dst = msg.arg.pagefault.address & ~(PAGE_4K - 1);
+		if (ioctl(s->fd, UFFDIO_COPY, &copy))
+			die("UFFDIO_COPY", -errno);
+	}
+	return NULL;
+}
+
+static void uf_server_start(struct uf_server *s, int fd, int as, char *src)
+{
+	int ret;
+
+	*s = (struct uf_server){ .fd = fd, .as = as, .src = src };
+	ret = pthread_create(&s->thread, NULL, uf_serve, s);
+	if (ret)
+		die("pthread_create", -ret);
+}
+
+/*
+ * GASPACE_FAULT (a store) of each page of a USERFAULT area, each page
+ * FILLed by the server thread: ns per page.
+ */
+static double gas_userfault_rtt(char *src)
+{
+	__u64 size = UF_PAGES * PAGE_4K, gpa;
+	struct uf_server s;
+	int fd = new_space();
+	long ufd;
+	double t;
+
+	map_alloc(fd, 0, size, GASPACE_MAP_USERFAULT);
+	ufd = gas_ioctl(fd, GASPACE_USERFAULT_FD, 0);
+	if (ufd < 0)
+		die("GASPACE_USERFAULT_FD", ufd);
+	uf_server_start(&s, ufd, fd, src);
+	t = now_ns();
+	for (gpa = 0; gpa < size; gpa += PAGE_4K) {
+		int ret = gas_fault(fd, gpa, GASPACE_PROT_WRITE);
+
+		if (ret)
+			die("GASPACE_FAULT", ret);
+	}
+	t = now_ns() - t;
+	pthread_join(s.thread, NULL);
+	close(ufd);
+	close(fd);
+	return t / UF_PAGES;
+}
+
+/*
+ * A store to each page of anonymous memory registered with a userfaultfd
+ * (MISSING), each page UFFDIO_COPYed by the server thread: ns per page.
+ */
+static double anon_userfault_rtt(char *src)
+{
+	size_t size = UF_PAGES * PAGE_4K;
+	char *p = anon(size, MADV_NOHUGEPAGE);
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = {
+		.range = { .start = (__u64)(uintptr_t)p, .len = size },
+		.mode = UFFDIO_REGISTER_MODE_MISSING,
+	};
+	struct uf_server s;
+	int ufd = syscall(SYS_userfaultfd, O_CLOEXEC);
+	double t;
+
+	if (ufd < 0)
+		die("userfaultfd", 0);
+	if (ioctl(ufd, UFFDIO_API, &api) || ioctl(ufd, UFFDIO_REGISTER, &reg))
+		die("UFFDIO_API, UFFDIO_REGISTER", -errno);
+	uf_server_start(&s, ufd, -1, src);
+	t = touch_pages(p, size);
+	pthread_join(s.thread, NULL);
+	close(ufd);
+	munmap(p, size);
+	return t / UF_PAGES;
+}
+
 /* ---- reporting ---------------------------------------------------------- */
 
 static void report(const char *name, const double *g, const double *b, int n,
@@ -768,6 +891,44 @@ static void fig_dirty_harvest(void)
 	report("dirty_harvest", g, b, reps, 1e6, "ms");
 }
 
+static void fig_userfault_rtt(void)
+{
+	cpu_set_t all, one;
+	char *src;
+	int i;
+
+	if (gas_ioctl(dev_fd, GASPACE_CHECK_EXTENSION,
+		      GASPACE_CAP_USERFAULT) != 1) {
+		printf("userfault_rtt: no GASPACE_CAP_USERFAULT, not measured\n");
+		return;
+	}
+	/*
+	 * Both threads on one CPU (the server inherits it): the figure is
+	 * the round trip's own work, two context switches included, not
+	 * the wake-up of an idle vCPU, which under TCG costs hundreds of
+	 * microseconds and varies tenfold from run to run.
+	 */
+	if (sched_getaffinity(0, sizeof(all), &all))
+		die("sched_getaffinity", 0);
+	CPU_ZERO(&one);
+	CPU_SET(sched_getcpu(), &one);
+	if (sched_setaffinity(0, sizeof(one), &one))
+		die("sched_setaffinity", 0);
+	/* page aligned, as UFFDIO_COPY wants its source */
+	src = mmap(NULL, PAGE_4K, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (src == MAP_FAILED)
+		die("mmap", 0);
+	memset(src, 0x5a, PAGE_4K);
+	for (i = 0; i < reps; i++) {
+		g[i] = gas_userfault_rtt(src);
+		b[i] = anon_userfault_rtt(src);
+	}
+	report("userfault_rtt", g, b, reps, 1, "ns/page");
+	munmap(src, PAGE_4K);
+	sched_setaffinity(0, sizeof(all), &all);
+}
+
 static void fig_table_pages(void)
 {
 	int i;
@@ -792,6 +953,7 @@ static const struct {
 	{ "pread", fig_pread },
 	{ "table_pages", fig_table_pages },
 	{ "dirty_harvest", fig_dirty_harvest },
+	{ "userfault_rtt", fig_userfault_rtt },
 };
 
 /* Whether @name is one of the comma-separated names of BENCH_ONLY. */
