@@ -179,7 +179,7 @@ TEST_F(map, flags_that_do_not_apply_are_einval)
 	const __u32 linear_ok = GASPACE_MAP_DEVICE | GASPACE_MAP_NOHUGE |
 				GASPACE_MAP_REPLACE;
 	const __u32 alloc_ok = GASPACE_MAP_POPULATE | GASPACE_MAP_HUGE |
-			       GASPACE_MAP_REPLACE;
+			       GASPACE_MAP_REPLACE | GASPACE_MAP_USERFAULT;
 	unsigned int bit;
 
 	for (bit = 0; bit < 32; bit++) {
