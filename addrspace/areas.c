@@ -34,6 +34,7 @@
 #define AREA_NOHUGE		BIT(6)
 #define AREA_HUGE		BIT(7)
 #define AREA_LOGGED		BIT(8)
+#define AREA_USERFAULT		BIT(9)
 
 static void *area_encode(const struct gaspace_area *a)
 {
@@ -49,6 +50,8 @@ static void *area_encode(const struct gaspace_area *a)
 		v |= AREA_HUGE;
 	if (a->flags & GASPACE_AREA_LOGGED)
 		v |= AREA_LOGGED;
+	if (a->flags & GASPACE_MAP_USERFAULT)
+		v |= AREA_USERFAULT;
 	return (void *)(v | (unsigned long)(a->delta & PAGE_MASK));
 }
 
@@ -71,6 +74,8 @@ static void area_decode(void *entry, unsigned long index, unsigned long last,
 		a->flags |= GASPACE_MAP_HUGE;
 	if (v & AREA_LOGGED)
 		a->flags |= GASPACE_AREA_LOGGED;
+	if (v & AREA_USERFAULT)
+		a->flags |= GASPACE_MAP_USERFAULT;
 	a->delta = v & PAGE_MASK;
 }
 

@@ -43,7 +43,7 @@ MODULE_PARM_DESC(max_areas, "Areas per address space (default 1048576)");
 #define GASPACE_LINEAR_FLAGS	(GASPACE_MAP_DEVICE | GASPACE_MAP_NOHUGE | \
 				 GASPACE_MAP_REPLACE)
 #define GASPACE_ALLOC_FLAGS	(GASPACE_MAP_POPULATE | GASPACE_MAP_HUGE | \
-				 GASPACE_MAP_REPLACE)
+				 GASPACE_MAP_REPLACE | GASPACE_MAP_USERFAULT)
 
 /* ---- lifetime ---- */
 
@@ -88,6 +88,7 @@ struct gaspace *gaspace_create(u32 format, u32 gpa_bits, u64 base, u64 size)
 	init_waitqueue_head(&as->fault_wq);
 	gaspace_areas_init(as);
 	gaspace_dirty_init(as);
+	gaspace_userfault_init(as);
 	as->base = base;
 	as->size = size;
 	ret = gpt_init(&as->pt, format, gpa_bits, &gaspace_mm_ops, as,
@@ -142,6 +143,7 @@ static void gaspace_free(struct gaspace *as)
 	gaspace_frames_free(&st.frames);
 	gaspace_areas_destroy(as);
 	gaspace_dirty_destroy(as);
+	gaspace_userfault_destroy(as);
 	mutex_destroy(&as->pt_lock);
 	mutex_destroy(&as->map_lock);
 	kfree(as);
@@ -615,14 +617,17 @@ static int gaspace_commit_locked(struct gaspace *as,
 
 /*
  * After the commit, pt_lock dropped: the VMM's mappings of what was
- * removed are zapped, those of what starts logging write-protected.
+ * removed are zapped, and accesses waiting for its missing pages end;
+ * the VMM's mappings of what starts logging are write-protected.
  */
 static void gaspace_change_after(struct gaspace *as, struct gaspace_change *ch)
 {
-	if (ch->op == GASPACE_OP_LOG)
+	if (ch->op == GASPACE_OP_LOG) {
 		gaspace_dirty_wp_vmm(as, ch->gpa, ch->end, NULL);
-	else if (!gaspace_op_in_place(ch->op) && ch->sp.nr_old)
+	} else if (!gaspace_op_in_place(ch->op) && ch->sp.nr_old) {
 		gaspace_zap(as, ch->gpa, ch->end - ch->gpa, &ch->freed);
+		gaspace_userfault_end(as, ch->gpa, ch->end, -ENOENT);
+	}
 }
 
 /*
@@ -744,10 +749,12 @@ EXPORT_SYMBOL_GPL(gaspace_map_linear);
  * @size: bytes, page aligned, > 0
  * @prot: GASPACE_PROT_*
  * @flags: GASPACE_MAP_POPULATE (allocate now), GASPACE_MAP_HUGE (2 MiB
- *	frames where possible), GASPACE_MAP_REPLACE
+ *	frames where possible), GASPACE_MAP_REPLACE, GASPACE_MAP_USERFAULT
+ *	(pages come from FILL; neither POPULATE nor HUGE)
  *
  * Creates one area; frames are zeroed and charged to the caller's memory
- * cgroup, now with POPULATE, else one page (or 2 MiB block) per fault.
+ * cgroup, now with POPULATE, else one page (or 2 MiB block) per fault; in
+ * a USERFAULT area an access to a missing page waits for FILL instead.
  *
  * Return: 0; -EINVAL, -ERANGE, -EEXIST, -ENOSPC, -ENOMEM, -EINTR as the
  * uAPI, with the space unchanged on error.
@@ -758,11 +765,15 @@ int gaspace_map_alloc(struct gaspace *as, u64 gpa, u64 size, u32 prot,
 	struct gaspace_area area = {
 		.prot		= prot,
 		.backend	= GASPACE_BACKEND_ALLOC,
-		.flags		= flags & GASPACE_MAP_HUGE,
+		.flags		= flags & (GASPACE_MAP_HUGE | GASPACE_MAP_USERFAULT),
 	};
 	int ret;
 
 	if (flags & ~GASPACE_ALLOC_FLAGS)
+		return -EINVAL;
+	/* a USERFAULT area's pages come from FILL, 4 KiB at a time */
+	if ((flags & GASPACE_MAP_USERFAULT) &&
+	    (flags & (GASPACE_MAP_POPULATE | GASPACE_MAP_HUGE)))
 		return -EINVAL;
 	ret = check_prot(prot) ?: check_span(gpa, size) ?: check_in(as, gpa, size);
 	if (ret)
@@ -909,6 +920,7 @@ int gaspace_get_info(struct gaspace *as, struct gaspace_info *out)
 	out->nr_leaves_1g = as->pt.nr_present[2];
 	out->nr_demand_faults = as->nr_demand_faults;
 	out->nr_dirty_pages = as->nr_dirty;
+	out->nr_userfaults = READ_ONCE(as->uf.nr_events);
 	mutex_unlock(&as->pt_lock);
 	return 0;
 }

@@ -29,6 +29,7 @@ static long gaspace_check_extension(unsigned long cap)
 		return SZ_2M | SZ_1G;
 	case GASPACE_CAP_MMAP:
 	case GASPACE_CAP_DIRTY_LOG:
+	case GASPACE_CAP_USERFAULT:
 		return 1;
 	case GASPACE_CAP_MAX_AREAS:
 		return READ_ONCE(gaspace_max_areas);

@@ -296,8 +296,9 @@ static int gaspace_fault_fill(struct gaspace *as, struct gaspace_pop *f)
  * @as: the space; no lock of it held
  * @gpa: any byte of the page
  * @a: the lazy area that held it when the caller looked
- * @gfp: GASPACE_GFP_FRAME, or GASPACE_GFP_FRAME_VMM for a VMM touch (its
- *	table pages then fail as the frame does: the cgroup's OOM killer)
+ * @access: the access (GASPACE_PROT_*), with GASPACE_ACCESS_VMM for a VMM
+ *	touch: its frame and table pages then fail as anonymous memory does
+ *	(the cgroup's OOM killer)
  * @pagep: if not NULL, and the area's memory is the VMM's to reach, gets
  *	the frame of @gpa with a reference on success
  * @locked: with @pagep: NULL, or as for gaspace_frame_locked()
@@ -305,20 +306,24 @@ static int gaspace_fault_fill(struct gaspace *as, struct gaspace_pop *f)
  * In a HUGE area a whole 2 MiB block is populated where it fits and nothing
  * in it is yet.  A fault on a page (block) that another fault is filling
  * waits for it.  Every page is allocated before pt_lock is taken and the
- * table changes, so a failure changes nothing.
+ * table changes, so a failure changes nothing.  A page of a USERFAULT area
+ * is never populated here: its access raises an event and waits for FILL
+ * (gaspace_userfault()).
  *
  * Return: 0 when the page is present; -EAGAIN when the caller must look at
- * the area again (it changed, or another fault filled the page); -ENOMEM,
- * -EINTR.
+ * the area again (it changed, or another fault or FILL gave the page its
+ * frame); -ENOMEM, -EINTR; in a USERFAULT area -ENOENT, -EIO, or
+ * -EINPROGRESS for a VMM touch (see gaspace_userfault()).
  */
 int gaspace_populate(struct gaspace *as, u64 gpa,
-		     const struct gaspace_area *a, gfp_t gfp,
+		     const struct gaspace_area *a, u32 access,
 		     struct page **pagep, bool *locked)
 {
 	struct gaspace_pop f = {
 		.gpa	= gpa,
 		.a	= a,
-		.gfp	= gfp,
+		.gfp	= access & GASPACE_ACCESS_VMM ? GASPACE_GFP_FRAME_VMM :
+							GASPACE_GFP_FRAME,
 		.pagep	= pagep,
 		.locked	= locked,
 	};
@@ -327,6 +332,8 @@ int gaspace_populate(struct gaspace *as, u64 gpa,
 
 	if (fatal_signal_pending(current))
 		return -EINTR;
+	if (a->flags & GASPACE_MAP_USERFAULT)
+		return gaspace_userfault(as, gpa, a, access);
 	me.start = round_down(gpa, PAGE_SIZE);
 	me.end = me.start + PAGE_SIZE;
 	if ((a->flags & (GASPACE_MAP_HUGE | GASPACE_AREA_LOGGED)) ==
@@ -383,6 +390,9 @@ static int gaspace_fault_look(struct gaspace *as, struct gaspace_lookup *l)
  *
  * Makes the page present: a lazy alloc page is populated (a whole 2 MiB
  * block in a HUGE area where it fits and the area is not dirty-logged).
+ * A missing page of a USERFAULT area raises an event on the userfault fd
+ * (one per page, however many wait) and the caller sleeps, interruptibly,
+ * until FILL gives the page its bytes.
  * A write to a clean page of a logged area marks it dirty and gives its
  * leaf W; the caller's TLB may still hold the leaf without W, which a
  * hypervisor whose CPU keeps it after the fault flushes for @gpa.
@@ -390,8 +400,11 @@ static int gaspace_fault_look(struct gaspace *as, struct gaspace_lookup *l)
  * page allocate one frame.
  *
  * Return: 0 when the page is present; -EINVAL for a bad @access; -ERANGE
- * outside the space; -ENOENT no area; -EACCES @access not allowed by the
- * area's prot; -ENOMEM; -EINTR (a fatal signal).
+ * outside the space; -ENOENT no area (or, in a USERFAULT area, the page
+ * went while the caller waited); -EACCES @access not allowed by the area's
+ * prot; -ENOMEM; -EINTR (a fatal signal; in a USERFAULT area any signal);
+ * -EIO (a USERFAULT area's page with no userfault fd open, or it was
+ * closed while the caller waited).
  */
 int gaspace_handle_fault(struct gaspace *as, u64 gpa, u32 access)
 {
@@ -405,8 +418,8 @@ int gaspace_handle_fault(struct gaspace *as, u64 gpa, u32 access)
 	do {
 		ret = gaspace_look(as, gaspace_fault_look, &l);
 		if (ret == GASPACE_FAULT_POPULATE) {
-			ret = gaspace_populate(as, gpa, &l.area,
-					       GASPACE_GFP_FRAME, NULL, NULL);
+			ret = gaspace_populate(as, gpa, &l.area, access,
+					       NULL, NULL);
 			/* a logged page comes clean: a write marks it next */
 			if (!ret && (access & GASPACE_PROT_WRITE) &&
 			    (l.area.flags & GASPACE_AREA_LOGGED))

@@ -74,10 +74,6 @@ static int gaspace_ioctl_map_alloc(struct gaspace *as, void __user *argp)
 		return -EFAULT;
 	if (!all_zero(m.reserved, ARRAY_SIZE(m.reserved)) || m.hpa)
 		return -EINVAL;
-	/* Flags of MAP_LINEAR only are refused before the range checks. */
-	if (m.flags & ~(GASPACE_MAP_POPULATE | GASPACE_MAP_HUGE |
-			GASPACE_MAP_REPLACE))
-		return -EINVAL;
 	return gaspace_map_alloc(as, m.gpa, m.size, m.prot, m.flags);
 }
 
@@ -211,6 +207,17 @@ efault:
 	return -EFAULT;
 }
 
+static int gaspace_ioctl_fill(struct gaspace *as, void __user *argp)
+{
+	struct gaspace_fill f;
+
+	if (copy_from_user(&f, argp, sizeof(f)))
+		return -EFAULT;
+	if (f.flags || f.pad || f.reserved[0] || f.reserved[1])
+		return -EINVAL;
+	return gaspace_fill(as, f.gpa, f.size, u64_to_user_ptr(f.src));
+}
+
 static int gaspace_ioctl_fault(struct gaspace *as, void __user *argp)
 {
 	struct gaspace_fault f;
@@ -246,6 +253,10 @@ static long gaspace_file_ioctl(struct file *file, unsigned int cmd,
 		return gaspace_ioctl_fault(as, argp);
 	case GASPACE_GET_INFO:
 		return gaspace_ioctl_get_info(as, argp);
+	case GASPACE_USERFAULT_FD:
+		return gaspace_userfault_fd(as, arg);
+	case GASPACE_FILL:
+		return gaspace_ioctl_fill(as, argp);
 	default:
 		return -ENOTTY;
 	}
@@ -277,17 +288,48 @@ static ssize_t gaspace_file_write_iter(struct kiocb *iocb,
 	return gaspace_file_rw(iocb, from, true);
 }
 
+/*
+ * A VMM touch of a missing page of a USERFAULT area: its event is raised.
+ * Sleep on it with mmap_lock dropped, as userfaultfd does (the resolver
+ * may need the lock), and have the fault retried: it then finds the frame,
+ * or no area (SIGBUS), or no userfault fd (SIGBUS).  A signal ends the
+ * sleep; a user fault is retried after its handler.
+ */
+static vm_fault_t gaspace_vm_userfault(struct vm_fault *vmf, struct gaspace *as,
+				       u64 gpa)
+{
+	if (!(vmf->flags & FAULT_FLAG_ALLOW_RETRY))
+		return VM_FAULT_SIGBUS;
+	if (vmf->flags & FAULT_FLAG_RETRY_NOWAIT)
+		return VM_FAULT_RETRY;
+	/* the VMA, and the file it holds, may go once the lock is dropped */
+	gaspace_get(as);
+#ifdef GASPACE_HAVE_RELEASE_FAULT_LOCK
+	release_fault_lock(vmf);
+#else
+	mmap_read_unlock(vmf->vma->vm_mm);
+#endif
+	gaspace_userfault_wait(as, gpa,
+			       !(vmf->flags & FAULT_FLAG_INTERRUPTIBLE));
+	gaspace_put(as);
+	return VM_FAULT_RETRY;
+}
+
 /* A VMM touch: the frame of the page, populated if need be, locked. */
 static vm_fault_t gaspace_vm_fault(struct vm_fault *vmf)
 {
 	struct gaspace *as = vmf->vma->vm_file->private_data;
+	u64 gpa = (u64)vmf->pgoff << PAGE_SHIFT;
+	u32 flags = GASPACE_FRAME_POPULATE | GASPACE_FRAME_VMM;
 	struct page *page;
 	int ret;
 
-	ret = gaspace_get_frame(as, (u64)vmf->pgoff << PAGE_SHIFT,
-				GASPACE_FRAME_POPULATE | GASPACE_FRAME_VMM,
-				&page);
-	if (ret == -ENXIO)
+	if (vmf->flags & FAULT_FLAG_WRITE)
+		flags |= GASPACE_FRAME_WRITE;
+	ret = gaspace_get_frame(as, gpa, flags, &page);
+	if (ret == -EINPROGRESS)
+		return gaspace_vm_userfault(vmf, as, gpa);
+	if (ret == -ENXIO || ret == -ENOENT || ret == -EIO)
 		return VM_FAULT_SIGBUS;
 	if (ret)
 		return vmf_error(ret);

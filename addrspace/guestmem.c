@@ -77,12 +77,13 @@ static int gaspace_find_frame(struct gaspace *as, u64 gpa,
 }
 
 /*
- * The frame of @gpa with a reference, populated first with @gfp when it
+ * The frame of @gpa with a reference, populated first for @access when it
  * has none and @populate; *@locked as for gaspace_frame_locked().
- * Return: 0 (*@pagep NULL: none and !@populate), -ENXIO, -ENOMEM, -EINTR.
+ * Return: 0 (*@pagep NULL: none and !@populate), -ENXIO, -ENOMEM, -EINTR,
+ * and in a USERFAULT area -ENOENT, -EIO, -EINPROGRESS (gaspace_populate()).
  */
 static int gaspace_frame(struct gaspace *as, u64 gpa, bool populate,
-			 gfp_t gfp, struct page **pagep, bool *locked)
+			 u32 access, struct page **pagep, bool *locked)
 {
 	struct gaspace_area a;
 	int ret;
@@ -91,7 +92,7 @@ static int gaspace_frame(struct gaspace *as, u64 gpa, bool populate,
 		ret = gaspace_find_frame(as, gpa, &a, pagep, locked);
 		if (ret || *pagep || !populate)
 			return ret;
-		ret = gaspace_populate(as, gpa, &a, gfp, pagep, locked);
+		ret = gaspace_populate(as, gpa, &a, access, pagep, locked);
 		if (ret != -EAGAIN)
 			return ret;
 	}
@@ -104,7 +105,8 @@ static int gaspace_frame(struct gaspace *as, u64 gpa, bool populate,
  * @flags: GASPACE_FRAME_POPULATE gives a page without a frame one;
  *	GASPACE_FRAME_VMM for a VMM touch: the frame comes back locked, and
  *	is populated as anonymous memory would be (the cgroup's OOM killer at
- *	its limit)
+ *	its limit); GASPACE_FRAME_WRITE when the access stores (the event a
+ *	USERFAULT area's missing page raises says so)
  * @pagep: out: the frame, with a reference
  *
  * The page lock is taken while the frame is in the table when it is free
@@ -117,26 +119,30 @@ static int gaspace_frame(struct gaspace *as, u64 gpa, bool populate,
  *
  * Return: 0; -ENOENT when the page has no frame and no
  * GASPACE_FRAME_POPULATE; -ENXIO outside areas the VMM reaches; -ENOMEM,
- * -EINTR.
+ * -EINTR; in a USERFAULT area -ENOENT, -EIO, and for a VMM touch
+ * -EINPROGRESS: its event is raised, and the caller, with no lock held,
+ * sleeps in gaspace_userfault_wait().
  */
 int gaspace_get_frame(struct gaspace *as, u64 gpa, u32 flags,
 		      struct page **pagep)
 {
 	bool vmm = flags & GASPACE_FRAME_VMM, locked = false;
-	gfp_t gfp = vmm ? GASPACE_GFP_FRAME_VMM : GASPACE_GFP_FRAME;
+	u32 access = (flags & GASPACE_FRAME_WRITE ? GASPACE_PROT_WRITE :
+						    GASPACE_PROT_READ) |
+		     (vmm ? GASPACE_ACCESS_VMM : 0);
 	struct page *page, *again;
 	int ret;
 
 	for (;;) {
 		ret = gaspace_frame(as, gpa, flags & GASPACE_FRAME_POPULATE,
-				    gfp, &page, vmm ? &locked : NULL);
+				    access, &page, vmm ? &locked : NULL);
 		if (!ret && !page)
 			ret = -ENOENT;
 		/* locked while in the table: UNMAP's zap waits for it */
 		if (ret || !vmm || locked)
 			break;
 		lock_page(page);
-		ret = gaspace_frame(as, gpa, false, gfp, &again, NULL);
+		ret = gaspace_frame(as, gpa, false, access, &again, NULL);
 		if (again)
 			put_page(again);
 		if (!ret && again == page)
@@ -156,18 +162,20 @@ EXPORT_SYMBOL_NS_GPL(gaspace_get_frame, GASPACE_INTERNAL);
 /*
  * The frames of up to @max consecutive pages from @gpa on, in one area,
  * each with a reference: one hold of pt_lock and one area lookup per batch
- * rather than per page.  A page without a frame gives NULL, or with
- * @populate ends the batch; when it is the first, it is populated (with
- * no lock held) and the batch starts again.
+ * rather than per page.  A page without a frame gives NULL (zeros to a
+ * read), or, for a write and in a USERFAULT area, ends the batch; when it
+ * is the first, it is populated, or waited for, with no lock held, and the
+ * batch starts again.
  * Return: how many pages; or, when none, -ENXIO (@gpa outside areas the
- * VMM reaches), -ENOMEM, -EINTR.
+ * VMM reaches), -ENOMEM, -EINTR, -EIO.
  */
 static int gaspace_get_frames(struct gaspace *as, u64 gpa, unsigned int max,
-			      bool populate, struct page **pages)
+			      bool write, struct page **pages)
 {
 	struct gaspace_area a;
 	struct gpt_leaf leaf;
 	unsigned int nr = 0;
+	bool fill = write;
 	int ret;
 
 again:
@@ -176,10 +184,11 @@ again:
 	if (gpa < as->base || gpa - as->base >= as->size ||
 	    !gaspace_area_find(as, gpa, &a) || !gaspace_backend(&a)->frame)
 		goto out;
+	fill = write || (a.flags & GASPACE_MAP_USERFAULT);
 	for (; nr < max && gpa < a.end;
 	     gpa = round_down(gpa, PAGE_SIZE) + PAGE_SIZE) {
 		ret = gpt_query(&as->pt, gpa, &leaf);
-		if (ret && populate)
+		if (ret && fill)
 			break;
 		pages[nr] = ret ? NULL : gaspace_backend(&a)->frame(&leaf, gpa);
 		if (pages[nr])
@@ -188,9 +197,14 @@ again:
 	}
 out:
 	mutex_unlock(&as->pt_lock);
-	if (nr || !populate || ret != -ENOENT)
+	if (nr || !fill || ret != -ENOENT)
 		return nr ? nr : ret;
-	ret = gaspace_populate(as, gpa, &a, GASPACE_GFP_FRAME, NULL, NULL);
+	ret = gaspace_populate(as, gpa, &a,
+			       write ? GASPACE_PROT_WRITE : GASPACE_PROT_READ,
+			       NULL, NULL);
+	/* the page went while a transfer waited for it */
+	if (ret == -ENOENT)
+		ret = -ENXIO;
 	if (ret && ret != -EAGAIN)
 		return ret;
 	goto again;

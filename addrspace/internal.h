@@ -55,6 +55,26 @@
  */
 
 /**
+ * struct gaspace_uf - userspace fault delivery (userfault.c)
+ * @lock: protects the rest
+ * @open: a userfault fd is open
+ * @waits: struct gaspace_uwait of missing pages, by page index
+ * @events: waits whose events are unread, oldest first
+ * @wq: accesses sleeping on a wait
+ * @read_wq: readers and pollers of the userfault fd
+ * @nr_events: events raised so far
+ */
+struct gaspace_uf {
+	struct mutex lock;		/* protects the rest */
+	bool open;
+	struct xarray waits;
+	struct list_head events;
+	wait_queue_head_t wq;
+	wait_queue_head_t read_wq;
+	u64 nr_events;
+};
+
+/**
  * struct gaspace - one guest address space
  * @refcount: users: the file (which each VMM mapping holds) and each
  *	in-kernel holder
@@ -83,6 +103,7 @@
  * @nr_dirty: pages dirty in the log, under @pt_lock
  * @logged_bytes: bytes of logged areas, under @pt_lock
  * @nr_demand_faults: pages or blocks populated on demand, under @pt_lock
+ * @uf: userspace fault delivery
  */
 struct gaspace {
 	refcount_t refcount;
@@ -106,6 +127,7 @@ struct gaspace {
 	u64 nr_dirty;
 	u64 logged_bytes;
 	u64 nr_demand_faults;
+	struct gaspace_uf uf;
 };
 
 /* Bookkeeping memory: charged, and failing at the cgroup's limit. */
@@ -173,8 +195,15 @@ bool gaspace_area_same(const struct gaspace_area *a,
 		       const struct gaspace_area *b);
 int gaspace_inflight_begin(struct gaspace *as, struct gaspace_inflight *me);
 void gaspace_inflight_end(struct gaspace *as, struct gaspace_inflight *me);
+/*
+ * An access's GASPACE_PROT_* bits, and: a VMM touch through mmap, which
+ * allocates as anonymous memory does (GASPACE_GFP_FRAME_VMM) and does not
+ * sleep on a userfault wait (the fault handler does, without mmap_lock).
+ */
+#define GASPACE_ACCESS_VMM	BIT(31)
+
 int gaspace_populate(struct gaspace *as, u64 gpa,
-		     const struct gaspace_area *a, gfp_t gfp,
+		     const struct gaspace_area *a, u32 access,
 		     struct page **pagep, bool *locked);
 
 /* guestmem.c */
@@ -183,6 +212,7 @@ struct iov_iter;
 /* gaspace_get_frame() flags */
 #define GASPACE_FRAME_POPULATE	BIT(0)	/* give a page without a frame one */
 #define GASPACE_FRAME_VMM	BIT(1)	/* a VMM touch: locked, its gfp */
+#define GASPACE_FRAME_WRITE	BIT(2)	/* the access stores */
 
 struct page *gaspace_frame_locked(struct gaspace *as,
 				  const struct gaspace_area *a, u64 gpa,
@@ -211,6 +241,17 @@ int gaspace_dirty_fault(struct gaspace *as, u64 gpa,
 void gaspace_dirty_written(struct gaspace *as, u64 gpa, u64 len);
 int gaspace_dirty_vmm_write(struct gaspace *as, u64 gpa, struct page *page);
 int gaspace_dirty_log_check(struct gaspace *as, u64 gpa, u64 size, u32 flags);
+
+/* userfault.c */
+void gaspace_userfault_init(struct gaspace *as);
+void gaspace_userfault_destroy(struct gaspace *as);
+void gaspace_userfault_end(struct gaspace *as, u64 gpa, u64 end, int result);
+int gaspace_userfault(struct gaspace *as, u64 gpa,
+		      const struct gaspace_area *a, u32 access);
+int gaspace_userfault_wait(struct gaspace *as, u64 gpa, bool killable);
+int gaspace_userfault_fd(struct gaspace *as, unsigned long flags);
+int gaspace_fill(struct gaspace *as, u64 gpa, u64 size,
+		 const void __user *src);
 
 /* file.c */
 int gaspace_install_fd(struct gaspace *as);
