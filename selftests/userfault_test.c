@@ -244,17 +244,23 @@ static int next_event(int ufd, struct gaspace_fault_event *ev, int ms)
 	return n == (ssize_t)sizeof(*ev) ? 1 : -EIO;
 }
 
-/* The one event expected: its page and access, flags and reserved 0. */
-#define EXPECT_EVENT(ufd, page, acc) do {				\
+/*
+ * The next event, within @ms: its page and access, flags and reserved 0.
+ * EXPECT_EVENT() waits as long as an access may take to raise it.
+ */
+#define EXPECT_EVENT_WITHIN(ufd, page, acc, ms) do {			\
 	struct gaspace_fault_event __ev;				\
 									\
-	ASSERT_EQ(1, next_event((ufd), &__ev, TIMEOUT_MS));		\
+	ASSERT_EQ(1, next_event((ufd), &__ev, (ms)));			\
 	EXPECT_EQ((__u64)(page), __ev.gpa);				\
 	EXPECT_EQ((__u32)(acc), __ev.access);				\
 	EXPECT_EQ(0U, __ev.flags);					\
 	EXPECT_EQ(0ULL, __ev.reserved[0]);				\
 	EXPECT_EQ(0ULL, __ev.reserved[1]);				\
 } while (0)
+
+#define EXPECT_EVENT(ufd, page, acc) \
+	EXPECT_EVENT_WITHIN(ufd, page, acc, TIMEOUT_MS)
 
 /* ---- waiters: one access in a thread ---- */
 
@@ -634,6 +640,7 @@ TEST_F(uf, fill_maps_with_the_area_prot)
 	ASSERT_EQ(0, gas_protect(fd, PG(30), PAGE_4K, 0));
 	ASSERT_EQ(0, gas_fill(fd, PG(30), PAGE_4K, NULL));
 	EXPECT_EQ(-ENOENT, gas_translate(fd, PG(30), &t));
+	EXPECT_EQ(-EEXIST, gas_fill(fd, PG(30), PAGE_4K, NULL));
 	EXPECT_EQ(4ULL, info_of(fd).nr_data_pages);
 	EXPECT_EQ(3 * PAGE_4K, info_of(fd).mapped_bytes);
 }
@@ -1069,7 +1076,7 @@ TEST_F(uf, an_event_stays_pending_until_read)
 	ASSERT_EQ(0, finish(&w2, TIMEOUT_MS));
 	EXPECT_EQ(0, w1.ret);
 	EXPECT_EQ(100, w2.ret);
-	EXPECT_EVENT(self->ufd, PG(17), GAS_PROT_R);
+	EXPECT_EVENT_WITHIN(self->ufd, PG(17), GAS_PROT_R, 0);
 	EXPECT_FALSE(pending(self->ufd, 0));
 	EXPECT_EQ(1ULL, info_of(fd).nr_userfaults);
 }
@@ -1121,7 +1128,7 @@ TEST_F(uf, unmap_ends_a_fault_with_enoent)
 	ASSERT_EQ(0, finish(&w, TIMEOUT_MS));
 	EXPECT_EQ(-ENOENT, w.ret);
 	/* the event was not read yet: it stays */
-	EXPECT_EVENT(self->ufd, PG(20), GAS_PROT_R);
+	EXPECT_EVENT_WITHIN(self->ufd, PG(20), GAS_PROT_R, 0);
 	EXPECT_EQ(-ENOENT, gas_fill(fd, PG(20), PAGE_4K, NULL));
 	EXPECT_EQ(0ULL, info_of(fd).nr_data_pages);
 	EXPECT_EQ((__u64)NR_AREAS + 1, info_of(fd).nr_areas);
