@@ -12,7 +12,9 @@
  * raises nothing.  FILL's every error path, with nothing changed; the
  * counters (nr_userfaults, nr_demand_faults, nr_data_pages) after each
  * step; the fd's flags, read() sizes, poll, epoll and O_NONBLOCK; many
- * waiters of one page, a FILL racing an UNMAP, a killed waiter.
+ * waiters of one page, a FILL racing an UNMAP, a killed waiter; a pread,
+ * pwrite or FILL whose own buffer is a missing page of the area (served
+ * by a resolver thread, SPEC 5: no lock is held across a user copy).
  *
  * The cases of the page table (FILL, waits and what ends them) run on every
  * format; those of the fd and the races on EPT.  A waiter runs in a thread
@@ -1643,6 +1645,71 @@ TEST_F(ufd, epoll_reports_a_pending_event)
 	ASSERT_EQ(0, finish(&w, TIMEOUT_MS));
 	EXPECT_EQ(0, w.ret);
 	close(ep);
+}
+
+/* ---- a user buffer in a page that is itself waited for ---- */
+
+TEST_F(ufd, pwrite_from_a_missing_page)
+{
+	int fd = self->s.fd;
+	unsigned char buf[200];
+	struct resolver r;
+	ssize_t n;
+
+	self->ufd = gas_userfault_fd(fd, 0);
+	ASSERT_LE(0, self->ufd);
+	ASSERT_EQ(0, resolver_start(&r, fd, self->ufd));
+	n = gas_pwrite(fd, self->mem + 45 * PAGE_4K + 10, sizeof(buf), PLAIN);
+	resolver_stop(&r);
+	EXPECT_EQ((ssize_t)sizeof(buf), n);
+	ASSERT_EQ(1, r.nr);
+	EXPECT_EQ(PG(45), r.ev[0].gpa);
+	EXPECT_EQ((__u32)GAS_PROT_R, r.ev[0].access);
+	ASSERT_EQ((ssize_t)sizeof(buf), gas_pread(fd, buf, sizeof(buf), PLAIN));
+	EXPECT_EQ(-1, gas_pattern_diff(buf, PG(45) + 10, sizeof(buf), SEED));
+}
+
+TEST_F(ufd, pread_into_a_missing_page)
+{
+	int fd = self->s.fd;
+	struct resolver r;
+	ssize_t n;
+
+	self->ufd = gas_userfault_fd(fd, 0);
+	ASSERT_LE(0, self->ufd);
+	ASSERT_EQ(0, resolver_start(&r, fd, self->ufd));
+	n = gas_pread(fd, self->mem + 46 * PAGE_4K + 10, 200, PLAIN);
+	resolver_stop(&r);
+	EXPECT_EQ(200, n);
+	ASSERT_EQ(1, r.nr);
+	EXPECT_EQ(PG(46), r.ev[0].gpa);
+	EXPECT_EQ((__u32)GASPACE_PROT_WRITE, r.ev[0].access);
+	/* the FILL's bytes, then the zeros of PLAIN over them */
+	EXPECT_TRUE(holds_pattern(fd, PG(46), 10, SEED));
+	EXPECT_EQ(-1, gas_bytes_diff(self->mem + 46 * PAGE_4K + 10, 0, 200));
+	EXPECT_TRUE(holds_pattern(fd, PG(46) + 210, PAGE_4K - 210, SEED));
+}
+
+TEST_F(ufd, fill_from_a_missing_page)
+{
+	int fd = self->s.fd;
+	struct resolver r;
+	int ret;
+
+	self->ufd = gas_userfault_fd(fd, 0);
+	ASSERT_LE(0, self->ufd);
+	ASSERT_EQ(0, resolver_start(&r, fd, self->ufd));
+	ret = gas_fill(fd, PG(48), PAGE_4K, self->mem + 47 * PAGE_4K);
+	resolver_stop(&r);
+	EXPECT_EQ(0, ret);
+	ASSERT_EQ(1, r.nr);
+	EXPECT_EQ(PG(47), r.ev[0].gpa);
+	EXPECT_EQ((__u32)GAS_PROT_R, r.ev[0].access);
+	EXPECT_EQ(0, r.fill[0]);
+	/* page 48 holds page 47's bytes */
+	EXPECT_EQ(-1, gas_pattern_diff(self->mem + 48 * PAGE_4K, PG(47),
+				       PAGE_4K, SEED));
+	EXPECT_EQ(2ULL, info_of(fd).nr_data_pages);
 }
 
 /* ---- many waiters, races, a killed waiter ---- */
