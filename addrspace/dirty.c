@@ -233,21 +233,33 @@ void gaspace_dirty_stop(struct gaspace *as, const struct gaspace_area *a)
 }
 
 /*
+ * The frame of @gpa when its area's memory is the VMM's to map, and the
+ * area in *@a; NULL when it has none.  Under rcu_read_lock() or pt_lock.
+ */
+static struct page *gaspace_dirty_peek(struct gaspace *as, u64 gpa,
+				       struct gaspace_area *a)
+{
+	struct gpt_leaf leaf;
+
+	if (!gaspace_area_find(as, gpa, a) || !gaspace_backend(a)->frame ||
+	    gpt_query(&as->pt, gpa, &leaf))
+		return NULL;
+	return gaspace_backend(a)->frame(&leaf, gpa);
+}
+
+/*
  * The frame of @gpa when its area's memory is the VMM's to map, with a
  * reference; map_lock held, so it stays the page's frame meanwhile.
  */
 static struct page *gaspace_dirty_frame(struct gaspace *as, u64 gpa)
 {
-	struct page *page = NULL;
 	struct gaspace_area a;
-	struct gpt_leaf leaf;
+	struct page *page;
 
 	rcu_read_lock();
-	if (gaspace_area_find(as, gpa, &a) && gaspace_backend(&a)->frame &&
-	    !gpt_query(&as->pt, gpa, &leaf)) {
-		page = gaspace_backend(&a)->frame(&leaf, gpa);
+	page = gaspace_dirty_peek(as, gpa, &a);
+	if (page)
 		get_page(page);
-	}
 	rcu_read_unlock();
 	return page;
 }
@@ -370,16 +382,24 @@ void gaspace_dirty_written(struct gaspace *as, u64 gpa, u64 len)
 int gaspace_dirty_vmm_write(struct gaspace *as, u64 gpa, struct page *page)
 {
 	struct gaspace_area a;
-	struct page *now = NULL;
+	struct page *now;
 
+	/*
+	 * With the frame locked, what is seen holds until the PTE is in: an
+	 * UNMAP, or an ENABLE or a harvest that protects the page, locks the
+	 * frame after its commit and zaps the VMM's mappings after that.  So
+	 * a page that is not logged needs no lock here.
+	 */
+	rcu_read_lock();
+	now = gaspace_dirty_peek(as, gpa, &a);
+	rcu_read_unlock();
+	if (now != page || !(a.flags & GASPACE_AREA_LOGGED))
+		return now == page ? 0 : -EAGAIN;
 	mutex_lock(&as->pt_lock);
-	if (gaspace_area_find(as, gpa, &a) && gaspace_backend(&a)->frame)
-		now = gaspace_frame_locked(as, &a, gpa, NULL);
+	now = gaspace_dirty_peek(as, gpa, &a);
 	if (now == page && (a.flags & GASPACE_AREA_LOGGED))
 		gaspace_dirty_mark(as, gpa);
 	mutex_unlock(&as->pt_lock);
-	if (now)
-		put_page(now);
 	return now == page ? 0 : -EAGAIN;
 }
 

@@ -293,11 +293,17 @@ static ssize_t gaspace_file_write_iter(struct kiocb *iocb,
  * Sleep on it with mmap_lock dropped, as userfaultfd does (the resolver
  * may need the lock), and have the fault retried: it then finds the frame,
  * or no area (SIGBUS), or no userfault fd (SIGBUS).  A signal ends the
- * sleep; a user fault is retried after its handler.
+ * sleep of a user fault, which is retried after its handler; a fault taken
+ * in the kernel (a copy to or from user memory) is retried at once, so a
+ * fatal signal alone may end its sleep, or it would never stop retrying.
  */
 static vm_fault_t gaspace_vm_userfault(struct vm_fault *vmf, struct gaspace *as,
 				       u64 gpa)
 {
+	bool killable = (vmf->flags & (FAULT_FLAG_USER |
+				       FAULT_FLAG_INTERRUPTIBLE)) !=
+			(FAULT_FLAG_USER | FAULT_FLAG_INTERRUPTIBLE);
+
 	if (!(vmf->flags & FAULT_FLAG_ALLOW_RETRY))
 		return VM_FAULT_SIGBUS;
 	if (vmf->flags & FAULT_FLAG_RETRY_NOWAIT)
@@ -309,8 +315,7 @@ static vm_fault_t gaspace_vm_userfault(struct vm_fault *vmf, struct gaspace *as,
 #else
 	mmap_read_unlock(vmf->vma->vm_mm);
 #endif
-	gaspace_userfault_wait(as, gpa,
-			       !(vmf->flags & FAULT_FLAG_INTERRUPTIBLE));
+	gaspace_userfault_wait(as, gpa, killable);
 	gaspace_put(as);
 	return VM_FAULT_RETRY;
 }

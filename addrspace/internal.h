@@ -249,6 +249,8 @@ void gaspace_userfault_end(struct gaspace *as, u64 gpa, u64 end, int result);
 int gaspace_userfault(struct gaspace *as, u64 gpa,
 		      const struct gaspace_area *a, u32 access);
 int gaspace_userfault_wait(struct gaspace *as, u64 gpa, bool killable);
+int gaspace_userfault_open(struct gaspace *as);
+void gaspace_userfault_close(struct gaspace *as);
 int gaspace_userfault_fd(struct gaspace *as, unsigned long flags);
 int gaspace_fill(struct gaspace *as, u64 gpa, u64 size,
 		 const void __user *src);

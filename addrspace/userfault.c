@@ -17,7 +17,9 @@
  * arms a wait only after it saw, under the lock, the page still missing
  * in its area; FILL and UNMAP change the table first and disarm under the
  * lock after, so a wait armed before their change is disarmed by them,
- * and an access after it sees the change.
+ * and an access after it sees the change.  An event stays pending until it
+ * is read, even once its wait ended, as the contract says: a resolver may
+ * then find the page filled (-EEXIST) or gone (-ENOENT).
  *
  * A VMM touch does not sleep in the fault handler with mmap_lock held (the
  * resolver may need it): gaspace_userfault() only arms the wait, and the
@@ -25,6 +27,7 @@
  * fault retried.
  */
 #include <linux/anon_inodes.h>
+#include <linux/export.h>
 #include <linux/file.h>
 #include <linux/highmem.h>
 #include <linux/poll.h>
@@ -43,7 +46,8 @@
  * @armed: until FILL, UNMAP or the fd's close disarms it
  * @result: once disarmed, what waiters return: 0 (the page is filled:
  *	look again), -ENOENT (it went), -EIO (the fd was closed)
- * @ref: @uf.waits holds one, each sleeper and reader one
+ * @ref: @uf.waits holds one while it is armed, @uf.events one while the
+ *	event is unread (a reader takes that one over), each sleeper one
  */
 struct gaspace_uwait {
 	struct list_head event;
@@ -84,9 +88,8 @@ static void gaspace_uwait_disarm(struct gaspace *as, struct gaspace_uwait *w,
 {
 	lockdep_assert_held(&as->uf.lock);
 	xa_erase(&as->uf.waits, idx);
-	list_del_init(&w->event);
 	w->result = result;
-	/* a sleeper that sees it disarmed reads the result */
+	/* pairs with gaspace_uwait_ended(): a sleeper then reads @result */
 	smp_store_release(&w->armed, false);
 	gaspace_uwait_put(w);
 }
@@ -121,6 +124,7 @@ void gaspace_userfault_end(struct gaspace *as, u64 gpa, u64 end, int result)
 {
 	gaspace_uf_end(as, gpa >> PAGE_SHIFT, (end - 1) >> PAGE_SHIFT, result);
 }
+EXPORT_SYMBOL_NS_GPL(gaspace_userfault_end, GASPACE_INTERNAL);
 
 /* Whether the page of @gpa is still without a frame in area @a. */
 static bool gaspace_uf_missing(struct gaspace *as, u64 gpa,
@@ -143,17 +147,22 @@ static bool gaspace_uf_missing(struct gaspace *as, u64 gpa,
  * -EAGAIN (filled: look again), -ENOENT, -EIO, or -EINTR on a signal
  * (only a fatal one when @killable).
  */
+static bool gaspace_uwait_ended(struct gaspace_uwait *w)
+{
+	/* pairs with gaspace_uwait_disarm(): @result is set before */
+	return !smp_load_acquire(&w->armed);
+}
+
 static int gaspace_uwait_sleep(struct gaspace *as, struct gaspace_uwait *w,
 			       bool killable)
 {
 	int ret;
 
 	if (killable)
-		ret = wait_event_killable(as->uf.wq,
-					  !smp_load_acquire(&w->armed));
+		ret = wait_event_killable(as->uf.wq, gaspace_uwait_ended(w));
 	else
 		ret = wait_event_interruptible(as->uf.wq,
-					       !smp_load_acquire(&w->armed));
+					       gaspace_uwait_ended(w));
 	ret = ret ? -EINTR : w->result ?: -EAGAIN;
 	gaspace_uwait_put(w);
 	return ret;
@@ -189,7 +198,7 @@ static struct gaspace_uwait *gaspace_uwait_get(struct gaspace *as, u64 gpa,
 		w->gpa = round_down(gpa, PAGE_SIZE);
 		w->access = access & GPT_PROT_RWX;
 		w->armed = true;
-		refcount_set(&w->ref, 1);
+		refcount_set(&w->ref, 2);
 		list_add_tail(&w->event, &uf->events);
 		WRITE_ONCE(uf->nr_events, uf->nr_events + 1);
 		wake_up_interruptible_poll(&uf->read_wq, EPOLLIN | EPOLLRDNORM);
@@ -256,26 +265,56 @@ int gaspace_userfault_wait(struct gaspace *as, u64 gpa, bool killable)
 
 /* ---- the userfault fd ---- */
 
-static void gaspace_uf_close(struct gaspace *as)
+/**
+ * gaspace_userfault_open() - the space's userfault fd opens
+ * @as: the space
+ *
+ * Return: 0, or -EBUSY while one is open.
+ */
+int gaspace_userfault_open(struct gaspace *as)
 {
+	int ret;
+
+	mutex_lock(&as->uf.lock);
+	ret = as->uf.open ? -EBUSY : 0;
+	as->uf.open = true;
+	mutex_unlock(&as->uf.lock);
+	return ret;
+}
+EXPORT_SYMBOL_NS_GPL(gaspace_userfault_open, GASPACE_INTERNAL);
+
+/**
+ * gaspace_userfault_close() - the userfault fd is gone
+ * @as: the space
+ *
+ * No wait stays armed (its waiters return -EIO), and no event pending.
+ */
+void gaspace_userfault_close(struct gaspace *as)
+{
+	struct gaspace_uwait *w, *next;
+
 	mutex_lock(&as->uf.lock);
 	as->uf.open = false;
+	list_for_each_entry_safe(w, next, &as->uf.events, event) {
+		list_del_init(&w->event);
+		gaspace_uwait_put(w);
+	}
 	mutex_unlock(&as->uf.lock);
-	/* no wait is armed once the fd is gone */
 	gaspace_uf_end(as, 0, ULONG_MAX, -EIO);
 }
+EXPORT_SYMBOL_NS_GPL(gaspace_userfault_close, GASPACE_INTERNAL);
 
 static int gaspace_uf_release(struct inode *inode, struct file *file)
 {
 	struct gaspace *as = file->private_data;
 
-	gaspace_uf_close(as);
+	gaspace_userfault_close(as);
 	gaspace_put(as);
 	return 0;
 }
 
 /*
- * Take the oldest unread event, with a reference on its wait: 0, or
+ * Take the oldest unread event, and the reference the list held: 0, or
  * -EAGAIN when there is none and @nowait, or -ERESTARTSYS.
  */
 static int gaspace_uf_next(struct gaspace *as, bool nowait,
@@ -288,10 +327,8 @@ static int gaspace_uf_next(struct gaspace *as, bool nowait,
 		mutex_lock(&uf->lock);
 		w = list_first_entry_or_null(&uf->events, struct gaspace_uwait,
 					     event);
-		if (w) {
+		if (w)
 			list_del_init(&w->event);
-			refcount_inc(&w->ref);
-		}
 		mutex_unlock(&uf->lock);
 		if (w) {
 			*wp = w;
@@ -305,12 +342,14 @@ static int gaspace_uf_next(struct gaspace *as, bool nowait,
 	}
 }
 
-/* An event that could not be copied out is the next one again. */
+/*
+ * An event that could not be copied out is the next one again, with its
+ * reference (the fd cannot be closed while it is read).
+ */
 static void gaspace_uf_unread(struct gaspace *as, struct gaspace_uwait *w)
 {
 	mutex_lock(&as->uf.lock);
-	if (w->armed && list_empty(&w->event))
-		list_add(&w->event, &as->uf.events);
+	list_add(&w->event, &as->uf.events);
 	mutex_unlock(&as->uf.lock);
 }
 
@@ -341,12 +380,10 @@ static ssize_t gaspace_uf_read(struct file *file, char __user *buf,
 		if (copy_to_user(buf + done, &ev, sizeof(ev))) {
 			gaspace_uf_unread(as, w);
 			ret = -EFAULT;
-		} else {
-			done += sizeof(ev);
+			break;
 		}
 		gaspace_uwait_put(w);
-		if (ret)
-			break;
+		done += sizeof(ev);
 	}
 	return done ?: ret;
 }
@@ -382,10 +419,7 @@ int gaspace_userfault_fd(struct gaspace *as, unsigned long flags)
 
 	if (flags & ~(unsigned long)GASPACE_UFD_NONBLOCK)
 		return -EINVAL;
-	mutex_lock(&as->uf.lock);
-	fd = as->uf.open ? -EBUSY : 0;
-	as->uf.open = true;
-	mutex_unlock(&as->uf.lock);
+	fd = gaspace_userfault_open(as);
 	if (fd)
 		return fd;
 	gaspace_get(as);
@@ -393,7 +427,7 @@ int gaspace_userfault_fd(struct gaspace *as, unsigned long flags)
 			      O_RDWR | O_CLOEXEC |
 			      (flags & GASPACE_UFD_NONBLOCK ? O_NONBLOCK : 0));
 	if (fd < 0) {
-		gaspace_uf_close(as);
+		gaspace_userfault_close(as);
 		gaspace_put(as);
 	}
 	return fd;
@@ -446,12 +480,12 @@ static long gaspace_fill_check(struct gaspace *as, struct gaspace_uf_fill *f)
 static int gaspace_fill_frames(struct gaspace *as, struct gaspace_uf_fill *f,
 			       const void __user *src)
 {
+	const struct gaspace_backend *be = gaspace_backend(&f->a);
+	u64 pa_limit = BIT_ULL(as->pt.fmt->geo.pa_bits);
 	struct page *page;
 	int ret;
 
-	ret = gaspace_backend(&f->a)->prepare(&f->a, f->gpa, f->end,
-					     BIT_ULL(as->pt.fmt->geo.pa_bits),
-					     &f->frames);
+	ret = be->prepare(&f->a, f->gpa, f->end, pa_limit, &f->frames);
 	if (ret || !src)
 		return ret;
 	list_for_each_entry(page, &f->frames.pages, lru) {
@@ -539,3 +573,4 @@ int gaspace_fill(struct gaspace *as, u64 gpa, u64 size,
 	gaspace_userfault_end(as, gpa, gpa + size, 0);
 	return 0;
 }
+EXPORT_SYMBOL_NS_GPL(gaspace_fill, GASPACE_INTERNAL);

@@ -14,33 +14,7 @@
 #include <linux/pagemap.h>
 #include <linux/sizes.h>
 
-#include "addrspace/internal.h"
-
-#define R	GASPACE_PROT_READ
-#define W	GASPACE_PROT_WRITE
-#define X	GASPACE_PROT_EXEC
-#define RW	(R | W)
-#define RWX	(R | W | X)
-
-/* Host addresses for linear maps: never touched, only written in leaves. */
-#define HPA	(16ULL << 30)
-
-static struct gaspace *space(struct kunit *test, u32 format, u64 base,
-			     u64 size)
-{
-	struct gaspace *as = gaspace_create(format, 0, base, size);
-
-	KUNIT_ASSERT_FALSE(test, IS_ERR(as));
-	return as;
-}
-
-static struct gaspace_info info(struct gaspace *as)
-{
-	struct gaspace_info i;
-
-	gaspace_get_info(as, &i);
-	return i;
-}
+#include "core_util.h"
 
 /* Linear leaves: 1 GiB, 2 MiB, 4 KiB by the alignment of gpa and hpa. */
 static void core_linear_leaf_sizes(struct kunit *test)

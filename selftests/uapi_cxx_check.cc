@@ -18,6 +18,8 @@ static_assert(offsetof(struct gaspace_info, nr_leaves_4k) == 88, "info.nr_leaves
 static_assert(offsetof(struct gaspace_info, nr_dirty_pages) == 120, "info.nr_dirty_pages");
 static_assert(offsetof(struct gaspace_info, reserved) == 136, "info.reserved");
 static_assert(sizeof(struct gaspace_dirty_log) == 48, "gaspace_dirty_log");
+static_assert(sizeof(struct gaspace_fault_event) == 32, "gaspace_fault_event");
+static_assert(sizeof(struct gaspace_fill) == 48, "gaspace_fill");
 
 static_assert(GASPACE_GET_API_VERSION == 0xBA00, "GET_API_VERSION");
 static_assert(GASPACE_CHECK_EXTENSION == 0xBA01, "CHECK_EXTENSION");
@@ -32,6 +34,8 @@ static_assert(GASPACE_GET_INFO == 0x8098BA16, "GET_INFO");
 static_assert(GASPACE_DIRTY_LOG_ENABLE == 0x4028BA17, "DIRTY_LOG_ENABLE");
 static_assert(GASPACE_DIRTY_LOG_DISABLE == 0x4028BA18, "DIRTY_LOG_DISABLE");
 static_assert(GASPACE_GET_DIRTY_LOG == 0x4030BA19, "GET_DIRTY_LOG");
+static_assert(GASPACE_USERFAULT_FD == 0xBA1A, "USERFAULT_FD");
+static_assert(GASPACE_FILL == 0x4030BA1B, "FILL");
 
 static_assert(GASPACE_FMT_EPT == 1 && GASPACE_FMT_NPT == 2 &&
 	      GASPACE_FMT_ARM64_S2 == 3 && GASPACE_FMT_RISCV_G == 4,

@@ -199,6 +199,25 @@ TEST(dirty_log_layout)
 	EXPECT_EQ(5, GASPACE_CAP_DIRTY_LOG);
 }
 
+TEST(userfault_layout)
+{
+	EXPECT_EQ(32UL, sizeof(struct gaspace_fault_event));
+	EXPECT_OFFSET(gaspace_fault_event, gpa, 0);
+	EXPECT_OFFSET(gaspace_fault_event, access, 8);
+	EXPECT_OFFSET(gaspace_fault_event, flags, 12);
+	EXPECT_OFFSET(gaspace_fault_event, reserved, 16);
+	EXPECT_EQ(48UL, sizeof(struct gaspace_fill));
+	EXPECT_OFFSET(gaspace_fill, gpa, 0);
+	EXPECT_OFFSET(gaspace_fill, size, 8);
+	EXPECT_OFFSET(gaspace_fill, src, 16);
+	EXPECT_OFFSET(gaspace_fill, flags, 24);
+	EXPECT_OFFSET(gaspace_fill, pad, 28);
+	EXPECT_OFFSET(gaspace_fill, reserved, 32);
+	EXPECT_EQ(0x20u, GASPACE_MAP_USERFAULT);
+	EXPECT_EQ(1u, GASPACE_UFD_NONBLOCK);
+	EXPECT_EQ(6, GASPACE_CAP_USERFAULT);
+}
+
 /* _IOC(dir, type, nr, size) written out by hand. */
 #define IOC(dir, nr, size) \
 	((unsigned long)(dir) << 30 | (unsigned long)(size) << 16 | \
@@ -239,6 +258,10 @@ TEST(space_ioctl_numbers)
 	EXPECT_EQ(IOC(1, 0x17, 40), GASPACE_DIRTY_LOG_ENABLE);
 	EXPECT_EQ(IOC(1, 0x18, 40), GASPACE_DIRTY_LOG_DISABLE);
 	EXPECT_EQ(IOC(1, 0x19, 48), GASPACE_GET_DIRTY_LOG);
+	EXPECT_EQ(0xBA1Aul, GASPACE_USERFAULT_FD);
+	EXPECT_EQ(0x4030BA1Bul, GASPACE_FILL);
+	EXPECT_EQ(IOC(0, 0x1a, 0), GASPACE_USERFAULT_FD);
+	EXPECT_EQ(IOC(1, 0x1b, 48), GASPACE_FILL);
 
 	EXPECT_EQ(_IOW(0xBA, 0x10, struct gaspace_map), GASPACE_MAP_LINEAR);
 	EXPECT_EQ(_IOW(0xBA, 0x11, struct gaspace_map), GASPACE_MAP_ALLOC);
@@ -258,6 +281,7 @@ TEST(ioctl_numbers_distinct)
 		GASPACE_UNMAP, GASPACE_PROTECT, GASPACE_TRANSLATE,
 		GASPACE_FAULT, GASPACE_GET_INFO, GASPACE_DIRTY_LOG_ENABLE,
 		GASPACE_DIRTY_LOG_DISABLE, GASPACE_GET_DIRTY_LOG,
+		GASPACE_USERFAULT_FD, GASPACE_FILL,
 	};
 	unsigned int i, j;
 
