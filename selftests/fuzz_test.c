@@ -11,12 +11,19 @@
  * space's calls and a space for /dev/gaspace's), and random pread, pwrite
  * and mmap arguments on spaces of every format.  The dirty log's calls
  * (DIRTY_LOG_ENABLE, DIRTY_LOG_DISABLE, GET_DIRTY_LOG) are among the
- * space's calls, with random bitmaps and bitmap pointers as well.
+ * space's calls, with random bitmaps and bitmap pointers as well.  So are
+ * userfault's: MAP_ALLOC makes USERFAULT areas, FILL gets random ranges
+ * and sources, USERFAULT_FD random flags.  The first two spaces hold a
+ * userfault fd throughout, whose resolver thread FILLs the page of each
+ * event with zeros, so that every access there completes; the other two
+ * hold none, so that an access to a missing page of a USERFAULT area
+ * fails at once (-EIO, SIGBUS) there.
  *
  * Each result is checked against the list SPEC section 3 documents for
  * that call; where the arguments alone decide the result (EFAULT, EINVAL,
- * ERANGE, ENOTTY) it must be exactly that one.  A dirty-log call that
- * fails must leave GET_INFO and TRANSLATE of a few addresses as they were;
+ * ERANGE, ENOTTY) it must be exactly that one.  A dirty-log call or a FILL
+ * that fails must leave GET_INFO and TRANSLATE of a few addresses as they
+ * were (a FILL that succeeds adds its pages to nr_data_pages);
  * a report must zero the bits past its range and report at most
  * nr_dirty_pages pages.  Then the spaces are
  * emptied: their counters go back to the empty space's, and once they are
@@ -28,6 +35,8 @@
  * data: only into a scratch area, guest mmaps or inaccessible memory.
  */
 #include <limits.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <sys/mman.h>
 
@@ -41,17 +50,27 @@
 #define SPACE_SIZE	(16 * SZ_2M / 2)	/* 16 MiB */
 #define SCRATCH		(64 * 1024)
 #define NR_CASES	4
+#define NR_UFDS		2		/* spaces with a userfault fd */
 
 /* bits that say "this call may have returned that" */
 /* a set of errnos up to 127 */
 #define E(x)		((__uint128_t)1 << (x))
 #define OK		E(0)
 
+/* FILLs the page of each event of a space's userfault fd with zeros. */
+struct resolver {
+	pthread_t th;
+	int fd, ufd;
+	int stop;
+	bool running;
+};
+
 struct fuzz {
 	__u64 rng;
 	__u64 seed;
 	int dev;
 	struct gas_space s[NR_SPACES];
+	struct resolver res[NR_UFDS];
 	int devnull, pipe[2], memfd, closed;
 	/* [RW x 16][NONE][RO][NONE]: structs live at the end of RW */
 	unsigned char *scratch, *none, *ro;
@@ -159,7 +178,7 @@ static __u32 any_flags(struct fuzz *f)
 	case 1:
 		return 1u << below(f, 32);
 	default:
-		return rnd(f) & 0x1f & ~(below(f, 3) ? GASPACE_MAP_POPULATE : 0);
+		return rnd(f) & 0x3f & ~(below(f, 3) ? GASPACE_MAP_POPULATE : 0);
 	}
 }
 
@@ -256,12 +275,16 @@ static bool unaligned(__u64 x)
 static int map_rules(const struct gas_space *s, bool linear,
 		     const struct gaspace_map *m)
 {
-	__u32 known = GAS_MAP_FLAGS;
-	__u32 foreign = linear ? GASPACE_MAP_POPULATE | GASPACE_MAP_HUGE :
+	__u32 known = GAS_MAP_FLAGS | GASPACE_MAP_USERFAULT;
+	__u32 foreign = linear ? GASPACE_MAP_POPULATE | GASPACE_MAP_HUGE |
+				 GASPACE_MAP_USERFAULT :
 				 GASPACE_MAP_DEVICE | GASPACE_MAP_NOHUGE;
+	/* USERFAULT pages come from FILL, one 4 KiB page at a time */
+	bool uf_with = (m->flags & GASPACE_MAP_USERFAULT) &&
+		       (m->flags & (GASPACE_MAP_POPULATE | GASPACE_MAP_HUGE));
 
 	if (m->reserved[0] || m->reserved[1] || (m->flags & ~known) ||
-	    (m->flags & foreign) || bad_prot(m->prot) ||
+	    (m->flags & foreign) || uf_with || bad_prot(m->prot) ||
 	    (!linear && m->hpa) || unaligned(m->gpa) || unaligned(m->size) ||
 	    (linear && unaligned(m->hpa)) || !m->size ||
 	    m->gpa + m->size < m->gpa)
@@ -283,6 +306,17 @@ static int range_rules(const struct gas_space *s, bool protect,
 	    r->gpa + r->size < r->gpa)
 		return -EINVAL;
 	if (r->gpa < s->base || r->gpa + r->size > s->base + s->size)
+		return -ERANGE;
+	return 0;
+}
+
+static int fill_rules(const struct gas_space *s, const struct gaspace_fill *f)
+{
+	if (f->flags || f->pad || f->reserved[0] || f->reserved[1] ||
+	    unaligned(f->gpa) || unaligned(f->size) || !f->size ||
+	    f->gpa + f->size < f->gpa)
+		return -EINVAL;
+	if (f->gpa < s->base || f->gpa + f->size > s->base + s->size)
 		return -ERANGE;
 	return 0;
 }
@@ -325,7 +359,7 @@ static const unsigned int space_cmds[] = {
 	GASPACE_MAP_LINEAR, GASPACE_MAP_ALLOC, GASPACE_UNMAP, GASPACE_PROTECT,
 	GASPACE_TRANSLATE, GASPACE_FAULT, GASPACE_GET_INFO,
 	GASPACE_DIRTY_LOG_ENABLE, GASPACE_DIRTY_LOG_DISABLE,
-	GASPACE_GET_DIRTY_LOG,
+	GASPACE_GET_DIRTY_LOG, GASPACE_USERFAULT_FD, GASPACE_FILL,
 };
 
 /*
@@ -397,7 +431,7 @@ static int fuzz_dev(struct fuzz *f)
 	long ret;
 
 	if (cmd == GASPACE_GET_API_VERSION || cmd == GASPACE_CHECK_EXTENSION) {
-		arg = below(f, 3) ? below(f, 6) : rnd(f);
+		arg = below(f, 3) ? below(f, 7) : rnd(f);
 		ret = gas_ioctl(f->dev, cmd, arg);
 		if (cmd == GASPACE_GET_API_VERSION)
 			return verdict(f, ret, arg ? E(EINVAL) :
@@ -417,6 +451,7 @@ static int fuzz_dev(struct fuzz *f)
 			ok = ret > 0;
 			break;
 		case GASPACE_CAP_DIRTY_LOG:
+		case GASPACE_CAP_USERFAULT:
 			ok = ret == 1;
 			break;
 		default:
@@ -592,9 +627,89 @@ static int dirty_changes(struct fuzz *f, unsigned int cmd,
 	return -1;
 }
 
+/*
+ * What a FILL changed: nothing when it failed; its pages' frames, and
+ * nothing else GET_INFO counts but what they map, when it succeeded.
+ */
+static int fill_changes(struct fuzz *f, const struct gaspace_fill *fi,
+			long ret, const struct gas_snapshot *before,
+			const struct gas_snapshot *after)
+{
+	const struct gaspace_info *b = &before->info, *a = &after->info;
+	__u64 pages = fi->size / PAGE_4K;
+
+	if (ret < 0 ? gas_snapshot_equal(before, after) :
+	    a->nr_data_pages == b->nr_data_pages + pages &&
+	    a->nr_demand_faults == b->nr_demand_faults + pages &&
+	    a->nr_areas == b->nr_areas &&
+	    a->nr_userfaults == b->nr_userfaults &&
+	    a->mapped_bytes - b->mapped_bytes <= fi->size)
+		return 0;
+	snprintf(f->why, sizeof(f->why),
+		 "call %lu: FILL %#llx+%#llx (%ld): nr_data_pages %llu -> %llu, nr_demand_faults %llu -> %llu, or TRANSLATE changed",
+		 f->calls, (unsigned long long)fi->gpa,
+		 (unsigned long long)fi->size, ret,
+		 (unsigned long long)b->nr_data_pages,
+		 (unsigned long long)a->nr_data_pages,
+		 (unsigned long long)b->nr_demand_faults,
+		 (unsigned long long)a->nr_demand_faults);
+	return -1;
+}
+
+/* USERFAULT_FD: the first NR_UFDS spaces hold theirs throughout. */
+static int fuzz_ufd(struct fuzz *f, struct gas_space *s, int idx)
+{
+	unsigned long arg = below(f, 4) ? below(f, 2) :
+			    below(f, 2) ? 1UL << below(f, 64) : rnd(f);
+	__uint128_t allowed;
+	long ret;
+
+	ret = gas_ioctl(s->fd, GASPACE_USERFAULT_FD, arg);
+	if (ret >= 0)
+		close(ret);
+	if (arg & ~(unsigned long)GASPACE_UFD_NONBLOCK)
+		allowed = E(EINVAL);
+	else if (idx < NR_UFDS)
+		allowed = E(EBUSY);
+	else
+		allowed = OK | E(EMFILE) | E(ENOMEM);
+	return verdict(f, ret, allowed, "USERFAULT_FD(fd of %s/%u, %#lx)",
+		       gas_format_name(s->format), s->bits, arg);
+}
+
+/*
+ * A source for FILL: zeros, the scratch area, or memory it cannot read.
+ * *@readable: the bytes from it that are readable (~0 for zeros).
+ */
+static __u64 any_src(struct fuzz *f, __u64 *readable)
+{
+	__u64 off;
+
+	switch (below(f, 6)) {
+	case 0:
+	case 1:
+		*readable = ~0ULL;
+		return 0;
+	case 2:
+	case 3:
+		off = 8 * below(f, 64);
+		*readable = SCRATCH - off;
+		return (uintptr_t)(f->scratch + off);
+	case 4:
+		off = 8 * below(f, 8);
+		*readable = off;
+		return (uintptr_t)(f->none - off);
+	default:
+		*readable = 0;
+		return rnd(f) & 1 ? (uintptr_t)f->prot_none :
+				    0xffff888000000000ULL;
+	}
+}
+
 static int fuzz_space(struct fuzz *f)
 {
-	struct gas_space *s = &f->s[below(f, NR_SPACES)];
+	int idx = below(f, NR_SPACES);
+	struct gas_space *s = &f->s[idx];
 	unsigned int cmd = any_cmd(f, true);
 	bool raw = !below(f, 6);
 	union {
@@ -604,11 +719,13 @@ static int fuzz_space(struct fuzz *f)
 		struct gaspace_fault fa;
 		struct gaspace_info i;
 		struct gaspace_dirty_log d;
+		struct gaspace_fill fi;
 	} u, out;
 	struct gas_snapshot before, after;
 	struct ptr bp = { .kind = P_NULL };
 	size_t len = _IOC_SIZE(cmd), blen = 0;
-	__u64 probe[4];
+	__u64 probe[4], src_readable = ~0ULL;
+	bool snap;
 	const char *name;
 	__uint128_t allowed;
 	struct ptr p;
@@ -623,6 +740,8 @@ static int fuzz_space(struct fuzz *f)
 		return verdict(f, ret, E(ENOTTY), "space ioctl(%#x, %#lx)",
 			       cmd, arg);
 	}
+	if (cmd == GASPACE_USERFAULT_FD)
+		return fuzz_ufd(f, s, idx);
 	memset(&u, 0, sizeof(u));
 	switch (cmd) {
 	case GASPACE_MAP_LINEAR:
@@ -670,6 +789,18 @@ static int fuzz_space(struct fuzz *f)
 		bp = any_bitmap(f, u.d.size, &blen);
 		u.d.bitmap = (uintptr_t)bp.p;
 		break;
+	case GASPACE_FILL:
+		u.fi.gpa = any_u64(f, s);
+		u.fi.size = below(f, 2) ? (1 + below(f, 8)) * PAGE_4K :
+					  any_size(f, s);
+		u.fi.src = any_src(f, &src_readable);
+		if (!below(f, 12))
+			u.fi.flags = 1u << below(f, 32);
+		if (!below(f, 12))
+			u.fi.pad = 1u << below(f, 32);
+		if (!below(f, 12))
+			u.fi.reserved[below(f, 2)] = 1ULL << below(f, 64);
+		break;
 	default:
 		noise(f, &u.i, sizeof(u.i));
 		break;
@@ -686,7 +817,12 @@ static int fuzz_space(struct fuzz *f)
 		bp = (struct ptr){ .kind = P_NULL };
 		bp.p = (unsigned char *)(uintptr_t)u.d.bitmap;
 	}
-	if (is_dirty_cmd(cmd)) {
+	/* the source is noise now: taken to be unreadable */
+	if (cmd == GASPACE_FILL && (raw || p.kind == P_RO))
+		src_readable = u.fi.src ? 0 : ~0ULL;
+	snap = is_dirty_cmd(cmd) || cmd == GASPACE_FILL;
+	if (snap) {
+		/* gpa and size lie at the same offsets in both structs */
 		probe[0] = u.r.gpa;
 		probe[1] = u.r.gpa + u.r.size - 1;
 		probe[2] = s->base + below(f, s->size);
@@ -696,9 +832,11 @@ static int fuzz_space(struct fuzz *f)
 	ret = gas_ioctl_ptr(s->fd, cmd, p.p);
 	if (!ret && p.kind == P_GOOD)
 		memcpy(&out, p.p, len);
-	if (is_dirty_cmd(cmd)) {
+	if (snap) {
 		gas_snapshot(s->fd, &after, probe, ARRAY_LEN(probe));
-		if (dirty_changes(f, cmd, &u, ret, &before, &after))
+		if (cmd == GASPACE_FILL ?
+		    fill_changes(f, &u.fi, ret, &before, &after) :
+		    dirty_changes(f, cmd, &u, ret, &before, &after))
 			return -1;
 	}
 
@@ -742,6 +880,14 @@ static int fuzz_space(struct fuzz *f)
 		    bad_report(f, &u.d, &bp, &before, &after))
 			return -1;
 		break;
+	case GASPACE_FILL:
+		name = "FILL";
+		rule = fill_rules(s, &u.fi);
+		allowed = rule ? E(-rule) :
+			  OK | E(ENOENT) | E(EINVAL) | E(EEXIST) | E(ENOMEM) |
+			  E(EINTR) |
+			  (src_readable < u.fi.size ? E(EFAULT) : 0);
+		break;
 	case GASPACE_TRANSLATE:
 		/* EFAULT first: the whole struct is read and written */
 		name = "TRANSLATE";
@@ -766,7 +912,7 @@ static int fuzz_space(struct fuzz *f)
 			allowed = E(ERANGE);
 		else
 			allowed = OK | E(ENOENT) | E(EACCES) | E(ENOMEM) |
-				  E(EINTR);
+				  E(EINTR) | (idx >= NR_UFDS ? E(EIO) : 0);
 		break;
 	default:
 		name = "GET_INFO";
@@ -779,7 +925,8 @@ static int fuzz_space(struct fuzz *f)
 		     out.i.nr_table_pages < s->root_pages ||
 		     out.i.nr_data_pages > s->size / PAGE_4K ||
 		     out.i.nr_dirty_pages > s->size / PAGE_4K ||
-		     out.i.nr_userfaults || out.i.reserved[0] ||
+		     (idx >= NR_UFDS && out.i.nr_userfaults) ||
+		     out.i.reserved[0] ||
 		     out.i.reserved[1]))
 			allowed = 0;
 		break;
@@ -818,12 +965,14 @@ static off_t any_offset(struct fuzz *f, const struct gas_space *s)
 
 static int fuzz_rw(struct fuzz *f)
 {
-	struct gas_space *s = &f->s[below(f, NR_SPACES)];
+	int idx = below(f, NR_SPACES);
+	struct gas_space *s = &f->s[idx];
 	bool write = rnd(f) & 1;
 	off_t off = any_offset(f, s);
 	size_t len = below(f, 10) ? below(f, 3 * PAGE_4K) : below(f, SCRATCH);
 	struct ptr p = any_ptr(f, len ? len : 1);
-	__uint128_t allowed = OK | E(ENXIO) | E(EINTR) | E(ENOMEM);
+	__uint128_t allowed = OK | E(ENXIO) | E(EINTR) | E(ENOMEM) |
+			      (idx >= NR_UFDS ? E(EIO) : 0);
 	size_t acc;
 	ssize_t ret;
 
@@ -1001,6 +1150,51 @@ static int fuzz_wrong_fd(struct fuzz *f)
 	}
 }
 
+/* ---- the userfault fds' resolvers ---- */
+
+static void *resolver_main(void *arg)
+{
+	struct resolver *r = arg;
+	struct gaspace_fault_event ev[8];
+
+	while (!__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) {
+		struct pollfd p = { .fd = r->ufd, .events = POLLIN };
+		ssize_t n;
+		int i;
+
+		if (poll(&p, 1, 20) != 1)
+			continue;
+		n = read(r->ufd, ev, sizeof(ev));
+		for (i = 0; n > 0 && i < n / (ssize_t)sizeof(ev[0]); i++)
+			gas_fill(r->fd, ev[i].gpa, PAGE_4K, NULL);
+	}
+	return NULL;
+}
+
+static int resolver_start(struct resolver *r, int fd)
+{
+	r->fd = fd;
+	r->ufd = gas_userfault_fd(fd, GASPACE_UFD_NONBLOCK);
+	if (r->ufd < 0)
+		return r->ufd;
+	if (pthread_create(&r->th, NULL, resolver_main, r)) {
+		close(r->ufd);
+		return -EAGAIN;
+	}
+	r->running = true;
+	return 0;
+}
+
+static void resolver_stop(struct resolver *r)
+{
+	if (!r->running)
+		return;
+	__atomic_store_n(&r->stop, 1, __ATOMIC_RELEASE);
+	pthread_join(r->th, NULL);
+	close(r->ufd);
+	r->running = false;
+}
+
 /* ---- the fixture ---- */
 
 static const struct {
@@ -1030,6 +1224,8 @@ FIXTURE_SETUP(fuzz)
 					    geometries[i].bits, SPACE_BASE,
 					    SPACE_SIZE));
 	}
+	for (i = 0; i < NR_UFDS; i++)
+		ASSERT_EQ(0, resolver_start(&f->res[i], f->s[i].fd));
 	area = mmap(NULL, SCRATCH + 3 * PAGE_4K, PROT_READ | PROT_WRITE,
 		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, area);
@@ -1059,6 +1255,8 @@ FIXTURE_TEARDOWN(fuzz)
 	struct fuzz *f = &self->f;
 	int i;
 
+	for (i = 0; i < NR_UFDS; i++)
+		resolver_stop(&f->res[i]);
 	for (i = 0; i < NR_SPACES; i++)
 		gas_space_close(&f->s[i]);
 	if (f->dev >= 0)
@@ -1078,6 +1276,8 @@ static void fuzz_end(struct __test_metadata *_metadata, struct fuzz *f,
 	long long sec_after;
 	int i;
 
+	for (i = 0; i < NR_UFDS; i++)
+		resolver_stop(&f->res[i]);
 	for (i = 0; i < NR_SPACES; i++) {
 		struct gas_space *s = &f->s[i];
 		struct gaspace_info info;

@@ -361,6 +361,27 @@ static inline int gas_get_dirty_log(int fd, __u64 gpa, __u64 size,
 	return gas_ioctl_ptr(fd, GASPACE_GET_DIRTY_LOG, &d);
 }
 
+/* USERFAULT_FD with @flags (GASPACE_UFD_*): a new fd, or -errno. */
+static inline int gas_userfault_fd(int fd, unsigned long flags)
+{
+	return gas_ioctl(fd, GASPACE_USERFAULT_FD, flags);
+}
+
+static inline int gas_fill_args(int fd, const struct gaspace_fill *f)
+{
+	return gas_ioctl_ptr(fd, GASPACE_FILL, f);
+}
+
+/* FILL of [@gpa, @gpa + @size) from @src (NULL: zeros). */
+static inline int gas_fill(int fd, __u64 gpa, __u64 size, const void *src)
+{
+	struct gaspace_fill f = {
+		.gpa = gpa, .size = size, .src = (__u64)(uintptr_t)src,
+	};
+
+	return gas_fill_args(fd, &f);
+}
+
 /* TRANSLATE of @gpa; the output fields start as garbage, as a VMM's may. */
 static inline int gas_translate(int fd, __u64 gpa,
 				struct gaspace_translation *t)

@@ -33,6 +33,19 @@
  * bugs it found (a DISABLE that left a block across its edge, a DISABLE
  * of a DEVICE area that gave no W back) are pinned by stress_regress.
  *
+ * Userspace fault delivery: MAP_ALLOC makes USERFAULT areas too (with
+ * POPULATE or HUGE, and on MAP_LINEAR, -EINVAL), FILL gives their missing
+ * pages random bytes or zeros (every error of SPEC section 8 in its
+ * order, a bad src included), and a userfault fd is opened (-EBUSY while
+ * one is, -EINVAL for an unknown flag) and closed now and then.  While it
+ * is open a resolver thread reads its events and FILLs each page with a
+ * pattern the model knows, so every access to a missing page of a
+ * USERFAULT area -- FAULT, pread, pwrite, a touch -- completes, and the
+ * events of each call are compared with the model's (page and access, in
+ * order); while it is closed such an access fails at once (-EIO, a short
+ * count, SIGBUS).  GET_INFO's nr_userfaults is the model's after every
+ * call.  The threaded case makes no USERFAULT area.
+ *
  * The threaded case: mutator threads run the same model, each on its own
  * part of the zone, while reader threads fault, translate, read and touch
  * mmaps all over it; results stay within the documented ones, the
@@ -44,6 +57,7 @@
  * (default 2000); GASPACE_SEED: the seed (printed as a TAP comment), so
  * that a failing run can be replayed.
  */
+#include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <sys/mman.h>
@@ -64,6 +78,8 @@
 #define DEF_THREAD_OPS	2000ULL
 #define PAGES_2M	512u
 #define HIST		1024
+#define UF_EVENTS	128		/* events one call may raise */
+#define UF_SEED		77		/* the resolver's bytes */
 
 struct area {
 	__u64 start, end, hpa;
@@ -75,6 +91,21 @@ struct area {
 struct vmap {
 	unsigned char *addr;
 	__u64 gpa, len;
+};
+
+struct uf_event {
+	__u64 gpa;
+	__u32 access;
+	int fill;		/* the resolver's FILL of the page */
+};
+
+/* Reads the events of a userfault fd and FILLs their pages. */
+struct resolver {
+	pthread_t th;
+	int fd, ufd;
+	int stop;
+	unsigned int n, filled;		/* events read; FILLs done */
+	struct uf_event got[UF_EVENTS];
 };
 
 struct model {
@@ -99,6 +130,12 @@ struct model {
 	unsigned char *wok;	/* logged, and its leaf got W back */
 	__u64 *logbits;		/* GET_DIRTY_LOG's bitmap, and a word */
 	struct vmap maps[MAX_MAPS];
+	/* userfault: single-threaded cases only */
+	int ufd;		/* the userfault fd, or -1 */
+	struct resolver *res;	/* while it is open */
+	__u64 nr_uf;		/* events raised: nr_userfaults */
+	struct uf_event exp[UF_EVENTS];	/* this call's events */
+	int nexp;
 	unsigned long nok, nerr;	/* calls that succeeded, that failed */
 	/* the expected GET_INFO counters */
 	__u64 nr_tables, nr_data, mapped, leaves[3], nr_dirty;
@@ -341,6 +378,158 @@ static void mark_dirty(struct model *m, __u64 gpa, const struct area *a,
 		m->wok[p] = 1;
 }
 
+/* ---- userfault ---- */
+
+/* Is @gpa a missing page of a USERFAULT area (area @i, or -1)? */
+static bool uf_missing(struct model *m, __u64 gpa, int i)
+{
+	return i >= 0 && !m->a[i].linear &&
+	       (m->a[i].flags & GASPACE_MAP_USERFAULT) &&
+	       !m->pop[zpage(m, gpa)];
+}
+
+/* A page FILLed with @src's bytes (NULL: zeros); FILL marks it dirty. */
+static void uf_filled(struct model *m, __u64 gpa, const unsigned char *src)
+{
+	unsigned int p = zpage(m, gpa);
+	const struct area *a = &m->a[area_at(m, gpa)];
+
+	populate(m, p, a);
+	if (src)
+		memcpy(m->mem + (size_t)p * PAGE_4K, src, PAGE_4K);
+	else
+		memset(m->mem + (size_t)p * PAGE_4K, 0, PAGE_4K);
+	mark_dirty(m, gpa, a, false);
+}
+
+/*
+ * An access to the missing page of @gpa with the fd open: its event, and
+ * the resolver's FILL with the pattern of UF_SEED.
+ */
+static void uf_access(struct model *m, __u64 gpa, __u32 access)
+{
+	unsigned char page[PAGE_4K];
+
+	gpa &= ~(PAGE_4K - 1);
+	if (m->nexp < UF_EVENTS) {
+		m->exp[m->nexp].gpa = gpa;
+		m->exp[m->nexp].access = access;
+	}
+	m->nexp++;
+	m->nr_uf++;
+	gas_pattern(page, gpa, PAGE_4K, UF_SEED);
+	uf_filled(m, gpa, page);
+}
+
+static void *resolver_main(void *arg)
+{
+	struct resolver *r = arg;
+	struct gaspace_fault_event ev[8];
+	unsigned char page[PAGE_4K];
+
+	while (!__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) {
+		struct pollfd p = { .fd = r->ufd, .events = POLLIN };
+		ssize_t n;
+		int i;
+
+		if (poll(&p, 1, 20) != 1)
+			continue;
+		n = read(r->ufd, ev, sizeof(ev));
+		for (i = 0; n > 0 && i < n / (ssize_t)sizeof(ev[0]); i++) {
+			unsigned int k = __atomic_load_n(&r->n,
+							 __ATOMIC_RELAXED);
+			struct uf_event *e = &r->got[k < UF_EVENTS ? k :
+						     UF_EVENTS - 1];
+
+			e->gpa = ev[i].gpa;
+			e->access = ev[i].access;
+			__atomic_store_n(&r->n, k + 1, __ATOMIC_RELEASE);
+			gas_pattern(page, ev[i].gpa, PAGE_4K, UF_SEED);
+			e->fill = gas_fill(r->fd, ev[i].gpa & ~(PAGE_4K - 1),
+					   PAGE_4K, page);
+			__atomic_store_n(&r->filled, k + 1, __ATOMIC_RELEASE);
+		}
+	}
+	return NULL;
+}
+
+static int uf_open(struct model *m, unsigned long flags)
+{
+	int ufd = gas_userfault_fd(m->fd, flags);
+
+	if (ufd < 0)
+		return ufd;
+	m->res = calloc(1, sizeof(*m->res));
+	if (!m->res) {
+		close(ufd);
+		return -ENOMEM;
+	}
+	m->res->fd = m->fd;
+	m->res->ufd = ufd;
+	if (pthread_create(&m->res->th, NULL, resolver_main, m->res)) {
+		free(m->res);
+		m->res = NULL;
+		close(ufd);
+		return -EAGAIN;
+	}
+	m->ufd = ufd;
+	return 0;
+}
+
+static void uf_close(struct model *m)
+{
+	if (m->ufd < 0)
+		return;
+	__atomic_store_n(&m->res->stop, 1, __ATOMIC_RELEASE);
+	pthread_join(m->res->th, NULL);
+	free(m->res);
+	m->res = NULL;
+	close(m->ufd);
+	m->ufd = -1;
+}
+
+/* The events the last call raised, against the model's. */
+static int uf_check(struct model *m)
+{
+	struct resolver *r = m->res;
+	unsigned int n, i;
+	int ret = 0;
+
+	if (!r)
+		return m->nexp ? bad(m, "model: events without a fd") : 0;
+	n = __atomic_load_n(&r->n, __ATOMIC_ACQUIRE);
+	/* the access returns once the FILL woke it, maybe before its result */
+	for (i = 0; i < 10000 &&
+	     __atomic_load_n(&r->filled, __ATOMIC_ACQUIRE) != n; i++) {
+		struct timespec ts = { 0, 1000 * 1000 };
+
+		nanosleep(&ts, NULL);
+	}
+	if (__atomic_load_n(&r->filled, __ATOMIC_ACQUIRE) != n)
+		ret = bad(m, "resolver: %u events, %u FILLs", n,
+			  __atomic_load_n(&r->filled, __ATOMIC_ACQUIRE));
+	else if (n != (unsigned int)m->nexp)
+		ret = bad(m, "%u events (first %#llx/%u), model %d (first %#llx/%u)",
+			  n, n ? (unsigned long long)r->got[0].gpa : 0ULL,
+			  n ? r->got[0].access : 0, m->nexp,
+			  m->nexp ? (unsigned long long)m->exp[0].gpa : 0ULL,
+			  m->nexp ? m->exp[0].access : 0);
+	for (i = 0; !ret && i < n && i < UF_EVENTS; i++) {
+		const struct uf_event *e = &r->got[i];
+
+		if (e->gpa != m->exp[i].gpa || e->access != m->exp[i].access ||
+		    e->fill)
+			ret = bad(m, "event %u: %#llx access %u (FILL %d), model %#llx access %u",
+				  i, (unsigned long long)e->gpa, e->access,
+				  e->fill, (unsigned long long)m->exp[i].gpa,
+				  m->exp[i].access);
+	}
+	__atomic_store_n(&r->n, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&r->filled, 0, __ATOMIC_RELAXED);
+	m->nexp = 0;
+	return ret;
+}
+
 /* ---- counters ---- */
 
 struct leafrun {
@@ -493,8 +682,12 @@ static int check_info(struct model *m)
 	if (info.format != m->format || info.gpa_bits != m->bits ||
 	    info.levels != m->levels || info.root_pages != m->root_pages ||
 	    info.base != m->base || info.size != m->end - m->base ||
-	    info.nr_userfaults || memcmp(info.reserved, zero, sizeof(zero)))
+	    memcmp(info.reserved, zero, sizeof(zero)))
 		return bad(m, "GET_INFO: fixed fields changed");
+	if (info.nr_userfaults != m->nr_uf)
+		return bad(m, "GET_INFO: nr_userfaults %llu, model %llu",
+			   (unsigned long long)info.nr_userfaults,
+			   (unsigned long long)m->nr_uf);
 	if (m->shared)
 		return 0;
 	compute(m);
@@ -648,6 +841,31 @@ static __u64 alloc_span(struct model *m, __u64 gpa, __u64 len)
 	return (cur < gpa + len ? cur : gpa + len) - gpa;
 }
 
+/*
+ * Bytes of [gpa, gpa + len) a pread or pwrite transfers: up to the first
+ * byte outside alloc areas or, with no userfault fd, the first missing
+ * page of a USERFAULT area; *@err is what it returns when that is none
+ * (-ENXIO, -EIO).  With the fd open each missing page of a USERFAULT area
+ * on the way raises its event, in order, and is FILLed.
+ */
+static __u64 transfer_span(struct model *m, __u64 gpa, __u64 len,
+			   __u32 access, int *err)
+{
+	__u64 n = alloc_span(m, gpa, len), g;
+
+	*err = -ENXIO;
+	for (g = gpa & ~(PAGE_4K - 1); g < gpa + n; g += PAGE_4K) {
+		if (!uf_missing(m, g, area_at(m, g)))
+			continue;
+		if (m->ufd < 0) {
+			*err = -EIO;
+			return g > gpa ? g - gpa : 0;
+		}
+		uf_access(m, g, access);
+	}
+	return n;
+}
+
 static int check_bytes(struct model *m, __u64 gpa, const unsigned char *buf,
 		       __u64 len, const char *what)
 {
@@ -663,22 +881,24 @@ static int check_bytes(struct model *m, __u64 gpa, const unsigned char *buf,
 
 static int do_pread(struct model *m, __u64 gpa, __u64 len)
 {
-	__u64 n = alloc_span(m, gpa, len);
+	int err;
+	__u64 n = transfer_span(m, gpa, len, GASPACE_PROT_READ, &err);
 	ssize_t ret;
 
 	note(m, "pread %#llx+%#llx", (unsigned long long)gpa,
 	     (unsigned long long)len);
 	ret = gas_pread(m->fd, m->buf, len, gpa);
-	if (ret != (n ? (ssize_t)n : -ENXIO))
+	if (ret != (n ? (ssize_t)n : err))
 		return bad(m, "pread %#llx+%#llx: %zd, model %lld",
 			   (unsigned long long)gpa, (unsigned long long)len,
-			   ret, n ? (long long)n : -ENXIO);
+			   ret, n ? (long long)n : err);
 	return check_bytes(m, gpa, m->buf, n, "pread");
 }
 
 static int do_pwrite(struct model *m, __u64 gpa, __u64 len)
 {
-	__u64 n = alloc_span(m, gpa, len), g, i;
+	int err;
+	__u64 n = transfer_span(m, gpa, len, GASPACE_PROT_WRITE, &err), g, i;
 	ssize_t ret;
 
 	note(m, "pwrite %#llx+%#llx", (unsigned long long)gpa,
@@ -689,10 +909,10 @@ static int do_pwrite(struct model *m, __u64 gpa, __u64 len)
 		memcpy(m->buf + i, &r, len - i < 8 ? len - i : 8);
 	}
 	ret = gas_pwrite(m->fd, m->buf, len, gpa);
-	if (ret != (n ? (ssize_t)n : -ENXIO))
+	if (ret != (n ? (ssize_t)n : err))
 		return bad(m, "pwrite %#llx+%#llx: %zd, model %lld",
 			   (unsigned long long)gpa, (unsigned long long)len,
-			   ret, n ? (long long)n : -ENXIO);
+			   ret, n ? (long long)n : err);
 	if (!n)
 		return 0;
 	memcpy(m->mem + (gpa - m->zone), m->buf, n);
@@ -749,6 +969,14 @@ static int do_touch(struct model *m)
 	gpa = v->gpa + off;
 	i = area_at(m, gpa);
 	ok = i >= 0 && !m->a[i].linear;
+	/* a missing page of a USERFAULT area: its event, or SIGBUS */
+	if (ok && uf_missing(m, gpa, i)) {
+		if (m->ufd < 0)
+			ok = false;
+		else
+			uf_access(m, gpa, write ? GASPACE_PROT_WRITE :
+						  GASPACE_PROT_READ);
+	}
 	note(m, "touch %s %#llx", write ? "write" : "read",
 	     (unsigned long long)gpa);
 	ret = gas_touch(v->addr + off, write, val, &got);
@@ -874,6 +1102,9 @@ static int do_map(struct model *m, bool linear)
 				    GASPACE_MAP_REPLACE);
 		if (m->shared)
 			a.flags &= ~GASPACE_MAP_REPLACE;
+		else if (rnd_below(m, 100) < 30)
+			a.flags = (a.flags & GASPACE_MAP_REPLACE) |
+				  GASPACE_MAP_USERFAULT;
 	}
 	if (m->shared) {
 		a.flags &= ~GASPACE_MAP_REPLACE;
@@ -887,7 +1118,12 @@ static int do_map(struct model *m, bool linear)
 		break;
 	case BAD_FLAGS:
 		if (rnd(m) & 1)
-			a.flags |= 1u << (5 + rnd_below(m, 27));
+			a.flags |= 1u << (6 + rnd_below(m, 26));
+		else if (!m->shared && rnd(m) & 1)
+			/* on MAP_LINEAR; with POPULATE or HUGE */
+			a.flags |= GASPACE_MAP_USERFAULT |
+				   (linear ? 0 : rnd(m) & 1 ?
+					GASPACE_MAP_POPULATE : GASPACE_MAP_HUGE);
 		else if (linear)
 			a.flags |= rnd(m) & 1 ? GASPACE_MAP_POPULATE :
 						GASPACE_MAP_HUGE;
@@ -1382,6 +1618,10 @@ static int do_fault(struct model *m)
 		want = -ENOENT;
 	else if (access & ~m->a[i].prot)
 		want = -EACCES;
+	else if (uf_missing(m, gpa, i) && m->ufd < 0)
+		want = -EIO;
+	else if (uf_missing(m, gpa, i))
+		uf_access(m, gpa, access);
 	note(m, "fault %#llx access %u flags %#x", (unsigned long long)gpa,
 	     access, flags);
 	f.gpa = gpa;
@@ -1415,6 +1655,154 @@ static int do_translate(struct model *m)
 	return check_translate(m, gpa);
 }
 
+/* A random USERFAULT area's index, or -1 when there is none. */
+static int random_userfault(struct model *m)
+{
+	int i, n = 0, k;
+
+	for (i = 0; i < m->nr; i++)
+		n += !!(m->a[i].flags & GASPACE_MAP_USERFAULT);
+	if (!n)
+		return -1;
+	k = rnd_below(m, n);
+	for (i = 0; i < m->nr; i++)
+		if ((m->a[i].flags & GASPACE_MAP_USERFAULT) && !k--)
+			break;
+	return i;
+}
+
+/* FILL: mostly missing pages of one USERFAULT area, now and then not. */
+static int do_fill(struct model *m)
+{
+	struct gaspace_fill f = { 0 };
+	int how = spoil(m), want = 0, ret, k, i;
+	__u64 x = rnd_below(m, 100), g;
+	bool bad_src = rnd_below(m, 100) < 4, zeros = rnd(m) & 1;
+
+	zone_range(m, &f.gpa, &f.size);
+	k = x < 80 ? random_userfault(m) : -1;
+	if (k >= 0) {
+		/* a run of missing pages from a random one on */
+		const struct area *a = &m->a[k];
+		__u64 pages = (a->end - a->start) / PAGE_4K, n = 0;
+		__u64 max = 1 + rnd_below(m, x < 10 ? pages : 16);
+
+		f.gpa = a->start + rnd_below(m, pages) * PAGE_4K;
+		while (f.gpa + n * PAGE_4K < a->end && n < max &&
+		       (x < 70 ? !m->pop[zpage(m, f.gpa + n * PAGE_4K)] : 1))
+			n++;
+		f.size = (n ? n : 1) * PAGE_4K;
+	}
+	if (f.size > 64 * PAGE_4K)
+		zeros = true;	/* more than m->buf holds */
+	if (!zeros) {
+		for (g = 0; g < f.size; g += 8) {
+			__u64 r = rnd(m);
+
+			memcpy(m->buf + g, &r, 8);
+		}
+		f.src = (uintptr_t)m->buf;
+	}
+	if (bad_src)
+		f.src = rnd(m) & 1 ? 0xffff888000000000ULL : PAGE_4K;
+	switch (how) {
+	case BAD_RSV:
+		f.reserved[rnd_below(m, 2)] = 1ULL << rnd_below(m, 64);
+		want = -EINVAL;
+		break;
+	case BAD_FLAGS:
+		f.flags = 1u << rnd_below(m, 32);
+		want = -EINVAL;
+		break;
+	case BAD_PROT:
+	case BAD_HPA:		/* the pad */
+		f.pad = 1u << rnd_below(m, 32);
+		want = -EINVAL;
+		break;
+	case BAD_ALIGN:
+		if (rnd(m) & 1)
+			f.gpa += 1 + rnd_below(m, PAGE_4K - 1);
+		else
+			f.size += 1 + rnd_below(m, PAGE_4K - 1);
+		want = -EINVAL;
+		break;
+	case BAD_ZERO:
+		f.size = 0;
+		want = -EINVAL;
+		break;
+	case BAD_WRAP:
+		f.size = -f.gpa +
+			 (f.gpa > SZ_16K ? PAGE_4K * rnd_below(m, 4) : 0);
+		want = -EINVAL;
+		break;
+	case BAD_RANGE:
+		if (rnd(m) & 1 || m->base < PAGE_4K) {
+			f.gpa = m->end - PAGE_4K * (1 + rnd_below(m, 3));
+			f.size = PAGE_4K * (4 + rnd_below(m, 4));
+		} else {
+			f.gpa = m->base - PAGE_4K;
+			f.size = PAGE_4K * (1 + rnd_below(m, 4));
+		}
+		break;
+	}
+	if (!want && (f.gpa < m->base || f.gpa + f.size > m->end))
+		want = -ERANGE;
+	if (!want && !covered(m, f.gpa, f.gpa + f.size))
+		want = -ENOENT;
+	i = want ? -1 : area_at(m, f.gpa);
+	if (!want && (m->a[i].linear ||
+		      !(m->a[i].flags & GASPACE_MAP_USERFAULT) ||
+		      m->a[i].end < f.gpa + f.size))
+		want = -EINVAL;
+	for (g = f.gpa; !want && g < f.gpa + f.size; g += PAGE_4K)
+		if (m->pop[zpage(m, g)])
+			want = -EEXIST;
+	if (!want && bad_src)
+		want = -EFAULT;
+	note(m, "fill %#llx+%#llx src %#llx flags %#x pad %#x rsv %llx/%llx",
+	     (unsigned long long)f.gpa, (unsigned long long)f.size,
+	     (unsigned long long)f.src, f.flags, f.pad,
+	     (unsigned long long)f.reserved[0],
+	     (unsigned long long)f.reserved[1]);
+	ret = gas_fill_args(m->fd, &f);
+	if (ret != want)
+		return bad(m, "fill: %d, model %d", ret, want);
+	if (ret) {
+		m->nerr++;
+		return 0;
+	}
+	m->nok++;
+	for (g = 0; g < f.size; g += PAGE_4K)
+		uf_filled(m, f.gpa + g, zeros ? NULL : m->buf + g);
+	return 0;
+}
+
+/* Open the userfault fd, or close it; -EBUSY and -EINVAL now and then. */
+static int do_ufd(struct model *m)
+{
+	unsigned long flags = rnd(m) & 1 ? GASPACE_UFD_NONBLOCK : 0;
+	int want = 0, ret;
+
+	if (rnd_below(m, 100) < 10) {
+		flags |= 2UL << rnd_below(m, 8 * sizeof(long) - 1);
+		want = -EINVAL;
+	} else if (m->ufd >= 0 && rnd(m) & 1) {
+		note(m, "userfault fd closed");
+		uf_close(m);
+		return 0;
+	} else if (m->ufd >= 0) {
+		want = -EBUSY;
+	}
+	note(m, "userfault_fd %#lx", flags);
+	ret = want ? gas_userfault_fd(m->fd, flags) : uf_open(m, flags);
+	if (ret >= 0 && want)
+		close(ret);
+	if (want ? ret != want : ret != 0)
+		return bad(m, "userfault_fd %#lx: %d, model %d", flags, ret,
+			   want);
+	return 0;
+}
+
 static void guest_range(struct model *m, __u64 *gpa, __u64 *len)
 {
 	__u64 r = rnd_below(m, 10), zsize = m->pages * PAGE_4K;
@@ -1437,6 +1825,9 @@ static int one_op(struct model *m)
 	/* the threaded case logs nothing: its readers write too */
 	if (!m->shared && rnd_below(m, 100) < 10)
 		return do_dirty(m);
+	/* nor does it make USERFAULT areas: its readers would wait */
+	if (!m->shared && rnd_below(m, 100) < 6)
+		return rnd_below(m, 100) < 80 ? do_fill(m) : do_ufd(m);
 	r = rnd_below(m, 100);
 
 	if (r < 14)
@@ -1473,7 +1864,7 @@ static int one_op(struct model *m)
 /* Every page of the zone translated, every byte read back. */
 static int sweep(struct model *m)
 {
-	__u64 g;
+	__u64 g, len;
 	int i;
 
 	for (g = m->zone; g < m->zone + m->pages * PAGE_4K; g += PAGE_4K)
@@ -1484,11 +1875,22 @@ static int sweep(struct model *m)
 
 		if (a->linear || !in_zone(m, a->start))
 			continue;
-		for (g = a->start; g < a->end; g += 64 * PAGE_4K) {
-			__u64 len = a->end - g < 64 * PAGE_4K ? a->end - g :
-								64 * PAGE_4K;
-			ssize_t ret = gas_pread(m->fd, m->buf, len, g);
+		for (g = a->start; g < a->end; g += len) {
+			ssize_t ret;
+			__u64 k;
 
+			len = a->end - g < 64 * PAGE_4K ? a->end - g :
+							  64 * PAGE_4K;
+			/* a missing USERFAULT page would wait: not read */
+			for (k = 0; k < len && !uf_missing(m, g + k, i);
+			     k += PAGE_4K)
+				;
+			if (!k) {
+				len = PAGE_4K;
+				continue;
+			}
+			len = k;
+			ret = gas_pread(m->fd, m->buf, len, g);
 			if (ret < (ssize_t)len)
 				return bad(m, "full check: pread %#llx+%#llx: %zd",
 					   (unsigned long long)g,
@@ -1517,6 +1919,7 @@ static int model_init(struct model *m, const struct gas_space *s, __u64 zone,
 	m->zone = zone;
 	m->pages = pages;
 	m->rng = seed ? seed : 1;
+	m->ufd = -1;
 	m->a = calloc(MAX_AREAS, sizeof(*m->a));
 	m->pop = calloc(pages, 1);
 	m->lastop = calloc(pages, sizeof(*m->lastop));
@@ -1537,6 +1940,7 @@ static int model_init(struct model *m, const struct gas_space *s, __u64 zone,
 
 static void model_free(struct model *m)
 {
+	uf_close(m);
 	unmap_vmaps(m);
 	free(m->a);
 	free(m->pop);
@@ -1675,6 +2079,8 @@ TEST_F_TIMEOUT(stress, model_checked, 36000)
 		m->ops = i;
 		ret = one_op(m);
 		if (!ret)
+			ret = uf_check(m);
+		if (!ret)
 			ret = check_info(m);
 		if (!ret && !m->shared) {
 			ret = check_translate(m, m->zone +
@@ -1716,6 +2122,9 @@ TEST_F_TIMEOUT(stress, model_checked, 36000)
 	       gas_format_name(variant->format), self->s.bits, ops, m->nok,
 	       m->nerr,
 	       (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
+	printf("# stress %s/%u: %llu userfaults\n",
+	       gas_format_name(variant->format), self->s.bits,
+	       (unsigned long long)m->nr_uf);
 	model_free(m);
 }
 
