@@ -309,6 +309,7 @@ long gpt_wrprotect(struct gpt *pt, struct gpt_cache *mc, u64 gpa, u64 size,
 int gpt_relax(struct gpt *pt, u64 gpa, u32 prot);
 int gpt_collapse(struct gpt *pt, u64 gpa, u64 size, u32 max_level);
 int gpt_split_at(struct gpt *pt, struct gpt_cache *mc, u64 gpa);
+int gpt_seek(struct gpt *pt, u64 gpa, u64 end, bool hole, u64 *at);
 
 const struct gpt_fmt *gpt_fmt_get(u32 format);
 u64 gpt_leaf_tmpl(const struct gpt_fmt *fmt, u32 prot, u32 level);

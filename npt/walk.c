@@ -1601,3 +1601,77 @@ int gpt_split_at(struct gpt *pt, struct gpt_cache *mc, u64 gpa)
 	return gpt_walk(&w, pt, gpa - GPT_PAGE_SIZE, gpa + GPT_PAGE_SIZE);
 }
 EXPORT_SYMBOL_NS_GPL(gpt_split_at, GASPACE_INTERNAL);
+
+/* ---- seeking leaves and holes ---- */
+
+/**
+ * struct gpt_seek_st - one gpt_seek()
+ * @hole: look for a byte no leaf maps, else for one a leaf maps
+ * @at: out: the first such byte
+ */
+struct gpt_seek_st {
+	bool hole;
+	u64 at;
+};
+
+/*
+ * Stop at the first entry of the kind sought (empty, or a leaf); the run of
+ * entries of the other kind that follows this one in its table is passed
+ * over in one visit, up to a table, which the walk then descends into.
+ */
+static int gpt_seek_visit(struct gpt_walker *w, struct gpt_visit *v, u32 kind)
+{
+	struct gpt_seek_st *st = w->arg;
+	const struct gpt *pt = w->pt;
+	u64 size = gpt_level_size(v->level), pte;
+	u32 i, left;
+
+	left = min_t(u64, gpt_nr_ptes(pt, v->level) -
+			  gpt_index(pt, v->addr, v->level),
+		     DIV_ROUND_UP(w->end - v->addr, size));
+	for (i = 0; i < left; i++) {
+		pte = i ? READ_ONCE(v->ptep[i]) : v->old;
+		if (i && gpt_is_table(pt->fmt, pte, v->level))
+			break;
+		if (!pte == st->hole) {
+			st->at = max(v->addr + i * size, w->start);
+			return 1;
+		}
+	}
+	v->nr = i;
+	return 0;
+}
+
+/**
+ * gpt_seek() - the first byte of a range that a leaf maps, or that none does
+ * @pt: the table
+ * @gpa: first byte, any address
+ * @end: end of the range, at most 1 << @pt->gpa_bits
+ * @hole: look for a byte that no leaf maps; else for one that a leaf (of
+ *	any prot, prot 0 included) maps
+ * @at: out: that byte (@gpa itself when it is one)
+ *
+ * One walk: an empty entry above level 0 is passed over whole, and the
+ * entries of one table one tight loop each.  May sleep between tables:
+ * the caller keeps changes out with its lock (not rcu_read_lock()).
+ *
+ * Return: 0; -ENOENT when no byte of the range is such a byte (or the
+ * range is empty); -ERANGE when @end is beyond the width.
+ */
+int gpt_seek(struct gpt *pt, u64 gpa, u64 end, bool hole, u64 *at)
+{
+	struct gpt_seek_st st = { .hole = hole };
+	struct gpt_walker w = {
+		.kinds	= GPT_VISIT_LEAF,
+		.cb	= gpt_seek_visit,
+		.arg	= &st,
+	};
+
+	if (end > gpt_limit(pt))
+		return -ERANGE;
+	if (gpa >= end || !gpt_walk(&w, pt, gpa, end))
+		return -ENOENT;
+	*at = st.at;
+	return 0;
+}
+EXPORT_SYMBOL_NS_GPL(gpt_seek, GASPACE_INTERNAL);
