@@ -433,3 +433,26 @@ void gaspace_zap(struct gaspace *as, u64 gpa, u64 size,
 	}
 	unmap_mapping_range(as->mapping, gpa, size, 1);
 }
+
+/**
+ * gaspace_zero_bytes() - zero bytes of one page in place, if it has a frame
+ * @as: the space, no lock of it held
+ * @gpa: first byte
+ * @end: end of the bytes, in the same page
+ *
+ * A discard's partial page: it keeps its frame (a page without one reads
+ * as zeros already, and a USERFAULT area's raises no event); a logged
+ * page becomes dirty.  Outside alloc areas nothing is done.
+ */
+void gaspace_zero_bytes(struct gaspace *as, u64 gpa, u64 end)
+{
+	size_t off = offset_in_page(gpa), len = end - gpa;
+	struct page *page;
+
+	if (gaspace_get_frame(as, gpa, 0, &page))
+		return;
+	zero_user(page, off, len);
+	gaspace_sync_written(as, page, off, len);
+	put_page(page);
+	gaspace_dirty_written(as, gpa, len);
+}
