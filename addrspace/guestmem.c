@@ -456,3 +456,61 @@ void gaspace_zero_bytes(struct gaspace *as, u64 gpa, u64 end)
 	put_page(page);
 	gaspace_dirty_written(as, gpa, len);
 }
+
+/*
+ * The first byte from @gpa on, below @end, that pread returns from a
+ * frame (@hole false) or as an implicit zero (@hole true), in the area
+ * *@a that holds it; -ENOENT when the area has none.  pt_lock held.
+ */
+static int gaspace_seek_area(struct gaspace *as, u64 gpa,
+			     const struct gaspace_area *a, bool hole, u64 *at)
+{
+	if (!gaspace_backend(a)->frame) {
+		*at = max(gpa, a->start);
+		return hole ? 0 : -ENOENT;
+	}
+	return gpt_seek(&as->pt, max(gpa, a->start), a->end, hole, at);
+}
+
+/**
+ * gaspace_seek_data() - lseek()'s SEEK_DATA and SEEK_HOLE
+ * @as: the space
+ * @gpa: where to start, any byte address
+ * @hole: SEEK_HOLE; else SEEK_DATA
+ *
+ * Data are the bytes pread returns from a frame: the pages of alloc areas
+ * that have one (prot 0 included).  Everything else is a hole: pages
+ * without a frame, linear areas, no area; and past the end of the space
+ * (base + size), where a hole is implied.  One walk of the areas and of
+ * the table under pt_lock, skipping empty tables whole.
+ *
+ * Return: the offset found; -ENXIO when @gpa is at or past the end of the
+ * space, or for SEEK_DATA when no data follows it.
+ */
+loff_t gaspace_seek_data(struct gaspace *as, u64 gpa, bool hole)
+{
+	u64 eof = as->base + as->size, cur = gpa, at = eof;
+	struct gaspace_area a;
+	loff_t ret = hole ? eof : -ENXIO;
+
+	if (gpa >= eof)
+		return -ENXIO;
+	mutex_lock(&as->pt_lock);
+	while (gaspace_area_next(as, cur, eof, &a)) {
+		/* a hole before the area */
+		if (hole && a.start > cur) {
+			ret = cur;
+			break;
+		}
+		if (!gaspace_seek_area(as, cur, &a, hole, &at)) {
+			ret = at;
+			break;
+		}
+		cur = a.end;
+	}
+	if (hole && ret == eof && cur < eof)
+		ret = cur;
+	mutex_unlock(&as->pt_lock);
+	return ret;
+}
+EXPORT_SYMBOL_NS_GPL(gaspace_seek_data, GASPACE_INTERNAL);

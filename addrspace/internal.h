@@ -226,6 +226,7 @@ bool gaspace_range_vmm(struct gaspace *as, u64 gpa, u64 size);
 void gaspace_zap(struct gaspace *as, u64 gpa, u64 size,
 		 struct gaspace_frames *frames);
 void gaspace_zero_bytes(struct gaspace *as, u64 gpa, u64 end);
+loff_t gaspace_seek_data(struct gaspace *as, u64 gpa, bool hole);
 
 /* dirty.c */
 void gaspace_dirty_init(struct gaspace *as);
