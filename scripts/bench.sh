@@ -99,6 +99,7 @@ target() {
 	translate_1) echo 1.30 ;;
 	translate_100k) echo 1.50 ;;
 	dirty_harvest) echo 0.50 ;;
+	discard|seek_data) echo 1.00 ;;
 	area_bytes) echo 256 ;;
 	esac
 }
