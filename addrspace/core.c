@@ -367,8 +367,9 @@ static bool gaspace_missing_next(struct gaspace *as, u64 *cur, u64 end,
 	while (gaspace_area_next(as, *cur, end, a)) {
 		u64 lim = min(end, a->end);
 
-		if (!gpt_seek(&as->pt, max(*cur, a->start), lim, true, s)) {
-			if (gpt_seek(&as->pt, *s, lim, false, e))
+		if (!gpt_seek(&as->pt, max(*cur, a->start), lim, GPT_SEEK_HOLE,
+			      s)) {
+			if (gpt_seek(&as->pt, *s, lim, 0, e))
 				*e = lim;
 			*cur = *e;
 			return true;
