@@ -220,7 +220,15 @@ enum gaspace_op {
 	GASPACE_OP_PROTECT,
 	GASPACE_OP_LOG,		/* DIRTY_LOG_ENABLE */
 	GASPACE_OP_UNLOG,	/* DIRTY_LOG_DISABLE */
+	GASPACE_OP_FALLOC,	/* fallocate(): populate the missing pages */
+	GASPACE_OP_DISCARD,	/* fallocate(PUNCH_HOLE): free the frames */
 };
+
+/* The calls that change frames, never areas: fallocate and discard. */
+static bool gaspace_op_frames(enum gaspace_op op)
+{
+	return op == GASPACE_OP_FALLOC || op == GASPACE_OP_DISCARD;
+}
 
 /* The calls that change areas in place: each keeps a piece of every area. */
 static bool gaspace_op_in_place(enum gaspace_op op)
@@ -232,14 +240,18 @@ static bool gaspace_op_in_place(enum gaspace_op op)
  * struct gaspace_span - what a change of [gpa, end) meets in the area set
  * @nr_old: areas overlapping the range
  * @nr_after: areas a store over the range would leave
+ * @nr_lazy: those whose backend gives their pages memory (alloc areas)
  * @covered: no hole in the range
+ * @userfault: a GASPACE_MAP_USERFAULT area overlaps the range
  * @first: the first overlapping area (valid when @nr_old)
  * @last: the last overlapping area (valid when @nr_old)
  */
 struct gaspace_span {
 	u64 nr_old;
 	u64 nr_after;
+	u64 nr_lazy;
 	bool covered;
+	bool userfault;
 	struct gaspace_area first;
 	struct gaspace_area last;
 };
@@ -254,8 +266,10 @@ struct gaspace_span {
  * @flags: MAP: GASPACE_MAP_REPLACE, GASPACE_MAP_POPULATE
  * @sp: what the range meets in the area set
  * @mc: the table pages the commit may link
- * @frames: MAP with POPULATE: the frames to map
+ * @frames: MAP with POPULATE, fallocate: the frames to map
  * @freed: what the commit took out, freed after it
+ * @fl: fallocate: the range, in flight from the prepare to the end, so
+ *	that no fault gives one of its pages a frame meanwhile
  */
 struct gaspace_change {
 	enum gaspace_op op;
@@ -268,6 +282,7 @@ struct gaspace_change {
 	struct gpt_cache mc;
 	struct gaspace_frames frames;
 	struct gaspace_frames freed;
+	struct gaspace_inflight fl;
 };
 
 /*
@@ -290,6 +305,10 @@ static void gaspace_span_scan(struct gaspace *as, u64 gpa, u64 end,
 			sp->covered = false;
 		if (!sp->nr_old++)
 			sp->first = a;
+		if (gaspace_backend(&a)->lazy)
+			sp->nr_lazy++;
+		if (a.flags & GASPACE_MAP_USERFAULT)
+			sp->userfault = true;
 		sp->last = a;
 		cur = a.end;
 		cond_resched();
@@ -317,6 +336,15 @@ static int gaspace_change_check(struct gaspace *as,
 {
 	const struct gaspace_span *sp = &ch->sp;
 
+	/* fallocate: alloc areas only (-ENXIO), FILL's (-EINVAL); discard: */
+	if (ch->op == GASPACE_OP_FALLOC && (!sp->covered ||
+					    sp->nr_lazy != sp->nr_old))
+		return -ENXIO;
+	if (ch->op == GASPACE_OP_FALLOC && sp->userfault)
+		return -EINVAL;
+	/* the alloc pages of the range, if any: holes and linear areas skip */
+	if (gaspace_op_frames(ch->op))
+		return ch->op == GASPACE_OP_DISCARD && !sp->nr_lazy;
 	if (ch->op == GASPACE_OP_MAP && sp->nr_old &&
 	    !(ch->flags & GASPACE_MAP_REPLACE))
 		return -EEXIST;
@@ -330,9 +358,72 @@ static int gaspace_change_check(struct gaspace *as,
 }
 
 /*
+ * The next run [*@s, *@e) of pages without a leaf from *@cur on, below
+ * @end, in one area (*@a); *@cur moves past it.  pt_lock held.
+ */
+static bool gaspace_missing_next(struct gaspace *as, u64 *cur, u64 end,
+				 struct gaspace_area *a, u64 *s, u64 *e)
+{
+	while (gaspace_area_next(as, *cur, end, a)) {
+		u64 lim = min(end, a->end);
+
+		if (!gpt_seek(&as->pt, max(*cur, a->start), lim, GPT_SEEK_HOLE,
+			      s)) {
+			if (gpt_seek(&as->pt, *s, lim, 0, e))
+				*e = lim;
+			*cur = *e;
+			return true;
+		}
+		*cur = a->end;
+	}
+	return false;
+}
+
+/*
+ * fallocate's prepare: the range goes in flight (after the faults in flight
+ * there are done), so that its missing pages stay missing until the commit
+ * (map_lock keeps UNMAP out); then each run of them gets its frames, as a
+ * MAP with POPULATE would (2 MiB blocks in HUGE areas, but a logged area's
+ * leaves are 4 KiB), pt_lock held only to find the runs.
+ */
+static int gaspace_falloc_prepare(struct gaspace *as,
+				  struct gaspace_change *ch)
+{
+	const struct gaspace_backend *be;
+	struct gaspace_area a;
+	u64 cur = ch->gpa, s, e;
+	bool found;
+	int ret;
+
+	ch->fl.start = ch->gpa;
+	ch->fl.end = ch->end;
+	do {
+		ret = gaspace_inflight_begin(as, &ch->fl);
+	} while (ret == -EAGAIN);
+	if (ret) {
+		ch->fl.end = 0;
+		return ret;
+	}
+	for (;;) {
+		mutex_lock(&as->pt_lock);
+		found = gaspace_missing_next(as, &cur, ch->end, &a, &s, &e);
+		mutex_unlock(&as->pt_lock);
+		if (!found)
+			return 0;
+		if (a.flags & GASPACE_AREA_LOGGED)
+			a.flags &= ~GASPACE_MAP_HUGE;
+		be = gaspace_backend(&a);
+		ret = be->prepare ? be->prepare(&a, s, e, gaspace_pa_limit(as),
+						&ch->frames) : 0;
+		if (ret)
+			return ret;
+	}
+}
+
+/*
  * Allocate everything the commit needs, under map_lock alone: the frames
- * of a POPULATE, the table pages of the new area's leaves and of the splits
- * at the edges of a range that meets areas.
+ * of a POPULATE or a fallocate, the table pages of the new leaves and of
+ * the splits at the edges of a range that meets areas.
  */
 static int gaspace_change_prepare(struct gaspace *as,
 				  struct gaspace_change *ch)
@@ -341,6 +432,15 @@ static int gaspace_change_prepare(struct gaspace *as,
 	const struct gaspace_backend *be;
 	int ret;
 
+	if (ch->op == GASPACE_OP_FALLOC) {
+		ret = gaspace_falloc_prepare(as, ch);
+		if (ret)
+			return ret;
+		/* the runs' leaves, whichever they are: the range's as pages */
+		be = gaspace_backend(&ch->sp.first);
+		tables = be->map_bound(&as->pt, &ch->sp.first, ch->gpa, ch->end,
+				       &ch->frames);
+	}
 	if (ch->op == GASPACE_OP_MAP) {
 		be = gaspace_backend(ch->area);
 		if ((ch->flags & GASPACE_MAP_POPULATE) && be->prepare) {
@@ -601,10 +701,90 @@ static int gaspace_log_locked(struct gaspace *as, struct gaspace_change *ch)
 	return 0;
 }
 
+/*
+ * The commit of fallocate: the runs of missing pages the prepare found,
+ * the same since (in flight, map_lock held), are mapped from its frames, in
+ * the same order; those of a logged area become dirty.
+ */
+static int gaspace_falloc_locked(struct gaspace *as,
+				 struct gaspace_change *ch)
+{
+	u64 cur = ch->gpa, s, e, nr = ch->frames.nr_pages;
+	struct gaspace_area a;
+
+	while (gaspace_missing_next(as, &cur, ch->end, &a, &s, &e)) {
+		if (a.flags & GASPACE_AREA_LOGGED)
+			a.flags &= ~GASPACE_MAP_HUGE;
+		/* the prepare gave every frame and table page: cannot fail */
+		WARN_ON_ONCE(gaspace_backend(&a)->populate(&as->pt, &ch->mc, &a,
+							   s, e, &ch->frames));
+		if (a.flags & GASPACE_AREA_LOGGED)
+			gaspace_dirty_mark_range(as, s, e);
+	}
+	as->nr_data_pages += nr - ch->frames.nr_pages;
+	return 0;
+}
+
+/**
+ * struct gaspace_discard_st - the leaves one area gives back to a discard
+ * @as: the space
+ * @area: the area
+ * @freed: where its backend puts their memory
+ */
+struct gaspace_discard_st {
+	struct gaspace *as;
+	const struct gaspace_area *area;
+	struct gaspace_frames *freed;
+};
+
+/* A discarded leaf: its memory is freed, and a logged page is dirty. */
+static void gaspace_discard_leaf(void *arg, const struct gpt_leaf *leaf)
+{
+	struct gaspace_discard_st *st = arg;
+
+	gaspace_backend(st->area)->release(st->freed, leaf);
+	if (st->area->flags & GASPACE_AREA_LOGGED)
+		gaspace_dirty_mark_range(st->as, leaf->gpa,
+					 leaf->gpa + leaf->size);
+}
+
+/*
+ * The commit of a discard: the leaves of the alloc areas of the range
+ * leave the table (a block across an edge is split first, frames in
+ * place, its pages' from ch->mc), the notifiers run, then each backend
+ * releases what they held into ch->freed.  Areas, their prot and logging
+ * stay; holes and linear areas are passed over.
+ */
+static int gaspace_discard_locked(struct gaspace *as,
+				  struct gaspace_change *ch)
+{
+	struct gaspace_discard_st st = { .as = as, .freed = &ch->freed };
+	struct gaspace_area a;
+	u64 cur = ch->gpa;
+
+	while (gaspace_area_next(as, cur, ch->end, &a)) {
+		u64 s = max(ch->gpa, a.start), e = min(ch->end, a.end);
+		u64 before = ch->freed.nr_pages;
+
+		cur = a.end;
+		if (!gaspace_backend(&a)->lazy)
+			continue;
+		st.area = &a;
+		WARN_ON_ONCE(gpt_unmap(&as->pt, &ch->mc, s, e - s,
+				       gaspace_discard_leaf, &st));
+		as->nr_data_pages -= ch->freed.nr_pages - before;
+	}
+	return 0;
+}
+
 static int gaspace_commit_locked(struct gaspace *as,
 				 struct gaspace_change *ch)
 {
 	switch (ch->op) {
+	case GASPACE_OP_FALLOC:
+		return gaspace_falloc_locked(as, ch);
+	case GASPACE_OP_DISCARD:
+		return gaspace_discard_locked(as, ch);
 	case GASPACE_OP_PROTECT:
 		return gaspace_protect_locked(as, ch);
 	case GASPACE_OP_LOG:
@@ -617,25 +797,26 @@ static int gaspace_commit_locked(struct gaspace *as,
 
 /*
  * After the commit, pt_lock dropped: the VMM's mappings of what was
- * removed are zapped, and accesses waiting for its missing pages end;
- * the VMM's mappings of what starts logging are write-protected.
+ * removed or discarded are zapped, and accesses waiting for its missing
+ * pages end; the VMM's mappings of what starts logging are
+ * write-protected.
  */
 static void gaspace_change_after(struct gaspace *as, struct gaspace_change *ch)
 {
 	if (ch->op == GASPACE_OP_LOG) {
 		gaspace_dirty_wp_vmm(as, ch->gpa, ch->end, NULL);
-	} else if (!gaspace_op_in_place(ch->op) && ch->sp.nr_old) {
+	} else if (ch->op == GASPACE_OP_DISCARD ||
+		   (!gaspace_op_in_place(ch->op) && ch->sp.nr_old)) {
 		gaspace_zap(as, ch->gpa, ch->end - ch->gpa, &ch->freed);
 		gaspace_userfault_end(as, ch->gpa, ch->end, -ENOENT);
 	}
 }
 
 /*
- * One MAP, UNMAP, PROTECT, DIRTY_LOG_ENABLE or DISABLE whose arguments are
- * checked: check the area
- * set, prepare, commit (with lockless readers told by as->seq), then zap
- * and free.  Return: 0 or the errno of the step that failed, with the
- * space unchanged.
+ * One MAP, UNMAP, PROTECT, DIRTY_LOG_ENABLE, DISABLE, fallocate or discard
+ * whose arguments are checked: check the area set, prepare, commit (with
+ * lockless readers told by as->seq), then zap and free.  Return: 0 or the
+ * errno of the step that failed, with the space unchanged.
  */
 static int gaspace_change(struct gaspace *as, struct gaspace_change *ch)
 {
@@ -658,6 +839,8 @@ static int gaspace_change(struct gaspace *as, struct gaspace_change *ch)
 		if (!ret)
 			gaspace_change_after(as, ch);
 	}
+	if (ch->fl.end)
+		gaspace_inflight_end(as, &ch->fl);
 	if (ret && ch->op == GASPACE_OP_LOG) {
 		mutex_lock(&as->pt_lock);
 		gaspace_dirty_trim(as, ch->gpa, ch->end);
@@ -888,6 +1071,94 @@ int gaspace_dirty_log_disable(struct gaspace *as, u64 gpa, u64 size)
 	return gaspace_log(as, gpa, size, false);
 }
 EXPORT_SYMBOL_GPL(gaspace_dirty_log_disable);
+
+/* ---- the fd as a file: fallocate ---- */
+
+/**
+ * gaspace_allocate() - give every missing page of a range its frame
+ * @as: the space
+ * @gpa: first byte, any address
+ * @size: bytes, > 0; every page the range meets is populated
+ *
+ * What fallocate() with mode 0 or FALLOC_FL_KEEP_SIZE does on the fd: the
+ * pages are populated as a MAP with POPULATE would (2 MiB frames in HUGE
+ * areas, 4 KiB while logged), not on demand (nr_demand_faults does not
+ * move); those of a logged area become dirty.  Pages that have a frame
+ * keep it.  All or nothing.
+ *
+ * Return: 0; -EINVAL for an empty or wrapping range, -ERANGE outside the
+ * space, -ENXIO when part of it is not in alloc areas, -EINVAL when part of
+ * it is in a GASPACE_MAP_USERFAULT area (FILL gives those pages), -ENOMEM,
+ * -EINTR; the space unchanged on error.
+ */
+int gaspace_allocate(struct gaspace *as, u64 gpa, u64 size)
+{
+	struct gaspace_change ch = {
+		.op	= GASPACE_OP_FALLOC,
+		.gpa	= round_down(gpa, PAGE_SIZE),
+	};
+	int ret;
+
+	if (!size || gpa + size < gpa)
+		return -EINVAL;
+	ret = check_in(as, gpa, size);
+	if (ret)
+		return ret;
+	ch.end = round_up(gpa + size, PAGE_SIZE);
+	return gaspace_change(as, &ch);
+}
+EXPORT_SYMBOL_NS_GPL(gaspace_allocate, GASPACE_INTERNAL);
+
+/**
+ * gaspace_discard() - give the frames of a range back, keeping its areas
+ * @as: the space
+ * @gpa: first byte, any address
+ * @size: bytes, > 0
+ *
+ * What fallocate(FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE) does on the
+ * fd.  The frames of the alloc pages wholly inside the range are freed
+ * (part of a 2 MiB frame: exactly those 4 KiB pages, the rest stay in
+ * place as 4 KiB leaves), after the notifiers ran for them; the bytes of a
+ * page the range covers in part are zeroed in place, and it keeps its
+ * frame.  Areas, their prot and their logging stay: a later access gets a
+ * fresh zeroed page, or in a GASPACE_MAP_USERFAULT area raises an event.
+ * The VMM's mappings of the range are zapped (a touch then populates; no
+ * SIGBUS), accesses waiting for a missing page of the range end with
+ * -ENOENT, and a logged page that had a frame becomes dirty.  Holes and
+ * linear areas in the range are passed over.
+ *
+ * Return: 0; -EINVAL for an empty or wrapping range, -ERANGE outside the
+ * space, -ENOMEM (a split of a 2 MiB leaf), the space unchanged on error.
+ */
+int gaspace_discard(struct gaspace *as, u64 gpa, u64 size)
+{
+	struct gaspace_change ch = {
+		.op	= GASPACE_OP_DISCARD,
+		.gpa	= round_up(gpa, PAGE_SIZE),
+	};
+	u64 end = gpa + size;
+	int ret;
+
+	if (!size || end < gpa)
+		return -EINVAL;
+	ret = check_in(as, gpa, size);
+	if (ret)
+		return ret;
+	ch.end = round_down(end, PAGE_SIZE);
+	if (ch.gpa < ch.end) {
+		ret = gaspace_change(as, &ch);
+		if (ret)
+			return ret;
+	}
+	/* the pages at the edges that the range covers in part */
+	if (!PAGE_ALIGNED(gpa))
+		gaspace_zero_bytes(as, gpa, min(end, round_up(gpa, PAGE_SIZE)));
+	if (!PAGE_ALIGNED(end) &&
+	    round_down(end, PAGE_SIZE) >= round_up(gpa, PAGE_SIZE))
+		gaspace_zero_bytes(as, round_down(end, PAGE_SIZE), end);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(gaspace_discard);
 
 /* ---- information and notifiers ---- */
 

@@ -146,6 +146,19 @@ static void gaspace_dirty_mark(struct gaspace *as, u64 gpa)
 		as->nr_dirty++;
 }
 
+/**
+ * gaspace_dirty_mark_range() - the pages of a range of a logged area are
+ * dirty
+ * @as: the space, pt_lock held
+ * @gpa: first address, page aligned
+ * @end: end of the range
+ */
+void gaspace_dirty_mark_range(struct gaspace *as, u64 gpa, u64 end)
+{
+	for (; gpa < end; gpa += PAGE_SIZE)
+		gaspace_dirty_mark(as, gpa);
+}
+
 /*
  * Call @fn for every dirty page of [@gpa, @end), with its index from @gpa
  * on, clearing its bit first when @clear.  Return: how many.  pt_lock held.

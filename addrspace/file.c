@@ -6,9 +6,12 @@
  *
  * Every address space gets its own inode from a small pseudo filesystem
  * (anon_inode_getfile() files share one inode, so zapping one space's VMM
- * mappings would zap every space's).
+ * mappings would zap every space's).  The inode is a regular file whose
+ * size is base + size: fstat, lseek (SEEK_DATA and SEEK_HOLE too) and
+ * fallocate work on it as on a memfd.
  */
 #include <linux/capability.h>
+#include <linux/falloc.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
@@ -408,6 +411,9 @@ static int gaspace_file_release(struct inode *inode, struct file *file)
 	mutex_lock(&as->map_lock);
 	as->mapping = NULL;
 	mutex_unlock(&as->map_lock);
+	spin_lock(&inode->i_lock);
+	inode->i_private = NULL;
+	spin_unlock(&inode->i_lock);
 	gaspace_put(as);
 	/*
 	 * Not the last reference to the mount: the file holds its own, which
@@ -418,6 +424,54 @@ static int gaspace_file_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
+/*
+ * lseek(): the position is a guest-physical address.  SEEK_SET, SEEK_CUR
+ * and SEEK_END (from base + size) move it as on a regular file, past the
+ * end too; SEEK_DATA and SEEK_HOLE look for frames (gaspace_seek_data():
+ * -ENXIO at or past the end, and for SEEK_DATA when no data follows).
+ */
+static loff_t gaspace_file_llseek(struct file *file, loff_t offset,
+				  int whence)
+{
+	struct gaspace *as = file->private_data;
+	loff_t pos;
+
+	if (whence != SEEK_DATA && whence != SEEK_HOLE)
+		return generic_file_llseek_size(file, offset, whence,
+						MAX_LFS_FILESIZE,
+						as->base + as->size);
+	/* a negative offset is past the end too */
+	pos = gaspace_seek_data(as, offset, whence == SEEK_HOLE);
+	return pos < 0 ? pos : vfs_setpos(file, pos, MAX_LFS_FILESIZE);
+}
+
+/*
+ * fallocate(): mode 0 or FALLOC_FL_KEEP_SIZE populates the missing pages
+ * (gaspace_allocate()), FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE gives
+ * frames back (gaspace_discard()); other modes are -EOPNOTSUPP.  The VFS
+ * checked offset >= 0, len > 0 and no wrap.  A range outside the space is
+ * -ENXIO, as for pread and mmap.
+ */
+static long gaspace_file_fallocate(struct file *file, int mode, loff_t offset,
+				   loff_t len)
+{
+	struct gaspace *as = file->private_data;
+	int ret;
+
+	switch (mode) {
+	case 0:
+	case FALLOC_FL_KEEP_SIZE:
+		ret = gaspace_allocate(as, offset, len);
+		break;
+	case FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE:
+		ret = gaspace_discard(as, offset, len);
+		break;
+	default:
+		return -EOPNOTSUPP;
+	}
+	return ret == -ERANGE ? -ENXIO : ret;
+}
+
 static const struct file_operations gaspace_file_fops = {
 	.owner		= THIS_MODULE,
 	.release	= gaspace_file_release,
@@ -426,7 +480,54 @@ static const struct file_operations gaspace_file_fops = {
 	.mmap		= gaspace_file_mmap,
 	.unlocked_ioctl	= gaspace_file_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
-	.llseek		= noop_llseek,
+	.llseek		= gaspace_file_llseek,
+	.fallocate	= gaspace_file_fallocate,
+};
+
+/* The idmap argument of inode operations: a struct mnt_idmap from 6.3. */
+#ifdef GASPACE_HAVE_MNT_IDMAP
+#define GASPACE_IDMAP_ARG	struct mnt_idmap *idmap
+#else
+#define GASPACE_IDMAP_ARG	struct user_namespace *idmap
+#endif
+
+/*
+ * fstat(): st_size is base + size (the inode's i_size, set once), and
+ * st_blocks counts the frames in 512-byte units.  A stat of
+ * /proc/pid/fd/N may hold the inode past the file's release, which
+ * clears i_private under i_lock before it drops the space.
+ */
+static int gaspace_inode_getattr(GASPACE_IDMAP_ARG, const struct path *path,
+				 struct kstat *stat, u32 request_mask,
+				 unsigned int query_flags)
+{
+	struct inode *inode = d_inode(path->dentry);
+	struct gaspace *as;
+
+#ifdef GASPACE_HAVE_FILLATTR_MASK
+	generic_fillattr(idmap, request_mask, inode, stat);
+#else
+	generic_fillattr(idmap, inode, stat);
+#endif
+	spin_lock(&inode->i_lock);
+	as = inode->i_private;
+	stat->blocks = as ? READ_ONCE(as->nr_data_pages) * (PAGE_SIZE >> 9) : 0;
+	spin_unlock(&inode->i_lock);
+	return 0;
+}
+
+/* The size is the space's, fixed at CREATE: ftruncate() is -EINVAL. */
+static int gaspace_inode_setattr(GASPACE_IDMAP_ARG, struct dentry *dentry,
+				 struct iattr *attr)
+{
+	if (attr->ia_valid & ATTR_SIZE)
+		return -EINVAL;
+	return simple_setattr(idmap, dentry, attr);
+}
+
+static const struct inode_operations gaspace_inode_ops = {
+	.getattr	= gaspace_inode_getattr,
+	.setattr	= gaspace_inode_setattr,
 };
 
 /**
@@ -511,6 +612,10 @@ int gaspace_install_fd(struct gaspace *as)
 		goto err_pin;
 	}
 	inode->i_private = as;
+	/* a regular file: vfs_fallocate() refuses other kinds */
+	inode->i_mode = S_IFREG | 0600;
+	inode->i_op = &gaspace_inode_ops;
+	inode->i_size = as->base + as->size;
 	as->mapping = inode->i_mapping;
 	/* alloc_file_pseudo() takes no module reference; __fput() drops one. */
 	__module_get(THIS_MODULE);
@@ -523,7 +628,7 @@ int gaspace_install_fd(struct gaspace *as)
 		goto err_pin;
 	}
 	file->private_data = as;
-	file->f_mode |= FMODE_PREAD | FMODE_PWRITE;
+	file->f_mode |= FMODE_PREAD | FMODE_PWRITE | FMODE_ATOMIC_POS;
 	/* Host addresses follow the credentials the file was opened with. */
 	as->hide_hpa = !file_ns_capable(file, &init_user_ns, CAP_SYS_ADMIN);
 	fd_install(fd, file);

@@ -20,6 +20,7 @@
 #include <linux/export.h>
 #include <linux/mm.h>
 #include <linux/pagemap.h>
+#include <linux/rcupdate.h>
 #include <linux/sched/signal.h>
 #include <linux/sizes.h>
 #include <linux/uio.h>
@@ -433,3 +434,122 @@ void gaspace_zap(struct gaspace *as, u64 gpa, u64 size,
 	}
 	unmap_mapping_range(as->mapping, gpa, size, 1);
 }
+
+/**
+ * gaspace_zero_bytes() - zero bytes of one page in place, if it has a frame
+ * @as: the space, no lock of it held
+ * @gpa: first byte
+ * @end: end of the bytes, in the same page
+ *
+ * A discard's partial page: it keeps its frame (a page without one reads
+ * as zeros already, and a USERFAULT area's raises no event); a logged
+ * page becomes dirty.  Outside alloc areas nothing is done.
+ */
+void gaspace_zero_bytes(struct gaspace *as, u64 gpa, u64 end)
+{
+	size_t off = offset_in_page(gpa), len = end - gpa;
+	struct page *page;
+
+	if (gaspace_get_frame(as, gpa, 0, &page))
+		return;
+	zero_user(page, off, len);
+	gaspace_sync_written(as, page, off, len);
+	put_page(page);
+	gaspace_dirty_written(as, gpa, len);
+}
+
+/*
+ * The first byte from @gpa on, in the area *@a, that pread returns from a
+ * frame (@hole false) or as an implicit zero (@hole true); -ENOENT when the
+ * area has none.  @flags: GPT_SEEK_NEAR to look in one table only, under
+ * rcu_read_lock() (-EAGAIN when it does not tell); else pt_lock held.
+ */
+static int gaspace_seek_area(struct gaspace *as, u64 gpa,
+			     const struct gaspace_area *a, bool hole, u32 flags,
+			     u64 *at)
+{
+	if (!gaspace_backend(a)->frame) {
+		*at = max(gpa, a->start);
+		return hole ? 0 : -ENOENT;
+	}
+	return gpt_seek(&as->pt, max(gpa, a->start), a->end,
+			flags | (hole ? GPT_SEEK_HOLE : 0), at);
+}
+
+/*
+ * Without a lock, when no change is being committed (as->seq), as
+ * TRANSLATE looks: the answer when the area at or after @gpa and the table
+ * of its entry give it (a listing of runs mostly asks for the next page),
+ * else -EAGAIN.
+ */
+static loff_t gaspace_seek_near(struct gaspace *as, u64 gpa, u64 eof,
+				bool hole)
+{
+	struct gaspace_area a;
+	loff_t ret = -EAGAIN;
+	unsigned int seq;
+	u64 at;
+
+	rcu_read_lock();
+	seq = raw_read_seqcount(&as->seq);
+	if (!(seq & 1) && gaspace_area_next(as, gpa, eof, &a)) {
+		if (hole && a.start > gpa)
+			ret = gpa;
+		else if (!gaspace_seek_area(as, gpa, &a, hole, GPT_SEEK_NEAR,
+					    &at))
+			ret = at;
+		if (read_seqcount_retry(&as->seq, seq))
+			ret = -EAGAIN;
+	}
+	rcu_read_unlock();
+	return ret;
+}
+
+/**
+ * gaspace_seek_data() - lseek()'s SEEK_DATA and SEEK_HOLE
+ * @as: the space
+ * @gpa: where to start, any byte address
+ * @hole: SEEK_HOLE; else SEEK_DATA
+ *
+ * Data are the bytes pread returns from a frame: the pages of alloc areas
+ * that have one (prot 0 included).  Everything else is a hole: pages
+ * without a frame, linear areas, no area; and past the end of the space
+ * (base + size), where a hole is implied.  The area and the table of the
+ * entry at @gpa are looked at first without a lock; when they do not tell,
+ * one walk of the areas and of the table under pt_lock, skipping empty
+ * tables whole.
+ *
+ * Return: the offset found; -ENXIO when @gpa is at or past the end of the
+ * space, or for SEEK_DATA when no data follows it.
+ */
+loff_t gaspace_seek_data(struct gaspace *as, u64 gpa, bool hole)
+{
+	u64 eof = as->base + as->size, cur = gpa, at = eof;
+	struct gaspace_area a;
+	loff_t ret;
+
+	if (gpa >= eof)
+		return -ENXIO;
+	ret = gaspace_seek_near(as, gpa, eof, hole);
+	if (ret != -EAGAIN)
+		return ret;
+	ret = hole ? eof : -ENXIO;
+	mutex_lock(&as->pt_lock);
+	while (gaspace_area_next(as, cur, eof, &a)) {
+		/* a hole before the area */
+		if (hole && a.start > cur) {
+			ret = cur;
+			break;
+		}
+		if (!gaspace_seek_area(as, cur, &a, hole, 0, &at)) {
+			ret = at;
+			break;
+		}
+		cur = a.end;
+	}
+	if (hole && ret == eof && cur < eof)
+		ret = cur;
+	mutex_unlock(&as->pt_lock);
+	return ret;
+}
+EXPORT_SYMBOL_NS_GPL(gaspace_seek_data, GASPACE_INTERNAL);

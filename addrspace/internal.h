@@ -174,6 +174,7 @@ u64 gaspace_areas_after_store(struct gaspace *as, u64 start, u64 end,
 int gaspace_check_range(struct gaspace *as, u64 gpa, u64 size);
 int gaspace_do_map_linear(struct gaspace *as, u64 gpa, u64 hpa, u64 size,
 			  u32 prot, u32 flags, bool from_user);
+int gaspace_allocate(struct gaspace *as, u64 gpa, u64 size);
 
 /* fault.c */
 
@@ -222,6 +223,8 @@ ssize_t gaspace_rw_iter(struct gaspace *as, u64 gpa, struct iov_iter *iter,
 bool gaspace_range_vmm(struct gaspace *as, u64 gpa, u64 size);
 void gaspace_zap(struct gaspace *as, u64 gpa, u64 size,
 		 struct gaspace_frames *frames);
+void gaspace_zero_bytes(struct gaspace *as, u64 gpa, u64 end);
+loff_t gaspace_seek_data(struct gaspace *as, u64 gpa, bool hole);
 
 /* dirty.c */
 void gaspace_dirty_init(struct gaspace *as);
@@ -234,6 +237,7 @@ bool gaspace_dirty_start(struct gaspace *as, struct gpt_cache *mc,
 void gaspace_dirty_stop(struct gaspace *as, const struct gaspace_area *a);
 void gaspace_dirty_wp_vmm(struct gaspace *as, u64 gpa, u64 end,
 			  const unsigned long *bitmap);
+void gaspace_dirty_mark_range(struct gaspace *as, u64 gpa, u64 end);
 int gaspace_dirty_fault(struct gaspace *as, u64 gpa,
 			const struct gaspace_area *a);
 void gaspace_dirty_written(struct gaspace *as, u64 gpa, u64 len);

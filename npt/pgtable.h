@@ -309,6 +309,10 @@ long gpt_wrprotect(struct gpt *pt, struct gpt_cache *mc, u64 gpa, u64 size,
 int gpt_relax(struct gpt *pt, u64 gpa, u32 prot);
 int gpt_collapse(struct gpt *pt, u64 gpa, u64 size, u32 max_level);
 int gpt_split_at(struct gpt *pt, struct gpt_cache *mc, u64 gpa);
+/* gpt_seek() flags */
+#define GPT_SEEK_HOLE		BIT(0)	/* a byte no leaf maps (else one a leaf maps) */
+#define GPT_SEEK_NEAR		BIT(1)	/* only in the table of @gpa's entry */
+int gpt_seek(struct gpt *pt, u64 gpa, u64 end, u32 flags, u64 *at);
 
 const struct gpt_fmt *gpt_fmt_get(u32 format);
 u64 gpt_leaf_tmpl(const struct gpt_fmt *fmt, u32 prot, u32 level);

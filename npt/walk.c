@@ -1601,3 +1601,125 @@ int gpt_split_at(struct gpt *pt, struct gpt_cache *mc, u64 gpa)
 	return gpt_walk(&w, pt, gpa - GPT_PAGE_SIZE, gpa + GPT_PAGE_SIZE);
 }
 EXPORT_SYMBOL_NS_GPL(gpt_split_at, GASPACE_INTERNAL);
+
+/* ---- seeking leaves and holes ---- */
+
+/**
+ * struct gpt_seek_st - one gpt_seek()
+ * @hole: look for a byte no leaf maps, else for one a leaf maps
+ * @at: out: the first such byte
+ */
+struct gpt_seek_st {
+	bool hole;
+	u64 at;
+};
+
+/*
+ * The entries of one table at @level from @ptep on (the first is @pte, not
+ * a table; it maps from @addr, aligned to its level) up to @end or the end
+ * of the table, in one loop: how many come before the first of the kind
+ * sought (empty, or a leaf), or before a table, which the caller descends
+ * into.  *@found: the entry stopped at is of the kind sought.
+ */
+static u32 gpt_seek_scan(const struct gpt *pt, const u64 *ptep, u64 pte,
+			 u32 level, u64 addr, u64 end, bool hole, bool *found)
+{
+	u32 shift = gpt_level_shift(level), i, left;
+
+	left = min_t(u64, gpt_nr_ptes(pt, level) - gpt_index(pt, addr, level),
+		     (end - addr + BIT_ULL(shift) - 1) >> shift);
+	*found = false;
+	for (i = 0; i < left; i++) {
+		if (i) {
+			pte = READ_ONCE(ptep[i]);
+			if (gpt_is_table(pt->fmt, pte, level))
+				break;
+		}
+		if (!pte == hole) {
+			*found = true;
+			break;
+		}
+	}
+	return i;
+}
+
+/*
+ * Stop at the first entry of the kind sought; the run of entries of the
+ * other kind that follows this one in its table is passed over in one
+ * visit (v->nr), up to a table, which the walk then descends into.
+ */
+static int gpt_seek_visit(struct gpt_walker *w, struct gpt_visit *v, u32 kind)
+{
+	struct gpt_seek_st *st = w->arg;
+	bool found;
+	u32 n;
+
+	n = gpt_seek_scan(w->pt, v->ptep, v->old, v->level, v->addr, w->end,
+			  st->hole, &found);
+	if (found) {
+		st->at = max(v->addr + ((u64)n << gpt_level_shift(v->level)),
+			     w->start);
+		return 1;
+	}
+	v->nr = n;
+	return 0;
+}
+
+/**
+ * gpt_seek() - the first byte of a range that a leaf maps, or that none does
+ * @pt: the table
+ * @gpa: first byte, any address
+ * @end: end of the range, at most 1 << @pt->gpa_bits
+ * @flags: GPT_SEEK_HOLE: look for a byte that no leaf maps; else for one
+ *	that a leaf (of any prot, prot 0 included) maps.  GPT_SEEK_NEAR: look
+ *	in the table of @gpa's entry only
+ * @at: out: that byte (@gpa itself when it is one)
+ *
+ * The table that holds @gpa's entry is scanned first, after one lookup
+ * (the next page is what a listing of runs mostly asks for), which never
+ * sleeps: with GPT_SEEK_NEAR that is all, and it may run under
+ * rcu_read_lock() as gpt_query() does.  Otherwise one walk goes on, where
+ * an empty entry above level 0 is passed over whole, and the entries of one
+ * table one tight loop each; it may sleep between tables, so the caller
+ * keeps changes out with its lock.
+ *
+ * Return: 0; -ENOENT when no byte of the range is such a byte (or the
+ * range is empty); -EAGAIN with GPT_SEEK_NEAR when the table does not
+ * tell; -ERANGE when @end is beyond the width.
+ */
+int gpt_seek(struct gpt *pt, u64 gpa, u64 end, u32 flags, u64 *at)
+{
+	bool hole = flags & GPT_SEEK_HOLE;
+	struct gpt_seek_st st = { .hole = hole };
+	struct gpt_walker w = {
+		.kinds	= GPT_VISIT_LEAF,
+		.cb	= gpt_seek_visit,
+		.arg	= &st,
+	};
+	struct gpt_lookup l;
+	u64 base, next;
+	bool found;
+	u32 n;
+
+	if (end > gpt_limit(pt))
+		return -ERANGE;
+	if (gpa >= end)
+		return -ENOENT;
+	gpt_lookup(pt, gpa, &l);
+	base = gpa & ~(gpt_level_size(l.level) - 1);
+	n = gpt_seek_scan(pt, l.ptep, l.pte, l.level, base, end, hole, &found);
+	next = base + ((u64)n << gpt_level_shift(l.level));
+	if (found) {
+		*at = max(next, gpa);
+		return 0;
+	}
+	if (next >= end)
+		return -ENOENT;
+	if (flags & GPT_SEEK_NEAR)
+		return -EAGAIN;
+	if (!gpt_walk(&w, pt, next, end))
+		return -ENOENT;
+	*at = st.at;
+	return 0;
+}
+EXPORT_SYMBOL_NS_GPL(gpt_seek, GASPACE_INTERNAL);

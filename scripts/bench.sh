@@ -100,6 +100,7 @@ target() {
 	translate_100k) echo 1.50 ;;
 	dirty_harvest) echo 0.50 ;;
 	userfault_rtt) echo 1.00 ;;
+	discard|seek_data) echo 1.00 ;;
 	area_bytes) echo 256 ;;
 	esac
 }

@@ -109,6 +109,8 @@ TEST_F(compat, check_extension)
 			     GASPACE_CAP_DIRTY_LOG));
 	EXPECT_EQ(1, ioctl32(self->dev, GASPACE_CHECK_EXTENSION,
 			     GASPACE_CAP_USERFAULT));
+	EXPECT_EQ(1, ioctl32(self->dev, GASPACE_CHECK_EXTENSION,
+			     GASPACE_CAP_FILE));
 	EXPECT_EQ(0, ioctl32(self->dev, GASPACE_CHECK_EXTENSION, 10));
 	EXPECT_EQ(0, ioctl32(self->dev, GASPACE_CHECK_EXTENSION, 0xffffffff));
 }

@@ -19,10 +19,13 @@
  * per scaling point, BENCH_MAX_AREAS (1000000) and BENCH_MAX_MIB (1024) the
  * largest scaling points, BENCH_NOSCALE=1 skips the scaling runs,
  * BENCH_ONLY=populate|populate_2m|fault|fault_parallel|translate_1|
- * translate_100k|unmap|pread|table_pages|dirty_harvest|userfault_rtt, or
- * several with commas, runs only those (a profile).  fault_parallel runs
- * one thread per vCPU of the bench VM, which has 2.
+ * translate_100k|unmap|pread|table_pages|dirty_harvest|userfault_rtt|
+ * discard|seek_data, or several with commas, runs only those (a
+ * profile).  fault_parallel runs one thread per vCPU of the bench VM,
+ * which has 2.
  */
+#include <fcntl.h>
+#include <linux/falloc.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdint.h>
@@ -735,6 +738,79 @@ static double anon_userfault_rtt(char *src)
 	return t / UF_PAGES;
 }
 
+/* ---- the fd as a file: discard and SEEK_DATA against a memfd ------------ */
+
+#define SEEK_SIZE	(1024 * MIB)
+#define SEEK_STRIDE	100		/* 1 % of the pages have data */
+
+/* fallocate(PUNCH_HOLE) of @size bytes of @fd at @off, populated. */
+static double punch_time(int fd, __u64 off, __u64 size)
+{
+	double t = now_ns();
+	int ret = fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			    (off_t)off, (off_t)size);
+
+	t = now_ns() - t;
+	if (ret)
+		die("fallocate(PUNCH_HOLE)", -errno);
+	return t;
+}
+
+static double gas_discard_time(__u64 size)
+{
+	int fd = new_space();
+	double t;
+
+	map_alloc(fd, 0, size, GASPACE_MAP_POPULATE);
+	t = punch_time(fd, 0, size);
+	close(fd);
+	return t;
+}
+
+static double memfd_discard_time(__u64 size)
+{
+	int fd = memfd_create("bench", 0);
+	double t;
+
+	if (fd < 0 || ftruncate(fd, (off_t)size) ||
+	    fallocate(fd, 0, 0, (off_t)size))
+		die("memfd", -errno);
+	t = punch_time(fd, 0, size);
+	close(fd);
+	return t;
+}
+
+/* A byte in every SEEK_STRIDE-th page of [0, SEEK_SIZE) of @fd. */
+static void write_sparse(int fd)
+{
+	__u64 off;
+
+	for (off = 0; off < SEEK_SIZE; off += SEEK_STRIDE * PAGE_4K)
+		if (pwrite(fd, "s", 1, (off_t)off) != 1)
+			die("pwrite", -errno);
+}
+
+/* The data runs of [0, SEEK_SIZE) of @fd, listed with SEEK_DATA/HOLE. */
+static double seek_list_time(int fd)
+{
+	off_t data, hole = 0;
+	long runs = 0;
+	double t = now_ns();
+
+	while ((data = lseek(fd, hole, SEEK_DATA)) >= 0) {
+		hole = lseek(fd, data, SEEK_HOLE);
+		if (hole < 0)
+			die("lseek(SEEK_HOLE)", -errno);
+		runs++;
+	}
+	t = now_ns() - t;
+	if (errno != ENXIO ||
+	    runs != (long)((SEEK_SIZE / PAGE_4K + SEEK_STRIDE - 1) /
+			   SEEK_STRIDE))
+		die("lseek(SEEK_DATA)", -errno);
+	return t;
+}
+
 /* ---- reporting ---------------------------------------------------------- */
 
 static void report(const char *name, const double *g, const double *b, int n,
@@ -938,6 +1014,36 @@ static void fig_table_pages(void)
 	report("table_pages", g, b, reps, 1, "pages");
 }
 
+static void fig_discard(void)
+{
+	int i;
+
+	for (i = 0; i < reps; i++) {
+		g[i] = gas_discard_time(256 * MIB);
+		b[i] = memfd_discard_time(256 * MIB);
+	}
+	report("discard", g, b, reps, 1e6, "ms");
+}
+
+static void fig_seek_data(void)
+{
+	int fd = gas_create(dev_fd, GASPACE_FMT_EPT, 48, 0, SEEK_SIZE);
+	int mfd = memfd_create("bench", 0), i;
+
+	if (fd < 0 || mfd < 0 || ftruncate(mfd, SEEK_SIZE))
+		die("seek_data space", fd < 0 ? fd : -errno);
+	map_alloc(fd, 0, SEEK_SIZE, 0);
+	write_sparse(fd);
+	write_sparse(mfd);
+	for (i = 0; i < reps; i++) {
+		g[i] = seek_list_time(fd);
+		b[i] = seek_list_time(mfd);
+	}
+	report("seek_data", g, b, reps, 1e6, "ms");
+	close(mfd);
+	close(fd);
+}
+
 /* In the order of the performance goals; BENCH_ONLY=name runs one. */
 static const struct {
 	const char *name;
@@ -954,6 +1060,7 @@ static const struct {
 	{ "table_pages", fig_table_pages },
 	{ "dirty_harvest", fig_dirty_harvest },
 	{ "userfault_rtt", fig_userfault_rtt },
+	{ "discard", fig_discard }, { "seek_data", fig_seek_data },
 };
 
 /* Whether @name is one of the comma-separated names of BENCH_ONLY. */

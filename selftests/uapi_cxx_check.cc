@@ -40,6 +40,7 @@ static_assert(GASPACE_FILL == 0x4030BA1B, "FILL");
 static_assert(GASPACE_FMT_EPT == 1 && GASPACE_FMT_NPT == 2 &&
 	      GASPACE_FMT_ARM64_S2 == 3 && GASPACE_FMT_RISCV_G == 4,
 	      "formats");
+static_assert(GASPACE_CAP_FILE == 8, "CAP_FILE");
 
 int main()
 {

@@ -218,6 +218,12 @@ TEST(userfault_layout)
 	EXPECT_EQ(6, GASPACE_CAP_USERFAULT);
 }
 
+/* The fd as a file has a capability and no struct of its own. */
+TEST(file_cap)
+{
+	EXPECT_EQ(8, GASPACE_CAP_FILE);
+}
+
 /* _IOC(dir, type, nr, size) written out by hand. */
 #define IOC(dir, nr, size) \
 	((unsigned long)(dir) << 30 | (unsigned long)(size) << 16 | \

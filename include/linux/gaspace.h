@@ -39,6 +39,7 @@ int gaspace_map_alloc(struct gaspace *as, u64 gpa, u64 size, u32 prot,
 		      u32 flags);
 int gaspace_unmap(struct gaspace *as, u64 gpa, u64 size);
 int gaspace_protect(struct gaspace *as, u64 gpa, u64 size, u32 prot);
+int gaspace_discard(struct gaspace *as, u64 gpa, u64 size);
 int gaspace_translate(struct gaspace *as, u64 gpa,
 		      struct gaspace_translation *out);
 int gaspace_handle_fault(struct gaspace *as, u64 gpa, u32 access);

@@ -35,6 +35,7 @@ enum gaspace_format {
 #define GASPACE_CAP_MAX_AREAS	4	/* areas per address space */
 #define GASPACE_CAP_DIRTY_LOG	5	/* 1: DIRTY_LOG_ENABLE/DISABLE, GET_DIRTY_LOG */
 #define GASPACE_CAP_USERFAULT	6	/* 1: GASPACE_MAP_USERFAULT, USERFAULT_FD, FILL */
+#define GASPACE_CAP_FILE	8	/* 1: fstat, lseek SEEK_DATA/HOLE, fallocate */
 
 /* Guest access rights (prot, access). */
 #define GASPACE_PROT_READ	0x1
