@@ -457,7 +457,6 @@ struct gaspace_uf_fill {
 static long gaspace_fill_check(struct gaspace *as, struct gaspace_uf_fill *f)
 {
 	struct gaspace_area a;
-	struct gpt_leaf leaf;
 	u64 cur;
 
 	lockdep_assert_held(&as->pt_lock);
@@ -467,9 +466,9 @@ static long gaspace_fill_check(struct gaspace *as, struct gaspace_uf_fill *f)
 	if (!gaspace_area_find(as, f->gpa, &f->a) ||
 	    !(f->a.flags & GASPACE_MAP_USERFAULT) || f->a.end < f->end)
 		return -EINVAL;
-	for (cur = f->gpa; cur < f->end; cur += PAGE_SIZE)
-		if (!gpt_query(&as->pt, cur, &leaf))
-			return -EEXIST;
+	/* one walk: empty tables are passed over whole */
+	if (!gpt_seek(&as->pt, f->gpa, f->end, 0, &cur))
+		return -EEXIST;
 	/* within one 2 MiB block, what the table lacks now: mostly nothing */
 	if (round_down(f->gpa, SZ_2M) == round_down(f->end - 1, SZ_2M))
 		return gpt_leaf_bound(&as->pt, f->gpa, 0);
