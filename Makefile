@@ -8,6 +8,10 @@
 #   make demo                       the example VMM on stock 6.1 in QEMU
 #   make lint                       checkpatch --strict and sparse
 #   make bench / make stress        the benchmark and the long runs
+#   make deb                        the gaspace-dkms Debian package
+#   make dkms [KVER=<release>]      register, build and install with DKMS
+#   make package-check              the package in a fresh Debian 12 chroot,
+#                                   its DKMS-built module booted in QEMU
 #
 # The kbuild side of the build is in Kbuild.
 
@@ -43,4 +47,13 @@ bench:
 stress:
 	@scripts/stress.sh
 
-.PHONY: all modules clean check demo lint bench stress
+deb:
+	@scripts/deb.sh >/dev/null
+
+dkms:
+	@KVER="$(KVER)" scripts/dkms.sh
+
+package-check:
+	@PACKAGE_TESTS="$(PACKAGE_TESTS)" scripts/package-check.sh
+
+.PHONY: all modules clean check demo lint bench stress deb dkms package-check

@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Install what the make targets need on Debian 12 (as root), or name what is
-# missing.  Usage: deps.sh [lint|bench|bochs|arm64|riscv64]  (the default
-# set serves check/demo; the others add what those kernels need).
+# missing.  Usage: deps.sh [lint|bench|bochs|arm64|riscv64|deb|package]
+# (the default set serves check/demo; the others add what those kernels,
+# make deb and make package-check need).
 set -eu
 . "$(dirname "$0")/lib.sh"
 
@@ -19,6 +20,11 @@ need=(
 )
 # make bench also draws its charts
 [ "${1:-}" = bench ] && need+=(gnuplot:gnuplot-nox)
+# make deb builds the Debian package; make package-check also makes a
+# Debian 12 chroot for it
+[ "${1:-}" = deb ] && need+=(dpkg-buildpackage:dpkg-dev dh:debhelper
+	dh_dkms:dh-dkms)
+[ "${1:-}" = package ] && need+=(debootstrap:debootstrap zstd:zstd)
 # arm64 and riscv64 kernels: cross compilers, their libc for the static
 # test programs, and QEMU's models of the two machines
 [ "${1:-}" = arm64 ] && need+=(aarch64-linux-gnu-gcc-12:gcc-aarch64-linux-gnu

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# make stress: the long runs of issue 8 under QEMU, in two boots.
+# make stress: the long runs under QEMU, in two boots.
 #
 #  1. stock 6.1 (no sanitizers, fast): stress_test with 1 000 000
 #     model-checked calls across the formats (200 000 in its threaded
