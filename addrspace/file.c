@@ -144,7 +144,7 @@ out:
 }
 
 /*
- * EFAULT comes first (SPEC 3.3): TRANSLATE's struct must be readable and
+ * EFAULT comes first (gaspace.rst 3): TRANSLATE's struct must be readable and
  * writable whole before ERANGE or ENOENT is judged, and access_ok() alone
  * would pass a PROT_NONE or read-only page.  A failed lookup changes
  * nothing, so the check may follow it, off the fast path: one user-access

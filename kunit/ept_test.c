@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit: Intel EPT entries and EPTP, bit by bit against SPEC 2.1
- * (golden values written from the SPEC and the manuals, not from npt/).
+ * KUnit: Intel EPT entries and EPTP, bit by bit against gaspace.rst 12
+ * (golden values written from the documented encodings and the manuals, not from npt/).
  */
 #include <kunit/test.h>
 #include <linux/module.h>
 
 #include "walk_util.h"
 
-/* SPEC 2.1 leaves for pa 0x1240000000: [level][prot: 0, R, RW, X, RX, RWX][RAM, DEVICE] */
+/* gaspace.rst 12 leaves for pa 0x1240000000: [level][prot: 0, R, RW, X, RX, RWX][RAM, DEVICE] */
 static const u64 ept_golden[3][6][2] = {
 	{
 		{ 0x0400001240000070ULL, 0x0400001240000000ULL },

@@ -99,7 +99,7 @@ static void geometry_root_aligned(struct kunit *test)
 	gaspace_put(as);
 }
 
-/* EPTP, nCR3, VTTBR_EL2 and hgatp from the root, per SPEC 2.1. */
+/* EPTP, nCR3, VTTBR_EL2 and hgatp from the root, per gaspace.rst 12. */
 static void geometry_root_pointer(struct kunit *test)
 {
 	const struct geometry_case *c = test->param_value;

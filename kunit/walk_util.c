@@ -131,7 +131,7 @@ void gpt_test_check_leaves(struct kunit *test, const struct gpt_fmt *fmt,
  * @test: the test
  * @fmt: the format
  * @pa: the next-level table's address
- * @expect: the entry SPEC 2.1 gives
+ * @expect: the entry gaspace.rst 12 gives
  */
 void gpt_test_check_table(struct kunit *test, const struct gpt_fmt *fmt,
 			  phys_addr_t pa, u64 expect)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * compat_test: the ioctls of a 32-bit VMM (SPEC 3: the compat path works).
+ * compat_test: the ioctls of a 32-bit VMM (gaspace.rst 3: the compat path works).
  *
  * No 32-bit libc is needed: a 64-bit task that enters the kernel with
  * "int $0x80" makes an i386 system call (ioctl is number 54 there), which

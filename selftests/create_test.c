@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * create_test: GASPACE_CREATE (SPEC 2, 3.1, 3.3).
+ * create_test: GASPACE_CREATE (gaspace.rst 2.4, 4, 3).
  *
  * Every -EINVAL rule, one test each: unknown format, each gpa_bits a format
  * does not allow, flags, each reserved word, alignment, size 0, wrap, the end

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * device_test: the ioctls of /dev/gaspace itself (SPEC 3, 3.1, 3.3).
+ * device_test: the ioctls of /dev/gaspace itself (gaspace.rst 3, 4).
  *
  * GET_API_VERSION, CHECK_EXTENSION, the device node, and -ENOTTY for every
  * command number that is not exactly one of the device's, including a known

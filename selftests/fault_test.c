@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * fault_test: GASPACE_FAULT, the fault hook (SPEC 1, 3.2, 3.3).
+ * fault_test: GASPACE_FAULT, the fault hook (gaspace.rst 2, 5, 3).
  *
  * -EFAULT; -EINVAL for access 0, unknown access bits and flags, before
  * -ERANGE; -ENOENT without an area; -EACCES whenever the access is not a

@@ -19,7 +19,7 @@
  * hold none, so that an access to a missing page of a USERFAULT area
  * fails at once (-EIO, SIGBUS) there.
  *
- * Each result is checked against the list SPEC section 3 documents for
+ * Each result is checked against the list gaspace.rst 3-5 documents for
  * that call; where the arguments alone decide the result (EFAULT, EINVAL,
  * ERANGE, ENOTTY) it must be exactly that one.  A dirty-log call or a FILL
  * that fails must leave GET_INFO and TRANSLATE of a few addresses as they
@@ -258,7 +258,7 @@ static void fill(struct fuzz *f, struct ptr *p, const void *src, size_t len)
 		memcpy(p->p, src, p->writable);
 }
 
-/* ---- the argument rules of SPEC 3.3 ---- */
+/* ---- the argument rules of gaspace.rst 3 ---- */
 
 static bool bad_prot(__u32 prot)
 {

@@ -4,7 +4,7 @@
  *
  * Every helper returns a value or a negative errno; none of them asserts, so
  * each test states its own expectations with the harness macros.  The
- * expected geometry of every format is written out here from SPEC section 2
+ * expected geometry of every format is written out here from gaspace.rst 2.4
  * (not computed the way the module computes it), so the tests pin the
  * contract rather than the implementation.
  *
@@ -60,7 +60,7 @@ static inline const char *gas_format_name(unsigned int format)
 	return "unknown";
 }
 
-/* The width CREATE picks when gpa_bits is 0 (SPEC section 2). */
+/* The width CREATE picks when gpa_bits is 0 (gaspace.rst 2.4). */
 static inline unsigned int gas_default_bits(unsigned int format)
 {
 	switch (format) {
@@ -75,7 +75,7 @@ static inline unsigned int gas_default_bits(unsigned int format)
 	return 0;
 }
 
-/* Whether SPEC section 2 allows @bits (0 included) for @format. */
+/* Whether gaspace.rst 2.4 allows @bits (0 included) for @format. */
 static inline bool gas_bits_allowed(unsigned int format, unsigned int bits)
 {
 	if (bits == 0)
@@ -266,10 +266,10 @@ static inline bool gas_have_cap(int cap)
 }
 
 /*
- * ---- Address-space calls (SPEC 3.2, 3.3) ----
+ * ---- Address-space calls (gaspace.rst 5, 3) ----
  *
  * One helper per ioctl, each "0 or a negative errno", and a small model of
- * the leaves and table pages SPEC 3.3 asks for, written from the contract
+ * the leaves and table pages gaspace.rst 3 asks for, written from the contract
  * (the largest block inside the area with gpa and hpa equally aligned; a
  * table below the root for every span that holds a leaf at or under its
  * level), so that the tests compare the module with the rule, not with
@@ -398,7 +398,7 @@ static inline int gas_fault(int fd, __u64 gpa, __u32 access)
 	return gas_ioctl_ptr(fd, GASPACE_FAULT, &f);
 }
 
-/* Host physical address width for the hpa checks (SPEC 2.1). */
+/* Host physical address width for the hpa checks (gaspace.rst 12). */
 static inline unsigned int gas_pa_bits(unsigned int format)
 {
 	switch (format) {
@@ -441,7 +441,7 @@ struct gas_run {
 
 /*
  * Appends the leaves of a linear map of [@gpa, @gpa + @size) at @hpa to
- * @runs (SPEC 3.3 "Leaf sizes"), merging runs of one level; @max_level 0
+ * @runs (gaspace.rst 3, leaf sizes), merging runs of one level; @max_level 0
  * is NOHUGE.  Returns the new number of runs, or -1 when @max_runs is short.
  */
 static inline int gas_linear_runs(__u64 gpa, __u64 size, __u64 hpa,
@@ -842,7 +842,7 @@ static inline int gas_check_runs(int fd, const struct gas_run *runs, int nr,
 }
 
 /*
- * ---- Guest memory through the fd (SPEC 3.2 "Guest memory", 3.3) ----
+ * ---- Guest memory through the fd (gaspace.rst 6, 3) ----
  *
  * pread/pwrite/mmap at offset = gpa, a byte pattern that depends on the
  * guest address (so a byte in the wrong place shows), a touch that

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * guestmem_test: pread/pwrite at offset = gpa (SPEC 3.2 "Guest memory
- * through the fd", 3.3 "Guest memory", 5).
+ * guestmem_test: pread/pwrite at offset = gpa (Documentation/gaspace.rst 6
+ * "Guest memory: pread and pwrite", 3, 10).
  *
  * A never-faulted page reads as zeros and allocates nothing; a write
  * populates; the guest prot does not apply (prot 0 included); a transfer
@@ -710,7 +710,7 @@ TEST_F(gm, read_into_partly_unmapped_buffer)
 
 /*
  * The user buffer is an mmap of the same space, lazy pages on both
- * sides: a copy faults the buffer in through the space (SPEC 5).
+ * sides: a copy faults the buffer in through the space (gaspace.rst 10).
  */
 TEST_F_TIMEOUT(gm, buffer_is_mmap_of_the_same_space, 60)
 {
@@ -807,7 +807,7 @@ TEST_F_TIMEOUT(gm_kill, fatal_signal_stops_a_large_write, 90)
 }
 
 /*
- * ---- no lock of the space across a user copy (SPEC 5) ----
+ * ---- no lock of the space across a user copy (gaspace.rst 10) ----
  *
  * The user buffer is a userfaultfd page, so the copy of a pread or pwrite
  * blocks until the test resolves the fault.  Meanwhile every other call on
@@ -963,7 +963,7 @@ TEST_F_TIMEOUT(gm, pread_blocked_in_user_copy_holds_no_lock, 60)
 	run_blocked(_metadata, &self->s, self->chk, false);
 }
 
-/* ---- threads: pread/pwrite racing MAP/UNMAP (SPEC 5) ---- */
+/* ---- threads: pread/pwrite racing MAP/UNMAP (gaspace.rst 10) ---- */
 
 #define A_PAGES		48		/* stable area, WORKERS | A_PAGES */
 #define C_GPA		(BASE + 64 * SZ_2M)

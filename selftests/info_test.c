@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * info_test: GASPACE_GET_INFO of an empty space (SPEC 2, 2.1, 3.2).
+ * info_test: GASPACE_GET_INFO of an empty space (gaspace.rst 2.4, 12, 5).
  *
  * One fixture variant per format and gpa_bits (0 = the default included);
  * every expected number is written out per variant: levels, root pages,
@@ -16,7 +16,7 @@
 #include "gaspace_util.h"
 #include "kselftest_harness.h"
 
-/* VTCR_EL2 fields of SPEC 2.1, besides T0SZ and SL0. */
+/* VTCR_EL2 fields of gaspace.rst 12, besides T0SZ and SL0. */
 #define VTCR_IRGN0_WBWA		0x100ULL
 #define VTCR_ORGN0_WBWA		0x400ULL
 #define VTCR_SH0_INNER		0x3000ULL
@@ -432,7 +432,7 @@ TEST_F(info, walk_config)
 		return;
 	}
 	EXPECT_EQ(variant->walk_config, self->info.walk_config);
-	/* the same, by SPEC 2.1's formula */
+	/* the same, by gaspace.rst 12's formula */
 	EXPECT_EQ((64ULL - variant->eff_bits) |
 		  (__u64)(variant->levels - 2) << 6 | VTCR_FIXED,
 		  self->info.walk_config);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * inject_test: every allocation of every call fails in turn (SPEC 3.2 "Any
- * failed call leaves the address space exactly as it was", 3.3, 6).
+ * inject_test: every allocation of every call fails in turn (Documentation/
+ * gaspace.rst 3: a failed call leaves the address space exactly as it was;
+ * 9).
  *
  * With the debug kernel's failslab and fail_page_alloc, the N-th allocation
  * of the calling task fails (/proc/thread-self/fail-nth) for N = 1, 2, ...
@@ -862,7 +863,7 @@ TEST_F_TIMEOUT(inject, mmap, 300)
 }
 
 /*
- * A VMM touch of a lazy page behaves as anonymous memory does (SPEC 6): an
+ * A VMM touch of a lazy page behaves as anonymous memory does (gaspace.rst 9): an
  * allocation that fails is VM_FAULT_OOM, and the core mm retries the
  * fault; the touch completes with the page populated once, never SIGBUS.
  */

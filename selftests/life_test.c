@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * life_test: what keeps a space alive once its fd is gone, and races with
- * its last close (SPEC 3.2 "Lifetime", 5).  lifetime_test covers fds (dup,
+ * its last close (gaspace.rst 8, 5).  lifetime_test covers fds (dup,
  * fork, SCM_RIGHTS, refcount, unload refused under an fd); this covers the
  * VMM's mmaps and threads:
  *

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * lifetime_test: what keeps an address space, and the module, alive
- * (SPEC 3.2 "Lifetime").
+ * (gaspace.rst 8).
  *
  * The module's refcount goes up while an address-space fd lives and back
  * down when it is closed; unload is refused while one lives (tried only when

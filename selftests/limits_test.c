@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * limits_test: max_areas as a limit on growth (SPEC 3.3 "Order of checks":
+ * limits_test: max_areas as a limit on growth (gaspace.rst 3, order of checks:
  * -ENOSPC when "the call would pass GASPACE_CAP_MAX_AREAS areas").
  *
  * A call "passes" the limit only by going past it: with the space already

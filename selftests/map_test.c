@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * map_test: GASPACE_MAP_LINEAR and GASPACE_MAP_ALLOC (SPEC 1, 3.2, 3.3).
+ * map_test: GASPACE_MAP_LINEAR and GASPACE_MAP_ALLOC (gaspace.rst 2, 5, 3).
  *
  * Every errno in the order of checks: -EFAULT, -EPERM without
  * CAP_SYS_RAWIO, each -EINVAL rule (reserved, flags, prot bits, W without
  * R, flags that do not apply, alloc hpa, alignment, size 0, wraps, the
  * physical width), -ERANGE, -EPERM over System RAM, -EEXIST, -ENOSPC; every
  * flag; GET_INFO's counters after each step with the table pages computed
- * from the leaves SPEC 3.3 asks for; linear leaf sizes by alignment; a
+ * from the leaves gaspace.rst 3 asks for; linear leaf sizes by alignment; a
  * failed call changes nothing.  Each case runs for every format.
  */
 #include <signal.h>

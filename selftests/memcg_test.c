@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * memcg_test: memory accounting (SPEC 6).
+ * memcg_test: memory accounting (gaspace.rst 9).
  *
  * A child joins a fresh cgroup v2 with a memory.max and works there:
  *

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * mmap_test: the VMM's shared mapping of guest memory (SPEC 3.2 "Guest
- * memory through the fd", "Lifetime", 3.3 "Guest memory", 5).
+ * mmap_test: the VMM's shared mapping of guest memory (Documentation/
+ * gaspace.rst 7, 8 "Lifetime", 3, 10).
  *
  * MAP_SHARED only (MAP_PRIVATE -> EINVAL); the range must lie in alloc
  * areas (else ENXIO); a touch of a lazy page populates it through the
@@ -777,7 +777,7 @@ TEST_F(mm, last_reference_frees_frames_and_tables)
 	EXPECT_EQ(0, rmdir(cg));
 }
 
-/* ---- threads: touches racing MAP/UNMAP (SPEC 5) ---- */
+/* ---- threads: touches racing MAP/UNMAP (gaspace.rst 10) ---- */
 
 #define A_PAGES		48
 #define C_GPA		(BASE + 64 * SZ_2M)

@@ -2,7 +2,7 @@
 /*
  * postcopy_test: a post-copy migration and a lazy snapshot restore of a
  * guest of the SVM sample (samples/svm, gaspace_svm.ko) through userspace
- * fault delivery (SPEC section 8: GASPACE_MAP_USERFAULT, USERFAULT_FD and
+ * fault delivery (gaspace.rst 5.10-5.11: GASPACE_MAP_USERFAULT, USERFAULT_FD and
  * FILL).
  *
  * The guest writes a pattern over its RAM on a source space, every dword

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * protect_test: GASPACE_PROTECT (SPEC 1, 3.2, 3.3).
+ * protect_test: GASPACE_PROTECT (gaspace.rst 2, 5, 3).
  *
  * -EFAULT, every -EINVAL rule, -ERANGE, -ENOENT for a range not fully
  * covered (nothing changed), -ENOSPC; areas split at both edges even where
@@ -373,7 +373,7 @@ TEST_F(protect, linear_prot_none_and_back)
 
 /*
  * PROTECT of part of a linear block: three areas, each with the largest
- * leaves the rule allows in it (SPEC 3.3 "Leaf sizes").
+ * leaves the rule allows in it (gaspace.rst 3, leaf sizes).
  */
 TEST_F(protect, linear_block_split)
 {

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * reference_test: the reference crate's scenarios and hazards, through the
- * uAPI (see shared/reference/axaddrspace-notes.md).
+ * reference_test: the scenarios and hazards of the Rust crate axaddrspace
+ * (ArceOS's hypervisor address spaces, the design gaspace started from),
+ * through the uAPI.
  *
  * The space [0x10000, 0x20000) of its tests: creation, range edges, the
  * linear map 0x18000 -> 0x10000 x 0x8000 and its translations, two

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * security_test: who may do what (SPEC 3, 3.1, 3.2, 3.3 "Order of checks").
+ * security_test: who may do what (gaspace.rst 3 "order of checks", 4, 5).
  *
  * /dev/gaspace is 0600 root and a non-root user cannot open it; physical
  * addresses (TRANSLATE's hpa, GET_INFO's root values) follow the

@@ -6,7 +6,7 @@
  * The model knows the areas (range, prot, backend, flags, hpa), which
  * pages of a 16 MiB "zone" have a frame (and which frames are 2 MiB
  * blocks), the frame each page got the first time it was seen, and every
- * guest byte written.  From that it derives what SPEC section 3.3 says
+ * guest byte written.  From that it derives what gaspace.rst 3 says
  * each call returns (error order included), what TRANSLATE reports for
  * any byte, and GET_INFO's counters: nr_areas, nr_table_pages (one table
  * for every span holding a leaf, root included), nr_data_pages and
@@ -35,7 +35,7 @@
  *
  * Userspace fault delivery: MAP_ALLOC makes USERFAULT areas too (with
  * POPULATE or HUGE, and on MAP_LINEAR, -EINVAL), FILL gives their missing
- * pages random bytes or zeros (every error of SPEC section 8 in its
+ * pages random bytes or zeros (every error of gaspace.rst 5.10-5.11 in its
  * order, a bad src included), and a userfault fd is opened (-EBUSY while
  * one is, -EINVAL for an unknown flag) and closed now and then.  While it
  * is open a resolver thread reads its events and FILLs each page with a

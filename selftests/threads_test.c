@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * threads_test: FAULT and TRANSLATE against MAP/UNMAP/PROTECT (SPEC 5).
+ * threads_test: FAULT and TRANSLATE against MAP/UNMAP/PROTECT (gaspace.rst 10).
  *
  * Threads fault and translate while another maps, unmaps and protects
  * other ranges and the same ones; concurrent faults on one page (and on
@@ -374,7 +374,7 @@ TEST_F_TIMEOUT(threads, fault_racing_unmap, 300)
 }
 
 /*
- * SPEC 5: a long POPULATE allocates without holding what faults on other
+ * gaspace.rst 10: a long POPULATE allocates without holding what faults on other
  * pages need.  While one thread populates, another keeps faulting pages
  * of another area; some of its faults complete before the populate ends
  * (checked when the populate lasts long enough to tell).

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * translate_test: GASPACE_TRANSLATE (SPEC 3.2, 3.3).
+ * translate_test: GASPACE_TRANSLATE (gaspace.rst 5, 3).
  *
  * -EFAULT for a gpa that cannot be read and for a result that cannot be
  * written, before -ERANGE and -ENOENT: the struct must be readable and
@@ -219,7 +219,7 @@ TEST_F(translate, any_byte_address)
 }
 
 /*
- * EFAULT first (SPEC 3.3, Part II): the struct must be readable and
+ * EFAULT first (gaspace.rst 3): the struct must be readable and
  * writable whole before -ERANGE or -ENOENT is judged.  gpa is readable
  * and the rest of the struct (half of it, its last word, or all of it)
  * lies in a PROT_NONE or a read-only page: -EFAULT for a hole, a lazy
@@ -359,7 +359,7 @@ TEST_F(translate, limit_is_bytes_left_in_the_area)
 }
 
 /*
- * SPEC 3.3 "Commands": the whole 32-bit number counts.  A known nr with
+ * gaspace.rst 3, commands: the whole 32-bit number counts.  A known nr with
  * another direction or size, another magic, the device's commands and
  * unknown nrs all get -ENOTTY, and change nothing.
  */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * uapi_test: the uAPI header pinned to SPEC section 3, to the bit.
+ * uapi_test: the uAPI header pinned to gaspace.rst 3-5, to the bit.
  *
  * Struct sizes and field offsets, every constant, and every ioctl number,
  * both as the header's macros and as literals computed by hand from

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * unmap_test: GASPACE_UNMAP (SPEC 1, 3.2, 3.3).
+ * unmap_test: GASPACE_UNMAP (gaspace.rst 2, 5, 3).
  *
  * -EFAULT, every -EINVAL rule (reserved, prot, flags, alignment, size 0,
  * wrap), -ERANGE for any part outside the space (UNMAP does not clip),

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * userfault_test: userspace fault delivery (SPEC section 8): USERFAULT
+ * userfault_test: userspace fault delivery (gaspace.rst 5.10-5.11): USERFAULT
  * areas, the userfault fd and FILL.
  *
  * Every access that needs a missing page of a USERFAULT area -- FAULT,
@@ -14,7 +14,7 @@
  * step; the fd's flags, read() sizes, poll, epoll and O_NONBLOCK; many
  * waiters of one page, a FILL racing an UNMAP, a killed waiter; a pread,
  * pwrite or FILL whose own buffer is a missing page of the area (served
- * by a resolver thread, SPEC 5: no lock is held across a user copy).
+ * by a resolver thread, gaspace.rst 10: no lock is held across a user copy).
  *
  * The cases of the page table (FILL, waits and what ends them) run on every
  * format; those of the fd and the races on EPT.  A waiter runs in a thread

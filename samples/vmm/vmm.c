@@ -16,7 +16,7 @@
  * counters after each step.
  *
  * Every step also checks that the module behaves as the contract says
- * (Documentation/gaspace.rst; "SPEC" in the messages); the program exits
+ * (Documentation/gaspace.rst; "the docs" in the messages); the program exits
  * non-zero and names the step when one does not, so `make demo` doubles as
  * a smoke test.
  *
@@ -273,11 +273,11 @@ static int show_capabilities(struct vmm *vmm)
 	    huge ? sizes : "4 KiB only", huge);
 	say("Guest memory %s be mmapped into the VMM; a space holds at most %ld areas.",
 	    mmap_ok ? "can" : "cannot", max_areas);
-	expect(vmm->formats == 0x1e, "GASPACE_CAP_FORMATS is %#lx, SPEC says 0x1e",
+	expect(vmm->formats == 0x1e, "GASPACE_CAP_FORMATS is %#lx, the docs say 0x1e",
 	       vmm->formats);
 	expect((huge & (1L << 21)) && (huge & (1L << 30)),
 	       "GASPACE_CAP_HUGE %#lx lacks 2 MiB or 1 GiB", huge);
-	expect(mmap_ok == 1, "GASPACE_CAP_MMAP is %ld, SPEC says 1", mmap_ok);
+	expect(mmap_ok == 1, "GASPACE_CAP_MMAP is %ld, the docs say 1", mmap_ok);
 	return 0;
 }
 
@@ -306,7 +306,7 @@ static int create_space(struct vmm *vmm, struct space *sp, unsigned int format)
 	return 0;
 }
 
-/* The root value SPEC section 2.1 gives for @info's format. */
+/* The root value gaspace.rst 12 gives for @info's format. */
 static unsigned long long want_pointer(const struct gaspace_info *info)
 {
 	unsigned long long root = info->root_hpa;
@@ -365,7 +365,7 @@ static void describe_space(const struct space *sp, unsigned int i)
 	expect(info->gpa_bits == formats[i].gpa_bits &&
 	       info->levels == formats[i].levels &&
 	       info->root_pages == formats[i].root_pages,
-	       "%s: gpa_bits %u, levels %u, root_pages %u; SPEC says %u, %u, %u",
+	       "%s: gpa_bits %u, levels %u, root_pages %u; the docs say %u, %u, %u",
 	       formats[i].name, info->gpa_bits, info->levels, info->root_pages,
 	       formats[i].gpa_bits, formats[i].levels, formats[i].root_pages);
 	expect(info->base == 0 && info->size == GUEST_SIZE && !info->nr_areas &&
@@ -375,13 +375,13 @@ static void describe_space(const struct space *sp, unsigned int i)
 	       formats[i].name);
 	if (info->root_hpa)
 		expect(info->root_pointer == want_pointer(info),
-		       "%s: %s is %#llx, SPEC says %#llx", formats[i].name,
+		       "%s: %s is %#llx, the docs say %#llx", formats[i].name,
 		       formats[i].pointer,
 		       (unsigned long long)info->root_pointer,
 		       want_pointer(info));
 	if (info->format == GASPACE_FMT_ARM64_S2)
 		expect(info->walk_config == 0x3558,
-		       "VTCR_EL2 fields %#llx, SPEC says 0x3558",
+		       "VTCR_EL2 fields %#llx, the docs say 0x3558",
 		       (unsigned long long)info->walk_config);
 }
 
@@ -454,7 +454,7 @@ static const char *hex(const void *p, size_t n, char *buf, size_t len)
 	return buf;
 }
 
-/* GET_INFO's counters in one line, checked against what SPEC predicts. */
+/* GET_INFO's counters in one line, checked against what the docs predict. */
 static void show_counters(struct guest *g)
 {
 	const struct counters *w = &g->want;
@@ -472,16 +472,16 @@ static void show_counters(struct guest *g)
 	    (unsigned long long)info.nr_data_pages,
 	    plural(info.nr_data_pages, "page", "pages"),
 	    human(info.mapped_bytes, mapped, sizeof(mapped)));
-	expect(info.nr_areas == w->areas, "nr_areas is %llu, SPEC says %llu",
+	expect(info.nr_areas == w->areas, "nr_areas is %llu, the docs say %llu",
 	       (unsigned long long)info.nr_areas, w->areas);
 	expect(info.nr_table_pages == w->tables,
-	       "nr_table_pages is %llu, SPEC says %llu",
+	       "nr_table_pages is %llu, the docs say %llu",
 	       (unsigned long long)info.nr_table_pages, w->tables);
 	expect(info.nr_data_pages == w->data,
-	       "nr_data_pages is %llu, SPEC says %llu",
+	       "nr_data_pages is %llu, the docs say %llu",
 	       (unsigned long long)info.nr_data_pages, w->data);
 	expect(info.mapped_bytes == w->mapped,
-	       "mapped_bytes is %#llx, SPEC says %#llx",
+	       "mapped_bytes is %#llx, the docs say %#llx",
 	       (unsigned long long)info.mapped_bytes, w->mapped);
 	/* Go on from what is there, so that a FAIL names one step only. */
 	g->want.areas = info.nr_areas;
@@ -724,7 +724,7 @@ static int map_huge(struct guest *g)
 		g->want.data += 512;
 		g->want.mapped += 2 * MiB;
 	} else {
-		say("No 2 MiB page was free: the block fell back to 4 KiB frames, as SPEC allows.");
+		say("No 2 MiB page was free: the block fell back to 4 KiB frames (allowed).");
 		expect(t.page_size == 4 * KiB && t.level == 0,
 		       "a HUGE page of %#llx at level %u",
 		       (unsigned long long)t.page_size, t.level);
@@ -811,7 +811,7 @@ static int map_device(struct guest *g)
 		say("The same call over host RAM (\"%s\") returns %s.",
 		    ram_where, errname(ret));
 		if (!expect(ret == -EPERM,
-			    "MAP_LINEAR of System RAM: %s, SPEC says -EPERM",
+			    "MAP_LINEAR of System RAM: %s, the docs say -EPERM",
 			    errname(ret)) && !ret)
 			unmap(g, MMIO_GPA + MMIO_SIZE, 4 * KiB);
 	}
@@ -839,7 +839,7 @@ static void show_probe(struct guest *g, const struct probe *p)
 	ret = translate(g, p->gpa, &t);
 	if (ret) {
 		say("%#-12llx %-14s %s", p->gpa, p->what, errname(ret));
-		expect(ret == p->err, "TRANSLATE %#llx: %s, SPEC says %s",
+		expect(ret == p->err, "TRANSLATE %#llx: %s, the docs say %s",
 		       p->gpa, errname(ret), errname(p->err));
 		return;
 	}
@@ -848,23 +848,23 @@ static void show_probe(struct guest *g, const struct probe *p)
 	    human(t.page_size, size, sizeof(size)), t.level,
 	    t.backend == GASPACE_BACKEND_LINEAR ? "linear" : "alloc",
 	    prot_str(t.prot, prot), (unsigned long long)t.limit);
-	expect(!p->err, "TRANSLATE %#llx: 0, SPEC says %s", p->gpa,
+	expect(!p->err, "TRANSLATE %#llx: 0, the docs say %s", p->gpa,
 	       errname(p->err));
 	expect(t.page_size == p->page_size && t.level == p->level,
-	       "TRANSLATE %#llx: leaf %#llx at level %u, SPEC says %#llx at %u",
+	       "TRANSLATE %#llx: leaf %#llx at level %u, the docs say %#llx at %u",
 	       p->gpa, (unsigned long long)t.page_size, t.level,
 	       p->page_size, p->level);
 	expect(t.backend == p->backend && t.prot == p->prot,
-	       "TRANSLATE %#llx: backend %u prot %#x, SPEC says %u and %#x",
+	       "TRANSLATE %#llx: backend %u prot %#x, the docs say %u and %#x",
 	       p->gpa, t.backend, t.prot, p->backend, p->prot);
-	expect(t.limit == p->limit, "TRANSLATE %#llx: limit %#llx, SPEC says %#llx",
+	expect(t.limit == p->limit, "TRANSLATE %#llx: limit %#llx, the docs say %#llx",
 	       p->gpa, (unsigned long long)t.limit, p->limit);
 	expect(!t.hpa || (t.hpa & (t.page_size - 1)) ==
 			 (p->gpa & (t.page_size - 1)),
 	       "TRANSLATE %#llx: hpa %#llx is not the byte's address", p->gpa,
 	       (unsigned long long)t.hpa);
 	expect(!p->hpa || !t.hpa || t.hpa == p->hpa,
-	       "TRANSLATE %#llx: hpa %#llx, SPEC says %#llx", p->gpa,
+	       "TRANSLATE %#llx: hpa %#llx, the docs say %#llx", p->gpa,
 	       (unsigned long long)t.hpa, p->hpa);
 }
 
@@ -935,12 +935,12 @@ static int handle_faults(struct guest *g)
 	ret = fault(g, RESET_GPA, GASPACE_PROT_WRITE);
 	say("A store into the r-x ROM: %s; the VMM emulates it or stops the guest.",
 	    errname(ret));
-	expect(ret == -EACCES, "FAULT W on an r-x area: %s, SPEC says -EACCES",
+	expect(ret == -EACCES, "FAULT W on an r-x area: %s, the docs say -EACCES",
 	       errname(ret));
 	ret = fault(g, 2 * GiB, GASPACE_PROT_READ);
 	say("A load at 2 GiB, where no area is: %s, an MMIO exit for the VMM to emulate.",
 	    errname(ret));
-	expect(ret == -ENOENT, "FAULT in a hole: %s, SPEC says -ENOENT",
+	expect(ret == -ENOENT, "FAULT in a hole: %s, the docs say -ENOENT",
 	       errname(ret));
 	show_counters(g);
 	return 0;
@@ -970,7 +970,7 @@ static int protect_page(struct guest *g)
 	say("Page %#llx is now %s; a guest store faults with %s: log it dirty, then",
 	    IMAGE_GPA, prot_str(t.prot, prot), errname(ret));
 	say("give write access back.");
-	expect(ret == -EACCES, "FAULT W on an r-- page: %s, SPEC says -EACCES",
+	expect(ret == -EACCES, "FAULT W on an r-- page: %s, the docs say -EACCES",
 	       errname(ret));
 	show_counters(g);
 
@@ -985,7 +985,7 @@ static int protect_page(struct guest *g)
 	    errname(ret));
 	say("the kernel there: %s.  The VMM is privileged over its guest.",
 	    same ? "yes" : "no");
-	expect(ret == -ENOENT, "TRANSLATE at prot 0: %s, SPEC says -ENOENT",
+	expect(ret == -ENOENT, "TRANSLATE at prot 0: %s, the docs say -ENOENT",
 	       errname(ret));
 	expect(same, "at prot 0 the VMM no longer reads the kernel's bytes");
 	show_counters(g);
@@ -1060,7 +1060,7 @@ static int unmap_ram(struct guest *g)
 	expect(ret, "a touch after UNMAP did not raise SIGBUS");
 	ret = pread(g->fd, buf, 1, LAZY_GPA) < 0 ? -errno : 0;
 	say("pread of gpa %#llx now says %s.", LAZY_GPA, errname(ret));
-	expect(ret == -ENXIO, "pread of an unmapped page: %s, SPEC says -ENXIO",
+	expect(ret == -ENXIO, "pread of an unmapped page: %s, the docs say -ENXIO",
 	       errname(ret));
 	ret = touch(g->ram + IMAGE_GPA, &val);
 	say("Pages outside the range stay: the kernel at %#llx still reads 0x%02x.",
@@ -1114,7 +1114,7 @@ static void shut_down(struct guest *g)
 	say("SecPageTables in /proc/meminfo: %lld kB before, %lld kB after.",
 	    before, after);
 	expect(before - after == (long long)g->want.tables * 4,
-	       "closing freed %lld kB of table pages, SPEC says %llu",
+	       "closing freed %lld kB of table pages, the docs say %llu",
 	       before - after, g->want.tables * 4);
 }
 
