@@ -118,9 +118,9 @@ FIXTURE_TEARDOWN(qemu)
 	char path[96];
 
 	if (self->dir[0]) {
-		snprintf(path, sizeof(path), "%s/bios.bin", self->dir);
+		snprintf(path, sizeof(path), "%s/qemu_bios.bin", self->dir);
 		unlink(path);
-		snprintf(path, sizeof(path), "%s/prog.bin", self->dir);
+		snprintf(path, sizeof(path), "%s/qemu_prog.bin", self->dir);
 		unlink(path);
 		rmdir(self->dir);
 	}
@@ -164,7 +164,7 @@ static int put_seed(int fd, __u32 seed)
 static int run_qemu(struct __test_metadata *_metadata, const char *qemu,
 		    char *dir, int fd)
 {
-	char mem[160], bios[96], prog[96], loader[160];
+	char mem[160], bios[96], prog[96], loader[160], ram[16];
 	struct timespec t0, t1;
 	int status, i, null;
 	pid_t pid, r;
@@ -176,16 +176,17 @@ static int run_qemu(struct __test_metadata *_metadata, const char *qemu,
 			return -errno;
 		}
 	}
-	snprintf(bios, sizeof(bios), "%s/bios.bin", dir);
-	snprintf(prog, sizeof(prog), "%s/prog.bin", dir);
+	snprintf(bios, sizeof(bios), "%s/qemu_bios.bin", dir);
+	snprintf(prog, sizeof(prog), "%s/qemu_prog.bin", dir);
 	snprintf(loader, sizeof(loader), "loader,file=%s,addr=%#x,force-raw=on",
 		 prog, QG_PROG_GPA);
 	if (write_file(bios, qg_bios, sizeof(qg_bios)) ||
 	    write_file(prog, qg_prog, sizeof(qg_prog)))
 		return -EIO;
 	snprintf(mem, sizeof(mem),
-		 "memory-backend-file,id=ram0,size=%u,share=on,mem-path=/proc/self/fd/%d",
-		 RAM, fd);
+		 "memory-backend-file,id=ram0,size=%uM,share=on,mem-path=/proc/self/fd/%d",
+		 RAM >> 20, fd);
+	snprintf(ram, sizeof(ram), "%uM", RAM >> 20);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	pid = fork();
 	if (pid < 0)
@@ -195,7 +196,7 @@ static int run_qemu(struct __test_metadata *_metadata, const char *qemu,
 			(char *)qemu, "-nodefaults", "-no-user-config",
 			"-display", "none", "-monitor", "none",
 			"-accel", "tcg,tb-size=32",
-			"-M", "pc,memory-backend=ram0", "-m", "16M",
+			"-M", "pc,memory-backend=ram0", "-m", ram,
 			"-object", mem, "-bios", bios, "-device", loader,
 			"-device", "isa-debug-exit,iobase=0xf4,iosize=4",
 			NULL
