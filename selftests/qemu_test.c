@@ -32,6 +32,7 @@
 #include <linux/falloc.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -42,7 +43,8 @@
 
 #define RAM		QG_RAM_SIZE
 #define QEMU_DEFAULT	"/usr/bin/qemu-system-x86_64"
-#define QEMU_TIMEOUT	600	/* seconds: nested TCG on a debug kernel */
+#define QEMU_TIMEOUT	240	/* seconds a run may take: nested TCG */
+#define CASE_TIMEOUT	600	/* and a case of up to two runs (debug) */
 #define EXIT_STATUS(v)	(((v) << 1) | 1)
 #define PAGE		PAGE_4K
 
@@ -202,6 +204,8 @@ static int run_qemu(struct __test_metadata *_metadata, const char *qemu,
 			NULL
 		};
 
+		/* QEMU goes with the test, if a timeout kills it */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		null = open("/dev/null", O_RDONLY);
 		if (null >= 0)
 			dup2(null, 0);
@@ -309,7 +313,7 @@ static __u32 new_seed(void)
 }
 
 /* QEMU's RAM is the space: what the guest wrote is in it. */
-TEST_F(qemu, guest_ram_is_the_space)
+TEST_F_TIMEOUT(qemu, guest_ram_is_the_space, CASE_TIMEOUT)
 {
 	const char *why = no_qemu(self->qemu);
 	int fd = self->s.fd, status;
@@ -328,7 +332,7 @@ TEST_F(qemu, guest_ram_is_the_space)
  * The discard QEMU does (PUNCH_HOLE) frees exactly the pages, which read
  * as zeros and have no leaf; a second run fills them again.
  */
-TEST_F(qemu, discard_and_run_again)
+TEST_F_TIMEOUT(qemu, discard_and_run_again, CASE_TIMEOUT)
 {
 	const char *why = no_qemu(self->qemu);
 	struct gaspace_translation t;
@@ -365,7 +369,7 @@ TEST_F(qemu, discard_and_run_again)
  * RAM beyond the alloc areas: QEMU's mmap of the space gets -ENXIO and
  * QEMU exits with status 1 before the guest runs; the space is as it was.
  */
-TEST_F(qemu, ram_outside_alloc_areas)
+TEST_F_TIMEOUT(qemu, ram_outside_alloc_areas, CASE_TIMEOUT)
 {
 	const char *why = no_qemu(self->qemu);
 	struct gaspace_info before, after;
