@@ -43,8 +43,8 @@
 
 #define RAM		QG_RAM_SIZE
 #define QEMU_DEFAULT	"/usr/bin/qemu-system-x86_64"
-#define QEMU_TIMEOUT	240	/* seconds a run may take: nested TCG */
-#define CASE_TIMEOUT	600	/* and a case of up to two runs (debug) */
+#define QEMU_TIMEOUT	400	/* seconds a run may take: nested TCG */
+#define CASE_TIMEOUT	900	/* and a case of up to two runs (debug) */
 #define EXIT_STATUS(v)	(((v) << 1) | 1)
 #define PAGE		PAGE_4K
 
