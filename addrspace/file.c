@@ -7,8 +7,8 @@
  * Every address space gets its own inode from a small pseudo filesystem
  * (anon_inode_getfile() files share one inode, so zapping one space's VMM
  * mappings would zap every space's).  The inode is a regular file whose
- * size is base + size: fstat, lseek (SEEK_DATA and SEEK_HOLE too) and
- * fallocate work on it as on a memfd.
+ * size is base + size: fstat, lseek (SEEK_DATA and SEEK_HOLE too),
+ * fallocate and an open() of /proc/pid/fd/N work on it as on a memfd.
  */
 #include <linux/capability.h>
 #include <linux/falloc.h>
@@ -400,20 +400,64 @@ static int gaspace_file_mmap(struct file *file, struct vm_area_struct *vma)
 	return 0;
 }
 
+/*
+ * open() of the space's inode again, through /proc/<pid>/fd/N: a VMM that
+ * takes a path where it would take a memfd's (QEMU's mem-path) gets a new
+ * file of the same space.  Its mappings are the inode's, so UNMAP and
+ * discard zap them as the first file's.  Host addresses stay what the
+ * space shows since CREATE: an opener reaches the inode only through an
+ * fd it could use itself.  Read and write, or -EACCES: the ioctls change
+ * the space whatever a file's mode.  Once the last file of the space is
+ * released the inode has no space (-ENXIO).
+ */
+static int gaspace_file_open(struct inode *inode, struct file *file)
+{
+	struct gaspace *as;
+	int ret;
+
+	if ((file->f_mode & (FMODE_READ | FMODE_WRITE)) !=
+	    (FMODE_READ | FMODE_WRITE))
+		return -EACCES;
+	/* before the space is taken: a release may be unpinning */
+	ret = gaspace_fs_pin();
+	if (ret)
+		return ret;
+	spin_lock(&inode->i_lock);
+	as = inode->i_private;
+	if (as) {
+		as->nr_files++;
+		gaspace_get(as);
+	}
+	spin_unlock(&inode->i_lock);
+	if (!as) {
+		gaspace_fs_unpin();
+		return -ENXIO;
+	}
+	file->private_data = as;
+	return 0;
+}
+
 static int gaspace_file_release(struct inode *inode, struct file *file)
 {
 	struct gaspace *as = file->private_data;
+	bool last;
 
 	/*
-	 * The last mapping went with the file; a kernel holder of the space
-	 * may still UNMAP, with no mapping left to zap (and the inode gone).
+	 * The last file takes the space from the inode (a stat of
+	 * /proc/pid/fd/N may hold the inode longer).  Its mappings went with
+	 * the files; a kernel holder of the space may still UNMAP, with no
+	 * mapping left to zap.
 	 */
-	mutex_lock(&as->map_lock);
-	as->mapping = NULL;
-	mutex_unlock(&as->map_lock);
 	spin_lock(&inode->i_lock);
-	inode->i_private = NULL;
+	last = !--as->nr_files;
+	if (last)
+		inode->i_private = NULL;
 	spin_unlock(&inode->i_lock);
+	if (last) {
+		mutex_lock(&as->map_lock);
+		as->mapping = NULL;
+		mutex_unlock(&as->map_lock);
+	}
 	gaspace_put(as);
 	/*
 	 * Not the last reference to the mount: the file holds its own, which
@@ -474,6 +518,7 @@ static long gaspace_file_fallocate(struct file *file, int mode, loff_t offset,
 
 static const struct file_operations gaspace_file_fops = {
 	.owner		= THIS_MODULE,
+	.open		= gaspace_file_open,
 	.release	= gaspace_file_release,
 	.read_iter	= gaspace_file_read_iter,
 	.write_iter	= gaspace_file_write_iter,
@@ -616,6 +661,9 @@ int gaspace_install_fd(struct gaspace *as)
 	inode->i_mode = S_IFREG | 0600;
 	inode->i_op = &gaspace_inode_ops;
 	inode->i_size = as->base + as->size;
+	/* open() of /proc/pid/fd/N: gaspace_file_open() */
+	inode->i_fop = &gaspace_file_fops;
+	as->nr_files = 1;
 	as->mapping = inode->i_mapping;
 	/* alloc_file_pseudo() takes no module reference; __fput() drops one. */
 	__module_get(THIS_MODULE);

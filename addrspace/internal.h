@@ -74,7 +74,7 @@ struct gaspace_uf {
 
 /**
  * struct gaspace - one guest address space
- * @refcount: users: the file (which each VMM mapping holds) and each
+ * @refcount: users: the files (which each VMM mapping holds) and each
  *	in-kernel holder
  * @map_lock: serialises MAP/UNMAP/PROTECT (see above)
  * @pt_lock: protects changes of the table, the areas and the counters
@@ -93,6 +93,8 @@ struct gaspace_uf {
  *	@map_lock; NULL for a space created in the kernel or once the file
  *	is gone
  * @mmapped: the file was mmapped once (UNMAP has mappings to zap)
+ * @nr_files: open files of the space's inode (the fd CREATE gave and
+ *	each open() of it again), under the inode's i_lock
  * @hide_hpa: TRANSLATE and GET_INFO through the file show no host
  *	address: the credentials the file was opened with lacked
  *	CAP_SYS_ADMIN
@@ -121,6 +123,7 @@ struct gaspace {
 	struct address_space *mapping;
 	bool mmapped;
 	bool hide_hpa;
+	unsigned int nr_files;
 	struct xarray dirty;
 	u64 nr_dirty;
 	u64 logged_bytes;

@@ -149,6 +149,8 @@ kunit_suites=$(sed -n '/struct kunit_suite [a-z0-9_]* = {/,/};/s/.*\.name[ \t]*=
 # (57 with 5-level host paging, 48 with no5lvl; empty: any).
 # vmx_test runs under Bochs only (QEMU's TCG has no VMX): there its cases may
 # not skip, at least six must pass, and no EPT misconfiguration may be logged.
+# qemu_test runs Debian's qemu-system-x86_64, which the initramfs of an x86
+# kernel carries (qemu_cpio): there its cases may not skip.
 # arm64_test and riscv_test run on their own architecture's kernel: no case
 # may skip, and at least six must pass for each gpa width (the variant, the
 # second part of a case's name).
@@ -157,7 +159,8 @@ parse_log() {
 	awk -v k="$k" -v want_kunit="$want_kunit" -v suites="$kunit_suites" \
 	    -v progs="$kprogs" -v want_bits="$want_bits" \
 	    -v want_svm="$([ "${GASPACE_ACCEL:-tcg}" = tcg ] && echo 1)" \
-	    -v want_vmx="$([ "$k" = bochs ] && echo 1)" '
+	    -v want_vmx="$([ "$k" = bochs ] && echo 1)" \
+	    -v want_qemu="$(case "$k" in arm64*|riscv64) ;; *) echo 1 ;; esac)" '
 	function res(ok, name, skip) {
 		if (!ok) { print "not ok - " k " " name; nf++ }
 		else if (skip) { print "ok - " k " " name " # SKIP"; ns++ }
@@ -170,6 +173,8 @@ parse_log() {
 			split(name, part, /:/)
 			svm_run_skip[part[1]]++
 		}
+		if (name ~ /^qemu_test:/ && skip)
+			qemu_skip++
 		if (name ~ /^vmx_test:/) {
 			if (skip) vmx_skip++
 			else if (ok) vmx_pass++
@@ -249,6 +254,8 @@ parse_log() {
 				if (want_bits != "" && svm_bits != want_bits)
 					res(0, "svm_test: nested walks for gpa_bits " svm_bits " (" want_bits " expected)")
 			}
+			if (p[i] == "qemu_test" && want_qemu && qemu_skip)
+				res(0, "qemu_test: " qemu_skip " cases skipped (the initramfs has QEMU)")
 			if ((p[i] == "migrate_test" || p[i] == "postcopy_test") &&
 			    want_svm && svm_run_skip[p[i]])
 				res(0, p[i] ": " svm_run_skip[p[i]] " cases skipped under QEMU -cpu max")
@@ -432,6 +439,13 @@ for k in $KERNELS; do
 		cp "$PROGS_DIR/$t" "$kb/tests/" 2>/dev/null
 	done
 	echo "$kprogs" | tr ' ' '\n' | sed '/^$/d' > "$kb/tests/list"
+	# qemu_test runs QEMU in the VM: an x86 initramfs carries it
+	GASPACE_QEMU_CPIO=
+	if [ "$target" = x86_64 ] && grep -qx qemu_test "$kb/tests/list"; then
+		GASPACE_QEMU_CPIO=$(qemu_cpio) ||
+			fail "$k: qemu-system-x86_64 cannot be copied for qemu_test"
+	fi
+	export GASPACE_QEMU_CPIO
 	echo "export ${GASPACE_TEST_ENV:-GASPACE_INJECT_ROTATE=1}" > "$kb/tests/env"
 	want_kunit=0
 	[ -f "$kb/mods/gaspace_kunit.ko" ] && want_kunit=1

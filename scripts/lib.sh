@@ -50,6 +50,40 @@ make_initrd() {
 	[ -d "$testdir" ] && cp -r "$testdir"/. "$root/tests/"
 	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$out"
 	rm -rf "$root"
+	# a second archive the kernel unpacks over the first (qemu_cpio)
+	if [ -n "${GASPACE_QEMU_CPIO:-}" ]; then
+		cat "$GASPACE_QEMU_CPIO" >> "$out"
+	fi
+}
+
+# qemu_cpio: print the path of a gzip'd cpio archive of Debian's
+# qemu-system-x86_64 for the test VMs (qemu_test runs it there): the
+# binary, its TCG accelerator module and the libraries ldd lists for them,
+# each at its own path, and no data file (the test passes its own
+# firmware).  Built once per QEMU version into the cache.
+qemu_cpio() {
+	local bin=/usr/bin/qemu-system-x86_64 ver out root f files
+	local tcg=/usr/lib/x86_64-linux-gnu/qemu/accel-tcg-x86_64.so
+	[ -x "$bin" ] || return 1
+	[ -f "$tcg" ] || tcg=
+	ver=$(dpkg-query -W -f='${Version}' qemu-system-x86 2>/dev/null) || ver=
+	[ -n "$ver" ] || ver=$(stat -c %Y "$bin")
+	out=$CACHE/qemu-x86_64-${ver//[:\/]/_}.cpio.gz
+	if [ ! -s "$out" ]; then
+		files=$(ldd "$bin" $tcg | awk '
+			$2 == "=>" && $3 ~ /^\// { print $3 }
+			$1 ~ /^\// && $2 ~ /^\(/ { print $1 }' | sort -u) || return 1
+		root=$(mktemp -d)
+		for f in "$bin" $tcg $files; do
+			mkdir -p "$root$(dirname "$f")"
+			cp -L "$f" "$root$f" || { rm -rf "$root"; return 1; }
+		done
+		mkdir -p "$CACHE"
+		(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) \
+			> "$out.$$" && mv "$out.$$" "$out"
+		rm -rf "$root" "$out.$$"
+	fi
+	echo "$out"
 }
 
 # Copy the module's sources (no build products) into $1, for a build that
