@@ -139,7 +139,7 @@ parse_log() {
 			else if (ok) svm_pass++
 		}
 		if (name ~ /^user_test:.*hugetlb_1g$/ && skip &&
-		    (k == "stock61" || k == "stock612"))
+		    (k == "stock61" || k == "stock612" || k == "arm64"))
 			user_1g_skip++
 		if (name ~ /^(migrate|postcopy)_test:/ && skip) {
 			split(name, part, /:/)
@@ -414,11 +414,11 @@ for k in $KERNELS; do
 		want_kunit=0
 		skip "$k kunit"
 	fi
-	# user_test maps a 1 GiB hugetlbfs page: on the x86 stock kernels (the
-	# debug one has no hugetlbfs) it is reserved at boot, when memory is
-	# still in one piece, in a VM given 1 GiB more for it
+	# user_test maps a 1 GiB hugetlbfs page: on the stock kernels (the
+	# debug and riscv64 ones have no hugetlbfs) it is reserved at boot,
+	# when memory is still in one piece, in a VM given 1 GiB more for it
 	vm_mem=${GASPACE_VM_MEM:-}
-	if { [ "$k" = stock61 ] || [ "$k" = stock612 ]; } &&
+	if { [ "$k" = stock61 ] || [ "$k" = stock612 ] || [ "$k" = arm64 ]; } &&
 	   echo "$kprogs" | grep -qw user_test; then
 		extra="${extra:+$extra }hugepagesz=1G hugepages=1"
 		vm_mem=${GASPACE_VM_MEM:-3G}
