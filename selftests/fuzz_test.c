@@ -936,7 +936,7 @@ static int fuzz_space(struct fuzz *f)
 		     (out.t.page_size != PAGE_4K && out.t.page_size != SZ_2M &&
 		      out.t.page_size != SZ_1G) ||
 		     !out.t.prot || bad_prot(out.t.prot) || out.t.level > 2 ||
-		     out.t.backend < 1 || out.t.backend > 2 ||
+		     out.t.backend < 1 || out.t.backend > GASPACE_BACKEND_USER ||
 		     out.t.gpa + out.t.limit > s->base + s->size))
 			allowed = 0;
 		break;
