@@ -4,7 +4,8 @@
  *
  * An area is nothing but its range (the tree's) and a small value: prot,
  * backend, the map flags that stay with it, and for linear areas the offset
- * from guest to host physical.  The value is stored in the tree itself as a
+ * from guest to host physical (for user areas the uid their pins are
+ * charged to).  The value is stored in the tree itself as a
  * tagged integer (bit 0 set, so never a pointer nor an internal entry), so
  * an area costs only its share of a tree node, and every change of the set
  * that one range covers is a single store that succeeds or changes nothing:
@@ -35,6 +36,7 @@
 #define AREA_HUGE		BIT(7)
 #define AREA_LOGGED		BIT(8)
 #define AREA_USERFAULT		BIT(9)
+#define AREA_USER		BIT(10)
 
 static void *area_encode(const struct gaspace_area *a)
 {
@@ -42,6 +44,8 @@ static void *area_encode(const struct gaspace_area *a)
 
 	if (a->backend == GASPACE_BACKEND_ALLOC)
 		v |= AREA_ALLOC;
+	if (a->backend == GASPACE_BACKEND_USER)
+		v |= AREA_USER;
 	if (a->flags & GASPACE_MAP_DEVICE)
 		v |= AREA_DEVICE;
 	if (a->flags & GASPACE_MAP_NOHUGE)
@@ -64,7 +68,8 @@ static void area_decode(void *entry, unsigned long index, unsigned long last,
 	a->end = (u64)last + 1;
 	a->prot = (v >> AREA_PROT_SHIFT) & GPT_PROT_RWX;
 	a->backend = v & AREA_ALLOC ? GASPACE_BACKEND_ALLOC :
-				      GASPACE_BACKEND_LINEAR;
+		     v & AREA_USER ? GASPACE_BACKEND_USER :
+				     GASPACE_BACKEND_LINEAR;
 	a->flags = 0;
 	if (v & AREA_DEVICE)
 		a->flags |= GASPACE_MAP_DEVICE;

@@ -44,6 +44,7 @@ MODULE_PARM_DESC(max_areas, "Areas per address space (default 1048576)");
 				 GASPACE_MAP_REPLACE)
 #define GASPACE_ALLOC_FLAGS	(GASPACE_MAP_POPULATE | GASPACE_MAP_HUGE | \
 				 GASPACE_MAP_REPLACE | GASPACE_MAP_USERFAULT)
+#define GASPACE_USER_FLAGS	(GASPACE_MAP_NOHUGE | GASPACE_MAP_REPLACE)
 
 /* ---- lifetime ---- */
 
@@ -123,8 +124,10 @@ static void gaspace_free_table_leaf(void *arg, const struct gpt_leaf *leaf)
 	struct gaspace_area a;
 
 	if (gaspace_area_find(st->as, leaf->gpa, &a) &&
-	    gaspace_backend(&a)->release)
+	    gaspace_backend(&a)->release) {
+		st->frames.area = &a;
 		gaspace_backend(&a)->release(&st->frames, leaf);
+	}
 }
 
 /*
@@ -267,6 +270,7 @@ struct gaspace_span {
  * @sp: what the range meets in the area set
  * @mc: the table pages the commit may link
  * @frames: MAP with POPULATE, fallocate: the frames to map
+ * @pins: MAP_USER: the VMM's pages, pinned before the call took any lock
  * @freed: what the commit took out, freed after it
  * @fl: fallocate: the range, in flight from the prepare to the end, so
  *	that no fault gives one of its pages a frame meanwhile
@@ -281,6 +285,7 @@ struct gaspace_change {
 	struct gaspace_span sp;
 	struct gpt_cache mc;
 	struct gaspace_frames frames;
+	struct gaspace_pins *pins;
 	struct gaspace_frames freed;
 	struct gaspace_inflight fl;
 };
@@ -551,6 +556,7 @@ static void gaspace_unmap_areas(struct gaspace *as, struct gaspace_change *ch)
 		u64 s = max(ch->gpa, a.start), e = min(ch->end, a.end);
 		u64 before = ch->freed.nr_pages;
 
+		ch->freed.area = &a;
 		WARN_ON_ONCE(gpt_unmap(&as->pt, &ch->mc, s, e - s,
 				       gaspace_backend(&a)->release,
 				       &ch->freed));
@@ -824,6 +830,7 @@ static int gaspace_change(struct gaspace *as, struct gaspace_change *ch)
 
 	gpt_cache_init(&ch->mc);
 	gaspace_frames_init(&ch->frames);
+	ch->frames.pins = ch->pins;
 	gaspace_frames_init(&ch->freed);
 	mutex_lock(&as->map_lock);
 	gaspace_span_scan(as, ch->gpa, ch->end, ch->op == GASPACE_OP_MAP,
@@ -964,6 +971,73 @@ int gaspace_map_alloc(struct gaspace *as, u64 gpa, u64 size, u32 prot,
 	return gaspace_map(as, gpa, size, &area, flags);
 }
 EXPORT_SYMBOL_GPL(gaspace_map_alloc);
+
+/**
+ * gaspace_do_map_user() - MAP_USER: the caller's memory as guest RAM
+ * @as: the space
+ * @gpa: first guest-physical address, page aligned
+ * @size: bytes, page aligned, > 0
+ * @uaddr: the caller's address of the memory, page aligned
+ * @prot: GASPACE_PROT_*
+ * @flags: GASPACE_MAP_NOHUGE, GASPACE_MAP_REPLACE
+ *
+ * The pages are pinned and charged (backends/user.c) after the arguments
+ * are checked and before any lock of the space is taken; the area holds
+ * them until UNMAP, REPLACE or the space's end removes its leaves.
+ *
+ * Return: 0; -EINVAL, -ERANGE, -EEXIST; then the pinning's -ENOMEM (past
+ * RLIMIT_MEMLOCK), -EFAULT (a hole or a page that cannot be pinned),
+ * -EINTR; then -ENOSPC, -ENOMEM; the space unchanged and nothing left
+ * pinned on error.
+ */
+int gaspace_do_map_user(struct gaspace *as, u64 gpa, u64 size, u64 uaddr,
+			u32 prot, u32 flags)
+{
+	struct gaspace_area area = {
+		.prot		= prot,
+		.backend	= GASPACE_BACKEND_USER,
+		.flags		= flags & GASPACE_MAP_NOHUGE,
+	};
+	struct gaspace_area old;
+	struct gaspace_pins pins;
+	struct gaspace_change ch = {
+		.op	= GASPACE_OP_MAP,
+		.gpa	= gpa,
+		.end	= gpa + size,
+		.area	= &area,
+		.flags	= flags,
+		.pins	= &pins,
+	};
+	int ret;
+
+	if (flags & ~GASPACE_USER_FLAGS)
+		return -EINVAL;
+	ret = check_prot(prot) ?: check_span(gpa, size);
+	if (ret)
+		return ret;
+	if (!PAGE_ALIGNED(uaddr) || uaddr + size < uaddr)
+		return -EINVAL;
+	ret = check_in(as, gpa, size);
+	if (ret)
+		return ret;
+	/* an overlap is told before any page is pinned (and again after) */
+	if (!(flags & GASPACE_MAP_REPLACE)) {
+		mutex_lock(&as->pt_lock);
+		ret = gaspace_area_next(as, gpa, gpa + size, &old) ? -EEXIST : 0;
+		mutex_unlock(&as->pt_lock);
+		if (ret)
+			return ret;
+	}
+	ret = gaspace_user_pin(&pins, uaddr, gpa, size, gaspace_pa_limit(as));
+	if (ret)
+		return ret;
+	area.start = gpa;
+	area.end = gpa + size;
+	area.delta = gaspace_user_owner(pins.uid);
+	ret = gaspace_change(as, &ch);
+	gaspace_user_unpin_rest(&pins);
+	return ret;
+}
 
 /**
  * gaspace_unmap() - remove every area and leaf in a range

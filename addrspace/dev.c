@@ -30,6 +30,7 @@ static long gaspace_check_extension(unsigned long cap)
 	case GASPACE_CAP_MMAP:
 	case GASPACE_CAP_DIRTY_LOG:
 	case GASPACE_CAP_USERFAULT:
+	case GASPACE_CAP_MAP_USER:
 	case GASPACE_CAP_FILE:
 		return 1;
 	case GASPACE_CAP_MAX_AREAS:

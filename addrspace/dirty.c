@@ -246,15 +246,16 @@ void gaspace_dirty_stop(struct gaspace *as, const struct gaspace_area *a)
 }
 
 /*
- * The frame of @gpa when its area's memory is the VMM's to map, and the
- * area in *@a; NULL when it has none.  Under rcu_read_lock() or pt_lock.
+ * The frame of @gpa when its area's memory is the VMM's to map through the
+ * fd (not a user area's: the VMM maps those itself), and the area in *@a;
+ * NULL when it has none.  Under rcu_read_lock() or pt_lock.
  */
 static struct page *gaspace_dirty_peek(struct gaspace *as, u64 gpa,
 				       struct gaspace_area *a)
 {
 	struct gpt_leaf leaf;
 
-	if (!gaspace_area_find(as, gpa, a) || !gaspace_backend(a)->frame ||
+	if (!gaspace_area_find(as, gpa, a) || !gaspace_backend(a)->mmap ||
 	    gpt_query(&as->pt, gpa, &leaf))
 		return NULL;
 	return gaspace_backend(a)->frame(&leaf, gpa);

@@ -80,6 +80,17 @@ static int gaspace_ioctl_map_alloc(struct gaspace *as, void __user *argp)
 	return gaspace_map_alloc(as, m.gpa, m.size, m.prot, m.flags);
 }
 
+static int gaspace_ioctl_map_user(struct gaspace *as, void __user *argp)
+{
+	struct gaspace_map_user m;
+
+	if (copy_from_user(&m, argp, sizeof(m)))
+		return -EFAULT;
+	if (!all_zero(m.reserved, ARRAY_SIZE(m.reserved)))
+		return -EINVAL;
+	return gaspace_do_map_user(as, m.gpa, m.size, m.uaddr, m.prot, m.flags);
+}
+
 /* UNMAP, PROTECT, DIRTY_LOG_ENABLE and DISABLE: prot for PROTECT only. */
 static int gaspace_ioctl_range(struct gaspace *as, void __user *argp,
 			       unsigned int cmd)
@@ -260,6 +271,8 @@ static long gaspace_file_ioctl(struct file *file, unsigned int cmd,
 		return gaspace_userfault_fd(as, arg);
 	case GASPACE_FILL:
 		return gaspace_ioctl_fill(as, argp);
+	case GASPACE_MAP_USER:
+		return gaspace_ioctl_map_user(as, argp);
 	default:
 		return -ENOTTY;
 	}
@@ -391,8 +404,8 @@ static int gaspace_file_mmap(struct file *file, struct vm_area_struct *vma)
 
 	if (!(vma->vm_flags & VM_SHARED))
 		return -EINVAL;
-	if (!gaspace_range_vmm(as, (u64)vma->vm_pgoff << PAGE_SHIFT,
-			       vma->vm_end - vma->vm_start))
+	if (!gaspace_range_mmap(as, (u64)vma->vm_pgoff << PAGE_SHIFT,
+				vma->vm_end - vma->vm_start))
 		return -ENXIO;
 	WRITE_ONCE(as->mmapped, true);
 	gaspace_vma_set_flags(vma, VM_DONTEXPAND);

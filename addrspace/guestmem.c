@@ -56,9 +56,10 @@ struct page *gaspace_frame_locked(struct gaspace *as,
 }
 
 /*
- * The page of @gpa in an area the VMM reaches, found under pt_lock: its
- * frame with a reference in *@pagep, or NULL when it has none yet (a lazy
- * page; *@a then says its area).  Return: 0, or -ENXIO outside such areas.
+ * The page of @gpa in an area the VMM maps through the fd (alloc areas),
+ * found under pt_lock: its frame with a reference in *@pagep, or NULL when
+ * it has none yet (a lazy page; *@a then says its area).  Return: 0, or
+ * -ENXIO outside such areas.
  */
 static int gaspace_find_frame(struct gaspace *as, u64 gpa,
 			      struct gaspace_area *a, struct page **pagep,
@@ -69,7 +70,7 @@ static int gaspace_find_frame(struct gaspace *as, u64 gpa,
 	*pagep = NULL;
 	mutex_lock(&as->pt_lock);
 	if (gpa >= as->base && gpa - as->base < as->size &&
-	    gaspace_area_find(as, gpa, a) && gaspace_backend(a)->frame) {
+	    gaspace_area_find(as, gpa, a) && gaspace_backend(a)->mmap) {
 		*pagep = gaspace_frame_locked(as, a, gpa, locked);
 		ret = 0;
 	}
@@ -385,6 +386,28 @@ ssize_t gaspace_write(struct gaspace *as, u64 gpa, const void *buf,
 }
 EXPORT_SYMBOL_GPL(gaspace_write);
 
+/* Every byte of the range in areas the VMM reaches: by mmap, or pread. */
+static bool gaspace_range_reached(struct gaspace *as, u64 gpa, u64 size,
+				  bool mmap)
+{
+	const struct gaspace_backend *be;
+	struct gaspace_area a;
+	u64 cur = gpa, end = gpa + size;
+	bool ok = end > gpa;
+
+	mutex_lock(&as->pt_lock);
+	while (ok && cur < end) {
+		ok = gaspace_area_find(as, cur, &a);
+		if (ok) {
+			be = gaspace_backend(&a);
+			ok = mmap ? be->mmap : !!be->frame;
+		}
+		cur = a.end;
+	}
+	mutex_unlock(&as->pt_lock);
+	return ok;
+}
+
 /**
  * gaspace_range_vmm() - whether the VMM reaches [@gpa, @gpa + @size)
  * @as: the space
@@ -392,22 +415,26 @@ EXPORT_SYMBOL_GPL(gaspace_write);
  * @size: bytes, > 0
  *
  * Return: true when every byte of the range lies in an area whose memory
- * the VMM reaches through the fd (alloc areas).
+ * the VMM reaches through the fd with pread and pwrite (alloc and user
+ * areas).
  */
 bool gaspace_range_vmm(struct gaspace *as, u64 gpa, u64 size)
 {
-	struct gaspace_area a;
-	u64 cur = gpa, end = gpa + size;
-	bool ok = end > gpa;
+	return gaspace_range_reached(as, gpa, size, false);
+}
 
-	mutex_lock(&as->pt_lock);
-	while (ok && cur < end) {
-		ok = gaspace_area_find(as, cur, &a) &&
-		     gaspace_backend(&a)->frame;
-		cur = a.end;
-	}
-	mutex_unlock(&as->pt_lock);
-	return ok;
+/**
+ * gaspace_range_mmap() - whether the VMM may mmap [@gpa, @gpa + @size)
+ * @as: the space
+ * @gpa: first address
+ * @size: bytes, > 0
+ *
+ * Return: true when every byte of the range lies in an alloc area (user
+ * areas are the VMM's own memory already, linear ones not its to map).
+ */
+bool gaspace_range_mmap(struct gaspace *as, u64 gpa, u64 size)
+{
+	return gaspace_range_reached(as, gpa, size, true);
 }
 
 /*

@@ -178,6 +178,8 @@ int gaspace_check_range(struct gaspace *as, u64 gpa, u64 size);
 int gaspace_do_map_linear(struct gaspace *as, u64 gpa, u64 hpa, u64 size,
 			  u32 prot, u32 flags, bool from_user);
 int gaspace_allocate(struct gaspace *as, u64 gpa, u64 size);
+int gaspace_do_map_user(struct gaspace *as, u64 gpa, u64 size, u64 uaddr,
+			u32 prot, u32 flags);
 
 /* fault.c */
 
@@ -224,6 +226,7 @@ int gaspace_get_frame(struct gaspace *as, u64 gpa, u32 flags,
 ssize_t gaspace_rw_iter(struct gaspace *as, u64 gpa, struct iov_iter *iter,
 			bool write);
 bool gaspace_range_vmm(struct gaspace *as, u64 gpa, u64 size);
+bool gaspace_range_mmap(struct gaspace *as, u64 gpa, u64 size);
 void gaspace_zap(struct gaspace *as, u64 gpa, u64 size,
 		 struct gaspace_frames *frames);
 void gaspace_zero_bytes(struct gaspace *as, u64 gpa, u64 end);

@@ -254,5 +254,6 @@ const struct gaspace_backend gaspace_backend_alloc = {
 	.populate	= alloc_populate,
 	.release	= alloc_release,
 	.frame		= alloc_frame,
+	.mmap		= true,
 	.leaf_level	= alloc_leaf_level,
 };

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * backends/: what an area's range maps to.  linear.c maps a fixed offset to
- * host physical memory; alloc.c owns frames it allocates, zeroed, and frees.
+ * host physical memory; alloc.c owns frames it allocates, zeroed, and frees;
+ * user.c maps the VMM's own pages, pinned while an area maps them.
  * Each is a struct gaspace_backend, so the address space never asks which
  * one an area has.  Backends know the walker and an area's value, and
  * nothing of files, userspace or locking.
@@ -12,6 +13,7 @@
 #include <linux/gfp.h>
 #include <linux/list.h>
 #include <linux/types.h>
+#include <linux/uidgid.h>
 
 #include "../npt/pgtable.h"
 
@@ -29,11 +31,13 @@
  * struct gaspace_area - one area: its range and value
  * @start: first guest-physical address
  * @end: end of the area (last address + 1)
- * @delta: linear: host-physical minus guest-physical address
+ * @delta: linear: host-physical minus guest-physical address; user: the
+ *	uid whose RLIMIT_MEMLOCK account its pinned pages are charged to,
+ *	shifted left by PAGE_SHIFT (gaspace_user_owner())
  * @prot: GASPACE_PROT_*
  * @backend: GASPACE_BACKEND_*
  * @flags: the GASPACE_MAP_* flags that stay with the area: DEVICE, NOHUGE
- *	(linear), HUGE (alloc); and GASPACE_AREA_LOGGED
+ *	(linear, user), HUGE (alloc); and GASPACE_AREA_LOGGED
  */
 struct gaspace_area {
 	u64 start;
@@ -51,6 +55,22 @@ struct gaspace_area {
 #define GASPACE_AREA_LOGGED	BIT(31)
 
 /**
+ * struct gaspace_pins - the VMM's pages a MAP_USER pinned, in gpa order
+ * @gpa: guest-physical address of @pfns[0]
+ * @pfns: the pinned pages' frame numbers
+ * @nr: pages pinned
+ * @next: the first page not yet mapped
+ * @uid: whose locked_vm they are charged to
+ */
+struct gaspace_pins {
+	u64 gpa;
+	unsigned long *pfns;
+	u64 nr;
+	u64 next;
+	kuid_t uid;
+};
+
+/**
  * struct gaspace_frames - zeroed frames, in gpa order, waiting to be mapped,
  *	or removed ones waiting to be freed
  * @pages: 4 KiB pages and the first pages of 2 MiB blocks (page_private()
@@ -58,11 +78,16 @@ struct gaspace_area {
  * @nr_pages: 4 KiB pages in all
  * @whole: a 2 MiB block the walker cannot map whole fails the map with
  *	-EAGAIN (else its pages are mapped one by one)
+ * @pins: MAP_USER: the pinned pages to map
+ * @area: removed leaves: the area they belonged to, which @release of a
+ *	user area reads its account from
  */
 struct gaspace_frames {
 	struct list_head pages;
 	u64 nr_pages;
 	bool whole;
+	struct gaspace_pins *pins;
+	const struct gaspace_area *area;
 };
 
 static inline void gaspace_frames_init(struct gaspace_frames *f)
@@ -70,6 +95,8 @@ static inline void gaspace_frames_init(struct gaspace_frames *f)
 	INIT_LIST_HEAD(&f->pages);
 	f->nr_pages = 0;
 	f->whole = false;
+	f->pins = NULL;
+	f->area = NULL;
 }
 
 void gaspace_frames_free(struct gaspace_frames *f);
@@ -89,10 +116,13 @@ void gaspace_frames_free(struct gaspace_frames *f);
  *	those mapped leave @f.  Return 0 or the walker's error, with the
  *	table unchanged.
  * @release: a leaf of the backend's left the table and was invalidated:
- *	hand the memory it owns to @freed, a struct gaspace_frames (NULL: it
- *	owns none); a gpt_leaf_fn, so the walker calls it
+ *	hand the memory it owns to @freed, a struct gaspace_frames whose
+ *	@area is the leaf's (NULL: it owns none); a gpt_leaf_fn, so the
+ *	walker calls it
  * @frame: the page that holds the byte at @gpa of @leaf, which the VMM
- *	reaches through the fd (pread/pwrite, mmap); NULL when it cannot
+ *	reaches through the fd (pread/pwrite); NULL when it cannot
+ * @mmap: the VMM may also map those pages through the fd (the user
+ *	backend's are the VMM's own already)
  * @leaf_level: the largest leaf level the area's leaves take when it is
  *	not logged (the walker clamps it to the format's block levels)
  */
@@ -111,17 +141,46 @@ struct gaspace_backend {
 			struct gaspace_frames *f);
 	gpt_leaf_fn release;
 	struct page *(*frame)(const struct gpt_leaf *leaf, u64 gpa);
+	bool mmap;
 	u32 (*leaf_level)(const struct gaspace_area *a);
 };
 
 extern const struct gaspace_backend gaspace_backend_linear;
 extern const struct gaspace_backend gaspace_backend_alloc;
+extern const struct gaspace_backend gaspace_backend_user;
 
 static inline const struct gaspace_backend *
 gaspace_backend(const struct gaspace_area *a)
 {
-	return a->backend == GASPACE_BACKEND_ALLOC ? &gaspace_backend_alloc :
-						     &gaspace_backend_linear;
+	switch (a->backend) {
+	case GASPACE_BACKEND_ALLOC:
+		return &gaspace_backend_alloc;
+	case GASPACE_BACKEND_USER:
+		return &gaspace_backend_user;
+	default:
+		return &gaspace_backend_linear;
+	}
+}
+
+/* user.c */
+struct user_struct;
+
+int gaspace_user_pin(struct gaspace_pins *p, u64 uaddr, u64 gpa, u64 size,
+		     u64 pa_limit);
+void gaspace_user_unpin_rest(struct gaspace_pins *p);
+u32 gaspace_user_run_level(const unsigned long *pfns, u64 nr, u32 max_level);
+int gaspace_user_charge(struct user_struct *user, u64 nr);
+void gaspace_user_uncharge(kuid_t uid, u64 nr);
+
+/* The area value's record of whose account its pages are charged to. */
+static inline u64 gaspace_user_owner(kuid_t uid)
+{
+	return (u64)__kuid_val(uid) << PAGE_SHIFT;
+}
+
+static inline kuid_t gaspace_user_uid(const struct gaspace_area *a)
+{
+	return KUIDT_INIT((uid_t)(a->delta >> PAGE_SHIFT));
 }
 
 /*

@@ -110,6 +110,8 @@ TEST_F(compat, check_extension)
 	EXPECT_EQ(1, ioctl32(self->dev, GASPACE_CHECK_EXTENSION,
 			     GASPACE_CAP_USERFAULT));
 	EXPECT_EQ(1, ioctl32(self->dev, GASPACE_CHECK_EXTENSION,
+			     GASPACE_CAP_MAP_USER));
+	EXPECT_EQ(1, ioctl32(self->dev, GASPACE_CHECK_EXTENSION,
 			     GASPACE_CAP_FILE));
 	EXPECT_EQ(0, ioctl32(self->dev, GASPACE_CHECK_EXTENSION, 10));
 	EXPECT_EQ(0, ioctl32(self->dev, GASPACE_CHECK_EXTENSION, 0xffffffff));

@@ -263,6 +263,10 @@ TEST_F(dev, space_unknown_numbers_are_enotty)
 		/* FAULT is _IOW(0xBA, 0x15, 16 bytes) */
 		_IOC(_IOC_WRITE, GASPACE_IO, 0x15, 8),
 		_IOWR(GASPACE_IO, 0x15, struct gaspace_fault),
+		/* MAP_USER is _IOW(0xBA, 0x1c, 48 bytes) */
+		_IOR(GASPACE_IO, 0x1c, struct gaspace_map_user),
+		_IOC(_IOC_WRITE, GASPACE_IO, 0x1c, 40),
+		_IO(GASPACE_IO, 0x1c),
 	};
 	int fd;
 

@@ -321,6 +321,20 @@ static int fill_rules(const struct gas_space *s, const struct gaspace_fill *f)
 	return 0;
 }
 
+static int map_user_rules(const struct gas_space *s,
+			  const struct gaspace_map_user *m)
+{
+	if (m->reserved[0] || m->reserved[1] ||
+	    (m->flags & ~(GASPACE_MAP_REPLACE | GASPACE_MAP_NOHUGE)) ||
+	    bad_prot(m->prot) || unaligned(m->gpa) || unaligned(m->size) ||
+	    unaligned(m->uaddr) || !m->size || m->gpa + m->size < m->gpa ||
+	    m->uaddr + m->size < m->uaddr)
+		return -EINVAL;
+	if (m->gpa < s->base || m->gpa + m->size > s->base + s->size)
+		return -ERANGE;
+	return 0;
+}
+
 static int dirty_log_rules(const struct gas_space *s,
 			   const struct gaspace_dirty_log *d)
 {
@@ -360,6 +374,7 @@ static const unsigned int space_cmds[] = {
 	GASPACE_TRANSLATE, GASPACE_FAULT, GASPACE_GET_INFO,
 	GASPACE_DIRTY_LOG_ENABLE, GASPACE_DIRTY_LOG_DISABLE,
 	GASPACE_GET_DIRTY_LOG, GASPACE_USERFAULT_FD, GASPACE_FILL,
+	GASPACE_MAP_USER,
 };
 
 /*
@@ -452,6 +467,7 @@ static int fuzz_dev(struct fuzz *f)
 			break;
 		case GASPACE_CAP_DIRTY_LOG:
 		case GASPACE_CAP_USERFAULT:
+		case GASPACE_CAP_MAP_USER:
 			ok = ret == 1;
 			break;
 		default:
@@ -720,6 +736,7 @@ static int fuzz_space(struct fuzz *f)
 		struct gaspace_info i;
 		struct gaspace_dirty_log d;
 		struct gaspace_fill fi;
+		struct gaspace_map_user mu;
 	} u, out;
 	struct gas_snapshot before, after;
 	struct ptr bp = { .kind = P_NULL };
@@ -801,6 +818,18 @@ static int fuzz_space(struct fuzz *f)
 		if (!below(f, 12))
 			u.fi.reserved[below(f, 2)] = 1ULL << below(f, 64);
 		break;
+	case GASPACE_MAP_USER:
+		/* the scratch buffer (pinned until the space goes) or worse */
+		u.mu.gpa = any_u64(f, s);
+		u.mu.size = below(f, 2) ? (1 + below(f, 2)) * PAGE_4K :
+					  any_size(f, s);
+		u.mu.uaddr = any_src(f, &src_readable) &
+			     (below(f, 4) ? ~(PAGE_4K - 1) : ~0ULL);
+		u.mu.prot = any_prot(f);
+		u.mu.flags = below(f, 2) ? GASPACE_MAP_REPLACE : any_flags(f);
+		if (!below(f, 10))
+			u.mu.reserved[below(f, 2)] = 1ULL << below(f, 64);
+		break;
 	default:
 		noise(f, &u.i, sizeof(u.i));
 		break;
@@ -848,6 +877,13 @@ static int fuzz_space(struct fuzz *f)
 		allowed = rule ? E(-rule) :
 			  OK | E(EEXIST) | E(ENOSPC) | E(ENOMEM) | E(EINTR) |
 			  (cmd == GASPACE_MAP_LINEAR ? E(EPERM) : 0);
+		break;
+	case GASPACE_MAP_USER:
+		name = "MAP_USER";
+		rule = map_user_rules(s, &u.mu);
+		allowed = rule ? E(-rule) :
+			  OK | E(EEXIST) | E(ENOSPC) | E(ENOMEM) | E(EINTR) |
+			  E(EFAULT);
 		break;
 	case GASPACE_UNMAP:
 	case GASPACE_PROTECT:
@@ -900,7 +936,7 @@ static int fuzz_space(struct fuzz *f)
 		     (out.t.page_size != PAGE_4K && out.t.page_size != SZ_2M &&
 		      out.t.page_size != SZ_1G) ||
 		     !out.t.prot || bad_prot(out.t.prot) || out.t.level > 2 ||
-		     out.t.backend < 1 || out.t.backend > 2 ||
+		     out.t.backend < 1 || out.t.backend > GASPACE_BACKEND_USER ||
 		     out.t.gpa + out.t.limit > s->base + s->size))
 			allowed = 0;
 		break;

@@ -36,6 +36,7 @@
 #define DATA_PAGES		64
 #define HUGE_GPA		0x400000ULL
 #define LINEAR_GPA		0x800000ULL
+#define USER_GPA		0x1000000ULL
 
 /*
  * mov ebx, esi; mov edx, ecx
@@ -362,6 +363,37 @@ TEST_F(svm, huge_frame)
 	for (i = 0; i < 512; i += 37) {
 		EXPECT_EQ(512 - i, gas_guest_peek(self->as, HUGE_GPA + i * PAGE_4K));
 	}
+}
+
+/*
+ * Guest RAM that is the VMM's own anonymous memory (MAP_USER): the guest's
+ * stores land in the VMM's pages, with no fault (its leaves are there).
+ */
+TEST_F(svm, user_memory_ram)
+{
+	struct gaspace_map_user m = {
+		.gpa = USER_GPA, .size = DATA_PAGES * PAGE_4K,
+		.prot = GAS_PROT_RW,
+	};
+	__u32 *ram = mmap(NULL, m.size, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	unsigned int i;
+
+	ASSERT_NE(MAP_FAILED, ram);
+	m.uaddr = (uintptr_t)ram;
+	ASSERT_EQ(0, gas_ioctl_ptr(self->as, GASPACE_MAP_USER, &m));
+	svm_guest(guest_sum);
+	self->run.regs.rsi = USER_GPA;
+	self->run.regs.rcx = DATA_PAGES;
+	ASSERT_EQ(0, svm_run());
+	ASSERT_VMMCALL(sizeof(guest_sum) - 3);
+	EXPECT_EQ(DATA_PAGES * (DATA_PAGES + 1ULL) / 2,
+		  self->run.regs.rax & 0xffffffff);
+	EXPECT_EQ(0ULL, self->run.nr_faults);
+	for (i = 0; i < DATA_PAGES; i++) {
+		EXPECT_EQ(DATA_PAGES - i, ram[i * PAGE_4K / 4]);
+	}
+	munmap(ram, m.size);
 }
 
 /* A linear area over a host buffer: the guest writes host memory. */

@@ -20,6 +20,8 @@ static_assert(offsetof(struct gaspace_info, reserved) == 136, "info.reserved");
 static_assert(sizeof(struct gaspace_dirty_log) == 48, "gaspace_dirty_log");
 static_assert(sizeof(struct gaspace_fault_event) == 32, "gaspace_fault_event");
 static_assert(sizeof(struct gaspace_fill) == 48, "gaspace_fill");
+static_assert(sizeof(struct gaspace_map_user) == 48, "gaspace_map_user");
+static_assert(offsetof(struct gaspace_map_user, reserved) == 32, "map_user.reserved");
 
 static_assert(GASPACE_GET_API_VERSION == 0xBA00, "GET_API_VERSION");
 static_assert(GASPACE_CHECK_EXTENSION == 0xBA01, "CHECK_EXTENSION");
@@ -36,10 +38,13 @@ static_assert(GASPACE_DIRTY_LOG_DISABLE == 0x4028BA18, "DIRTY_LOG_DISABLE");
 static_assert(GASPACE_GET_DIRTY_LOG == 0x4030BA19, "GET_DIRTY_LOG");
 static_assert(GASPACE_USERFAULT_FD == 0xBA1A, "USERFAULT_FD");
 static_assert(GASPACE_FILL == 0x4030BA1B, "FILL");
+static_assert(GASPACE_MAP_USER == 0x4030BA1C, "MAP_USER");
 
 static_assert(GASPACE_FMT_EPT == 1 && GASPACE_FMT_NPT == 2 &&
 	      GASPACE_FMT_ARM64_S2 == 3 && GASPACE_FMT_RISCV_G == 4,
 	      "formats");
+static_assert(GASPACE_CAP_MAP_USER == 7, "CAP_MAP_USER");
+static_assert(GASPACE_BACKEND_USER == 3, "BACKEND_USER");
 static_assert(GASPACE_CAP_FILE == 8, "CAP_FILE");
 
 int main()

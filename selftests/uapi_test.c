@@ -66,6 +66,7 @@ TEST(backends)
 {
 	EXPECT_EQ(1, GASPACE_BACKEND_LINEAR);
 	EXPECT_EQ(2, GASPACE_BACKEND_ALLOC);
+	EXPECT_EQ(3, GASPACE_BACKEND_USER);
 }
 
 TEST(struct_gaspace_create)
@@ -218,6 +219,18 @@ TEST(userfault_layout)
 	EXPECT_EQ(6, GASPACE_CAP_USERFAULT);
 }
 
+TEST(map_user_layout)
+{
+	EXPECT_EQ(48UL, sizeof(struct gaspace_map_user));
+	EXPECT_OFFSET(gaspace_map_user, gpa, 0);
+	EXPECT_OFFSET(gaspace_map_user, size, 8);
+	EXPECT_OFFSET(gaspace_map_user, uaddr, 16);
+	EXPECT_OFFSET(gaspace_map_user, prot, 24);
+	EXPECT_OFFSET(gaspace_map_user, flags, 28);
+	EXPECT_OFFSET(gaspace_map_user, reserved, 32);
+	EXPECT_EQ(7, GASPACE_CAP_MAP_USER);
+}
+
 /* The fd as a file has a capability and no struct of its own. */
 TEST(file_cap)
 {
@@ -268,6 +281,9 @@ TEST(space_ioctl_numbers)
 	EXPECT_EQ(0x4030BA1Bul, GASPACE_FILL);
 	EXPECT_EQ(IOC(0, 0x1a, 0), GASPACE_USERFAULT_FD);
 	EXPECT_EQ(IOC(1, 0x1b, 48), GASPACE_FILL);
+	EXPECT_EQ(0x4030BA1Cul, GASPACE_MAP_USER);
+	EXPECT_EQ(IOC(1, 0x1c, 48), GASPACE_MAP_USER);
+	EXPECT_EQ(_IOW(0xBA, 0x1c, struct gaspace_map_user), GASPACE_MAP_USER);
 
 	EXPECT_EQ(_IOW(0xBA, 0x10, struct gaspace_map), GASPACE_MAP_LINEAR);
 	EXPECT_EQ(_IOW(0xBA, 0x11, struct gaspace_map), GASPACE_MAP_ALLOC);
@@ -287,7 +303,7 @@ TEST(ioctl_numbers_distinct)
 		GASPACE_UNMAP, GASPACE_PROTECT, GASPACE_TRANSLATE,
 		GASPACE_FAULT, GASPACE_GET_INFO, GASPACE_DIRTY_LOG_ENABLE,
 		GASPACE_DIRTY_LOG_DISABLE, GASPACE_GET_DIRTY_LOG,
-		GASPACE_USERFAULT_FD, GASPACE_FILL,
+		GASPACE_USERFAULT_FD, GASPACE_FILL, GASPACE_MAP_USER,
 	};
 	unsigned int i, j;
 

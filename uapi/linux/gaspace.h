@@ -35,6 +35,7 @@ enum gaspace_format {
 #define GASPACE_CAP_MAX_AREAS	4	/* areas per address space */
 #define GASPACE_CAP_DIRTY_LOG	5	/* 1: DIRTY_LOG_ENABLE/DISABLE, GET_DIRTY_LOG */
 #define GASPACE_CAP_USERFAULT	6	/* 1: GASPACE_MAP_USERFAULT, USERFAULT_FD, FILL */
+#define GASPACE_CAP_MAP_USER	7	/* 1: GASPACE_MAP_USER */
 #define GASPACE_CAP_FILE	8	/* 1: fstat, lseek SEEK_DATA/HOLE, fallocate */
 
 /* Guest access rights (prot, access). */
@@ -46,13 +47,14 @@ enum gaspace_format {
 #define GASPACE_MAP_POPULATE	0x01u		/* alloc: allocate and map every page now */
 #define GASPACE_MAP_DEVICE	0x02u		/* linear: device memory type */
 #define GASPACE_MAP_HUGE	0x04u		/* alloc: 2 MiB frames where possible */
-#define GASPACE_MAP_NOHUGE	0x08u		/* linear: 4 KiB leaves only */
+#define GASPACE_MAP_NOHUGE	0x08u		/* linear, user: 4 KiB leaves only */
 #define GASPACE_MAP_REPLACE	0x10u		/* atomically unmap whatever overlaps first */
 #define GASPACE_MAP_USERFAULT	0x20u		/* alloc: missing pages come from FILL */
 
 /* struct gaspace_translation.backend */
 #define GASPACE_BACKEND_LINEAR	1
 #define GASPACE_BACKEND_ALLOC	2
+#define GASPACE_BACKEND_USER	3
 
 /**
  * struct gaspace_create - argument of GASPACE_CREATE
@@ -252,6 +254,25 @@ struct gaspace_fill {
 	__u64 reserved[2];
 };
 
+/**
+ * struct gaspace_map_user - argument of GASPACE_MAP_USER
+ * @gpa: first guest-physical address, page aligned
+ * @size: bytes, page aligned, > 0
+ * @uaddr: the caller's address of the memory that @gpa maps, page aligned;
+ *	every page of [@uaddr, @uaddr + @size) must be mapped writable
+ * @prot: GASPACE_PROT_*
+ * @flags: GASPACE_MAP_REPLACE, GASPACE_MAP_NOHUGE
+ * @reserved: must be 0
+ */
+struct gaspace_map_user {
+	__u64 gpa;
+	__u64 size;
+	__u64 uaddr;
+	__u32 prot;
+	__u32 flags;
+	__u64 reserved[2];
+};
+
 /* /dev/gaspace */
 #define GASPACE_GET_API_VERSION	_IO(GASPACE_IO, 0x00)
 #define GASPACE_CHECK_EXTENSION	_IO(GASPACE_IO, 0x01)
@@ -270,5 +291,6 @@ struct gaspace_fill {
 #define GASPACE_GET_DIRTY_LOG	_IOW(GASPACE_IO, 0x19, struct gaspace_dirty_log)
 #define GASPACE_USERFAULT_FD	_IO(GASPACE_IO, 0x1a)
 #define GASPACE_FILL		_IOW(GASPACE_IO, 0x1b, struct gaspace_fill)
+#define GASPACE_MAP_USER	_IOW(GASPACE_IO, 0x1c, struct gaspace_map_user)
 
 #endif /* _UAPI_LINUX_GASPACE_H */
