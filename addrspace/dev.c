@@ -31,6 +31,7 @@ static long gaspace_check_extension(unsigned long cap)
 	case GASPACE_CAP_DIRTY_LOG:
 	case GASPACE_CAP_USERFAULT:
 	case GASPACE_CAP_FILE:
+	case GASPACE_CAP_AUDIT:
 		return 1;
 	case GASPACE_CAP_MAX_AREAS:
 		return READ_ONCE(gaspace_max_areas);

@@ -147,6 +147,22 @@ static void gaspace_dirty_mark(struct gaspace *as, u64 gpa)
 }
 
 /**
+ * gaspace_dirty_test() - whether the page of @gpa is dirty in the log
+ * @as: the space, pt_lock held
+ * @gpa: an address in a logged area
+ *
+ * Return: true when its bit is set.
+ */
+bool gaspace_dirty_test(struct gaspace *as, u64 gpa)
+{
+	unsigned long bit, *chunk;
+
+	lockdep_assert_held(&as->pt_lock);
+	chunk = gaspace_dirty_chunk(as, dirty_pfn(gpa), &bit);
+	return chunk && test_bit(bit, chunk);
+}
+
+/**
  * gaspace_dirty_mark_range() - the pages of a range of a logged area are
  * dirty
  * @as: the space, pt_lock held

@@ -232,6 +232,20 @@ static int gaspace_ioctl_fault(struct gaspace *as, void __user *argp)
 	return gaspace_handle_fault(as, f.gpa, f.access);
 }
 
+/* The result is all output: the struct must be writable whole first. */
+static int gaspace_ioctl_audit(struct gaspace *as, void __user *argp)
+{
+	struct gaspace_audit a;
+	int ret;
+
+	if (clear_user(argp, sizeof(a)))
+		return -EFAULT;
+	ret = gaspace_audit(as, &a);
+	if (ret)
+		return ret;
+	return copy_to_user(argp, &a, sizeof(a)) ? -EFAULT : 0;
+}
+
 static long gaspace_file_ioctl(struct file *file, unsigned int cmd,
 			       unsigned long arg)
 {
@@ -260,6 +274,8 @@ static long gaspace_file_ioctl(struct file *file, unsigned int cmd,
 		return gaspace_userfault_fd(as, arg);
 	case GASPACE_FILL:
 		return gaspace_ioctl_fill(as, argp);
+	case GASPACE_AUDIT:
+		return gaspace_ioctl_audit(as, argp);
 	default:
 		return -ENOTTY;
 	}

@@ -237,6 +237,7 @@ bool gaspace_dirty_start(struct gaspace *as, struct gpt_cache *mc,
 void gaspace_dirty_stop(struct gaspace *as, const struct gaspace_area *a);
 void gaspace_dirty_wp_vmm(struct gaspace *as, u64 gpa, u64 end,
 			  const unsigned long *bitmap);
+bool gaspace_dirty_test(struct gaspace *as, u64 gpa);
 void gaspace_dirty_mark_range(struct gaspace *as, u64 gpa, u64 end);
 int gaspace_dirty_fault(struct gaspace *as, u64 gpa,
 			const struct gaspace_area *a);

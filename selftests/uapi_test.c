@@ -224,6 +224,18 @@ TEST(file_cap)
 	EXPECT_EQ(8, GASPACE_CAP_FILE);
 }
 
+TEST(audit_layout)
+{
+	EXPECT_EQ(9, GASPACE_CAP_AUDIT);
+	EXPECT_EQ(64UL, sizeof(struct gaspace_audit));
+	EXPECT_OFFSET(gaspace_audit, nr_entries, 0);
+	EXPECT_OFFSET(gaspace_audit, nr_errors, 8);
+	EXPECT_OFFSET(gaspace_audit, first_gpa, 16);
+	EXPECT_OFFSET(gaspace_audit, first_level, 24);
+	EXPECT_OFFSET(gaspace_audit, pad, 28);
+	EXPECT_OFFSET(gaspace_audit, reserved, 32);
+}
+
 /* _IOC(dir, type, nr, size) written out by hand. */
 #define IOC(dir, nr, size) \
 	((unsigned long)(dir) << 30 | (unsigned long)(size) << 16 | \
@@ -268,6 +280,8 @@ TEST(space_ioctl_numbers)
 	EXPECT_EQ(0x4030BA1Bul, GASPACE_FILL);
 	EXPECT_EQ(IOC(0, 0x1a, 0), GASPACE_USERFAULT_FD);
 	EXPECT_EQ(IOC(1, 0x1b, 48), GASPACE_FILL);
+	EXPECT_EQ(0x8040BA1Dul, GASPACE_AUDIT);
+	EXPECT_EQ(IOC(2, 0x1d, 64), GASPACE_AUDIT);
 
 	EXPECT_EQ(_IOW(0xBA, 0x10, struct gaspace_map), GASPACE_MAP_LINEAR);
 	EXPECT_EQ(_IOW(0xBA, 0x11, struct gaspace_map), GASPACE_MAP_ALLOC);
@@ -287,7 +301,7 @@ TEST(ioctl_numbers_distinct)
 		GASPACE_UNMAP, GASPACE_PROTECT, GASPACE_TRANSLATE,
 		GASPACE_FAULT, GASPACE_GET_INFO, GASPACE_DIRTY_LOG_ENABLE,
 		GASPACE_DIRTY_LOG_DISABLE, GASPACE_GET_DIRTY_LOG,
-		GASPACE_USERFAULT_FD, GASPACE_FILL,
+		GASPACE_USERFAULT_FD, GASPACE_FILL, GASPACE_AUDIT,
 	};
 	unsigned int i, j;
 
