@@ -34,6 +34,7 @@
 #include <linux/xarray.h>
 
 #include "internal.h"
+#include "trace.h"
 
 /* Pages per chunk of the log: 512 bytes of bitmap, 16 MiB of guest. */
 #define GASPACE_DIRTY_CHUNK	4096UL
@@ -499,26 +500,8 @@ int gaspace_dirty_log_check(struct gaspace *as, u64 gpa, u64 size, u32 flags)
 	return gaspace_check_range(as, gpa, size);
 }
 
-/**
- * gaspace_get_dirty_log() - report, clear or set the dirty log of a range
- * @as: the space
- * @gpa: first address, page aligned
- * @size: bytes, page aligned, > 0; the range must lie in logged areas
- * @bitmap: DIV_ROUND_UP(@size / 4096, 64) words; bit i is the page at
- *	@gpa + i * 4096.  Written (bits past the range 0) unless
- *	GASPACE_DIRTY_SET, which reads it.
- * @flags: 0 to report; GASPACE_DIRTY_CLEAR to report and make the reported
- *	pages clean (their leaves and the VMM's mappings write-protected, the
- *	notifiers run) before returning; GASPACE_DIRTY_SET to mark the
- *	bitmap's pages dirty
- *
- * A write that races a CLEAR is reported by it or by the next call, once.
- *
- * Return: 0; -EINVAL for bad flags or range, -ERANGE outside the space,
- * -ENOENT when part of the range is not logged.
- */
-int gaspace_get_dirty_log(struct gaspace *as, u64 gpa, u64 size, u64 *bitmap,
-			  u32 flags)
+static int __gaspace_get_dirty_log(struct gaspace *as, u64 gpa, u64 size,
+				   u64 *bitmap, u32 flags)
 {
 	unsigned long *bits = (unsigned long *)bitmap;
 	bool clear = flags & GASPACE_DIRTY_CLEAR;
@@ -541,6 +524,34 @@ int gaspace_get_dirty_log(struct gaspace *as, u64 gpa, u64 size, u64 *bitmap,
 	if (clear && nr)
 		gaspace_dirty_wp_vmm(as, gpa, end, bits);
 	mutex_unlock(&as->map_lock);
+	return ret;
+}
+
+/**
+ * gaspace_get_dirty_log() - report, clear or set the dirty log of a range
+ * @as: the space
+ * @gpa: first address, page aligned
+ * @size: bytes, page aligned, > 0; the range must lie in logged areas
+ * @bitmap: DIV_ROUND_UP(@size / 4096, 64) words; bit i is the page at
+ *	@gpa + i * 4096.  Written (bits past the range 0) unless
+ *	GASPACE_DIRTY_SET, which reads it.
+ * @flags: 0 to report; GASPACE_DIRTY_CLEAR to report and make the reported
+ *	pages clean (their leaves and the VMM's mappings write-protected, the
+ *	notifiers run) before returning; GASPACE_DIRTY_SET to mark the
+ *	bitmap's pages dirty
+ *
+ * A write that races a CLEAR is reported by it or by the next call, once.
+ *
+ * Return: 0; -EINVAL for bad flags or range, -ERANGE outside the space,
+ * -ENOENT when part of the range is not logged.
+ */
+int gaspace_get_dirty_log(struct gaspace *as, u64 gpa, u64 size, u64 *bitmap,
+			  u32 flags)
+{
+	int ret = __gaspace_get_dirty_log(as, gpa, size, bitmap, flags);
+
+	trace_gaspace_dirty_log(as->ino, GASPACE_TRACE_LOG_GET, gpa, size,
+				flags, ret);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(gaspace_get_dirty_log);

@@ -633,6 +633,7 @@ int gaspace_install_fd(struct gaspace *as)
 	inode->i_op = &gaspace_inode_ops;
 	inode->i_size = as->base + as->size;
 	as->mapping = inode->i_mapping;
+	as->ino = inode->i_ino;
 	/* alloc_file_pseudo() takes no module reference; __fput() drops one. */
 	__module_get(THIS_MODULE);
 	file = alloc_file_pseudo(inode, gaspace_mnt, "[gaspace]", O_RDWR,

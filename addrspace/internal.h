@@ -102,6 +102,7 @@ struct gaspace_uf {
  * @logged_bytes: bytes of logged areas, under @pt_lock
  * @nr_demand_faults: pages or blocks populated on demand, under @pt_lock
  * @uf: userspace fault delivery
+ * @ino: the inode number of the space's file (its name in traces); 0 for a space created in the kernel
  */
 struct gaspace {
 	refcount_t refcount;
@@ -126,6 +127,7 @@ struct gaspace {
 	u64 logged_bytes;
 	u64 nr_demand_faults;
 	struct gaspace_uf uf;
+	unsigned long ino;
 };
 
 /* Bookkeeping memory: charged, and failing at the cgroup's limit. */
