@@ -137,6 +137,7 @@ static void gaspace_free(struct gaspace *as)
 {
 	struct gaspace_free_st st = { .as = as };
 
+	gaspace_debugfs_remove(as);
 	gaspace_frames_init(&st.frames);
 	mutex_lock(&as->pt_lock);
 	gpt_destroy(&as->pt, gaspace_free_table_leaf, &st);

@@ -648,6 +648,7 @@ int gaspace_install_fd(struct gaspace *as)
 	file->f_mode |= FMODE_PREAD | FMODE_PWRITE | FMODE_ATOMIC_POS;
 	/* Host addresses follow the credentials the file was opened with. */
 	as->hide_hpa = !file_ns_capable(file, &init_user_ns, CAP_SYS_ADMIN);
+	gaspace_debugfs_add(as);
 	fd_install(fd, file);
 	return fd;
 

@@ -102,7 +102,9 @@ struct gaspace_uf {
  * @logged_bytes: bytes of logged areas, under @pt_lock
  * @nr_demand_faults: pages or blocks populated on demand, under @pt_lock
  * @uf: userspace fault delivery
- * @ino: the inode number of the space's file (its name in traces); 0 for a space created in the kernel
+ * @ino: the inode number of the space's file (its name in traces and
+ *	debugfs); 0 for a space created in the kernel
+ * @debugfs: its debugfs directory, or NULL
  */
 struct gaspace {
 	refcount_t refcount;
@@ -128,6 +130,7 @@ struct gaspace {
 	u64 nr_demand_faults;
 	struct gaspace_uf uf;
 	unsigned long ino;
+	struct dentry *debugfs;
 };
 
 /* Bookkeeping memory: charged, and failing at the cgroup's limit. */
@@ -259,6 +262,12 @@ void gaspace_userfault_close(struct gaspace *as);
 int gaspace_userfault_fd(struct gaspace *as, unsigned long flags);
 int gaspace_fill(struct gaspace *as, u64 gpa, u64 size,
 		 const void __user *src);
+
+/* debugfs.c */
+void gaspace_debugfs_add(struct gaspace *as);
+void gaspace_debugfs_remove(struct gaspace *as);
+void gaspace_debugfs_init(void);
+void gaspace_debugfs_exit(void);
 
 /* file.c */
 int gaspace_install_fd(struct gaspace *as);

@@ -4,7 +4,7 @@
  * changes a space, each fault, each invalidation the notifiers see, each
  * dirty-log call and each userspace fault.  A space is named by the inode
  * number of its fd (the st_ino fstat gives; 0 for a space created in the
- * kernel).
+ * kernel), which is also its debugfs directory's name.
  */
 #undef TRACE_SYSTEM
 #define TRACE_SYSTEM gaspace

@@ -285,3 +285,49 @@ int gpt_audit(struct gpt *pt, const struct gpt_audit_ops *ops, void *arg,
 	return 0;
 }
 EXPORT_SYMBOL_NS_GPL(gpt_audit, GASPACE_INTERNAL);
+
+struct gpt_leaves_st {
+	gpt_leaf_fn fn;
+	void *arg;
+};
+
+static int gpt_leaves_visit(struct gpt_walker *w, struct gpt_visit *v,
+			    u32 kind)
+{
+	struct gpt_leaves_st *st = w->arg;
+	struct gpt_leaf leaf;
+
+	if (!v->old)
+		return 0;
+	leaf.size = gpt_level_size(v->level);
+	leaf.gpa = v->addr;
+	leaf.level = v->level;
+	leaf.pa = gpt_entry_pa(w->pt->fmt, v->old);
+	leaf.prot = gpt_leaf_prot(w->pt->fmt, v->old);
+	st->fn(st->arg, &leaf);
+	return 0;
+}
+
+/**
+ * gpt_report_leaves() - report every leaf of a range, in gpa order
+ * @pt: the table; the caller keeps it from changing
+ * @start: first address
+ * @end: end of the range
+ * @fn: called for each leaf (prot 0 leaves included: no GASPACE_PROT_* bit)
+ * @arg: its cookie
+ *
+ * May sleep.
+ */
+void gpt_report_leaves(struct gpt *pt, u64 start, u64 end, gpt_leaf_fn fn,
+		       void *arg)
+{
+	struct gpt_leaves_st st = { .fn = fn, .arg = arg };
+	struct gpt_walker w = {
+		.kinds	= GPT_VISIT_LEAF,
+		.cb	= gpt_leaves_visit,
+		.arg	= &st,
+	};
+
+	gpt_walk(&w, pt, start, end);
+}
+EXPORT_SYMBOL_NS_GPL(gpt_report_leaves, GASPACE_INTERNAL);

@@ -384,6 +384,8 @@ struct gpt_audit {
 int gpt_audit(struct gpt *pt, const struct gpt_audit_ops *ops, void *arg,
 	      struct gpt_audit *out);
 void gpt_audit_error(struct gpt_audit *out, u64 gpa, u32 level);
+void gpt_report_leaves(struct gpt *pt, u64 start, u64 end, gpt_leaf_fn fn,
+		       void *arg);
 
 const struct gpt_fmt *gpt_fmt_get(u32 format);
 u64 gpt_leaf_tmpl(const struct gpt_fmt *fmt, u32 prot, u32 level);
