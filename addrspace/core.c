@@ -31,6 +31,7 @@
 #include <linux/sizes.h>
 
 #include "internal.h"
+#include "trace.h"
 
 bool gaspace_linear_ram;
 module_param_named(linear_ram, gaspace_linear_ram, bool, 0644);
@@ -139,6 +140,7 @@ static void gaspace_free(struct gaspace *as)
 {
 	struct gaspace_free_st st = { .as = as };
 
+	gaspace_debugfs_remove(as);
 	gaspace_frames_init(&st.frames);
 	mutex_lock(&as->pt_lock);
 	gpt_destroy(&as->pt, gaspace_free_table_leaf, &st);
@@ -881,8 +883,9 @@ static int gaspace_map(struct gaspace *as, u64 gpa, u64 size,
  * The part of MAP_LINEAR that /dev/gaspace and the exported API share;
  * @from_user adds the System RAM rule, which kernel callers are trusted on.
  */
-int gaspace_do_map_linear(struct gaspace *as, u64 gpa, u64 hpa, u64 size,
-			  u32 prot, u32 flags, bool from_user)
+static int __gaspace_do_map_linear(struct gaspace *as, u64 gpa, u64 hpa,
+				   u64 size, u32 prot, u32 flags,
+				   bool from_user)
 {
 	struct gaspace_area area = {
 		.prot		= prot,
@@ -910,6 +913,17 @@ int gaspace_do_map_linear(struct gaspace *as, u64 gpa, u64 hpa, u64 size,
 	return gaspace_map(as, gpa, size, &area, flags);
 }
 
+int gaspace_do_map_linear(struct gaspace *as, u64 gpa, u64 hpa, u64 size,
+			  u32 prot, u32 flags, bool from_user)
+{
+	int ret = __gaspace_do_map_linear(as, gpa, hpa, size, prot, flags,
+					  from_user);
+
+	trace_gaspace_map(as->ino, gpa, size, hpa, prot,
+			  GASPACE_BACKEND_LINEAR, flags, ret);
+	return ret;
+}
+
 /**
  * gaspace_map_linear() - map guest-physical memory to host-physical memory
  * @as: the space
@@ -932,6 +946,28 @@ int gaspace_map_linear(struct gaspace *as, u64 gpa, u64 hpa, u64 size,
 }
 EXPORT_SYMBOL_GPL(gaspace_map_linear);
 
+static int __gaspace_map_alloc(struct gaspace *as, u64 gpa, u64 size,
+			       u32 prot, u32 flags)
+{
+	struct gaspace_area area = {
+		.prot		= prot,
+		.backend	= GASPACE_BACKEND_ALLOC,
+		.flags		= flags & (GASPACE_MAP_HUGE | GASPACE_MAP_USERFAULT),
+	};
+	int ret;
+
+	if (flags & ~GASPACE_ALLOC_FLAGS)
+		return -EINVAL;
+	/* a USERFAULT area's pages come from FILL, 4 KiB at a time */
+	if ((flags & GASPACE_MAP_USERFAULT) &&
+	    (flags & (GASPACE_MAP_POPULATE | GASPACE_MAP_HUGE)))
+		return -EINVAL;
+	ret = check_prot(prot) ?: check_span(gpa, size) ?: check_in(as, gpa, size);
+	if (ret)
+		return ret;
+	return gaspace_map(as, gpa, size, &area, flags);
+}
+
 /**
  * gaspace_map_alloc() - give guest-physical memory frames of its own
  * @as: the space
@@ -952,23 +988,11 @@ EXPORT_SYMBOL_GPL(gaspace_map_linear);
 int gaspace_map_alloc(struct gaspace *as, u64 gpa, u64 size, u32 prot,
 		      u32 flags)
 {
-	struct gaspace_area area = {
-		.prot		= prot,
-		.backend	= GASPACE_BACKEND_ALLOC,
-		.flags		= flags & (GASPACE_MAP_HUGE | GASPACE_MAP_USERFAULT),
-	};
-	int ret;
+	int ret = __gaspace_map_alloc(as, gpa, size, prot, flags);
 
-	if (flags & ~GASPACE_ALLOC_FLAGS)
-		return -EINVAL;
-	/* a USERFAULT area's pages come from FILL, 4 KiB at a time */
-	if ((flags & GASPACE_MAP_USERFAULT) &&
-	    (flags & (GASPACE_MAP_POPULATE | GASPACE_MAP_HUGE)))
-		return -EINVAL;
-	ret = check_prot(prot) ?: check_span(gpa, size) ?: check_in(as, gpa, size);
-	if (ret)
-		return ret;
-	return gaspace_map(as, gpa, size, &area, flags);
+	trace_gaspace_map(as->ino, gpa, size, 0, prot, GASPACE_BACKEND_ALLOC,
+			  flags, ret);
+	return ret;
 }
 EXPORT_SYMBOL_GPL(gaspace_map_alloc);
 
@@ -1058,9 +1082,11 @@ int gaspace_unmap(struct gaspace *as, u64 gpa, u64 size)
 		.gpa	= gpa,
 		.end	= gpa + size,
 	};
-	int ret = check_span(gpa, size) ?: check_in(as, gpa, size);
+	int ret = check_span(gpa, size) ?: check_in(as, gpa, size) ?:
+		  gaspace_change(as, &ch);
 
-	return ret ?: gaspace_change(as, &ch);
+	trace_gaspace_unmap(as->ino, gpa, size, ret);
+	return ret;
 }
 EXPORT_SYMBOL_GPL(gaspace_unmap);
 
@@ -1086,9 +1112,10 @@ int gaspace_protect(struct gaspace *as, u64 gpa, u64 size, u32 prot)
 		.prot	= prot,
 	};
 	int ret = check_prot(prot) ?: check_span(gpa, size) ?:
-		  check_in(as, gpa, size);
+		  check_in(as, gpa, size) ?: gaspace_change(as, &ch);
 
-	return ret ?: gaspace_change(as, &ch);
+	trace_gaspace_protect(as->ino, gpa, size, prot, ret);
+	return ret;
 }
 EXPORT_SYMBOL_GPL(gaspace_protect);
 
@@ -1100,9 +1127,12 @@ static int gaspace_log(struct gaspace *as, u64 gpa, u64 size, bool log)
 		.gpa	= gpa,
 		.end	= gpa + size,
 	};
-	int ret = gaspace_check_range(as, gpa, size);
+	int ret = gaspace_check_range(as, gpa, size) ?: gaspace_change(as, &ch);
 
-	return ret ?: gaspace_change(as, &ch);
+	trace_gaspace_dirty_log(as->ino, log ? GASPACE_TRACE_LOG_ENABLE :
+					      GASPACE_TRACE_LOG_DISABLE,
+				gpa, size, 0, ret);
+	return ret;
 }
 
 /**

@@ -32,6 +32,7 @@ static long gaspace_check_extension(unsigned long cap)
 	case GASPACE_CAP_USERFAULT:
 	case GASPACE_CAP_MAP_USER:
 	case GASPACE_CAP_FILE:
+	case GASPACE_CAP_AUDIT:
 		return 1;
 	case GASPACE_CAP_MAX_AREAS:
 		return READ_ONCE(gaspace_max_areas);
@@ -116,12 +117,19 @@ static struct miscdevice gaspace_dev = {
 
 static int __init gaspace_init(void)
 {
-	return misc_register(&gaspace_dev);
+	int ret;
+
+	gaspace_debugfs_init();
+	ret = misc_register(&gaspace_dev);
+	if (ret)
+		gaspace_debugfs_exit();
+	return ret;
 }
 
 static void __exit gaspace_exit(void)
 {
 	misc_deregister(&gaspace_dev);
+	gaspace_debugfs_exit();
 	/* table pages an unmap unlinked are freed by RCU callbacks of ours */
 	rcu_barrier();
 }

@@ -34,6 +34,7 @@
 #include <linux/xarray.h>
 
 #include "internal.h"
+#include "trace.h"
 
 /* Pages per chunk of the log: 512 bytes of bitmap, 16 MiB of guest. */
 #define GASPACE_DIRTY_CHUNK	4096UL
@@ -144,6 +145,22 @@ static void gaspace_dirty_mark(struct gaspace *as, u64 gpa)
 	/* a logged area's pages have their chunks from ENABLE on */
 	if (!WARN_ON_ONCE(!chunk) && !__test_and_set_bit(bit, chunk))
 		as->nr_dirty++;
+}
+
+/**
+ * gaspace_dirty_test() - whether the page of @gpa is dirty in the log
+ * @as: the space, pt_lock held
+ * @gpa: an address in a logged area
+ *
+ * Return: true when its bit is set.
+ */
+bool gaspace_dirty_test(struct gaspace *as, u64 gpa)
+{
+	unsigned long bit, *chunk;
+
+	lockdep_assert_held(&as->pt_lock);
+	chunk = gaspace_dirty_chunk(as, dirty_pfn(gpa), &bit);
+	return chunk && test_bit(bit, chunk);
 }
 
 /**
@@ -484,26 +501,8 @@ int gaspace_dirty_log_check(struct gaspace *as, u64 gpa, u64 size, u32 flags)
 	return gaspace_check_range(as, gpa, size);
 }
 
-/**
- * gaspace_get_dirty_log() - report, clear or set the dirty log of a range
- * @as: the space
- * @gpa: first address, page aligned
- * @size: bytes, page aligned, > 0; the range must lie in logged areas
- * @bitmap: DIV_ROUND_UP(@size / 4096, 64) words; bit i is the page at
- *	@gpa + i * 4096.  Written (bits past the range 0) unless
- *	GASPACE_DIRTY_SET, which reads it.
- * @flags: 0 to report; GASPACE_DIRTY_CLEAR to report and make the reported
- *	pages clean (their leaves and the VMM's mappings write-protected, the
- *	notifiers run) before returning; GASPACE_DIRTY_SET to mark the
- *	bitmap's pages dirty
- *
- * A write that races a CLEAR is reported by it or by the next call, once.
- *
- * Return: 0; -EINVAL for bad flags or range, -ERANGE outside the space,
- * -ENOENT when part of the range is not logged.
- */
-int gaspace_get_dirty_log(struct gaspace *as, u64 gpa, u64 size, u64 *bitmap,
-			  u32 flags)
+static int __gaspace_get_dirty_log(struct gaspace *as, u64 gpa, u64 size,
+				   u64 *bitmap, u32 flags)
 {
 	unsigned long *bits = (unsigned long *)bitmap;
 	bool clear = flags & GASPACE_DIRTY_CLEAR;
@@ -526,6 +525,34 @@ int gaspace_get_dirty_log(struct gaspace *as, u64 gpa, u64 size, u64 *bitmap,
 	if (clear && nr)
 		gaspace_dirty_wp_vmm(as, gpa, end, bits);
 	mutex_unlock(&as->map_lock);
+	return ret;
+}
+
+/**
+ * gaspace_get_dirty_log() - report, clear or set the dirty log of a range
+ * @as: the space
+ * @gpa: first address, page aligned
+ * @size: bytes, page aligned, > 0; the range must lie in logged areas
+ * @bitmap: DIV_ROUND_UP(@size / 4096, 64) words; bit i is the page at
+ *	@gpa + i * 4096.  Written (bits past the range 0) unless
+ *	GASPACE_DIRTY_SET, which reads it.
+ * @flags: 0 to report; GASPACE_DIRTY_CLEAR to report and make the reported
+ *	pages clean (their leaves and the VMM's mappings write-protected, the
+ *	notifiers run) before returning; GASPACE_DIRTY_SET to mark the
+ *	bitmap's pages dirty
+ *
+ * A write that races a CLEAR is reported by it or by the next call, once.
+ *
+ * Return: 0; -EINVAL for bad flags or range, -ERANGE outside the space,
+ * -ENOENT when part of the range is not logged.
+ */
+int gaspace_get_dirty_log(struct gaspace *as, u64 gpa, u64 size, u64 *bitmap,
+			  u32 flags)
+{
+	int ret = __gaspace_get_dirty_log(as, gpa, size, bitmap, flags);
+
+	trace_gaspace_dirty_log(as->ino, GASPACE_TRACE_LOG_GET, gpa, size,
+				flags, ret);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(gaspace_get_dirty_log);

@@ -20,6 +20,7 @@
 #include <linux/sizes.h>
 
 #include "internal.h"
+#include "trace.h"
 
 /* ---- lookups without a lock ---- */
 
@@ -383,6 +384,31 @@ static int gaspace_fault_look(struct gaspace *as, struct gaspace_lookup *l)
 	return 0;
 }
 
+static int __gaspace_handle_fault(struct gaspace *as, u64 gpa, u32 access)
+{
+	struct gaspace_lookup l = { .gpa = gpa, .access = access };
+	int ret;
+
+	if (!access || (access & ~GPT_PROT_RWX))
+		return -EINVAL;
+	if (gpa < as->base || gpa - as->base >= as->size)
+		return -ERANGE;
+	do {
+		ret = gaspace_look(as, gaspace_fault_look, &l);
+		if (ret == GASPACE_FAULT_POPULATE) {
+			ret = gaspace_populate(as, gpa, &l.area, access,
+					       NULL, NULL);
+			/* a logged page comes clean: a write marks it next */
+			if (!ret && (access & GASPACE_PROT_WRITE) &&
+			    (l.area.flags & GASPACE_AREA_LOGGED))
+				ret = -EAGAIN;
+		} else if (ret == GASPACE_FAULT_WRITE) {
+			ret = gaspace_dirty_fault(as, gpa, &l.area);
+		}
+	} while (ret == -EAGAIN);
+	return ret;
+}
+
 /**
  * gaspace_handle_fault() - the fault hook
  * @as: the space
@@ -409,26 +435,17 @@ static int gaspace_fault_look(struct gaspace *as, struct gaspace_lookup *l)
  */
 int gaspace_handle_fault(struct gaspace *as, u64 gpa, u32 access)
 {
-	struct gaspace_lookup l = { .gpa = gpa, .access = access };
-	int ret;
+	int ret = __gaspace_handle_fault(as, gpa, access);
 
-	if (!access || (access & ~GPT_PROT_RWX))
-		return -EINVAL;
-	if (gpa < as->base || gpa - as->base >= as->size)
-		return -ERANGE;
-	do {
-		ret = gaspace_look(as, gaspace_fault_look, &l);
-		if (ret == GASPACE_FAULT_POPULATE) {
-			ret = gaspace_populate(as, gpa, &l.area, access,
-					       NULL, NULL);
-			/* a logged page comes clean: a write marks it next */
-			if (!ret && (access & GASPACE_PROT_WRITE) &&
-			    (l.area.flags & GASPACE_AREA_LOGGED))
-				ret = -EAGAIN;
-		} else if (ret == GASPACE_FAULT_WRITE) {
-			ret = gaspace_dirty_fault(as, gpa, &l.area);
-		}
-	} while (ret == -EAGAIN);
+	if (trace_gaspace_fault_enabled()) {
+		struct gaspace_translation t;
+		int level = -1;
+
+		/* the level of the leaf that now maps the page */
+		if (!ret && !gaspace_translate(as, gpa, &t))
+			level = t.level;
+		trace_gaspace_fault(as->ino, gpa, access, ret, level);
+	}
 	return ret;
 }
 EXPORT_SYMBOL_GPL(gaspace_handle_fault);

@@ -243,6 +243,20 @@ static int gaspace_ioctl_fault(struct gaspace *as, void __user *argp)
 	return gaspace_handle_fault(as, f.gpa, f.access);
 }
 
+/* The result is all output: the struct must be writable whole first. */
+static int gaspace_ioctl_audit(struct gaspace *as, void __user *argp)
+{
+	struct gaspace_audit a;
+	int ret;
+
+	if (clear_user(argp, sizeof(a)))
+		return -EFAULT;
+	ret = gaspace_audit(as, &a);
+	if (ret)
+		return ret;
+	return copy_to_user(argp, &a, sizeof(a)) ? -EFAULT : 0;
+}
+
 static long gaspace_file_ioctl(struct file *file, unsigned int cmd,
 			       unsigned long arg)
 {
@@ -273,6 +287,8 @@ static long gaspace_file_ioctl(struct file *file, unsigned int cmd,
 		return gaspace_ioctl_fill(as, argp);
 	case GASPACE_MAP_USER:
 		return gaspace_ioctl_map_user(as, argp);
+	case GASPACE_AUDIT:
+		return gaspace_ioctl_audit(as, argp);
 	default:
 		return -ENOTTY;
 	}
@@ -678,6 +694,7 @@ int gaspace_install_fd(struct gaspace *as)
 	inode->i_fop = &gaspace_file_fops;
 	as->nr_files = 1;
 	as->mapping = inode->i_mapping;
+	as->ino = inode->i_ino;
 	/* alloc_file_pseudo() takes no module reference; __fput() drops one. */
 	__module_get(THIS_MODULE);
 	file = alloc_file_pseudo(inode, gaspace_mnt, "[gaspace]", O_RDWR,
@@ -692,6 +709,7 @@ int gaspace_install_fd(struct gaspace *as)
 	file->f_mode |= FMODE_PREAD | FMODE_PWRITE | FMODE_ATOMIC_POS;
 	/* Host addresses follow the credentials the file was opened with. */
 	as->hide_hpa = !file_ns_capable(file, &init_user_ns, CAP_SYS_ADMIN);
+	gaspace_debugfs_add(as);
 	fd_install(fd, file);
 	return fd;
 

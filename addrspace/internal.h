@@ -104,6 +104,9 @@ struct gaspace_uf {
  * @logged_bytes: bytes of logged areas, under @pt_lock
  * @nr_demand_faults: pages or blocks populated on demand, under @pt_lock
  * @uf: userspace fault delivery
+ * @ino: the inode number of the space's file (its name in traces and
+ *	debugfs); 0 for a space created in the kernel
+ * @debugfs: its debugfs directory, or NULL
  */
 struct gaspace {
 	refcount_t refcount;
@@ -129,6 +132,8 @@ struct gaspace {
 	u64 logged_bytes;
 	u64 nr_demand_faults;
 	struct gaspace_uf uf;
+	unsigned long ino;
+	struct dentry *debugfs;
 };
 
 /* Bookkeeping memory: charged, and failing at the cgroup's limit. */
@@ -243,6 +248,7 @@ bool gaspace_dirty_start(struct gaspace *as, struct gpt_cache *mc,
 void gaspace_dirty_stop(struct gaspace *as, const struct gaspace_area *a);
 void gaspace_dirty_wp_vmm(struct gaspace *as, u64 gpa, u64 end,
 			  const unsigned long *bitmap);
+bool gaspace_dirty_test(struct gaspace *as, u64 gpa);
 void gaspace_dirty_mark_range(struct gaspace *as, u64 gpa, u64 end);
 int gaspace_dirty_fault(struct gaspace *as, u64 gpa,
 			const struct gaspace_area *a);
@@ -262,6 +268,12 @@ void gaspace_userfault_close(struct gaspace *as);
 int gaspace_userfault_fd(struct gaspace *as, unsigned long flags);
 int gaspace_fill(struct gaspace *as, u64 gpa, u64 size,
 		 const void __user *src);
+
+/* debugfs.c */
+void gaspace_debugfs_add(struct gaspace *as);
+void gaspace_debugfs_remove(struct gaspace *as);
+void gaspace_debugfs_init(void);
+void gaspace_debugfs_exit(void);
 
 /* file.c */
 int gaspace_install_fd(struct gaspace *as);

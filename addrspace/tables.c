@@ -28,6 +28,7 @@
 #endif
 
 #include "internal.h"
+#include "trace.h"
 
 static void gaspace_table_account(struct page *page, unsigned int order,
 				  int sign)
@@ -81,6 +82,7 @@ void gaspace_notify(struct gaspace *as, u64 gpa, u64 size)
 
 	lockdep_assert_held(&as->map_lock);
 	lockdep_assert_held(&as->pt_lock);
+	trace_gaspace_invalidate(as->ino, gpa, size);
 	list_for_each_entry(n, &as->notifiers, node)
 		n->invalidate(n, as, gpa, size);
 }

@@ -38,6 +38,7 @@
 #include <linux/uaccess.h>
 
 #include "internal.h"
+#include "trace.h"
 
 /**
  * struct gaspace_uwait - the wait for one missing page
@@ -224,6 +225,7 @@ int gaspace_userfault(struct gaspace *as, u64 gpa,
 		      const struct gaspace_area *a, u32 access)
 {
 	struct gaspace_uwait *w, *new;
+	int ret;
 
 	new = kzalloc(sizeof(*new), GASPACE_GFP_META);
 	if (!new)
@@ -236,9 +238,15 @@ int gaspace_userfault(struct gaspace *as, u64 gpa,
 		return PTR_ERR(w);
 	if (access & GASPACE_ACCESS_VMM) {
 		gaspace_uwait_put(w);
+		trace_gaspace_userfault(as->ino, gpa & PAGE_MASK,
+					access & GPT_PROT_RWX, -EINPROGRESS);
 		return -EINPROGRESS;
 	}
-	return gaspace_uwait_sleep(as, w, false);
+	ret = gaspace_uwait_sleep(as, w, false);
+	/* the trace says 0 when the page arrived (the caller looks again) */
+	trace_gaspace_userfault(as->ino, gpa & PAGE_MASK, access & GPT_PROT_RWX,
+				ret == -EAGAIN ? 0 : ret);
+	return ret;
 }
 
 /**

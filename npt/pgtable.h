@@ -314,6 +314,79 @@ int gpt_split_at(struct gpt *pt, struct gpt_cache *mc, u64 gpa);
 #define GPT_SEEK_NEAR		BIT(1)	/* only in the table of @gpa's entry */
 int gpt_seek(struct gpt *pt, u64 gpa, u64 end, u32 flags, u64 *at);
 
+/* struct gpt_expect.fill: which pages of the range have a leaf */
+enum gpt_fill {
+	GPT_FILL_NONE,		/* none: no area holds the range */
+	GPT_FILL_SOME,		/* those with memory (lazily populated) */
+	GPT_FILL_ALL,		/* every page (fixed-offset memory) */
+};
+
+/**
+ * struct gpt_expect - what an audit expects of the leaves over a range
+ * @start: first address of the range this holds for (it holds the gpa
+ *	asked)
+ * @end: end of that range
+ * @fill: which pages have a leaf (enum gpt_fill)
+ * @prot: portable prot and attributes (GPT_ATTR_DEVICE) of the leaves
+ * @max_level: the largest leaf level allowed (the format's block levels
+ *	limit it further)
+ * @exact: each leaf has the largest level allowed whose aligned block lies
+ *	in [@start, @end) with gpa and host address equally aligned; without
+ *	it, any level up to @max_level whose block lies in the range
+ * @fixed: a leaf maps gpa + @delta; without it, any page of RAM
+ * @delta: host minus guest address, with @fixed
+ * @logged: a leaf may lack GASPACE_PROT_WRITE, and must when the owner's
+ *	@clean callback says the page is clean
+ * @owned: the owner counts the pages of these leaves
+ *	(struct gpt_audit.nr_owned)
+ */
+struct gpt_expect {
+	u64 start;
+	u64 end;
+	u32 fill;
+	u32 prot;
+	u32 max_level;
+	bool exact;
+	bool fixed;
+	u64 delta;
+	bool logged;
+	bool owned;
+};
+
+/**
+ * struct gpt_audit_ops - the owner's view of what the table should hold
+ * @expect: fill *@e for the range that holds @gpa
+ * @clean: whether the page of @gpa (in a @logged range) is clean, so its
+ *	leaf must lack W; may be NULL (never clean)
+ */
+struct gpt_audit_ops {
+	void (*expect)(void *arg, u64 gpa, struct gpt_expect *e);
+	bool (*clean)(void *arg, u64 gpa);
+};
+
+/**
+ * struct gpt_audit - what gpt_audit() found
+ * @nr_entries: non-empty entries checked (tables and leaves)
+ * @nr_errors: entries that break a rule, and counters of the table that
+ *	disagree with what was found
+ * @first_gpa: the first error in gpa order (0 when there is none)
+ * @first_level: its level
+ * @nr_owned: 4 KiB pages of leaves in ranges marked @owned
+ */
+struct gpt_audit {
+	u64 nr_entries;
+	u64 nr_errors;
+	u64 first_gpa;
+	u32 first_level;
+	u64 nr_owned;
+};
+
+int gpt_audit(struct gpt *pt, const struct gpt_audit_ops *ops, void *arg,
+	      struct gpt_audit *out);
+void gpt_audit_error(struct gpt_audit *out, u64 gpa, u32 level);
+void gpt_report_leaves(struct gpt *pt, u64 start, u64 end, gpt_leaf_fn fn,
+		       void *arg);
+
 const struct gpt_fmt *gpt_fmt_get(u32 format);
 u64 gpt_leaf_tmpl(const struct gpt_fmt *fmt, u32 prot, u32 level);
 u32 gpt_leaf_prot(const struct gpt_fmt *fmt, u64 pte);

@@ -25,6 +25,7 @@
 #include <asm/barrier.h>
 
 #include "pgtable.h"
+#include "walk.h"
 
 #define GPT_PAGE_SIZE		BIT_ULL(GPT_PAGE_SHIFT)
 #define GPT_PTES		BIT(GPT_LEVEL_BITS)
@@ -159,58 +160,6 @@ EXPORT_SYMBOL_NS_GPL(gpt_init, GASPACE_INTERNAL);
  * up, never from the top again.  A walk that stops at its first leaf (a
  * lookup) never sleeps, so it may run under rcu_read_lock().
  */
-enum gpt_visit_kind {
-	GPT_VISIT_LEAF		= BIT(0),
-	GPT_VISIT_TABLE_PRE	= BIT(1),
-	GPT_VISIT_TABLE_POST	= BIT(2),
-};
-
-/**
- * struct gpt_visit - the entry being visited
- * @ptep: the entry
- * @old: its value (gpt_set() keeps it current)
- * @addr: start of the span it maps
- * @level: its level
- * @nr: LEAF only: the visitor handled this many entries from @ptep on, all in
- *	the same table and the walk range (default 1)
- */
-struct gpt_visit {
-	u64 *ptep;
-	u64 old;
-	u64 addr;
-	u32 level;
-	u32 nr;
-};
-
-struct gpt_walker;
-typedef int (*gpt_visitor_fn)(struct gpt_walker *w, struct gpt_visit *v,
-			      u32 kind);
-
-/**
- * struct gpt_walker - one walk: its visitor, and the range gpt_walk() set
- * @pt: the table
- * @start: first byte
- * @end: end of the range (exclusive)
- * @kinds: GPT_VISIT_* the visitor wants
- * @cb: the visitor; a non-zero return stops the walk and is returned
- * @arg: the visitor's state
- * @mc: table pages the visitor may link, or NULL
- * @unlinked: where gpt_set() puts the tables it unlinks (unmap), or NULL
- * @changed: the visitor cleared, downgraded or unlinked an entry the
- *	hardware may hold: the range needs an invalidation
- */
-struct gpt_walker {
-	struct gpt *pt;
-	u64 start;
-	u64 end;
-	u32 kinds;
-	gpt_visitor_fn cb;
-	void *arg;
-	struct gpt_cache *mc;
-	struct list_head *unlinked;
-	bool changed;
-};
-
 static inline u32 gpt_top(const struct gpt *pt)
 {
 	return pt->levels - 1;
@@ -316,10 +265,11 @@ static int gpt_walk_table(struct gpt_walker *w, struct gpt *pt, u64 *table,
 	while (addr < end) {
 		bool up = false;
 
+		w->skip = false;
 		ret = gpt_visit(w, tables[level], level, addr, 0, &v);
 		if (ret)
 			return ret;
-		if (gpt_is_table(pt->fmt, v.old, level)) {
+		if (gpt_is_table(pt->fmt, v.old, level) && !w->skip) {
 			level--;
 			tables[level] = gpt_table_va(pt, v.old);
 			continue;
@@ -341,8 +291,16 @@ static int gpt_walk_table(struct gpt_walker *w, struct gpt *pt, u64 *table,
 	return 0;
 }
 
-/* Visit the entries of the whole table that meet [@start, @end). */
-static int gpt_walk(struct gpt_walker *w, struct gpt *pt, u64 start, u64 end)
+/**
+ * gpt_walk() - visit the entries of the whole table that meet a range
+ * @w: the walk: its visitor, the kinds it wants, its state
+ * @pt: the table
+ * @start: first byte
+ * @end: end of the range (exclusive)
+ *
+ * Return: 0, or the first non-zero value the visitor returned.
+ */
+int gpt_walk(struct gpt_walker *w, struct gpt *pt, u64 start, u64 end)
 {
 	return gpt_walk_table(w, pt, pt->root, gpt_top(pt), 0, start, end);
 }

@@ -375,6 +375,7 @@ static const unsigned int space_cmds[] = {
 	GASPACE_DIRTY_LOG_ENABLE, GASPACE_DIRTY_LOG_DISABLE,
 	GASPACE_GET_DIRTY_LOG, GASPACE_USERFAULT_FD, GASPACE_FILL,
 	GASPACE_MAP_USER,
+	GASPACE_AUDIT,
 };
 
 /*
@@ -737,6 +738,7 @@ static int fuzz_space(struct fuzz *f)
 		struct gaspace_dirty_log d;
 		struct gaspace_fill fi;
 		struct gaspace_map_user mu;
+		struct gaspace_audit a;
 	} u, out;
 	struct gas_snapshot before, after;
 	struct ptr bp = { .kind = P_NULL };
@@ -950,6 +952,16 @@ static int fuzz_space(struct fuzz *f)
 			allowed = OK | E(ENOENT) | E(EACCES) | E(ENOMEM) |
 				  E(EINTR) | (idx >= NR_UFDS ? E(EIO) : 0);
 		break;
+	case GASPACE_AUDIT:
+		/* EFAULT first: the whole struct is written; never an error */
+		name = "AUDIT";
+		allowed = p.writable >= len ? OK | E(ENOMEM) : E(EFAULT);
+		if (!ret && p.kind == P_GOOD &&
+		    (out.a.nr_errors || out.a.first_gpa || out.a.first_level ||
+		     out.a.pad || out.a.reserved[0] || out.a.reserved[1] ||
+		     out.a.reserved[2] || out.a.reserved[3]))
+			allowed = 0;
+		break;
 	default:
 		name = "GET_INFO";
 		allowed = p.writable >= len ? OK : E(EFAULT);
@@ -968,7 +980,7 @@ static int fuzz_space(struct fuzz *f)
 		break;
 	}
 	if (cmd != GASPACE_GET_INFO && cmd != GASPACE_TRANSLATE &&
-	    p.readable < len)
+	    cmd != GASPACE_AUDIT && p.readable < len)
 		allowed = E(EFAULT);
 	{
 		char hex[2 * sizeof(u) + 1];
@@ -1323,6 +1335,7 @@ static void fuzz_end(struct __test_metadata *_metadata, struct fuzz *f,
 		EXPECT_EQ(s->bits, info.gpa_bits);
 		EXPECT_EQ(s->base, info.base);
 		EXPECT_EQ(s->size, info.size);
+		EXPECT_EQ(0, gas_audit_clean(s->fd));
 		ASSERT_EQ(0, gas_unmap(s->fd, s->base, s->size));
 		EXPECT_COUNTERS(s->fd, 0, s->root_pages, 0, 0);
 		ASSERT_EQ(0, gas_get_info(s->fd, &info));

@@ -758,10 +758,52 @@ static inline int gas_space_open(struct gas_space *s, unsigned int format,
 	return 0;
 }
 
+/*
+ * GASPACE_AUDIT of @fd into @a; 0 or -errno.
+ */
+static inline int gas_audit(int fd, struct gaspace_audit *a)
+{
+	memset(a, 0, sizeof(*a));
+	return ioctl(fd, GASPACE_AUDIT, a) ? -errno : 0;
+}
+
+/*
+ * 0 when AUDIT finds the table of @fd healthy, -1 (with the first error on
+ * stderr) when it finds an error, -errno when the call fails (-ENOMEM: the
+ * audit could not run, which the caller may forgive).
+ */
+static inline int gas_audit_clean(int fd)
+{
+	struct gaspace_audit a;
+	int ret = gas_audit(fd, &a);
+
+	if (ret)
+		return ret;
+	if (!a.nr_errors)
+		return 0;
+	fprintf(stderr, "# AUDIT: %llu errors in %llu entries, first at gpa %#llx level %u\n",
+		(unsigned long long)a.nr_errors,
+		(unsigned long long)a.nr_entries,
+		(unsigned long long)a.first_gpa, a.first_level);
+	return -1;
+}
+
+/*
+ * Closes the space; every test that uses this ends with an audit of its
+ * table: an error found there fails the test (its process exits 1).
+ */
 static inline void gas_space_close(struct gas_space *s)
 {
-	if (s->fd >= 0)
+	if (s->fd >= 0) {
+		int ret = gas_audit_clean(s->fd);
+
+		/* a call that could not run (ENOMEM, a closed fd) is forgiven */
+		if (ret == -1) {
+			close(s->fd);
+			_exit(1);
+		}
 		close(s->fd);
+	}
 	if (s->dev >= 0)
 		close(s->dev);
 	s->fd = -1;

@@ -2107,6 +2107,7 @@ TEST_F_TIMEOUT(stress, model_checked, 36000)
 		model_dump(m);
 		ASSERT_EQ(0, -1);
 	}
+	EXPECT_EQ(0, gas_audit_clean(self->s.fd));
 	/* all gone: the empty space's counters */
 	unmap_vmaps(m);
 	ASSERT_EQ(0, gas_unmap(m->fd, m->base, m->end - m->base));
@@ -2336,6 +2337,7 @@ TEST_F_TIMEOUT(stress_threads, map_while_others_fault, 36000)
 		areas += r->nr_areas[i];
 	ASSERT_EQ(0, gas_get_info(self->s.fd, &info));
 	EXPECT_EQ(areas, info.nr_areas);
+	EXPECT_EQ(0, gas_audit_clean(self->s.fd));
 	/* every frame and table page goes with the areas */
 	ASSERT_EQ(0, gas_unmap(self->s.fd, 0, SPACE_END));
 	EXPECT_COUNTERS(self->s.fd, 0, self->s.root_pages, 0, 0);

@@ -237,6 +237,18 @@ TEST(file_cap)
 	EXPECT_EQ(8, GASPACE_CAP_FILE);
 }
 
+TEST(audit_layout)
+{
+	EXPECT_EQ(9, GASPACE_CAP_AUDIT);
+	EXPECT_EQ(64UL, sizeof(struct gaspace_audit));
+	EXPECT_OFFSET(gaspace_audit, nr_entries, 0);
+	EXPECT_OFFSET(gaspace_audit, nr_errors, 8);
+	EXPECT_OFFSET(gaspace_audit, first_gpa, 16);
+	EXPECT_OFFSET(gaspace_audit, first_level, 24);
+	EXPECT_OFFSET(gaspace_audit, pad, 28);
+	EXPECT_OFFSET(gaspace_audit, reserved, 32);
+}
+
 /* _IOC(dir, type, nr, size) written out by hand. */
 #define IOC(dir, nr, size) \
 	((unsigned long)(dir) << 30 | (unsigned long)(size) << 16 | \
@@ -284,6 +296,8 @@ TEST(space_ioctl_numbers)
 	EXPECT_EQ(0x4030BA1Cul, GASPACE_MAP_USER);
 	EXPECT_EQ(IOC(1, 0x1c, 48), GASPACE_MAP_USER);
 	EXPECT_EQ(_IOW(0xBA, 0x1c, struct gaspace_map_user), GASPACE_MAP_USER);
+	EXPECT_EQ(0x8040BA1Dul, GASPACE_AUDIT);
+	EXPECT_EQ(IOC(2, 0x1d, 64), GASPACE_AUDIT);
 
 	EXPECT_EQ(_IOW(0xBA, 0x10, struct gaspace_map), GASPACE_MAP_LINEAR);
 	EXPECT_EQ(_IOW(0xBA, 0x11, struct gaspace_map), GASPACE_MAP_ALLOC);
@@ -303,7 +317,7 @@ TEST(ioctl_numbers_distinct)
 		GASPACE_UNMAP, GASPACE_PROTECT, GASPACE_TRANSLATE,
 		GASPACE_FAULT, GASPACE_GET_INFO, GASPACE_DIRTY_LOG_ENABLE,
 		GASPACE_DIRTY_LOG_DISABLE, GASPACE_GET_DIRTY_LOG,
-		GASPACE_USERFAULT_FD, GASPACE_FILL, GASPACE_MAP_USER,
+		GASPACE_USERFAULT_FD, GASPACE_FILL, GASPACE_MAP_USER, GASPACE_AUDIT,
 	};
 	unsigned int i, j;
 

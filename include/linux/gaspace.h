@@ -51,6 +51,7 @@ int gaspace_dirty_log_enable(struct gaspace *as, u64 gpa, u64 size);
 int gaspace_dirty_log_disable(struct gaspace *as, u64 gpa, u64 size);
 int gaspace_get_dirty_log(struct gaspace *as, u64 gpa, u64 size, u64 *bitmap,
 			  u32 flags);
+int gaspace_audit(struct gaspace *as, struct gaspace_audit *out);
 int gaspace_register_notifier(struct gaspace *as, struct gaspace_notifier *n);
 void gaspace_unregister_notifier(struct gaspace *as,
 				 struct gaspace_notifier *n);

@@ -37,6 +37,7 @@ enum gaspace_format {
 #define GASPACE_CAP_USERFAULT	6	/* 1: GASPACE_MAP_USERFAULT, USERFAULT_FD, FILL */
 #define GASPACE_CAP_MAP_USER	7	/* 1: GASPACE_MAP_USER */
 #define GASPACE_CAP_FILE	8	/* 1: fstat, lseek SEEK_DATA/HOLE, fallocate */
+#define GASPACE_CAP_AUDIT	9	/* 1: GASPACE_AUDIT */
 
 /* Guest access rights (prot, access). */
 #define GASPACE_PROT_READ	0x1
@@ -273,6 +274,29 @@ struct gaspace_map_user {
 	__u64 reserved[2];
 };
 
+/**
+ * struct gaspace_audit - result of GASPACE_AUDIT
+ * @nr_entries: non-empty entries checked (tables and leaves, root entries
+ *	included)
+ * @nr_errors: entries that break a rule of the table's format or of the
+ *	areas, and counters that disagree with the table (each counts once)
+ * @first_gpa: guest-physical address of the first error in gpa order; 0
+ *	when there is none
+ * @first_level: its level, numbered as struct gaspace_translation.level
+ *	(0 = the last level, 4 KiB; the root is levels - 1); 0 when there is
+ *	none
+ * @pad: written 0
+ * @reserved: written 0
+ */
+struct gaspace_audit {
+	__u64 nr_entries;
+	__u64 nr_errors;
+	__u64 first_gpa;
+	__u32 first_level;
+	__u32 pad;
+	__u64 reserved[4];
+};
+
 /* /dev/gaspace */
 #define GASPACE_GET_API_VERSION	_IO(GASPACE_IO, 0x00)
 #define GASPACE_CHECK_EXTENSION	_IO(GASPACE_IO, 0x01)
@@ -292,5 +316,6 @@ struct gaspace_map_user {
 #define GASPACE_USERFAULT_FD	_IO(GASPACE_IO, 0x1a)
 #define GASPACE_FILL		_IOW(GASPACE_IO, 0x1b, struct gaspace_fill)
 #define GASPACE_MAP_USER	_IOW(GASPACE_IO, 0x1c, struct gaspace_map_user)
+#define GASPACE_AUDIT		_IOR(GASPACE_IO, 0x1d, struct gaspace_audit)
 
 #endif /* _UAPI_LINUX_GASPACE_H */
