@@ -8,8 +8,11 @@
  * largest size its alignment allows (4 KiB with NOHUGE or while logged),
  * mapping gpa + delta; an alloc area has leaves where it has frames, 4 KiB
  * or (HUGE, not logged) 2 MiB blocks that lie inside it, each a page of
- * RAM.  Leaves carry the area's prot and memory type; a logged area's lack
- * W while their page is clean.  Outside every area there is no leaf.
+ * RAM; a user area has a leaf on every page (pinned at MAP_USER), of any
+ * size up to the largest its physical runs allow, each a page of RAM that
+ * is not counted as a data page.  Leaves carry the area's prot and memory
+ * type; a logged area's lack W while their page is clean.  Outside every
+ * area there is no leaf.
  */
 #include <linux/export.h>
 #include <linux/lockdep.h>
@@ -34,12 +37,18 @@ static void gaspace_audit_expect(void *arg, u64 gpa, struct gpt_expect *e)
 	e->prot = a.prot | (a.flags & GASPACE_MAP_DEVICE ? GPT_ATTR_DEVICE : 0);
 	e->logged = a.flags & GASPACE_AREA_LOGGED;
 	e->max_level = e->logged ? 0 : gaspace_backend(&a)->leaf_level(&a);
-	if (a.backend == GASPACE_BACKEND_LINEAR) {
+	switch (a.backend) {
+	case GASPACE_BACKEND_LINEAR:
 		e->fill = GPT_FILL_ALL;
 		e->exact = true;
 		e->fixed = true;
 		e->delta = a.delta;
-	} else {
+		break;
+	case GASPACE_BACKEND_USER:
+		/* pinned whole at MAP_USER; leaves as large as the runs allow */
+		e->fill = GPT_FILL_ALL;
+		break;
+	default:
 		e->fill = GPT_FILL_SOME;
 		e->owned = true;
 	}

@@ -996,26 +996,8 @@ int gaspace_map_alloc(struct gaspace *as, u64 gpa, u64 size, u32 prot,
 }
 EXPORT_SYMBOL_GPL(gaspace_map_alloc);
 
-/**
- * gaspace_do_map_user() - MAP_USER: the caller's memory as guest RAM
- * @as: the space
- * @gpa: first guest-physical address, page aligned
- * @size: bytes, page aligned, > 0
- * @uaddr: the caller's address of the memory, page aligned
- * @prot: GASPACE_PROT_*
- * @flags: GASPACE_MAP_NOHUGE, GASPACE_MAP_REPLACE
- *
- * The pages are pinned and charged (backends/user.c) after the arguments
- * are checked and before any lock of the space is taken; the area holds
- * them until UNMAP, REPLACE or the space's end removes its leaves.
- *
- * Return: 0; -EINVAL, -ERANGE, -EEXIST; then the pinning's -ENOMEM (past
- * RLIMIT_MEMLOCK), -EFAULT (a hole or a page that cannot be pinned),
- * -EINTR; then -ENOSPC, -ENOMEM; the space unchanged and nothing left
- * pinned on error.
- */
-int gaspace_do_map_user(struct gaspace *as, u64 gpa, u64 size, u64 uaddr,
-			u32 prot, u32 flags)
+static int __gaspace_do_map_user(struct gaspace *as, u64 gpa, u64 size,
+				 u64 uaddr, u32 prot, u32 flags)
 {
 	struct gaspace_area area = {
 		.prot		= prot,
@@ -1060,6 +1042,34 @@ int gaspace_do_map_user(struct gaspace *as, u64 gpa, u64 size, u64 uaddr,
 	area.delta = gaspace_user_owner(pins.uid);
 	ret = gaspace_change(as, &ch);
 	gaspace_user_unpin_rest(&pins);
+	return ret;
+}
+
+/**
+ * gaspace_do_map_user() - MAP_USER: the caller's memory as guest RAM
+ * @as: the space
+ * @gpa: first guest-physical address, page aligned
+ * @size: bytes, page aligned, > 0
+ * @uaddr: the caller's address of the memory, page aligned
+ * @prot: GASPACE_PROT_*
+ * @flags: GASPACE_MAP_NOHUGE, GASPACE_MAP_REPLACE
+ *
+ * The pages are pinned and charged (backends/user.c) after the arguments
+ * are checked and before any lock of the space is taken; the area holds
+ * them until UNMAP, REPLACE or the space's end removes its leaves.
+ *
+ * Return: 0; -EINVAL, -ERANGE, -EEXIST; then the pinning's -ENOMEM (past
+ * RLIMIT_MEMLOCK), -EFAULT (a hole or a page that cannot be pinned),
+ * -EINTR; then -ENOSPC, -ENOMEM; the space unchanged and nothing left
+ * pinned on error.
+ */
+int gaspace_do_map_user(struct gaspace *as, u64 gpa, u64 size, u64 uaddr,
+			u32 prot, u32 flags)
+{
+	int ret = __gaspace_do_map_user(as, gpa, size, uaddr, prot, flags);
+
+	trace_gaspace_map(as->ino, gpa, size, 0, prot, GASPACE_BACKEND_USER,
+			  flags, ret);
 	return ret;
 }
 
