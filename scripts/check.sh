@@ -15,7 +15,12 @@
 #            extension, running the programs cross-built for it;
 #            arm64-kunit is a small arm64 6.1 of ours that runs KUnit only
 #   TESTS    only these test programs (names from selftests' list); "none"
-#            runs no program (KUnit still runs on the debug kernel)
+#            runs no program (KUnit still runs on the debug kernel).  On
+#            stock61 and stock612 each program of selftests' list-i386 also
+#            runs built for i386 (gcc -m32), as NAME.i386, through the
+#            kernel's 32-bit compat paths: NAME selects both builds,
+#            NAME.i386 that one alone
+#   NOI386=1 run no i386 program
 #   NOLINT=1 skip the lint case (counted as skipped)
 #   NOKUNIT=1 do not run the KUnit suites (a quicker run of some programs)
 #   GASPACE_TEST_ENV   shell assignments the programs run under, written to
@@ -104,19 +109,25 @@ if [ -f "$GASPACE_ROOT/scripts/kerneldoc.sh" ]; then
 fi
 
 # --- test programs (static, one build per architecture) ----------------------
-# build_progs TARGET: build the programs for TARGET (x86_64, aarch64,
-# riscv64) once into $B/selftests[-TARGET] and set PROGS_DIR, PROGS (the
-# programs of TESTS, or all, that exist for TARGET) and DEBUG_ONLY.
+# build_progs TARGET: build the programs for TARGET (x86_64, i386,
+# aarch64, riscv64) once into $B/selftests[-TARGET] and set PROGS_DIR,
+# PROGS (the programs of TESTS, or all, that exist for TARGET) and
+# DEBUG_ONLY.  The i386 build must be free of warnings.
 declare -A built_progs=()
 build_progs() {
 	local t=$1 cc=gcc dir=$B/selftests all
-	[ "$t" != x86_64 ] && cc=$t-linux-gnu-gcc dir=$B/selftests-$t
+	case "$t" in
+	x86_64) ;;
+	i386) cc="gcc -m32" dir=$B/selftests-$t ;;
+	*) cc=$t-linux-gnu-gcc dir=$B/selftests-$t ;;
+	esac
 	PROGS_DIR=$dir PROGS= DEBUG_ONLY= NOT_ON_DEBUG=
 	[ -f "$GASPACE_ROOT/selftests/Makefile" ] || return 0
 	if [ -z "${built_progs[$t]:-}" ]; then
 		if make -s -j"$JOBS" -C "$GASPACE_ROOT/selftests" O="$dir" CC="$cc" \
 			HARNESS_DIR="$SRC/tools/testing/selftests" \
-			> "$dir.log" 2>&1; then
+			> "$dir.log" 2>&1 &&
+		   { [ "$t" != i386 ] || ! grep -q 'warning:' "$dir.log"; }; then
 			built_progs[$t]=ok
 			pass "build.selftests$([ "$t" = x86_64 ] || echo ".$t") ($cc)"
 		else
@@ -132,7 +143,9 @@ build_progs() {
 	case "${TESTS:-}" in
 	'') PROGS=$all ;;
 	none) PROGS= ;;
-	*) PROGS=$(echo "$TESTS" | tr ' ' '\n' | grep -x -F "$all") ;;
+	*) PROGS=$(echo "$TESTS" | tr ' ' '\n' |
+		if [ "$t" = i386 ]; then sed 's/\.i386$//'; else cat; fi |
+		grep -x -F "$all" | awk '!seen[$0]++') ;;
 	esac
 }
 
@@ -443,6 +456,15 @@ for k in $KERNELS; do
 	for t in $kprogs; do
 		cp "$PROGS_DIR/$t" "$kb/tests/" 2>/dev/null
 	done
+	# the i386 programs on the stock x86_64 kernels, after the others
+	if { [ "$k" = stock61 ] || [ "$k" = stock612 ]; } &&
+	   [ "${NOI386:-0}" != 1 ]; then
+		build_progs i386
+		for t in $PROGS; do
+			cp "$PROGS_DIR/$t" "$kb/tests/$t.i386" 2>/dev/null
+			kprogs="$kprogs $t.i386"
+		done
+	fi
 	echo "$kprogs" | tr ' ' '\n' | sed '/^$/d' > "$kb/tests/list"
 	# qemu_test runs QEMU in the VM: an x86 initramfs carries it
 	GASPACE_QEMU_CPIO=

@@ -7,7 +7,10 @@
 set -eu
 . "$(dirname "$0")/lib.sh"
 
-# command-or-file:package
+# command-or-file:package.  gcc-12-multilib and libc6-dev-i386 build the
+# static i386 test programs; not gcc-multilib, which conflicts with the
+# arm64 and riscv64 cross compilers (selftests/Makefile finds <asm/*.h>
+# without it).
 need=(
 	gcc:gcc make:make /usr/include/stdio.h:libc6-dev bc:bc bison:bison
 	flex:flex /usr/include/libelf.h:libelf-dev
@@ -17,6 +20,8 @@ need=(
 	/usr/share/doc/linux-headers-amd64:linux-headers-amd64
 	x86_64-linux-gnu-gcc-12:gcc-12 sparse:sparse dpkg-deb:dpkg
 	apt-get:apt
+	/usr/lib/gcc/x86_64-linux-gnu/12/32/libgcc.a:gcc-12-multilib
+	/usr/lib32/libc.a:libc6-dev-i386
 )
 # make bench also draws its charts
 [ "${1:-}" = bench ] && need+=(gnuplot:gnuplot-nox)

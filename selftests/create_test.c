@@ -330,7 +330,7 @@ TEST_F(create, null_pointer_is_efault)
 	EXPECT_EQ(-EFAULT, gas_ioctl(self->dev, GASPACE_CREATE, 1));
 	EXPECT_EQ(-EFAULT, gas_ioctl(self->dev, GASPACE_CREATE, 4096));
 	EXPECT_EQ(-EFAULT, gas_ioctl(self->dev, GASPACE_CREATE,
-				     0xffff800000000000ul));
+				     GAS_KERNEL_ADDR));
 	EXPECT_EQ(-EFAULT, gas_ioctl(self->dev, GASPACE_CREATE, ~0ul - 8));
 }
 

@@ -147,6 +147,17 @@ static inline int gas_open_dev(void)
 	return open(GASPACE_DEV, O_RDWR | O_CLOEXEC);
 }
 
+/*
+ * An address that no user pointer can hold: the kernel's half of a 64-bit
+ * address space, and for an i386 program (on an x86_64 kernel) the last
+ * page of its 4 GiB, above the highest address a compat task can map.
+ */
+#if __SIZEOF_LONG__ == 8
+#define GAS_KERNEL_ADDR		0xffff800000000000UL
+#else
+#define GAS_KERNEL_ADDR		0xfffff000UL
+#endif
+
 /* ioctl() as "result or negative errno". */
 static inline long gas_ioctl(int fd, unsigned long cmd, unsigned long arg)
 {

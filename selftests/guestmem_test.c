@@ -634,7 +634,7 @@ TEST_F(gm, write_from_unmapped_buffer_is_efault)
 	EXPECT_EQ(-EFAULT, gas_pwrite(fd, p + PAGE_4K, PAGE_4K, BASE + 5));
 	EXPECT_EQ(-EFAULT, gas_pwrite(fd, bad_buffer(0), 2 * PAGE_4K,
 				      BASE));
-	EXPECT_EQ(-EFAULT, gas_pwrite(fd, bad_buffer(0xffff800000000000UL),
+	EXPECT_EQ(-EFAULT, gas_pwrite(fd, bad_buffer(GAS_KERNEL_ADDR),
 				      16, BASE));
 	ASSERT_EQ((ssize_t)(4 * PAGE_4K),
 		  gas_pread(fd, self->chk, 4 * PAGE_4K, BASE));

@@ -583,7 +583,7 @@ TEST_F(info_misc, bad_pointer_is_efault)
 	EXPECT_EQ(-EFAULT, gas_ioctl(fd, GASPACE_GET_INFO, 0));
 	EXPECT_EQ(-EFAULT, gas_ioctl(fd, GASPACE_GET_INFO, 4096));
 	EXPECT_EQ(-EFAULT, gas_ioctl(fd, GASPACE_GET_INFO,
-				     0xffff800000000000ul));
+				     GAS_KERNEL_ADDR));
 
 	/* a read-only page cannot take the result */
 	ro = mmap(NULL, page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

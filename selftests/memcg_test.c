@@ -469,8 +469,8 @@ TEST_F_TIMEOUT(memcg, vmm_touch_at_the_limit_is_oom_killed, 120)
 		va = mmap(NULL, 2 * SZ_2M, PROT_NONE,
 			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		CHILD_CHECK(r, va != MAP_FAILED);
-		win = (unsigned char *)(((unsigned long)va + SZ_2M - 1) &
-				       ~(SZ_2M - 1UL));
+		win = (unsigned char *)(unsigned long)
+			(((unsigned long)va + SZ_2M - 1) & ~(SZ_2M - 1));
 		for (i = 0; i < TOUCH_BLOCKS; i++)
 			CHILD_CHECK(r, mmap((void *)(win + i * PAGE_4K),
 					    PAGE_4K, PROT_READ | PROT_WRITE,

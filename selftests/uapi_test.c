@@ -69,10 +69,21 @@ TEST(backends)
 	EXPECT_EQ(3, GASPACE_BACKEND_USER);
 }
 
+/*
+ * A struct of __u64 fields is aligned as a __u64 field is: 8 bytes, but 4
+ * on i386.  The offsets and sizes, which are what the kernel sees, are the
+ * same on both.
+ */
+struct u64_field {
+	char c;
+	__u64 v;
+};
+
 TEST(struct_gaspace_create)
 {
 	EXPECT_EQ(64UL, sizeof(struct gaspace_create));
-	EXPECT_EQ(8UL, __alignof__(struct gaspace_create));
+	EXPECT_EQ(offsetof(struct u64_field, v),
+		  __alignof__(struct gaspace_create));
 	EXPECT_OFFSET(gaspace_create, format, 0);
 	EXPECT_OFFSET(gaspace_create, gpa_bits, 4);
 	EXPECT_OFFSET(gaspace_create, base, 8);

@@ -865,7 +865,7 @@ TEST_F(ufd, fill_struct_unreadable_is_efault)
 	EXPECT_EQ(-EFAULT, gas_ioctl_ptr(fd, GASPACE_FILL,
 					 p + PAGE_4K - sizeof(good) + 8));
 	EXPECT_EQ(-EFAULT, gas_ioctl_ptr(fd, GASPACE_FILL, p + PAGE_4K));
-	EXPECT_EQ(-EFAULT, gas_ioctl(fd, GASPACE_FILL, 0xffff888000000000UL));
+	EXPECT_EQ(-EFAULT, gas_ioctl(fd, GASPACE_FILL, GAS_KERNEL_ADDR));
 	gas_snapshot(fd, &a, probes, ARRAY_LEN(probes));
 	EXPECT_TRUE(gas_snapshot_equal(&b, &a));
 	munmap(p, 2 * PAGE_4K);
