@@ -147,6 +147,10 @@ struct gaspace_backend {
 
 extern const struct gaspace_backend gaspace_backend_linear;
 extern const struct gaspace_backend gaspace_backend_alloc;
+
+/* linear.c: a leaf_level of the largest blocks the format has, unless NOHUGE */
+u32 gaspace_leaf_level_nohuge(const struct gaspace_area *a);
+
 extern const struct gaspace_backend gaspace_backend_user;
 
 static inline const struct gaspace_backend *

@@ -28,8 +28,8 @@ static int linear_populate(struct gpt *pt, struct gpt_cache *mc,
 		       gaspace_area_gpt_prot(a), linear_flags(a));
 }
 
-/* The largest blocks the format has, unless NOHUGE. */
-static u32 linear_leaf_level(const struct gaspace_area *a)
+/* The largest blocks the format has, unless NOHUGE (user.c's too). */
+u32 gaspace_leaf_level_nohuge(const struct gaspace_area *a)
 {
 	return a->flags & GASPACE_MAP_NOHUGE ? 0 : GPT_MAX_LEVELS - 1;
 }
@@ -37,5 +37,5 @@ static u32 linear_leaf_level(const struct gaspace_area *a)
 const struct gaspace_backend gaspace_backend_linear = {
 	.map_bound	= linear_map_bound,
 	.populate	= linear_populate,
-	.leaf_level	= linear_leaf_level,
+	.leaf_level	= gaspace_leaf_level_nohuge,
 };

@@ -346,16 +346,10 @@ static struct page *user_frame(const struct gpt_leaf *leaf, u64 gpa)
 	return pfn_to_page(PHYS_PFN(leaf->pa + (gpa - leaf->gpa)));
 }
 
-/* The largest blocks the format has, unless NOHUGE. */
-static u32 user_leaf_level(const struct gaspace_area *a)
-{
-	return a->flags & GASPACE_MAP_NOHUGE ? 0 : GPT_MAX_LEVELS - 1;
-}
-
 const struct gaspace_backend gaspace_backend_user = {
 	.map_bound	= user_map_bound,
 	.populate	= user_populate,
 	.release	= user_release,
 	.frame		= user_frame,
-	.leaf_level	= user_leaf_level,
+	.leaf_level	= gaspace_leaf_level_nohuge,
 };
