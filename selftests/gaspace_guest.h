@@ -46,13 +46,13 @@ static inline int gas_guest_open(const char *path, const char *module,
 }
 
 /*
- * A fixture's teardown: closes the space @as, /dev/gaspace @dev and the
- * sample's device @sample, those of them that are open (not negative).
+ * A fixture's teardown: closes the space @as (audited: the table the guest
+ * ran on must still keep every rule), /dev/gaspace @dev and the sample's
+ * device @sample, those of them that are open (not negative).
  */
 static inline void gas_guest_close(int as, int dev, int sample)
 {
-	if (as >= 0)
-		close(as);
+	gas_close_audited(as);
 	if (dev >= 0)
 		close(dev);
 	if (sample >= 0)

@@ -97,8 +97,7 @@ FIXTURE_SETUP(migrate)
 
 FIXTURE_TEARDOWN(migrate)
 {
-	if (self->dst >= 0)
-		close(self->dst);
+	gas_close_audited(self->dst);
 	gas_guest_close(self->src, self->dev, self->svm);
 }
 

@@ -342,8 +342,7 @@ FIXTURE_TEARDOWN(postcopy)
 		close(pc->image);
 	if (pc->ufd >= 0)
 		close(pc->ufd);
-	if (pc->dst >= 0)
-		close(pc->dst);
+	gas_close_audited(pc->dst);
 	gas_guest_close(pc->src, pc->dev, pc->svm);
 }
 
