@@ -298,6 +298,14 @@ static int reference(struct _test_data_inject *self,
 
 static bool full_sweep(const struct inject_case *c, unsigned int format);
 
+/* Every state a call leaves, failed or not, keeps the table's rules. */
+static void audit_close(struct __test_metadata *_metadata, int fd,
+			unsigned int nth)
+{
+	EXPECT_EQ(0, gas_audit_clean(fd)) TH_LOG("nth %u: AUDIT", nth);
+	close(fd);
+}
+
 static void run_case(struct __test_metadata *_metadata,
 		     struct _test_data_inject *self,
 		     const struct _fixture_variant_inject *variant,
@@ -351,7 +359,7 @@ static void run_case(struct __test_metadata *_metadata,
 						self->msg, sizeof(self->msg)))
 				TH_LOG("nth %u: -ENOMEM changed %s", nth,
 				       self->msg);
-			close(fd);
+			audit_close(_metadata, fd, nth);
 			continue;
 		}
 		mask_placement(self->after);
@@ -368,7 +376,7 @@ static void run_case(struct __test_metadata *_metadata,
 			absorbed++;
 		if (!state_diff(want, self->after, self->msg,
 				sizeof(self->msg))) {
-			close(fd);
+			audit_close(_metadata, fd, nth);
 			continue;
 		}
 		if (c->has_alt && ret == c->full &&
@@ -380,7 +388,7 @@ static void run_case(struct __test_metadata *_metadata,
 				TH_LOG("nth %u: success (%ld) is not the promised state: %s",
 				       nth, ret, self->msg);
 		}
-		close(fd);
+		audit_close(_metadata, fd, nth);
 	}
 	if (!full) {
 		TH_LOG("first allocation only (GASPACE_INJECT_ROTATE=1)");
