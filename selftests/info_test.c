@@ -314,8 +314,7 @@ FIXTURE_SETUP(info)
 
 FIXTURE_TEARDOWN(info)
 {
-	if (self->fd >= 0)
-		close(self->fd);
+	gas_close_audited(self->fd);
 	close(self->dev);
 }
 
