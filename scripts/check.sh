@@ -27,7 +27,8 @@
 #            the VM's /tests/env (make stress: the long counts); by default
 #            GASPACE_INJECT_ROTATE=1 (inject_test sweeps each call's
 #            allocations on one format, see the program)
-#   GASPACE_VM_TIMEOUT seconds each VM may run (default 600, debug 2700)
+#   GASPACE_VM_TIMEOUT seconds each VM may run (default 600, 1200 beside
+#            the debug kernel's VM, debug 2700)
 #   GASPACE_SERIAL=1   boot one VM at a time (by default the debug kernel's
 #            VM and lint run beside the other kernels' VMs)
 set -u
@@ -293,15 +294,11 @@ parse_log() {
 }
 
 # run_vm K RUNNER IMAGE KB TIMEOUT EXTRA: boot kernel K's VM; its exit
-# status and seconds go to KB/vm.rc.  Beside the debug kernel's VM the
-# others run at a lower priority: the debug programs' time limits are the
-# tighter ones, and the others fill what it leaves.
+# status and seconds go to KB/vm.rc.
 run_vm() {
 	local k=$1 runner=$2 image=$3 kb=$4 timeout=$5 extra=$6 start rc
-	local prio=()
-	[ $debug_bg = 1 ] && prio=(nice -n 10)
 	start=$(date +%s)
-	"${prio[@]}" "$GASPACE_ROOT/scripts/$runner" "$image" "$kb/mods" "$kb/tests" \
+	"$GASPACE_ROOT/scripts/$runner" "$image" "$kb/mods" "$kb/tests" \
 		"$kb/console.log" "$timeout" "$extra" > "$kb/vm.out" 2>&1
 	rc=$?
 	cat "$kb/vm.out" >&2
@@ -491,7 +488,9 @@ for k in $KERNELS; do
 		extra="${extra:+$extra }hugepagesz=1G hugepages=1"
 		vm_mem=${GASPACE_VM_MEM:-3G}
 	fi
+	# beside the debug kernel's VM the others share the cores with it
 	timeout=600
+	[ $debug_bg = 1 ] && timeout=1200
 	[ "$k" = debug ] && timeout=2700
 	timeout=${GASPACE_VM_TIMEOUT:-$timeout}
 	if [ "$k" = bochs ]; then
