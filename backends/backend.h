@@ -175,6 +175,7 @@ void gaspace_user_unpin_rest(struct gaspace_pins *p);
 u32 gaspace_user_run_level(const unsigned long *pfns, u64 nr, u32 max_level);
 int gaspace_user_charge(struct user_struct *user, u64 nr);
 void gaspace_user_uncharge(kuid_t uid, u64 nr);
+long gaspace_user_locked(struct user_struct *user);
 
 /* The area value's record of whose account its pages are charged to. */
 static inline u64 gaspace_user_owner(kuid_t uid)

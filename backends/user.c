@@ -37,6 +37,18 @@
 
 #include "backend.h"
 
+/*
+ * struct user_struct has locked_vm where the kernel has a user of it (the
+ * condition of <linux/sched/user.h>, the same in 6.1 and 6.12); without it
+ * (a kernel with none of these, e.g. no networking) only gaspace's own
+ * charges count against RLIMIT_MEMLOCK.
+ */
+#if defined(CONFIG_NET) || defined(CONFIG_IO_URING) || \
+	defined(CONFIG_VFIO_PCI_ZDEV_KVM) || IS_ENABLED(CONFIG_IOMMUFD) || \
+	defined(CONFIG_SECRETMEM)
+#define USER_LOCKED_VM	1
+#endif
+
 /* Pages one pin_user_pages_fast() call takes: its array is on the stack. */
 #define USER_PIN_BATCH		64
 
@@ -79,6 +91,7 @@ int gaspace_user_charge(struct user_struct *user, u64 nr)
 	uid_t uid = __kuid_val(user->uid);
 	struct gaspace_user_acct *acct;
 	int ret = 0;
+	u64 locked;
 
 	mutex_lock(&gaspace_user_lock);
 	acct = xa_load(&gaspace_user_accts, uid);
@@ -96,9 +109,15 @@ int gaspace_user_charge(struct user_struct *user, u64 nr)
 		}
 		acct->user = get_uid(user);
 	}
-	if ((u64)atomic_long_add_return(nr, &user->locked_vm) > limit &&
-	    !capable(CAP_IPC_LOCK)) {
+#ifdef USER_LOCKED_VM
+	locked = atomic_long_add_return(nr, &user->locked_vm);
+#else
+	locked = acct->nr + nr;
+#endif
+	if (locked > limit && !capable(CAP_IPC_LOCK)) {
+#ifdef USER_LOCKED_VM
 		atomic_long_sub(nr, &user->locked_vm);
+#endif
 		ret = -ENOMEM;
 	} else {
 		acct->nr += nr;
@@ -124,13 +143,38 @@ void gaspace_user_uncharge(kuid_t uid, u64 nr)
 	mutex_lock(&gaspace_user_lock);
 	acct = xa_load(&gaspace_user_accts, __kuid_val(uid));
 	if (!WARN_ON_ONCE(!acct || acct->nr < nr)) {
+#ifdef USER_LOCKED_VM
 		atomic_long_sub(nr, &acct->user->locked_vm);
+#endif
 		acct->nr -= nr;
 		user_acct_drop(__kuid_val(uid), acct);
 	}
 	mutex_unlock(&gaspace_user_lock);
 }
 EXPORT_SYMBOL_NS_GPL(gaspace_user_uncharge, GASPACE_INTERNAL);
+
+/**
+ * gaspace_user_locked() - pages charged against a user's RLIMIT_MEMLOCK
+ * @user: the user
+ *
+ * Return: the user's locked_vm, or without one, what gaspace charged it.
+ */
+long gaspace_user_locked(struct user_struct *user)
+{
+#ifdef USER_LOCKED_VM
+	return atomic_long_read(&user->locked_vm);
+#else
+	struct gaspace_user_acct *acct;
+	long nr;
+
+	mutex_lock(&gaspace_user_lock);
+	acct = xa_load(&gaspace_user_accts, __kuid_val(user->uid));
+	nr = acct ? acct->nr : 0;
+	mutex_unlock(&gaspace_user_lock);
+	return nr;
+#endif
+}
+EXPORT_SYMBOL_NS_GPL(gaspace_user_locked, GASPACE_INTERNAL);
 
 /**
  * gaspace_user_run_level() - the leaf level a run of pinned pages allows

@@ -84,19 +84,19 @@ static void user_level_1g(struct kunit *test)
 	vfree(pfns);
 }
 
-/* Charges add to the user's locked_vm and uncharges take them back. */
+/* Charges add to the user's locked count and uncharges take them back. */
 static void user_charge_balance(struct kunit *test)
 {
 	struct user_struct *user = current_user();
-	long before = atomic_long_read(&user->locked_vm);
+	long before = gaspace_user_locked(user);
 
 	KUNIT_ASSERT_EQ(test, gaspace_user_charge(user, 10), 0);
 	KUNIT_ASSERT_EQ(test, gaspace_user_charge(user, 5), 0);
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&user->locked_vm), before + 15);
+	KUNIT_EXPECT_EQ(test, gaspace_user_locked(user), before + 15);
 	gaspace_user_uncharge(user->uid, 10);
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&user->locked_vm), before + 5);
+	KUNIT_EXPECT_EQ(test, gaspace_user_locked(user), before + 5);
 	gaspace_user_uncharge(user->uid, 5);
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&user->locked_vm), before);
+	KUNIT_EXPECT_EQ(test, gaspace_user_locked(user), before);
 }
 
 /*
@@ -108,7 +108,7 @@ static void user_charge_limit(struct kunit *test)
 {
 	struct rlimit *rl = &current->signal->rlim[RLIMIT_MEMLOCK];
 	struct user_struct *user = current_user();
-	long before = atomic_long_read(&user->locked_vm);
+	long before = gaspace_user_locked(user);
 	struct rlimit saved = *rl;
 	const struct cred *old;
 	struct cred *cred;
@@ -124,15 +124,15 @@ static void user_charge_limit(struct kunit *test)
 
 	old = override_creds(cred);
 	KUNIT_EXPECT_EQ(test, gaspace_user_charge(user, 5), -ENOMEM);
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&user->locked_vm), before);
+	KUNIT_EXPECT_EQ(test, gaspace_user_locked(user), before);
 	KUNIT_EXPECT_EQ(test, gaspace_user_charge(user, 4), 0);
 	KUNIT_EXPECT_EQ(test, gaspace_user_charge(user, 1), -ENOMEM);
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&user->locked_vm), before + 4);
+	KUNIT_EXPECT_EQ(test, gaspace_user_locked(user), before + 4);
 	gaspace_user_uncharge(user->uid, 4);
 	revert_creds(old);
 	put_cred(cred);
 	*rl = saved;
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&user->locked_vm), before);
+	KUNIT_EXPECT_EQ(test, gaspace_user_locked(user), before);
 }
 
 static struct kunit_case user_test_cases[] = {
