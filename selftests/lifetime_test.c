@@ -484,7 +484,7 @@ static void *churn_thread(void *arg)
 	return NULL;
 }
 
-TEST_F_TIMEOUT(life, threads_create_and_close_each_others, 120)
+TEST_F_TIMEOUT(life, threads_create_and_close_each_others, 300)
 {
 	static struct churn c;
 	pthread_t threads[NR_THREADS];
