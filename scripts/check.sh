@@ -26,8 +26,7 @@
 #   GASPACE_TEST_ENV   shell assignments the programs run under, written to
 #            the VM's /tests/env (make stress: the long counts); by default
 #            GASPACE_INJECT_ROTATE=1 (inject_test sweeps each call's
-#            allocations on one format, see the program), and on the debug
-#            kernel GASPACE_ONE_FORMAT=1 (user_test runs NPT only there)
+#            allocations on one format, see the program)
 #   GASPACE_VM_TIMEOUT seconds each VM may run (default 600, 1200 beside
 #            the debug kernel's VM, debug 2700)
 #   GASPACE_SERIAL=1   boot one VM at a time (by default the debug kernel's
@@ -471,12 +470,7 @@ for k in $KERNELS; do
 			fail "$k: qemu-system-x86_64 cannot be copied for qemu_test"
 	fi
 	export GASPACE_QEMU_CPIO
-	# on the debug kernel the programs that offer it run one format
-	# (user_test; gas_one_format())
-	env=${GASPACE_TEST_ENV:-GASPACE_INJECT_ROTATE=1}
-	[ "$kname" = debug ] && [ -z "${GASPACE_TEST_ENV:-}" ] &&
-		env="$env GASPACE_ONE_FORMAT=1"
-	echo "export $env" > "$kb/tests/env"
+	echo "export ${GASPACE_TEST_ENV:-GASPACE_INJECT_ROTATE=1}" > "$kb/tests/env"
 	want_kunit=0
 	[ -f "$kb/mods/gaspace_kunit.ko" ] && want_kunit=1
 	[ "$k" = debug ] && [ $want_kunit = 0 ] && fail "$k: gaspace_kunit.ko not built"

@@ -800,18 +800,6 @@ static inline int gas_audit_clean(int fd)
 }
 
 /*
- * GASPACE_ONE_FORMAT=1 (make check on the debug kernel, whose time is the
- * longest): a program that asks runs its per-format cases on NPT only;
- * true when @format's are to be skipped.  The stock kernels run them all.
- */
-static inline bool gas_one_format(unsigned int format)
-{
-	const char *s = getenv("GASPACE_ONE_FORMAT");
-
-	return s && !strcmp(s, "1") && format != GASPACE_FMT_NPT;
-}
-
-/*
  * Closes the space fd @fd (if open) after an audit of its table: an error
  * found there fails the test (its process exits 1).  A teardown's close.
  */

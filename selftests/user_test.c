@@ -166,10 +166,6 @@ FIXTURE_VARIANT_ADD(user, riscv_g) {
 
 FIXTURE_SETUP(user)
 {
-	self->s.fd = -1;
-	self->s.dev = -1;
-	if (gas_one_format(variant->format))
-		SKIP(return, "GASPACE_ONE_FORMAT=1: one format (NPT) here");
 	ASSERT_EQ(0, gas_space_open(&self->s, variant->format, variant->bits,
 				    BASE, SIZE));
 	self->mem = map_aligned(LEN, SZ_2M, 0, -1);
