@@ -312,19 +312,26 @@ static __u32 new_seed(void)
 	return (__u32)(ts.tv_nsec ^ (ts.tv_sec << 20) ^ getpid());
 }
 
+/* Seeds the guest with @seed (kept in self->seed) and runs it to its OK exit. */
+static void run_guest(struct __test_metadata *_metadata,
+		      struct _test_data_qemu *self, int fd, __u32 seed)
+{
+	self->seed = seed;
+	ASSERT_EQ(0, put_seed(fd, seed));
+	ASSERT_EQ(EXIT_STATUS(QG_EXIT_OK) << 8,
+		  run_qemu(_metadata, self->qemu, self->dir, fd));
+}
+
 /* QEMU's RAM is the space: what the guest wrote is in it. */
 TEST_F_TIMEOUT(qemu, guest_ram_is_the_space, CASE_TIMEOUT)
 {
 	const char *why = no_qemu(self->qemu);
-	int fd = self->s.fd, status;
+	int fd = self->s.fd;
 
 	if (why)
 		SKIP(return, "%s", why);
 	ASSERT_EQ(0, gas_map_alloc(fd, 0, RAM, GAS_PROT_RWX, 0));
-	self->seed = new_seed();
-	ASSERT_EQ(0, put_seed(fd, self->seed));
-	status = run_qemu(_metadata, self->qemu, self->dir, fd);
-	ASSERT_EQ(EXIT_STATUS(QG_EXIT_OK) << 8, status);
+	run_guest(_metadata, self, fd, new_seed());
 	check_guest_ram(_metadata, fd, self->seed);
 }
 
@@ -338,15 +345,12 @@ TEST_F_TIMEOUT(qemu, discard_and_run_again, CASE_TIMEOUT)
 	struct gaspace_translation t;
 	struct gaspace_info before, after;
 	static unsigned char buf[16 * PAGE], zero[16 * PAGE];
-	int fd = self->s.fd, status;
+	int fd = self->s.fd;
 
 	if (why)
 		SKIP(return, "%s", why);
 	ASSERT_EQ(0, gas_map_alloc(fd, 0, RAM, GAS_PROT_RWX, 0));
-	self->seed = new_seed();
-	ASSERT_EQ(0, put_seed(fd, self->seed));
-	status = run_qemu(_metadata, self->qemu, self->dir, fd);
-	ASSERT_EQ(EXIT_STATUS(QG_EXIT_OK) << 8, status);
+	run_guest(_metadata, self, fd, new_seed());
 	ASSERT_EQ(0, gas_get_info(fd, &before));
 	ASSERT_EQ(0, fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
 			       0x200000, sizeof(buf)));
@@ -358,10 +362,7 @@ TEST_F_TIMEOUT(qemu, discard_and_run_again, CASE_TIMEOUT)
 	ASSERT_EQ((ssize_t)sizeof(buf), pread(fd, buf, sizeof(buf), 0x200000));
 	EXPECT_EQ(0, memcmp(buf, zero, sizeof(buf)));
 
-	self->seed = new_seed() ^ 0x5a5a5a5a;
-	ASSERT_EQ(0, put_seed(fd, self->seed));
-	status = run_qemu(_metadata, self->qemu, self->dir, fd);
-	ASSERT_EQ(EXIT_STATUS(QG_EXIT_OK) << 8, status);
+	run_guest(_metadata, self, fd, new_seed() ^ 0x5a5a5a5a);
 	check_guest_ram(_metadata, fd, self->seed);
 }
 
