@@ -59,8 +59,9 @@ static void *area_encode(const struct gaspace_area *a)
 	return (void *)(v | (unsigned long)(a->delta & PAGE_MASK));
 }
 
-static void area_decode(void *entry, unsigned long index, unsigned long last,
-			struct gaspace_area *a)
+static __always_inline void area_decode(void *entry, unsigned long index,
+					unsigned long last,
+					struct gaspace_area *a)
 {
 	unsigned long v = (unsigned long)entry;
 

@@ -44,10 +44,12 @@ typedef int (*gaspace_look_fn)(struct gaspace *as, struct gaspace_lookup *l);
  * Run @look under rcu_read_lock() alone, and again under pt_lock when a
  * commit of MAP, UNMAP or PROTECT ran meanwhile (as->seq odd or moved): it
  * sees the areas and the table of one moment, never an area without its
- * leaves or a prot half changed.
+ * leaves or a prot half changed.  Inlined, so that @look is a direct call:
+ * TRANSLATE is a VMM's per-exit lookup.
  */
-static int gaspace_look(struct gaspace *as, gaspace_look_fn look,
-			struct gaspace_lookup *l)
+static __always_inline int gaspace_look(struct gaspace *as,
+					gaspace_look_fn look,
+					struct gaspace_lookup *l)
 {
 	unsigned int seq;
 	int ret;
@@ -68,8 +70,8 @@ static int gaspace_look(struct gaspace *as, gaspace_look_fn look,
 	return ret;
 }
 
-static int gaspace_translate_look(struct gaspace *as,
-				  struct gaspace_lookup *l)
+static __always_inline int
+gaspace_translate_look(struct gaspace *as, struct gaspace_lookup *l)
 {
 	struct gaspace_translation *out = l->out;
 	struct gpt_leaf leaf;

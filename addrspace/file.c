@@ -185,8 +185,8 @@ efault:
 
 /*
  * TRANSLATE is the one lookup a VMM makes per exit, so its copies are the
- * cheapest the kernel has: get_user() for the gpa (the other fields are
- * output) and one user-access section that stores the result field by
+ * cheapest the kernel has: one user-access section that reads the gpa
+ * (the other fields are output) and one that stores the result field by
  * field (the same bytes copy_to_user() of the struct would write, which
  * proves the struct writable, and so readable, whole).
  */
@@ -197,8 +197,10 @@ static int gaspace_ioctl_translate(struct gaspace *as, void __user *argp)
 	u64 gpa;
 	int ret;
 
-	if (get_user(gpa, &u->gpa))
+	if (!user_read_access_begin(&u->gpa, sizeof(u->gpa)))
 		return -EFAULT;
+	unsafe_get_user(gpa, &u->gpa, efault_read);
+	user_read_access_end();
 	ret = gaspace_translate(as, gpa, &t);
 	if (ret)
 		return gaspace_translate_error(u, ret);
@@ -218,6 +220,9 @@ static int gaspace_ioctl_translate(struct gaspace *as, void __user *argp)
 	return 0;
 efault:
 	user_write_access_end();
+	return -EFAULT;
+efault_read:
+	user_read_access_end();
 	return -EFAULT;
 }
 
@@ -688,6 +693,8 @@ int gaspace_install_fd(struct gaspace *as)
 	inode->i_private = as;
 	/* a regular file: vfs_fallocate() refuses other kinds */
 	inode->i_mode = S_IFREG | 0600;
+	/* no time update on every VMM write fault (file_update_time()) */
+	inode->i_flags |= S_NOCMTIME;
 	inode->i_op = &gaspace_inode_ops;
 	inode->i_size = as->base + as->size;
 	/* open() of /proc/pid/fd/N: gaspace_file_open() */

@@ -511,7 +511,8 @@ struct gpt_lookup {
  * walker's descent (gpt_entry(), gpt_table_va()) without a visitor, since
  * it is the whole cost of TRANSLATE and of a fault's checks.
  */
-static void gpt_lookup(const struct gpt *pt, u64 gpa, struct gpt_lookup *l)
+static __always_inline void gpt_lookup(const struct gpt *pt, u64 gpa,
+				       struct gpt_lookup *l)
 {
 	u64 *table = pt->root;
 
