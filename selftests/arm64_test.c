@@ -17,11 +17,7 @@
  * bits) every variant runs; under -cpu cortex-a76 (40 bits) bits32 and
  * bits40 do, the latter with the guest's first vectors inside the space.
  */
-#include <pthread.h>
 #include <signal.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <time.h>
 
 #include "gaspace_util.h"
 #include "gaspace_guest.h"
@@ -42,13 +38,10 @@
 #define ESR_ISS(esr)		((esr) & 0x1ffffff)
 
 #define SPACE_SIZE		0x100000000ULL	/* 4 GiB: fits every variant */
-#define CODE_AREA		0x0ULL		/* RWX */
-#define CODE_SIZE		0x8000ULL
-#define GUEST_CODE		0x1000ULL
-#define NX_AREA			0x8000ULL	/* RW: no instruction fetch */
+#define GUEST_CODE		GAS_GUEST_CODE
+#define NX_AREA			GAS_GUEST_NX_AREA /* RW: no instruction fetch */
 #define NX_SIZE			0x8000ULL
 #define DATA			0x100000ULL	/* lazy RW data */
-#define DATA_PAGES		64
 #define HUGE_GPA		0x400000ULL
 #define LINEAR_GPA		0x800000ULL
 #define HIGH_PAGES		8		/* at the top of the space */
@@ -162,9 +155,7 @@ static const __u32 guest_sync_handler[] = { 0xd5385200, 0xd5384021, 0xd4000022 }
 #define GUEST_VBAR		(GUEST_CODE + 0x800)
 
 FIXTURE(arm64) {
-	int dev;
-	int a64;
-	int as;
+	struct gas_guest g;
 	__u64 high;		/* HIGH_PAGES lazy RW pages below the top */
 	struct gaspace_arm64_info info;
 	struct gaspace_arm64_run run;
@@ -195,71 +186,14 @@ FIXTURE_VARIANT_ADD(arm64, bits48) {
 	.root_pages = 1,
 };
 
-FIXTURE_SETUP(arm64)
-{
-	const char *why = NULL;
-	__u64 top = 1ULL << variant->gpa_bits;
-
-	self->dev = -1;
-	self->as = -1;
-	self->a64 = gas_guest_open(GASPACE_ARM64_DEVICE,
-				   "gaspace_arm64.ko (samples/arm64)",
-				   GASPACE_ARM64_GET_INFO, &self->info,
-				   sizeof(self->info), &why);
-	if (self->a64 < 0)
-		SKIP(return, "%s", why);
-	if (self->info.flags !=
-	    (GASPACE_ARM64_HAVE_EL2 | GASPACE_ARM64_HAVE_VHE))
-		SKIP(return, "the kernel does not run at EL2 with VHE");
-	ASSERT_EQ(32U, self->info.min_gpa_bits);
-	if (variant->gpa_bits > self->info.max_gpa_bits)
-		SKIP(return, "PARange %u: the CPU's stage 2 takes %u bits at most",
-		     self->info.parange, self->info.max_gpa_bits);
-	self->dev = gas_open_dev();
-	ASSERT_LE(0, self->dev);
-	/* the whole gpa range; an area just below its top */
-	self->as = gas_create(self->dev, GASPACE_FMT_ARM64_S2,
-			      variant->gpa_bits, 0, top);
-	ASSERT_LE(0, self->as) TH_LOG("ARM64_S2 space of %u bits",
-				      variant->gpa_bits);
-	self->high = top - 2 * SZ_2M;
-	ASSERT_EQ(0, gas_map_alloc(self->as, CODE_AREA, CODE_SIZE,
-				   GAS_PROT_RWX, 0));
-	ASSERT_EQ(0, gas_map_alloc(self->as, NX_AREA, NX_SIZE, GAS_PROT_RW, 0));
-	ASSERT_EQ(0, gas_map_alloc(self->as, DATA, DATA_PAGES * PAGE_4K,
-				   GAS_PROT_RW, 0));
-	ASSERT_EQ(0, gas_map_alloc(self->as, self->high, HIGH_PAGES * PAGE_4K,
-				   GAS_PROT_RW, 0));
-}
-
-FIXTURE_TEARDOWN(arm64)
-{
-	gas_guest_close(self->as, self->dev, self->a64);
-}
-
-/*
- * Loads @code at GUEST_CODE of @as and resets @run to start it there;
- * 0 or a negative errno.
- */
-static int arm64_load(int as, struct gaspace_arm64_run *run, const void *code,
-		      size_t len)
-{
-	if (pwrite(as, code, len, GUEST_CODE) != (ssize_t)len)
-		return -EIO;
-	memset(run, 0, sizeof(*run));
-	run->as_fd = as;
-	run->regs.pc = GUEST_CODE;
-	return 0;
-}
+/* Runs the guest; 0 or the ioctl's negative errno. */
+#define arm64_run() gas_guest_run(&self->g)
 
 #define arm64_guest(code) \
-	ASSERT_EQ(0, arm64_load(self->as, &self->run, code, sizeof(code)))
+	gas_guest_load_code(_metadata, &self->g, code, sizeof(code))
 
-/* Runs the guest; 0 or the ioctl's negative errno. */
-#define arm64_run() gas_ioctl_ptr(self->a64, GASPACE_ARM64_RUN, &self->run)
-
-/* The run ended at the HVC that is the last word of @code. */
-#define ASSERT_HVC(code) do {						\
+/* The run ended at the HVC that ends a program of @len bytes. */
+#define ASSERT_HVC_AT(len) do {						\
 	ASSERT_EQ((__u64)GASPACE_ARM64_EXIT_HVC, self->run.exit_reason)	\
 		TH_LOG("exit %llu esr 0x%llx far 0x%llx hpfar 0x%llx "	\
 		       "pc 0x%llx error %d gpa 0x%llx",			\
@@ -268,39 +202,104 @@ static int arm64_load(int as, struct gaspace_arm64_run *run, const void *code,
 		       self->run.error, self->run.gpa);			\
 	ASSERT_EQ(0, self->run.error);					\
 	ASSERT_EQ((__u64)EC_HVC64, ESR_EC(self->run.esr));		\
-	ASSERT_EQ((__u64)(GUEST_CODE + sizeof(code)), self->run.regs.pc);\
+	ASSERT_EQ((__u64)(GUEST_CODE + (len)), self->run.regs.pc);	\
 } while (0)
 
-/* The run ended on a stage-2 abort that gaspace refused with @err. */
-#define ASSERT_S2_FAULT(err, at, acc) do {				\
-	ASSERT_EQ((__u64)GASPACE_ARM64_EXIT_S2_FAULT,			\
-		  self->run.exit_reason)				\
-		TH_LOG("exit %llu esr 0x%llx pc 0x%llx",		\
-		       self->run.exit_reason, self->run.esr,		\
-		       self->run.regs.pc);				\
-	EXPECT_EQ(err, self->run.error);				\
-	EXPECT_EQ((__u64)(at), self->run.gpa);				\
-	EXPECT_EQ((__u32)(acc), self->run.access);			\
-} while (0)
+/* The run ended at the HVC that is the last word of @code. */
+#define ASSERT_HVC(code) ASSERT_HVC_AT(sizeof(code))
+
+static void arm64_at_call(struct __test_metadata *_metadata,
+			  const struct gas_guest *g, size_t len)
+{
+	struct _test_data_arm64 *self = g->self;
+
+	ASSERT_HVC_AT(len);
+}
+
+/*
+ * A fault gaspace refused: a stage-2 abort, of an instruction fetch or of
+ * a data access.
+ */
+static void arm64_refused(struct __test_metadata *_metadata,
+			  const struct gas_guest *g, __u64 gpa, __u32 access)
+{
+	struct _test_data_arm64 *self = g->self;
+
+	ASSERT_EQ((__u64)GASPACE_ARM64_EXIT_S2_FAULT, self->run.exit_reason)
+		TH_LOG("exit %llu esr 0x%llx pc 0x%llx",
+		       self->run.exit_reason, self->run.esr,
+		       self->run.regs.pc);
+	EXPECT_EQ((__u64)(access == GASPACE_PROT_EXEC ? EC_IABT_LOW :
+			  EC_DABT_LOW), ESR_EC(self->run.esr));
+}
+
+static void arm64_halted(struct __test_metadata *_metadata,
+			 const struct gas_guest *g)
+{
+	struct _test_data_arm64 *self = g->self;
+
+	ASSERT_EQ((__u64)GASPACE_ARM64_EXIT_WFI, self->run.exit_reason)
+		TH_LOG("exit %llu esr 0x%llx", self->run.exit_reason,
+		       self->run.esr);
+}
+
+static const struct gas_guest_ops arm64_ops = {
+	.prog = {
+		[GAS_GUEST_SUM] = GAS_GUEST_PROGRAM(guest_sum, 1,
+				GAS_GUEST_NONE, 2, 0),
+		[GAS_GUEST_FILL] = GAS_GUEST_PROGRAM(guest_fill, 1, 0, 2,
+				GAS_GUEST_NONE),
+		[GAS_GUEST_LOAD] = GAS_GUEST_PROGRAM(guest_load, 1,
+				GAS_GUEST_NONE, GAS_GUEST_NONE, 0),
+		[GAS_GUEST_STORE] = GAS_GUEST_PROGRAM(guest_store, 1, 0,
+				GAS_GUEST_NONE, GAS_GUEST_NONE),
+		[GAS_GUEST_SPIN] = GAS_GUEST_PROGRAM(guest_spin, 1,
+				GAS_GUEST_NONE, GAS_GUEST_NONE, 0),
+		[GAS_GUEST_JUMP] = GAS_GUEST_JUMPS(guest_jump, 3),
+		[GAS_GUEST_HALT] = GAS_GUEST_PLAIN(guest_wfi),
+	},
+	.at_call = arm64_at_call,
+	.refused = arm64_refused,
+	.halted = arm64_halted,
+};
+
+FIXTURE_SETUP(arm64)
+{
+	const char *why = NULL;
+	__u64 top = 1ULL << variant->gpa_bits;
+
+	gas_guest_init(&self->g, &arm64_ops, self, self->run, x[0], pc,
+		       GASPACE_ARM64_RUN);
+	self->g.sample = gas_guest_open(GASPACE_ARM64_DEVICE,
+					"gaspace_arm64.ko (samples/arm64)",
+					GASPACE_ARM64_GET_INFO, &self->info,
+					sizeof(self->info), &why);
+	if (self->g.sample < 0)
+		SKIP(return, "%s", why);
+	if (self->info.flags !=
+	    (GASPACE_ARM64_HAVE_EL2 | GASPACE_ARM64_HAVE_VHE))
+		SKIP(return, "the kernel does not run at EL2 with VHE");
+	ASSERT_EQ(32U, self->info.min_gpa_bits);
+	if (variant->gpa_bits > self->info.max_gpa_bits)
+		SKIP(return, "PARange %u: the CPU's stage 2 takes %u bits at most",
+		     self->info.parange, self->info.max_gpa_bits);
+	/* the whole gpa range; an area just below its top */
+	gas_guest_space(_metadata, &self->g, GASPACE_FMT_ARM64_S2,
+			variant->gpa_bits, top, NX_SIZE, DATA);
+	self->high = top - 2 * SZ_2M;
+	ASSERT_EQ(0, gas_map_alloc(self->g.as, self->high,
+				   HIGH_PAGES * PAGE_4K, GAS_PROT_RW, 0));
+}
+
+FIXTURE_TEARDOWN(arm64)
+{
+	gas_guest_teardown(&self->g);
+}
 
 /* Every lazy data page is faulted in through the hook, exactly once. */
 TEST_F(arm64, sum_lazy_pages)
 {
-	unsigned int i;
-	__u64 pages;
-
-	arm64_guest(guest_sum);
-	pages = gas_guest_data_pages(self->as);
-	self->run.regs.x[1] = DATA;
-	self->run.regs.x[2] = DATA_PAGES;
-	ASSERT_EQ(0, arm64_run());
-	ASSERT_HVC(guest_sum);
-	EXPECT_EQ(DATA_PAGES * (DATA_PAGES + 1ULL) / 2, self->run.regs.x[0]);
-	EXPECT_EQ((__u64)DATA_PAGES, self->run.nr_faults);
-	EXPECT_EQ(pages + DATA_PAGES, gas_guest_data_pages(self->as));
-	for (i = 0; i < DATA_PAGES; i++) {
-		EXPECT_EQ(DATA_PAGES - i, gas_guest_peek(self->as, DATA + i * PAGE_4K));
-	}
+	gas_guest_sum_lazy_pages(_metadata, &self->g);
 }
 
 /*
@@ -311,64 +310,27 @@ TEST_F(arm64, sum_high_pages)
 {
 	struct gaspace_info info;
 
-	ASSERT_EQ(0, gas_get_info(self->as, &info));
+	ASSERT_EQ(0, gas_get_info(self->g.as, &info));
 	EXPECT_EQ(variant->levels, info.levels);
 	EXPECT_EQ(variant->root_pages, info.root_pages);
-	arm64_guest(guest_sum);
-	self->run.regs.x[1] = self->high;
-	self->run.regs.x[2] = HIGH_PAGES;
-	ASSERT_EQ(0, arm64_run());
-	ASSERT_HVC(guest_sum);
-	EXPECT_EQ(HIGH_PAGES * (HIGH_PAGES + 1ULL) / 2, self->run.regs.x[0]);
+	gas_guest_sum(_metadata, &self->g, self->high, HIGH_PAGES);
 	EXPECT_EQ((__u64)HIGH_PAGES, self->run.nr_faults);
-	EXPECT_EQ(1U, gas_guest_peek(self->as, self->high +
+	EXPECT_EQ(1U, gas_guest_peek(self->g.as, self->high +
 					   (HIGH_PAGES - 1) * PAGE_4K));
 }
 
 /* A second run over the same pages takes no fault: they stay mapped. */
 TEST_F(arm64, mapped_pages_do_not_fault)
 {
-	arm64_guest(guest_sum);
-	self->run.regs.x[1] = DATA;
-	self->run.regs.x[2] = DATA_PAGES;
-	ASSERT_EQ(0, arm64_run());
-	ASSERT_HVC(guest_sum);
-	ASSERT_EQ((__u64)DATA_PAGES, self->run.nr_faults);
-
-	arm64_guest(guest_sum);
-	self->run.regs.x[1] = DATA;
-	self->run.regs.x[2] = DATA_PAGES;
-	ASSERT_EQ(0, arm64_run());
-	ASSERT_HVC(guest_sum);
-	EXPECT_EQ(0ULL, self->run.nr_faults);
+	gas_guest_sum(_metadata, &self->g, DATA, GAS_GUEST_DATA_PAGES);
+	ASSERT_EQ((__u64)GAS_GUEST_DATA_PAGES, self->run.nr_faults);
+	gas_guest_sum_again(_metadata, &self->g);
 }
 
 /* What the guest writes, pread sees; what pwrite writes, the guest reads. */
 TEST_F(arm64, write_then_pread)
 {
-	__u32 buf[300];
-	unsigned int i;
-
-	arm64_guest(guest_fill);
-	self->run.regs.x[1] = DATA + PAGE_4K - 400;	/* across two pages */
-	self->run.regs.x[0] = 0x1000;
-	self->run.regs.x[2] = ARRAY_LEN(buf);
-	ASSERT_EQ(0, arm64_run());
-	ASSERT_HVC(guest_fill);
-	EXPECT_EQ(2ULL, self->run.nr_faults);
-	ASSERT_EQ((ssize_t)sizeof(buf),
-		  pread(self->as, buf, sizeof(buf), DATA + PAGE_4K - 400));
-	for (i = 0; i < ARRAY_LEN(buf); i++) {
-		EXPECT_EQ(0x1000 + i, buf[i]);
-	}
-
-	gas_guest_poke(self->as, DATA + 5 * PAGE_4K + 8, 0xc0ffee11);
-	arm64_guest(guest_load);
-	self->run.regs.x[1] = DATA + 5 * PAGE_4K + 8;
-	ASSERT_EQ(0, arm64_run());
-	ASSERT_HVC(guest_load);
-	EXPECT_EQ(0xc0ffee11ULL, self->run.regs.x[0]);
-	EXPECT_EQ(0ULL, self->run.nr_faults);
+	gas_guest_write_then_pread(_metadata, &self->g);
 }
 
 /* Every general-purpose register goes in and comes out, X30 included. */
@@ -396,23 +358,7 @@ TEST_F(arm64, registers_in_and_out)
 /* After UNMAP the guest's access ends the run with -ENOENT at its gpa. */
 TEST_F(arm64, access_after_unmap)
 {
-	__u64 gpa = DATA + 3 * PAGE_4K + 0x124;
-
-	arm64_guest(guest_load);
-	gas_guest_poke(self->as, gpa, 77);
-	self->run.regs.x[1] = gpa;
-	ASSERT_EQ(0, arm64_run());
-	ASSERT_HVC(guest_load);
-	ASSERT_EQ(77ULL, self->run.regs.x[0]);
-
-	ASSERT_EQ(0, gas_unmap(self->as, DATA + 3 * PAGE_4K, PAGE_4K));
-	arm64_guest(guest_load);
-	self->run.regs.x[1] = gpa;
-	ASSERT_EQ(0, arm64_run());
-	ASSERT_S2_FAULT(-ENOENT, gpa, GASPACE_PROT_READ);
-	EXPECT_EQ((__u64)EC_DABT_LOW, ESR_EC(self->run.esr));
-	EXPECT_EQ(GUEST_CODE, self->run.regs.pc);
-	EXPECT_EQ(0ULL, self->run.nr_faults);
+	gas_guest_access_after_unmap(_metadata, &self->g);
 }
 
 /*
@@ -421,20 +367,7 @@ TEST_F(arm64, access_after_unmap)
  */
 TEST_F(arm64, unmap_while_running)
 {
-	struct gas_unmap_later u = { .as = self->as, .gpa = DATA + 7 * PAGE_4K };
-	pthread_t thread;
-	void *ret;
-
-	gas_guest_poke(self->as, u.gpa + 0x40, 5);
-	arm64_guest(guest_spin);
-	self->run.regs.x[1] = u.gpa + 0x40;
-	ASSERT_EQ(0, pthread_create(&thread, NULL, gas_unmap_later, &u));
-	ASSERT_EQ(0, arm64_run());
-	ASSERT_EQ(0, pthread_join(thread, &ret));
-	EXPECT_EQ(0, (long)ret);
-	ASSERT_S2_FAULT(-ENOENT, u.gpa + 0x40, GASPACE_PROT_READ);
-	EXPECT_EQ(5ULL, self->run.regs.x[0]);
-	EXPECT_EQ(GUEST_CODE, self->run.regs.pc);
+	gas_guest_unmap_while_running(_metadata, &self->g, 0x40);
 }
 
 static void arm64_alarm(int sig)
@@ -457,9 +390,8 @@ TEST_F(arm64, signal_interrupts_guest)
 	timer_t timer;
 
 	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
-	gas_guest_poke(self->as, DATA, 9);
-	arm64_guest(guest_spin);
-	self->run.regs.x[1] = DATA;
+	gas_guest_poke(self->g.as, DATA, 9);
+	gas_guest_load(_metadata, &self->g, GAS_GUEST_SPIN, DATA, 0, 0);
 	ASSERT_EQ(0, timer_create(CLOCK_MONOTONIC, &sev, &timer));
 	ASSERT_EQ(0, timer_settime(timer, 0, &its, NULL));
 	EXPECT_EQ(-EINTR, arm64_run());
@@ -470,143 +402,36 @@ TEST_F(arm64, signal_interrupts_guest)
 /* A write to a page PROTECT made read-only ends the run with -EACCES. */
 TEST_F(arm64, write_after_protect)
 {
-	__u64 gpa = DATA + 9 * PAGE_4K + 0x40;
-
-	arm64_guest(guest_store);
-	self->run.regs.x[1] = gpa;
-	self->run.regs.x[0] = 1234;
-	ASSERT_EQ(0, arm64_run());
-	ASSERT_HVC(guest_store);
-	ASSERT_EQ(1ULL, self->run.nr_faults);
-
-	ASSERT_EQ(0, gas_protect(self->as, DATA + 9 * PAGE_4K, PAGE_4K,
-				 GAS_PROT_R));
-	arm64_guest(guest_store);
-	self->run.regs.x[1] = gpa;
-	self->run.regs.x[0] = 5678;
-	ASSERT_EQ(0, arm64_run());
-	ASSERT_S2_FAULT(-EACCES, gpa, GASPACE_PROT_WRITE);
-	EXPECT_EQ((__u64)EC_DABT_LOW, ESR_EC(self->run.esr));
-	EXPECT_EQ(1234U, gas_guest_peek(self->as, gpa));
-
-	/* reading the page is still allowed */
-	arm64_guest(guest_load);
-	self->run.regs.x[1] = gpa;
-	ASSERT_EQ(0, arm64_run());
-	ASSERT_HVC(guest_load);
-	EXPECT_EQ(1234ULL, self->run.regs.x[0]);
+	gas_guest_write_after_protect(_metadata, &self->g);
 }
 
 /* An instruction fetch from a non-executable area ends with -EACCES. */
 TEST_F(arm64, fetch_from_nx_area)
 {
-	/* lazy page: not present */
-	arm64_guest(guest_jump);
-	self->run.regs.x[3] = NX_AREA;
-	ASSERT_EQ(0, arm64_run());
-	ASSERT_S2_FAULT(-EACCES, NX_AREA, GASPACE_PROT_EXEC);
-	EXPECT_EQ((__u64)EC_IABT_LOW, ESR_EC(self->run.esr));
-	EXPECT_EQ(NX_AREA, self->run.regs.pc);
-
-	/* populated page: present, with XN in its leaf (a permission fault) */
-	ASSERT_EQ((ssize_t)sizeof(guest_wfi),
-		  pwrite(self->as, guest_wfi, sizeof(guest_wfi), NX_AREA));
-	arm64_guest(guest_jump);
-	self->run.regs.x[3] = NX_AREA;
-	ASSERT_EQ(0, arm64_run());
-	ASSERT_S2_FAULT(-EACCES, NX_AREA, GASPACE_PROT_EXEC);
-	EXPECT_EQ((__u64)EC_IABT_LOW, ESR_EC(self->run.esr));
+	/* a lazy page; a populated one, XN in its leaf: a permission fault */
+	gas_guest_fetch_from_nx(_metadata, &self->g);
 	EXPECT_EQ(0x0cULL, self->run.esr & 0x3c) TH_LOG("permission fault");
-	EXPECT_EQ(NX_AREA, self->run.regs.pc);
 }
 
 /* A lazy 2 MiB frame comes in on one fault and backs the whole block. */
 TEST_F(arm64, huge_frame)
 {
-	struct gaspace_translation t;
-	__u64 pages;
-	unsigned int i;
-
-	ASSERT_EQ(0, gas_map_alloc(self->as, HUGE_GPA, SZ_2M, GAS_PROT_RW,
-				   GASPACE_MAP_HUGE));
-	arm64_guest(guest_sum);
-	pages = gas_guest_data_pages(self->as);
-	self->run.regs.x[1] = HUGE_GPA;
-	self->run.regs.x[2] = SZ_2M / PAGE_4K;
-	ASSERT_EQ(0, arm64_run());
-	ASSERT_HVC(guest_sum);
-	EXPECT_EQ(512ULL * 513 / 2, self->run.regs.x[0]);
-	ASSERT_EQ(0, gas_translate(self->as, HUGE_GPA + 0x12345, &t));
-	if (t.page_size != SZ_2M)
-		SKIP(return, "no order-9 frame was free: 4 KiB pages used");
-	EXPECT_EQ(1ULL, self->run.nr_faults);
-	EXPECT_EQ(pages + 512, gas_guest_data_pages(self->as));
-	for (i = 0; i < 512; i += 37) {
-		EXPECT_EQ(512 - i, gas_guest_peek(self->as, HUGE_GPA + i * PAGE_4K));
-	}
+	gas_guest_huge_frame(_metadata, &self->g, HUGE_GPA);
 }
 
 /*
- * A linear area (@flags 0 or GASPACE_MAP_DEVICE) over a host buffer, one
- * populated frame of another space: the guest reads and writes host memory
- * without a fault.
+ * A linear area over a host buffer, one populated frame of another space:
+ * the guest reads and writes host memory without a fault.
  */
-static void arm64_linear(struct __test_metadata *_metadata, int dev, int as,
-			 int a64, __u32 flags)
-{
-	struct gaspace_arm64_run run;
-	char old[16] = "";
-	struct gaspace_translation t;
-	int host;
-
-	host = gas_create(dev, GASPACE_FMT_ARM64_S2, 0, 0, SZ_2M);
-	ASSERT_LE(0, host);
-	ASSERT_EQ(0, gas_map_alloc(host, 0, PAGE_4K, GAS_PROT_RW,
-				   GASPACE_MAP_POPULATE));
-	ASSERT_EQ(0, gas_translate(host, 0, &t));
-	ASSERT_NE(0ULL, t.hpa) TH_LOG("TRANSLATE hides hpa: CAP_SYS_ADMIN?");
-	gas_guest_poke(host, 0x10, 0xfeedf00d);
-
-	ASSERT_EQ(0, gas_read_string(GASPACE_PARAM("linear_ram"), old,
-				     sizeof(old)));
-	ASSERT_EQ(0, gas_write_string(GASPACE_PARAM("linear_ram"), "1"));
-	ASSERT_EQ(0, gas_map_linear(as, LINEAR_GPA, PAGE_4K, t.hpa,
-				    GAS_PROT_RW, flags));
-	gas_write_string(GASPACE_PARAM("linear_ram"), old);
-
-	ASSERT_EQ(0, arm64_load(as, &run, guest_load, sizeof(guest_load)));
-	run.regs.x[1] = LINEAR_GPA + 0x10;
-	ASSERT_EQ(0, gas_ioctl_ptr(a64, GASPACE_ARM64_RUN, &run));
-	ASSERT_EQ((__u64)GASPACE_ARM64_EXIT_HVC, run.exit_reason)
-		TH_LOG("exit %llu esr 0x%llx error %d", run.exit_reason,
-		       run.esr, run.error);
-	EXPECT_EQ(0xfeedf00dULL, run.regs.x[0]);
-
-	ASSERT_EQ(0, arm64_load(as, &run, guest_store, sizeof(guest_store)));
-	run.regs.x[1] = LINEAR_GPA + 0x20;
-	run.regs.x[0] = 0x5a5a1234;
-	ASSERT_EQ(0, gas_ioctl_ptr(a64, GASPACE_ARM64_RUN, &run));
-	ASSERT_EQ((__u64)GASPACE_ARM64_EXIT_HVC, run.exit_reason)
-		TH_LOG("exit %llu esr 0x%llx error %d", run.exit_reason,
-		       run.esr, run.error);
-	EXPECT_EQ(0ULL, run.nr_faults);	/* linear never faults */
-	EXPECT_EQ(0x5a5a1234U, gas_guest_peek(host, 0x20));
-
-	/* unmap the linear view before the frame's owner goes */
-	ASSERT_EQ(0, gas_unmap(as, LINEAR_GPA, PAGE_4K));
-	close(host);
-}
-
 TEST_F(arm64, linear_host_buffer)
 {
-	arm64_linear(_metadata, self->dev, self->as, self->a64, 0);
+	gas_guest_linear(_metadata, &self->g, LINEAR_GPA, 0);
 }
 
 /* The same through a Device-nGnRE leaf (GASPACE_MAP_DEVICE). */
 TEST_F(arm64, linear_device_memory)
 {
-	arm64_linear(_metadata, self->dev, self->as, self->a64,
-		     GASPACE_MAP_DEVICE);
+	gas_guest_linear(_metadata, &self->g, LINEAR_GPA, GASPACE_MAP_DEVICE);
 }
 
 /* HVC ends the run with the guest's X0, pc after the HVC. */
@@ -626,11 +451,7 @@ TEST_F(arm64, hvc_ends_run)
 /* WFI ends the run, pc at the WFI. */
 TEST_F(arm64, wfi_ends_run)
 {
-	arm64_guest(guest_wfi);
-	ASSERT_EQ(0, arm64_run());
-	EXPECT_EQ((__u64)GASPACE_ARM64_EXIT_WFI, self->run.exit_reason);
-	EXPECT_EQ(0, self->run.error);
-	EXPECT_EQ(GUEST_CODE, self->run.regs.pc);
+	gas_guest_halt_ends_run(_metadata, &self->g);
 }
 
 /*
@@ -716,11 +537,9 @@ TEST_F(arm64, access_past_the_space)
 	if (self->info.pa_bits <= variant->gpa_bits)
 		SKIP(return, "no physical address above %u bits",
 		     variant->gpa_bits);
-	arm64_guest(guest_load);
-	self->run.regs.x[1] = gpa;
+	gas_guest_load(_metadata, &self->g, GAS_GUEST_LOAD, gpa, 0, 0);
 	ASSERT_EQ(0, arm64_run());
-	ASSERT_S2_FAULT(-ERANGE, gpa, GASPACE_PROT_READ);
-	EXPECT_EQ((__u64)EC_DABT_LOW, ESR_EC(self->run.esr));
+	gas_guest_refused(_metadata, &self->g, -ERANGE, gpa, GASPACE_PROT_READ);
 	EXPECT_EQ(GUEST_CODE, self->run.regs.pc);
 }
 
@@ -749,7 +568,7 @@ TEST_F(arm64, stack_pointers)
 TEST_F(arm64, guest_own_vectors)
 {
 	ASSERT_EQ((ssize_t)sizeof(guest_sync_handler),
-		  pwrite(self->as, guest_sync_handler,
+		  pwrite(self->g.as, guest_sync_handler,
 			 sizeof(guest_sync_handler), GUEST_VBAR + 0x200));
 	arm64_guest(guest_own_vectors);
 	self->run.regs.x[5] = GUEST_VBAR;
@@ -799,7 +618,7 @@ TEST_F(arm64, fp_access_ends_run)
 	arm64_guest(guest_fp);
 	self->run.regs.x[1] = 0x4000000000000000ULL;
 	self->run.regs.x[2] = 0;
-	ASSERT_EQ(0, arm64_run_keep_d0(self->a64, &self->run, &d0));
+	ASSERT_EQ(0, arm64_run_keep_d0(self->g.sample, &self->run, &d0));
 	ASSERT_EQ((__u64)GASPACE_ARM64_EXIT_GUEST_EXCEPTION,
 		  self->run.exit_reason);
 	EXPECT_EQ((__u64)EC_FP_ASIMD, ESR_EC(self->run.esr));
@@ -809,7 +628,7 @@ TEST_F(arm64, fp_access_ends_run)
 	arm64_guest(guest_fp);
 	self->run.regs.x[1] = 0x4000000000000000ULL;
 	self->run.regs.x[2] = 3ULL << 20;	/* FPEN: no trap at EL1 */
-	ASSERT_EQ(0, arm64_run_keep_d0(self->a64, &self->run, &d0));
+	ASSERT_EQ(0, arm64_run_keep_d0(self->g.sample, &self->run, &d0));
 	ASSERT_EQ((__u64)GASPACE_ARM64_EXIT_EXCEPTION, self->run.exit_reason)
 		TH_LOG("exit %llu esr 0x%llx", self->run.exit_reason,
 		       self->run.esr);
@@ -854,8 +673,6 @@ TEST_F(arm64, guest_register_writes_leave_host_intact)
 	unsigned int i;
 	void *ret;
 	pthread_t thread;
-	pid_t pid;
-	int status;
 
 	for (i = 0; i < 8; i++) {
 		arm64_guest(guest_clobber);
@@ -870,65 +687,37 @@ TEST_F(arm64, guest_register_writes_leave_host_intact)
 	ASSERT_EQ(0, pthread_create(&thread, NULL, thread_tls, NULL));
 	ASSERT_EQ(0, pthread_join(thread, &ret));
 	EXPECT_EQ(42L, (long)ret);
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (pid == 0)
-		_exit(getpid() == (pid_t)syscall(SYS_getpid) ? 7 : 1);
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	EXPECT_TRUE(WIFEXITED(status));
-	EXPECT_EQ(7, WEXITSTATUS(status));
+	gas_guest_fork_works(_metadata);
 
-	/* another guest runs as usual */
-	arm64_guest(guest_sum);
-	self->run.regs.x[1] = DATA;
-	self->run.regs.x[2] = 8;
-	ASSERT_EQ(0, arm64_run());
-	ASSERT_HVC(guest_sum);
-	EXPECT_EQ(8ULL * 9 / 2, self->run.regs.x[0]);
-	EXPECT_EQ(8ULL, self->run.nr_faults);
+	gas_guest_another_runs(_metadata, &self->g);
 }
 
 /* Bad input: a clear errno and nothing run. */
 TEST_F(arm64, bad_run_arguments)
 {
-	int npt, other;
+	int other;
 
-	arm64_guest(guest_wfi);
-	self->run.flags = 1;
-	EXPECT_EQ(-EINVAL, arm64_run());
-	self->run.flags = 0;
-	self->run.reserved[3] = 1;
-	EXPECT_EQ(-EINVAL, arm64_run());
-	self->run.reserved[3] = 0;
+	gas_guest_bad_run(_metadata, &self->g, GASPACE_FMT_NPT);
 	self->run.regs.pstate = 0x3c9;		/* EL2h */
 	EXPECT_EQ(-EINVAL, arm64_run());
 	self->run.regs.pstate = 0x3c5 | (1ULL << 21);	/* SS */
 	EXPECT_EQ(-EINVAL, arm64_run());
 	self->run.regs.pstate = 0;
-	self->run.as_fd = self->dev;
-	EXPECT_EQ(-EBADF, arm64_run());
-	self->run.as_fd = -1;
-	EXPECT_EQ(-EBADF, arm64_run());
-
-	npt = gas_create(self->dev, GASPACE_FMT_NPT, 0, 0, SZ_2M);
-	ASSERT_LE(0, npt);
-	self->run.as_fd = npt;
-	EXPECT_EQ(-EINVAL, arm64_run());
-	close(npt);
 
 	/* a gpa_bits past the CPU's range, where it has one below 48 */
 	if (self->info.max_gpa_bits < 48) {
-		other = gas_create(self->dev, GASPACE_FMT_ARM64_S2,
+		other = gas_create(self->g.dev, GASPACE_FMT_ARM64_S2,
 				   self->info.max_gpa_bits + 1, 0, SZ_2M);
 		ASSERT_LE(0, other);
 		self->run.as_fd = other;
 		EXPECT_EQ(-EINVAL, arm64_run());
-		close(other);
+		gas_close_audited(other);
 	}
-	EXPECT_EQ(-ENOTTY, gas_ioctl(self->a64, _IO(GASPACE_ARM64_IO, 0x7f), 0));
+	EXPECT_EQ(-ENOTTY, gas_ioctl(self->g.sample,
+				     _IO(GASPACE_ARM64_IO, 0x7f), 0));
 
 	/* and the space still runs */
-	self->run.as_fd = self->as;
+	self->run.as_fd = self->g.as;
 	ASSERT_EQ(0, arm64_run());
 	EXPECT_EQ((__u64)GASPACE_ARM64_EXIT_WFI, self->run.exit_reason);
 }

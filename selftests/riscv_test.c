@@ -15,8 +15,8 @@
  * Without the module every test skips with the reason; `make check` asserts
  * that they ran.
  */
-#include <pthread.h>
 #include <signal.h>
+#include <stddef.h>
 #include <sys/time.h>
 
 #include "gaspace_util.h"
@@ -32,12 +32,8 @@
 #define CAUSE_VIRTUAL_INSN	22
 #define CAUSE_STORE_GPF		23
 
-#define CODE_AREA		0x0ULL		/* RWX, the guest's code */
-#define CODE_SIZE		0x8000ULL
-#define GUEST_CODE		0x1000ULL
-#define NX_AREA			0x8000ULL	/* RW: no instruction fetch */
-#define NX_SIZE			0x8000ULL
-#define DATA_PAGES		64
+#define GUEST_CODE		GAS_GUEST_CODE
+#define NX_SIZE			0x8000ULL	/* RW at GAS_GUEST_NX_AREA */
 /*
  * The data areas start at 1 << (gpa_bits - DATA_SHIFT), the gpa of the
  * root's entry 512.  A gpa with bit gpa_bits - 1 set is valid too, but
@@ -134,27 +130,8 @@ static const __u32 guest_ecall[] = {
 	0x00000073,	/*	ecall			*/
 };
 
-static int riscv_open(struct gaspace_riscv_info *info, const char **why)
-{
-	int fd = gas_guest_open(GASPACE_RISCV_DEVICE,
-				"gaspace_riscv.ko (samples/riscv)",
-				GASPACE_RISCV_GET_INFO, info, sizeof(*info),
-				why);
-
-	if (fd < 0)
-		return -1;
-	if (!(info->flags & GASPACE_RISCV_HAVE_H)) {
-		*why = "the hart has no hypervisor (H) extension";
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 FIXTURE(riscv) {
-	int dev;
-	int rv;
-	int as;
+	struct gas_guest g;
 	__u64 data;
 	struct gaspace_riscv_info info;
 	struct gaspace_riscv_run run;
@@ -177,59 +154,8 @@ FIXTURE_VARIANT_ADD(riscv, sv57x4) {
 	.gpa_bits = 59,
 };
 
-FIXTURE_SETUP(riscv)
-{
-	const char *why = NULL;
-
-	self->dev = -1;
-	self->as = -1;
-	self->rv = riscv_open(&self->info, &why);
-	if (self->rv < 0)
-		SKIP(return, "%s", why);
-	if (!(self->info.gpa_bits_mask & (1ULL << variant->gpa_bits)))
-		SKIP(return, "hgatp has no mode for gpa_bits %u (mask 0x%llx)",
-		     variant->gpa_bits,
-		     (unsigned long long)self->info.gpa_bits_mask);
-	self->dev = gas_open_dev();
-	ASSERT_LE(0, self->dev);
-	self->as = gas_create(self->dev, GASPACE_FMT_RISCV_G,
-			      variant->gpa_bits, 0, 1ULL << variant->gpa_bits);
-	ASSERT_LE(0, self->as) TH_LOG("RISCV_G space of %u bits",
-				      variant->gpa_bits);
-	/*
-	 * Root entry 512, the first of the "x4" ones; not the top half of
-	 * the space, which QEMU 7.2 does not translate (see DATA_SHIFT).
-	 */
-	self->data = 1ULL << (variant->gpa_bits - DATA_SHIFT);
-	ASSERT_EQ(0, gas_map_alloc(self->as, CODE_AREA, CODE_SIZE,
-				   GAS_PROT_RWX, 0));
-	ASSERT_EQ(0, gas_map_alloc(self->as, NX_AREA, NX_SIZE, GAS_PROT_RW, 0));
-	ASSERT_EQ(0, gas_map_alloc(self->as, self->data, DATA_PAGES * PAGE_4K,
-				   GAS_PROT_RW, 0));
-}
-
-FIXTURE_TEARDOWN(riscv)
-{
-	gas_guest_close(self->as, self->dev, self->rv);
-}
-
-/*
- * Loads @code at GUEST_CODE of @as and resets @run to start it there;
- * 0 or a negative errno.
- */
-static int riscv_load(int as, struct gaspace_riscv_run *run, const void *code,
-		      size_t len)
-{
-	if (pwrite(as, code, len, GUEST_CODE) != (ssize_t)len)
-		return -EIO;
-	memset(run, 0, sizeof(*run));
-	run->as_fd = as;
-	run->regs.pc = GUEST_CODE;
-	return 0;
-}
-
 #define riscv_guest(code) \
-	ASSERT_EQ(0, riscv_load(self->as, &self->run, code, sizeof(code)))
+	gas_guest_load_code(_metadata, &self->g, code, sizeof(code))
 
 /*
  * First in every test: the 6.1 harness runs a test's body even when its
@@ -241,7 +167,7 @@ static int riscv_load(int as, struct gaspace_riscv_run *run, const void *code,
 } while (0)
 
 /* Runs the guest; 0 or the ioctl's negative errno. */
-#define riscv_run() gas_ioctl_ptr(self->rv, GASPACE_RISCV_RUN, &self->run)
+#define riscv_run() gas_guest_run(&self->g)
 
 /* Byte offset of the instruction word @index of the guest's code */
 #define INSN(index)	((index) * 4ULL)
@@ -258,104 +184,125 @@ static int riscv_load(int as, struct gaspace_riscv_run *run, const void *code,
 	ASSERT_EQ((__u64)(GUEST_CODE + (offset)), self->run.regs.pc);	\
 } while (0)
 
-/* The run ended on a guest-page fault gaspace refused. */
-#define ASSERT_REFUSED(err, at, acc, cause) do {			\
-	__u64 _at = (at);						\
-									\
-	ASSERT_EQ((__u64)GASPACE_RISCV_EXIT_FAULT, self->run.exit_reason)\
-		TH_LOG("exit %llu scause %llu pc 0x%llx",		\
-		       self->run.exit_reason, self->run.scause,		\
-		       self->run.regs.pc);				\
-	EXPECT_EQ(err, self->run.error);				\
-	EXPECT_EQ(_at, self->run.gpa);					\
-	EXPECT_EQ((__u64)(acc), self->run.access);			\
-	EXPECT_EQ((__u64)(cause), self->run.scause);			\
-	EXPECT_EQ(_at >> 2, self->run.htval);				\
-} while (0)
+static void riscv_at_call(struct __test_metadata *_metadata,
+			  const struct gas_guest *g, size_t len)
+{
+	struct _test_data_riscv *self = g->self;
+
+	ASSERT_ECALL(len - INSN(1));
+}
+
+/*
+ * A fault gaspace refused: the guest-page fault of the access, its gpa
+ * shifted right by 2 in htval.
+ */
+static void riscv_refused(struct __test_metadata *_metadata,
+			  const struct gas_guest *g, __u64 gpa, __u32 access)
+{
+	struct _test_data_riscv *self = g->self;
+	__u64 cause = access == GASPACE_PROT_EXEC ? CAUSE_FETCH_GPF :
+		      access == GASPACE_PROT_WRITE ? CAUSE_STORE_GPF :
+		      CAUSE_LOAD_GPF;
+
+	ASSERT_EQ((__u64)GASPACE_RISCV_EXIT_FAULT, self->run.exit_reason)
+		TH_LOG("exit %llu scause %llu pc 0x%llx",
+		       self->run.exit_reason, self->run.scause,
+		       self->run.regs.pc);
+	EXPECT_EQ(cause, self->run.scause);
+	EXPECT_EQ(gpa >> 2, self->run.htval);
+}
+
+static void riscv_halted(struct __test_metadata *_metadata,
+			 const struct gas_guest *g)
+{
+	struct _test_data_riscv *self = g->self;
+
+	ASSERT_EQ((__u64)GASPACE_RISCV_EXIT_WFI, self->run.exit_reason)
+		TH_LOG("scause %llu stval 0x%llx", self->run.scause,
+		       self->run.stval);
+}
+
+/* The index of register @r among the run's, from ra on */
+#define RV(r)	(offsetof(struct gaspace_riscv_regs, r) / 8 - 1)
+
+static const struct gas_guest_ops riscv_ops = {
+	.prog = {
+		[GAS_GUEST_SUM] = GAS_GUEST_PROGRAM(guest_sum, RV(a0),
+				GAS_GUEST_NONE, RV(a1), RV(a0)),
+		[GAS_GUEST_FILL] = GAS_GUEST_PROGRAM(guest_fill, RV(a0),
+				RV(a1), RV(a2), GAS_GUEST_NONE),
+		[GAS_GUEST_LOAD] = GAS_GUEST_PROGRAM(guest_load, RV(a0),
+				GAS_GUEST_NONE, GAS_GUEST_NONE, RV(a1)),
+		[GAS_GUEST_STORE] = GAS_GUEST_PROGRAM(guest_store, RV(a0),
+				RV(a1), GAS_GUEST_NONE, GAS_GUEST_NONE),
+		[GAS_GUEST_SPIN] = GAS_GUEST_PROGRAM(guest_spin, RV(a0),
+				GAS_GUEST_NONE, GAS_GUEST_NONE, RV(a1)),
+		[GAS_GUEST_JUMP] = GAS_GUEST_JUMPS(guest_jump, RV(a0)),
+		[GAS_GUEST_HALT] = GAS_GUEST_PLAIN(guest_wfi),
+	},
+	.at_call = riscv_at_call,
+	.refused = riscv_refused,
+	.halted = riscv_halted,
+};
+
+FIXTURE_SETUP(riscv)
+{
+	const char *why = NULL;
+
+	gas_guest_init(&self->g, &riscv_ops, self, self->run, ra, pc,
+		       GASPACE_RISCV_RUN);
+	self->g.sample = gas_guest_open(GASPACE_RISCV_DEVICE,
+					"gaspace_riscv.ko (samples/riscv)",
+					GASPACE_RISCV_GET_INFO, &self->info,
+					sizeof(self->info), &why);
+	if (self->g.sample < 0)
+		SKIP(return, "%s", why);
+	if (!(self->info.flags & GASPACE_RISCV_HAVE_H))
+		SKIP(return, "the hart has no hypervisor (H) extension");
+	if (!(self->info.gpa_bits_mask & (1ULL << variant->gpa_bits)))
+		SKIP(return, "hgatp has no mode for gpa_bits %u (mask 0x%llx)",
+		     variant->gpa_bits,
+		     (unsigned long long)self->info.gpa_bits_mask);
+	/*
+	 * Root entry 512, the first of the "x4" ones; not the top half of
+	 * the space, which QEMU 7.2 does not translate (see DATA_SHIFT).
+	 */
+	self->data = 1ULL << (variant->gpa_bits - DATA_SHIFT);
+	gas_guest_space(_metadata, &self->g, GASPACE_FMT_RISCV_G,
+			variant->gpa_bits, 1ULL << variant->gpa_bits, NX_SIZE,
+			self->data);
+}
+
+FIXTURE_TEARDOWN(riscv)
+{
+	gas_guest_teardown(&self->g);
+}
 
 /* Every lazy data page is faulted in through the hook, exactly once. */
 TEST_F(riscv, sum_lazy_pages)
 {
-	unsigned int i;
-	__u64 pages;
-
 	RISCV_NEED_SETUP();
 
-	riscv_guest(guest_sum);
-	pages = gas_guest_data_pages(self->as);
-	self->run.regs.a0 = self->data;
-	self->run.regs.a1 = DATA_PAGES;
-	ASSERT_EQ(0, riscv_run());
-	ASSERT_ECALL(INSN(15));
-	EXPECT_EQ(DATA_PAGES * (DATA_PAGES + 1ULL) / 2, self->run.regs.a0);
-	EXPECT_EQ((__u64)DATA_PAGES, self->run.nr_faults);
-	EXPECT_EQ(pages + DATA_PAGES, gas_guest_data_pages(self->as));
-	for (i = 0; i < DATA_PAGES; i++) {
-		EXPECT_EQ(DATA_PAGES - i,
-			  gas_guest_peek(self->as, self->data + i * PAGE_4K));
-	}
+	gas_guest_sum_lazy_pages(_metadata, &self->g);
 
 	/* a second run over the same pages takes no fault */
-	riscv_guest(guest_sum);
-	self->run.regs.a0 = self->data;
-	self->run.regs.a1 = DATA_PAGES;
-	ASSERT_EQ(0, riscv_run());
-	ASSERT_ECALL(INSN(15));
-	EXPECT_EQ(0ULL, self->run.nr_faults);
+	gas_guest_sum_again(_metadata, &self->g);
 }
 
 /* What the guest writes, pread sees; what pwrite writes, the guest reads. */
 TEST_F(riscv, write_then_pread)
 {
-	__u32 buf[300];
-	unsigned int i;
-
 	RISCV_NEED_SETUP();
 
-	riscv_guest(guest_fill);
-	self->run.regs.a0 = self->data + PAGE_4K - 400;	/* across two pages */
-	self->run.regs.a1 = 0x1000;
-	self->run.regs.a2 = ARRAY_LEN(buf);
-	ASSERT_EQ(0, riscv_run());
-	ASSERT_ECALL(INSN(5));
-	EXPECT_EQ(2ULL, self->run.nr_faults);
-	ASSERT_EQ((ssize_t)sizeof(buf),
-		  pread(self->as, buf, sizeof(buf),
-			self->data + PAGE_4K - 400));
-	for (i = 0; i < ARRAY_LEN(buf); i++) {
-		EXPECT_EQ(0x1000 + i, buf[i]);
-	}
-
-	gas_guest_poke(self->as, self->data + 5 * PAGE_4K + 8, 0xc0ffee11);
-	riscv_guest(guest_load);
-	self->run.regs.a0 = self->data + 5 * PAGE_4K + 8;
-	ASSERT_EQ(0, riscv_run());
-	ASSERT_ECALL(INSN(1));
-	EXPECT_EQ(0xc0ffee11ULL, self->run.regs.a1);
-	EXPECT_EQ(0ULL, self->run.nr_faults);
+	gas_guest_write_then_pread(_metadata, &self->g);
 }
 
 /* After UNMAP the guest's access ends the run with -ENOENT at its gpa. */
 TEST_F(riscv, access_after_unmap)
 {
-	__u64 gpa = self->data + 3 * PAGE_4K + 0x124;
-
 	RISCV_NEED_SETUP();
 
-	gas_guest_poke(self->as, gpa, 77);
-	riscv_guest(guest_load);
-	self->run.regs.a0 = gpa;
-	ASSERT_EQ(0, riscv_run());
-	ASSERT_ECALL(INSN(1));
-	ASSERT_EQ(77ULL, self->run.regs.a1);
-
-	ASSERT_EQ(0, gas_unmap(self->as, self->data + 3 * PAGE_4K, PAGE_4K));
-	riscv_guest(guest_load);
-	self->run.regs.a0 = gpa;
-	ASSERT_EQ(0, riscv_run());
-	ASSERT_REFUSED(-ENOENT, gpa, GASPACE_PROT_READ, CAUSE_LOAD_GPF);
-	EXPECT_EQ(GUEST_CODE, self->run.regs.pc);
-	EXPECT_EQ(0ULL, self->run.nr_faults);
+	gas_guest_access_after_unmap(_metadata, &self->g);
 }
 
 /*
@@ -365,55 +312,17 @@ TEST_F(riscv, access_after_unmap)
  */
 TEST_F(riscv, unmap_while_running)
 {
-	struct gas_unmap_later u = {
-		.as = self->as, .gpa = self->data + 7 * PAGE_4K,
-	};
-	pthread_t thread;
-	void *ret;
-
 	RISCV_NEED_SETUP();
 
-	gas_guest_poke(self->as, u.gpa, 5);
-	riscv_guest(guest_spin);
-	self->run.regs.a0 = u.gpa;
-	ASSERT_EQ(0, pthread_create(&thread, NULL, gas_unmap_later, &u));
-	ASSERT_EQ(0, riscv_run());
-	ASSERT_EQ(0, pthread_join(thread, &ret));
-	EXPECT_EQ(0, (long)ret);
-	ASSERT_REFUSED(-ENOENT, u.gpa, GASPACE_PROT_READ, CAUSE_LOAD_GPF);
-	EXPECT_EQ(5ULL, self->run.regs.a1);
-	EXPECT_EQ(GUEST_CODE, self->run.regs.pc);
+	gas_guest_unmap_while_running(_metadata, &self->g, 0);
 }
 
 /* A write to a page PROTECT made read-only ends the run with -EACCES. */
 TEST_F(riscv, write_after_protect)
 {
-	__u64 gpa = self->data + 9 * PAGE_4K + 0x40;
-
 	RISCV_NEED_SETUP();
 
-	riscv_guest(guest_store);
-	self->run.regs.a0 = gpa;
-	self->run.regs.a1 = 1234;
-	ASSERT_EQ(0, riscv_run());
-	ASSERT_ECALL(INSN(1));
-	ASSERT_EQ(1ULL, self->run.nr_faults);
-
-	ASSERT_EQ(0, gas_protect(self->as, self->data + 9 * PAGE_4K, PAGE_4K,
-				 GAS_PROT_R));
-	riscv_guest(guest_store);
-	self->run.regs.a0 = gpa;
-	self->run.regs.a1 = 5678;
-	ASSERT_EQ(0, riscv_run());
-	ASSERT_REFUSED(-EACCES, gpa, GASPACE_PROT_WRITE, CAUSE_STORE_GPF);
-	EXPECT_EQ(1234ULL, gas_guest_peek(self->as, gpa));
-
-	/* reading the page is still allowed */
-	riscv_guest(guest_load);
-	self->run.regs.a0 = gpa;
-	ASSERT_EQ(0, riscv_run());
-	ASSERT_ECALL(INSN(1));
-	EXPECT_EQ(1234ULL, self->run.regs.a1);
+	gas_guest_write_after_protect(_metadata, &self->g);
 	EXPECT_EQ(0ULL, self->run.nr_faults);
 }
 
@@ -422,104 +331,27 @@ TEST_F(riscv, fetch_from_nx_area)
 {
 	RISCV_NEED_SETUP();
 
-	/* lazy page: no leaf */
-	riscv_guest(guest_jump);
-	self->run.regs.a0 = NX_AREA;
-	ASSERT_EQ(0, riscv_run());
-	ASSERT_REFUSED(-EACCES, NX_AREA, GASPACE_PROT_EXEC, CAUSE_FETCH_GPF);
-	EXPECT_EQ(NX_AREA, self->run.regs.pc);
-
-	/* populated page: a valid leaf without X */
-	ASSERT_EQ((ssize_t)sizeof(guest_wfi),
-		  pwrite(self->as, guest_wfi, sizeof(guest_wfi), NX_AREA));
-	riscv_guest(guest_jump);
-	self->run.regs.a0 = NX_AREA;
-	ASSERT_EQ(0, riscv_run());
-	ASSERT_REFUSED(-EACCES, NX_AREA, GASPACE_PROT_EXEC, CAUSE_FETCH_GPF);
-	EXPECT_EQ(NX_AREA, self->run.regs.pc);
+	/* a lazy page, no leaf; a populated one, a valid leaf without X */
+	gas_guest_fetch_from_nx(_metadata, &self->g);
 }
 
 /* A lazy 2 MiB frame comes in on one fault and backs the whole block. */
 TEST_F(riscv, huge_frame)
 {
-	__u64 gpa = self->data + HUGE_OFFSET;
-	struct gaspace_translation t;
-	__u64 pages;
-	unsigned int i;
-
 	RISCV_NEED_SETUP();
 
-	ASSERT_EQ(0, gas_map_alloc(self->as, gpa, SZ_2M, GAS_PROT_RW,
-				   GASPACE_MAP_HUGE));
-	riscv_guest(guest_sum);
-	pages = gas_guest_data_pages(self->as);
-	self->run.regs.a0 = gpa;
-	self->run.regs.a1 = SZ_2M / PAGE_4K;
-	ASSERT_EQ(0, riscv_run());
-	ASSERT_ECALL(INSN(15));
-	EXPECT_EQ(512ULL * 513 / 2, self->run.regs.a0);
-	ASSERT_EQ(0, gas_translate(self->as, gpa + 0x12345, &t));
-	if (t.page_size != SZ_2M)
-		SKIP(return, "no order-9 frame was free: 4 KiB pages used");
-	EXPECT_EQ(1ULL, self->run.nr_faults);
-	EXPECT_EQ(pages + 512, gas_guest_data_pages(self->as));
-	for (i = 0; i < 512; i += 37) {
-		EXPECT_EQ(512 - i, gas_guest_peek(self->as, gpa + i * PAGE_4K));
-	}
+	gas_guest_huge_frame(_metadata, &self->g, self->data + HUGE_OFFSET);
 }
 
 /*
- * A linear area of @flags over a host buffer (one populated frame of
- * another space): the guest reads and writes host memory, with no fault.
- * @self is the fixture's data, FIXTURE_DATA(riscv).
+ * A linear area over a host buffer (one populated frame of another
+ * space): the guest reads and writes host memory, with no fault.
  */
-static void linear_host_buffer(struct __test_metadata *_metadata,
-			       struct _test_data_riscv *self, __u32 flags)
-{
-	__u64 gpa = self->data + LINEAR_OFFSET;
-	struct gaspace_translation t;
-	char old[16] = "";
-	int host, ret;
-
-	host = gas_create(self->dev, GASPACE_FMT_RISCV_G, 0, 0, SZ_2M);
-	ASSERT_LE(0, host);
-	ASSERT_EQ(0, gas_map_alloc(host, 0, PAGE_4K, GAS_PROT_RW,
-				   GASPACE_MAP_POPULATE));
-	ASSERT_EQ(0, gas_translate(host, 0, &t));
-	ASSERT_NE(0ULL, t.hpa) TH_LOG("TRANSLATE hides hpa: CAP_SYS_ADMIN?");
-	gas_guest_poke(host, 0x10, 0xfeedf00d);
-
-	ASSERT_EQ(0, gas_read_string(GASPACE_PARAM("linear_ram"), old,
-				     sizeof(old)));
-	ASSERT_EQ(0, gas_write_string(GASPACE_PARAM("linear_ram"), "1"));
-	ret = gas_map_linear(self->as, gpa, PAGE_4K, t.hpa, GAS_PROT_RW, flags);
-	gas_write_string(GASPACE_PARAM("linear_ram"), old);
-	ASSERT_EQ(0, ret);
-
-	riscv_guest(guest_load);
-	self->run.regs.a0 = gpa + 0x10;
-	ASSERT_EQ(0, riscv_run());
-	ASSERT_ECALL(INSN(1));
-	EXPECT_EQ(0xfeedf00dULL, self->run.regs.a1);
-
-	riscv_guest(guest_store);
-	self->run.regs.a0 = gpa + 0x20;
-	self->run.regs.a1 = 0x5a5a1234;
-	ASSERT_EQ(0, riscv_run());
-	ASSERT_ECALL(INSN(1));
-	EXPECT_EQ(0ULL, self->run.nr_faults);	/* linear never faults */
-	EXPECT_EQ(0x5a5a1234ULL, gas_guest_peek(host, 0x20));
-
-	/* unmap the linear view before the frame's owner goes */
-	ASSERT_EQ(0, gas_unmap(self->as, gpa, PAGE_4K));
-	close(host);
-}
-
 TEST_F(riscv, linear_host_buffer)
 {
 	RISCV_NEED_SETUP();
 
-	linear_host_buffer(_metadata, self, 0);
+	gas_guest_linear(_metadata, &self->g, self->data + LINEAR_OFFSET, 0);
 }
 
 /* DEVICE changes no leaf bit on RISC-V (PMAs type memory): RAM as usual. */
@@ -527,7 +359,8 @@ TEST_F(riscv, linear_device_memory)
 {
 	RISCV_NEED_SETUP();
 
-	linear_host_buffer(_metadata, self, GASPACE_MAP_DEVICE);
+	gas_guest_linear(_metadata, &self->g, self->data + LINEAR_OFFSET,
+			 GASPACE_MAP_DEVICE);
 }
 
 /* ECALL ends the run with a0, pc at the ECALL. */
@@ -588,17 +421,18 @@ TEST_F(riscv, amo_on_lazy_page)
 	ASSERT_ECALL(INSN(1));
 	EXPECT_EQ(1ULL, self->run.nr_faults);
 	EXPECT_EQ(0ULL, self->run.regs.a2);
-	EXPECT_EQ(41ULL, gas_guest_peek(self->as, gpa));
+	EXPECT_EQ(41ULL, gas_guest_peek(self->g.as, gpa));
 
 	/* read-only: the AMO is refused as a write */
-	ASSERT_EQ(0, gas_protect(self->as, self->data + 11 * PAGE_4K, PAGE_4K,
+	ASSERT_EQ(0, gas_protect(self->g.as, self->data + 11 * PAGE_4K, PAGE_4K,
 				 GAS_PROT_R));
 	riscv_guest(guest_amo);
 	self->run.regs.a0 = gpa;
 	self->run.regs.a1 = 1;
 	ASSERT_EQ(0, riscv_run());
-	ASSERT_REFUSED(-EACCES, gpa, GASPACE_PROT_WRITE, CAUSE_STORE_GPF);
-	EXPECT_EQ(41ULL, gas_guest_peek(self->as, gpa));
+	gas_guest_refused(_metadata, &self->g, -EACCES, gpa,
+			  GASPACE_PROT_WRITE);
+	EXPECT_EQ(41ULL, gas_guest_peek(self->g.as, gpa));
 }
 
 /* WFI ends the run (hstatus.VTW), pc at the WFI. */
@@ -606,15 +440,9 @@ TEST_F(riscv, wfi_ends_run)
 {
 	RISCV_NEED_SETUP();
 
-	riscv_guest(guest_wfi);
-	ASSERT_EQ(0, riscv_run());
-	EXPECT_EQ((__u64)GASPACE_RISCV_EXIT_WFI, self->run.exit_reason)
-		TH_LOG("scause %llu stval 0x%llx", self->run.scause,
-		       self->run.stval);
+	gas_guest_halt_ends_run(_metadata, &self->g);
 	EXPECT_TRUE(self->run.scause == CAUSE_VIRTUAL_INSN ||
 		    self->run.scause == CAUSE_ILLEGAL_INSN);
-	EXPECT_EQ(0, self->run.error);
-	EXPECT_EQ(GUEST_CODE, self->run.regs.pc);
 }
 
 /* An illegal instruction ends the run as a trap, pc at the instruction. */
@@ -659,8 +487,7 @@ TEST_F(riscv, signal_interrupts_run)
 	RISCV_NEED_SETUP();
 
 	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
-	riscv_guest(guest_spin);
-	self->run.regs.a0 = self->data;
+	gas_guest_load(_metadata, &self->g, GAS_GUEST_SPIN, self->data, 0, 0);
 	ASSERT_EQ(0, setitimer(ITIMER_REAL, &it, NULL));
 	EXPECT_EQ(-EINTR, riscv_run());
 	signal(SIGALRM, SIG_DFL);
@@ -675,50 +502,35 @@ TEST_F(riscv, bad_run_arguments)
 
 	RISCV_NEED_SETUP();
 
-	riscv_guest(guest_wfi);
-	self->run.flags = 1;
-	EXPECT_EQ(-EINVAL, riscv_run());
-	self->run.flags = 0;
-	self->run.reserved[3] = 1;
-	EXPECT_EQ(-EINVAL, riscv_run());
-	self->run.reserved[3] = 0;
+	/* another format (NPT, then Arm's) even of a width hgatp has */
+	gas_guest_bad_run(_metadata, &self->g, GASPACE_FMT_NPT);
 	self->run.reserved[0] = 1;
 	EXPECT_EQ(-EINVAL, riscv_run());
 	self->run.reserved[0] = 0;
-	self->run.as_fd = self->dev;
-	EXPECT_EQ(-EBADF, riscv_run());
-	self->run.as_fd = self->rv;
-	EXPECT_EQ(-EBADF, riscv_run());
-	self->run.as_fd = -1;
+	self->run.as_fd = self->g.sample;
 	EXPECT_EQ(-EBADF, riscv_run());
 
-	/* another format, even of a width hgatp has */
-	other = gas_create(self->dev, GASPACE_FMT_NPT, 0, 0, SZ_2M);
+	other = gas_create(self->g.dev, GASPACE_FMT_ARM64_S2, 41, 0, SZ_2M);
 	ASSERT_LE(0, other);
 	self->run.as_fd = other;
 	EXPECT_EQ(-EINVAL, riscv_run());
-	close(other);
-	other = gas_create(self->dev, GASPACE_FMT_ARM64_S2, 41, 0, SZ_2M);
-	ASSERT_LE(0, other);
-	self->run.as_fd = other;
-	EXPECT_EQ(-EINVAL, riscv_run());
-	close(other);
+	gas_close_audited(other);
 
 	/* a width hgatp does not have (none under QEMU: all three run) */
 	for (i = 0; i < ARRAY_LEN(widths); i++) {
 		if (self->info.gpa_bits_mask & (1ULL << widths[i]))
 			continue;
-		other = gas_create(self->dev, GASPACE_FMT_RISCV_G, widths[i],
+		other = gas_create(self->g.dev, GASPACE_FMT_RISCV_G, widths[i],
 				   0, SZ_2M);
 		ASSERT_LE(0, other);
 		self->run.as_fd = other;
 		EXPECT_EQ(-EINVAL, riscv_run());
-		close(other);
+		gas_close_audited(other);
 	}
 	EXPECT_EQ(0ULL, self->info.gpa_bits_mask &
 			~((1ULL << 41) | (1ULL << 50) | (1ULL << 59)));
 	EXPECT_EQ(0ULL, self->run.nr_exits);
-	EXPECT_EQ(-ENOTTY, gas_ioctl(self->rv, _IO(GASPACE_RISCV_IO, 0x7f), 0));
+	EXPECT_EQ(-ENOTTY, gas_ioctl(self->g.sample, _IO(GASPACE_RISCV_IO, 0x7f), 0));
 }
 
 TEST_HARNESS_MAIN
