@@ -200,6 +200,14 @@ static int check_in(struct gaspace *as, u64 gpa, u64 size)
 	return 0;
 }
 
+/* A MAP's flags (those its backend takes), prot and span: -EINVAL. */
+static int check_map(u64 gpa, u64 size, u32 prot, u32 flags, u32 allowed)
+{
+	if (flags & ~allowed)
+		return -EINVAL;
+	return check_prot(prot) ?: check_span(gpa, size);
+}
+
 /* A range of the space: -EINVAL (alignment, empty, wrap), then -ERANGE. */
 int gaspace_check_range(struct gaspace *as, u64 gpa, u64 size)
 {
@@ -785,23 +793,17 @@ static int gaspace_discard_locked(struct gaspace *as,
 	return 0;
 }
 
-static int gaspace_commit_locked(struct gaspace *as,
-				 struct gaspace_change *ch)
-{
-	switch (ch->op) {
-	case GASPACE_OP_FALLOC:
-		return gaspace_falloc_locked(as, ch);
-	case GASPACE_OP_DISCARD:
-		return gaspace_discard_locked(as, ch);
-	case GASPACE_OP_PROTECT:
-		return gaspace_protect_locked(as, ch);
-	case GASPACE_OP_LOG:
-	case GASPACE_OP_UNLOG:
-		return gaspace_log_locked(as, ch);
-	default:
-		return gaspace_replace_locked(as, ch);
-	}
-}
+/* The commit of each change, under pt_lock. */
+static int (*const gaspace_commit_locked[])(struct gaspace *as,
+					    struct gaspace_change *ch) = {
+	[GASPACE_OP_MAP]	= gaspace_replace_locked,
+	[GASPACE_OP_UNMAP]	= gaspace_replace_locked,
+	[GASPACE_OP_PROTECT]	= gaspace_protect_locked,
+	[GASPACE_OP_LOG]	= gaspace_log_locked,
+	[GASPACE_OP_UNLOG]	= gaspace_log_locked,
+	[GASPACE_OP_FALLOC]	= gaspace_falloc_locked,
+	[GASPACE_OP_DISCARD]	= gaspace_discard_locked,
+};
 
 /*
  * After the commit, pt_lock dropped: the VMM's mappings of what was
@@ -842,7 +844,7 @@ static int gaspace_change(struct gaspace *as, struct gaspace_change *ch)
 	if (!ret) {
 		/* readers never wait for it: a sleeping writer is fine */
 		raw_write_seqcount_begin(&as->seq);
-		ret = gaspace_commit_locked(as, ch);
+		ret = gaspace_commit_locked[ch->op](as, ch);
 		raw_write_seqcount_end(&as->seq);
 		mutex_unlock(&as->pt_lock);
 		if (!ret)
@@ -895,15 +897,11 @@ static int __gaspace_do_map_linear(struct gaspace *as, u64 gpa, u64 hpa,
 	};
 	int ret;
 
-	if (flags & ~GASPACE_LINEAR_FLAGS)
-		return -EINVAL;
-	ret = check_prot(prot) ?: check_span(gpa, size);
-	if (ret)
-		return ret;
 	if (!PAGE_ALIGNED(hpa) || hpa + size < hpa ||
 	    hpa + size > gaspace_pa_limit(as))
 		return -EINVAL;
-	ret = check_in(as, gpa, size);
+	ret = check_map(gpa, size, prot, flags, GASPACE_LINEAR_FLAGS) ?:
+	      check_in(as, gpa, size);
 	if (ret)
 		return ret;
 	if (from_user && !READ_ONCE(gaspace_linear_ram) &&
@@ -956,13 +954,12 @@ static int __gaspace_map_alloc(struct gaspace *as, u64 gpa, u64 size,
 	};
 	int ret;
 
-	if (flags & ~GASPACE_ALLOC_FLAGS)
-		return -EINVAL;
 	/* a USERFAULT area's pages come from FILL, 4 KiB at a time */
 	if ((flags & GASPACE_MAP_USERFAULT) &&
 	    (flags & (GASPACE_MAP_POPULATE | GASPACE_MAP_HUGE)))
 		return -EINVAL;
-	ret = check_prot(prot) ?: check_span(gpa, size) ?: check_in(as, gpa, size);
+	ret = check_map(gpa, size, prot, flags, GASPACE_ALLOC_FLAGS) ?:
+	      check_in(as, gpa, size);
 	if (ret)
 		return ret;
 	return gaspace_map(as, gpa, size, &area, flags);
@@ -1016,14 +1013,10 @@ static int __gaspace_do_map_user(struct gaspace *as, u64 gpa, u64 size,
 	};
 	int ret;
 
-	if (flags & ~GASPACE_USER_FLAGS)
-		return -EINVAL;
-	ret = check_prot(prot) ?: check_span(gpa, size);
-	if (ret)
-		return ret;
 	if (!PAGE_ALIGNED(uaddr) || uaddr + size < uaddr)
 		return -EINVAL;
-	ret = check_in(as, gpa, size);
+	ret = check_map(gpa, size, prot, flags, GASPACE_USER_FLAGS) ?:
+	      check_in(as, gpa, size);
 	if (ret)
 		return ret;
 	/* an overlap is told before any page is pinned (and again after) */

@@ -55,28 +55,22 @@ static bool all_zero(const __u64 *v, int n)
 	return true;
 }
 
-static int gaspace_ioctl_map_linear(struct gaspace *as, void __user *argp)
+/* MAP_LINEAR (CAP_SYS_RAWIO) and MAP_ALLOC (no hpa). */
+static int gaspace_ioctl_map(struct gaspace *as, void __user *argp,
+			     unsigned int cmd)
 {
+	bool linear = cmd == GASPACE_MAP_LINEAR;
 	struct gaspace_map m;
 
 	if (copy_from_user(&m, argp, sizeof(m)))
 		return -EFAULT;
-	if (!capable(CAP_SYS_RAWIO))
+	if (linear && !capable(CAP_SYS_RAWIO))
 		return -EPERM;
-	if (!all_zero(m.reserved, ARRAY_SIZE(m.reserved)))
+	if (!all_zero(m.reserved, ARRAY_SIZE(m.reserved)) || (!linear && m.hpa))
 		return -EINVAL;
-	return gaspace_do_map_linear(as, m.gpa, m.hpa, m.size, m.prot, m.flags,
-				     true);
-}
-
-static int gaspace_ioctl_map_alloc(struct gaspace *as, void __user *argp)
-{
-	struct gaspace_map m;
-
-	if (copy_from_user(&m, argp, sizeof(m)))
-		return -EFAULT;
-	if (!all_zero(m.reserved, ARRAY_SIZE(m.reserved)) || m.hpa)
-		return -EINVAL;
+	if (linear)
+		return gaspace_do_map_linear(as, m.gpa, m.hpa, m.size, m.prot,
+					     m.flags, true);
 	return gaspace_map_alloc(as, m.gpa, m.size, m.prot, m.flags);
 }
 
@@ -262,41 +256,47 @@ static int gaspace_ioctl_audit(struct gaspace *as, void __user *argp)
 	return copy_to_user(argp, &a, sizeof(a)) ? -EFAULT : 0;
 }
 
+/*
+ * The other ioctls of one command each, whose argument points to their
+ * struct (TRANSLATE, taken per VMM exit, is called directly).
+ */
+static const struct gaspace_file_ioctl {
+	unsigned int cmd;
+	int (*fn)(struct gaspace *as, void __user *argp);
+} gaspace_file_ioctls[] = {
+	{ GASPACE_FAULT,	 gaspace_ioctl_fault },
+	{ GASPACE_GET_INFO,	 gaspace_ioctl_get_info },
+	{ GASPACE_GET_DIRTY_LOG, gaspace_ioctl_dirty_log },
+	{ GASPACE_FILL,		 gaspace_ioctl_fill },
+	{ GASPACE_MAP_USER,	 gaspace_ioctl_map_user },
+	{ GASPACE_AUDIT,	 gaspace_ioctl_audit },
+};
+
 static long gaspace_file_ioctl(struct file *file, unsigned int cmd,
 			       unsigned long arg)
 {
 	struct gaspace *as = file->private_data;
 	void __user *argp = (void __user *)arg;
+	unsigned int i;
 
 	switch (cmd) {
+	case GASPACE_TRANSLATE:
+		return gaspace_ioctl_translate(as, argp);
 	case GASPACE_MAP_LINEAR:
-		return gaspace_ioctl_map_linear(as, argp);
 	case GASPACE_MAP_ALLOC:
-		return gaspace_ioctl_map_alloc(as, argp);
+		return gaspace_ioctl_map(as, argp, cmd);
 	case GASPACE_UNMAP:
 	case GASPACE_PROTECT:
 	case GASPACE_DIRTY_LOG_ENABLE:
 	case GASPACE_DIRTY_LOG_DISABLE:
 		return gaspace_ioctl_range(as, argp, cmd);
-	case GASPACE_GET_DIRTY_LOG:
-		return gaspace_ioctl_dirty_log(as, argp);
-	case GASPACE_TRANSLATE:
-		return gaspace_ioctl_translate(as, argp);
-	case GASPACE_FAULT:
-		return gaspace_ioctl_fault(as, argp);
-	case GASPACE_GET_INFO:
-		return gaspace_ioctl_get_info(as, argp);
-	case GASPACE_USERFAULT_FD:
+	case GASPACE_USERFAULT_FD:	/* its argument is flags */
 		return gaspace_userfault_fd(as, arg);
-	case GASPACE_FILL:
-		return gaspace_ioctl_fill(as, argp);
-	case GASPACE_MAP_USER:
-		return gaspace_ioctl_map_user(as, argp);
-	case GASPACE_AUDIT:
-		return gaspace_ioctl_audit(as, argp);
-	default:
-		return -ENOTTY;
 	}
+	for (i = 0; i < ARRAY_SIZE(gaspace_file_ioctls); i++)
+		if (gaspace_file_ioctls[i].cmd == cmd)
+			return gaspace_file_ioctls[i].fn(as, argp);
+	return -ENOTTY;
 }
 
 /* pread and pwrite: the file position is the guest-physical address. */

@@ -235,9 +235,10 @@ static int alloc_populate(struct gpt *pt, struct gpt_cache *mc,
 			   &frames_src, f);
 }
 
-static struct page *alloc_frame(const struct gpt_leaf *leaf, u64 gpa)
+/* The page of @gpa in @leaf, a leaf of struct pages (user.c's too). */
+struct page *gaspace_leaf_frame(const struct gpt_leaf *leaf, u64 gpa)
 {
-	return pfn_to_page((leaf->pa + (gpa - leaf->gpa)) >> PAGE_SHIFT);
+	return pfn_to_page(PHYS_PFN(leaf->pa + (gpa - leaf->gpa)));
 }
 
 /* 2 MiB blocks in HUGE areas, else pages. */
@@ -253,7 +254,7 @@ const struct gaspace_backend gaspace_backend_alloc = {
 	.map_bound	= alloc_map_bound,
 	.populate	= alloc_populate,
 	.release	= alloc_release,
-	.frame		= alloc_frame,
+	.frame		= gaspace_leaf_frame,
 	.mmap		= true,
 	.leaf_level	= alloc_leaf_level,
 };

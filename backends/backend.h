@@ -150,6 +150,8 @@ extern const struct gaspace_backend gaspace_backend_alloc;
 
 /* linear.c: a leaf_level of the largest blocks the format has, unless NOHUGE */
 u32 gaspace_leaf_level_nohuge(const struct gaspace_area *a);
+/* alloc.c: a frame of the page of @gpa in a leaf of struct pages */
+struct page *gaspace_leaf_frame(const struct gpt_leaf *leaf, u64 gpa);
 
 extern const struct gaspace_backend gaspace_backend_user;
 

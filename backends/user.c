@@ -385,15 +385,10 @@ static void user_release(void *freed, const struct gpt_leaf *leaf)
 	gaspace_user_uncharge(gaspace_user_uid(f->area), n);
 }
 
-static struct page *user_frame(const struct gpt_leaf *leaf, u64 gpa)
-{
-	return pfn_to_page(PHYS_PFN(leaf->pa + (gpa - leaf->gpa)));
-}
-
 const struct gaspace_backend gaspace_backend_user = {
 	.map_bound	= user_map_bound,
 	.populate	= user_populate,
 	.release	= user_release,
-	.frame		= user_frame,
+	.frame		= gaspace_leaf_frame,
 	.leaf_level	= gaspace_leaf_level_nohuge,
 };

@@ -68,7 +68,7 @@ static void gpt_test_check_decode(struct kunit *test,
 	KUNIT_EXPECT_EQ_MSG(test, got_prot, prot, "%s pte %#llx level %u",
 			    fmt->name, pte, level);
 	if (level)
-		KUNIT_EXPECT_NE(test, pte & fmt->table_mask, fmt->table_bits);
+		KUNIT_EXPECT_NE(test, pte & fmt->table.mask, fmt->table.bits);
 }
 
 /**
@@ -143,9 +143,9 @@ void gpt_test_check_table(struct kunit *test, const struct gpt_fmt *fmt,
 
 	KUNIT_EXPECT_EQ(test, pte, expect);
 	for (level = 1; level < GPT_MAX_LEVELS; level++) {
-		KUNIT_EXPECT_EQ(test, pte & fmt->table_mask, fmt->table_bits);
-		KUNIT_EXPECT_EQ(test, (pte | fmt->hw_bits) & fmt->table_mask,
-				fmt->table_bits);
+		KUNIT_EXPECT_EQ(test, pte & fmt->table.mask, fmt->table.bits);
+		KUNIT_EXPECT_EQ(test, (pte | fmt->hw_bits) & fmt->table.mask,
+				fmt->table.bits);
 		leaf = true;
 		KUNIT_ASSERT_TRUE(test, gpt_test_decode(fmt, pte, level, &got,
 							&prot,

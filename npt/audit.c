@@ -297,14 +297,10 @@ static int gpt_leaves_visit(struct gpt_walker *w, struct gpt_visit *v,
 	struct gpt_leaves_st *st = w->arg;
 	struct gpt_leaf leaf;
 
-	if (!v->old)
-		return 0;
-	leaf.size = gpt_level_size(v->level);
-	leaf.gpa = v->addr;
-	leaf.level = v->level;
-	leaf.pa = gpt_entry_pa(w->pt->fmt, v->old);
-	leaf.prot = gpt_leaf_prot(w->pt->fmt, v->old);
-	st->fn(st->arg, &leaf);
+	if (v->old) {
+		gpt_fill_leaf(w->pt, v->old, v->level, v->addr, &leaf);
+		st->fn(st->arg, &leaf);
+	}
 	return 0;
 }
 

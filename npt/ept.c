@@ -41,9 +41,7 @@ const struct gpt_fmt gpt_fmt_ept = {
 	.name		= "ept",
 	.geo		= GPT_GEOMETRY_X86_64,
 	.addr_mask	= EPT_ADDR_MASK,
-	.table_mask	= EPT_RWX | EPT_PS,
-	.table_bits	= EPT_RWX,
-	.table_attrs	= EPT_RWX,
+	.table		= { .mask = EPT_RWX | EPT_PS, .bits = EPT_RWX, .attrs = EPT_RWX },
 	.leaf		= {
 		.read		= EPT_R,
 		.write		= EPT_W,

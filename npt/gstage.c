@@ -39,17 +39,10 @@ static u64 gstage_root_pointer(const struct gpt *pt, u64 *walk_config)
 const struct gpt_fmt gpt_fmt_gstage = {
 	.format		= GASPACE_FMT_RISCV_G,
 	.name		= "gstage",
-	.geo		= {
-		.default_bits	= 41,
-		.widths		= { { 41, 41, 3 }, { 50, 50, 4 }, { 59, 59, 5 } },
-		.pa_bits	= 56,
-		.block_levels	= GPT_LEVEL_MASK(1) | GPT_LEVEL_MASK(2),
-	},
+	.geo		= GPT_GEOMETRY(41, 56, { 41, 41, 3 }, { 50, 50, 4 }, { 59, 59, 5 }),
 	.addr_mask	= G_PPN_MASK,
 	.addr_shift	= GPT_PAGE_SHIFT - G_PPN_SHIFT,
-	.table_mask	= G_V | G_RWX,
-	.table_bits	= G_V,
-	.table_attrs	= G_V,
+	.table		= { .mask = G_V | G_RWX, .bits = G_V, .attrs = G_V },
 	.leaf		= {
 		.always		= G_U | G_A | G_D,
 		.present	= G_V,

@@ -38,9 +38,8 @@ const struct gpt_fmt gpt_fmt_npt = {
 	.name		= "npt",
 	.geo		= GPT_GEOMETRY_X86_64,
 	.addr_mask	= NPT_ADDR_MASK,
-	.table_mask	= NPT_P | NPT_PS,
-	.table_bits	= NPT_P,
-	.table_attrs	= NPT_P | NPT_RW | NPT_US,
+	.table		= { .mask = NPT_P | NPT_PS, .bits = NPT_P,
+			    .attrs = NPT_P | NPT_RW | NPT_US },
 	.leaf		= {
 		.always		= NPT_US,
 		.present	= NPT_P,

@@ -85,13 +85,33 @@ struct gpt_geometry {
 	u32 block_levels;
 };
 
-/* x86-64 paging's, which EPT and NPT share: 4 or 5 levels, 52-bit PAs. */
-#define GPT_GEOMETRY_X86_64 {						\
-	.default_bits	= 48,						\
-	.widths		= { { 48, 48, 4 }, { 57, 57, 5 } },		\
-	.pa_bits	= 52,						\
+/*
+ * A geometry: the default gpa_bits, the host-physical address width, then
+ * the widths allowed as { min_bits, max_bits, levels }; blocks at levels 1
+ * and 2 (2 MiB and 1 GiB), as every format here has them.
+ */
+#define GPT_GEOMETRY(dflt, pa, width...) {				\
+	.default_bits	= (dflt),					\
+	.widths		= { width },					\
+	.pa_bits	= (pa),						\
 	.block_levels	= GPT_LEVEL_MASK(1) | GPT_LEVEL_MASK(2),	\
 }
+
+/* x86-64 paging's, which EPT and NPT share: 4 or 5 levels, 52-bit PAs. */
+#define GPT_GEOMETRY_X86_64	GPT_GEOMETRY(48, 52, { 48, 48, 4 }, { 57, 57, 5 })
+
+/**
+ * struct gpt_table_bits - how a format writes a table entry, as data
+ * @mask: an entry above level 0 is a table iff its bits under @mask equal
+ *	@bits (leaves, empty and prot-0 entries differ)
+ * @bits: see @mask
+ * @attrs: the bits of a table entry beside its address
+ */
+struct gpt_table_bits {
+	u64 mask;
+	u64 bits;
+	u64 attrs;
+};
 
 /**
  * struct gpt_leaf_bits - how a format writes a leaf, as data
@@ -130,10 +150,8 @@ struct gpt_leaf_bits {
  * @geo: the shape of its tables
  * @addr_mask: the bits of an entry that hold the address
  * @addr_shift: an entry's address bits are (pa >> @addr_shift) & @addr_mask
- * @table_mask: an entry above level 0 is a table iff its bits under
- *	@table_mask equal @table_bits (leaves, empty and prot-0 entries differ)
- * @table_bits: see @table_mask
- * @table_attrs: the bits of a table entry beside its address
+ * @table: the bits of a table entry beside its address, and how a table
+ *	entry is told from a leaf
  * @leaf: the bits of a leaf beside its address (gpt_leaf_tmpl() writes
  *	them from a portable prot, gpt_leaf_prot() reads them back)
  * @hw_bits: bits the hardware may set in entries it walks (accessed/dirty)
@@ -148,9 +166,7 @@ struct gpt_fmt {
 	struct gpt_geometry geo;
 	u64 addr_mask;
 	u32 addr_shift;
-	u64 table_mask;
-	u64 table_bits;
-	u64 table_attrs;
+	struct gpt_table_bits table;
 	struct gpt_leaf_bits leaf;
 	u64 hw_bits;
 	bool bbm;
@@ -443,7 +459,7 @@ static inline phys_addr_t gpt_entry_pa(const struct gpt_fmt *fmt, u64 pte)
 
 static inline bool gpt_is_table(const struct gpt_fmt *fmt, u64 pte, u32 level)
 {
-	return level && (pte & fmt->table_mask) == fmt->table_bits;
+	return level && (pte & fmt->table.mask) == fmt->table.bits;
 }
 
 /* A leaf: not empty, not a table. */
@@ -461,7 +477,7 @@ static inline bool gpt_is_present(const struct gpt_fmt *fmt, u64 pte,
 
 static inline u64 gpt_encode_table(const struct gpt_fmt *fmt, phys_addr_t pa)
 {
-	return fmt->table_attrs | gpt_addr_bits(fmt, pa);
+	return fmt->table.attrs | gpt_addr_bits(fmt, pa);
 }
 
 static inline u64 gpt_encode_leaf(const struct gpt_fmt *fmt, phys_addr_t pa,

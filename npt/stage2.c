@@ -18,6 +18,7 @@
 
 #define S2_VALID		BIT_ULL(0)
 #define S2_TABLE		BIT_ULL(1)	/* table, or page at the last level */
+#define S2_TABLE_DESC		(S2_TABLE | S2_VALID)
 #define S2_MEMATTR_SHIFT	2
 #define S2_MEMATTR_MASK		GENMASK_ULL(5, 2)
 #define S2_MEMATTR_NORMAL_WB	0xfULL
@@ -57,17 +58,10 @@ static u64 s2_root_pointer(const struct gpt *pt, u64 *walk_config)
 const struct gpt_fmt gpt_fmt_stage2 = {
 	.format		= GASPACE_FMT_ARM64_S2,
 	.name		= "stage2",
-	.geo		= {
-		.default_bits	= 40,
-		.widths		= { { 32, 34, 2 }, { 35, 43, 3 }, { 44, 48, 4 } },
-		.pa_bits	= 48,
-		.block_levels	= GPT_LEVEL_MASK(1) | GPT_LEVEL_MASK(2),
-	},
+	.geo		= GPT_GEOMETRY(40, 48, { 32, 34, 2 }, { 35, 43, 3 }, { 44, 48, 4 }),
 	.addr_mask	= S2_ADDR_MASK,
 	.bbm		= true,
-	.table_mask	= S2_TABLE | S2_VALID,
-	.table_bits	= S2_TABLE | S2_VALID,
-	.table_attrs	= S2_TABLE | S2_VALID,
+	.table		= { .mask = S2_TABLE_DESC, .bits = S2_TABLE_DESC, .attrs = S2_TABLE_DESC },
 	.leaf		= {
 		.always		= S2_SH_INNER | S2_AF,
 		.present	= S2_VALID,

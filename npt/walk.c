@@ -410,16 +410,6 @@ static int gpt_link_table(struct gpt_walker *w, struct gpt_visit *v,
 	return 0;
 }
 
-static void gpt_fill_leaf(const struct gpt *pt, u64 pte, u32 level, u64 gpa,
-			  struct gpt_leaf *leaf)
-{
-	leaf->size = gpt_level_size(level);
-	leaf->gpa = gpa & ~(leaf->size - 1);
-	leaf->level = level;
-	leaf->pa = gpt_entry_pa(pt->fmt, pte);
-	leaf->prot = gpt_leaf_prot(pt->fmt, pte);
-}
-
 /**
  * struct gpt_free_st - freeing a subtree
  * @removed: report each leaf to this callback, or NULL
