@@ -840,6 +840,17 @@ static inline void gas_space_close(struct gas_space *s)
 } while (0)
 
 /*
+ * In a test body: AUDIT finds the table of @fd healthy, then @fd closes (a
+ * macro, so that the harness reports the line of the caller).
+ */
+#define EXPECT_CLOSE_AUDITED(fd) do {					\
+	int __cfd = (fd);						\
+									\
+	EXPECT_EQ(0, gas_audit_clean(__cfd));				\
+	EXPECT_EQ(0, close(__cfd));					\
+} while (0)
+
+/*
  * Checks TRANSLATE against @runs at a few bytes of each run (its first
  * byte, one in its second leaf, its last byte): leaf size and level, limit
  * to @area_end, @prot, @backend, and the hpa: @gpa + @delta for linear
@@ -1065,18 +1076,24 @@ static inline long long gas_pagemap_hpa(const void *addr)
 	return (long long)(entry * PAGE_4K + (va & (PAGE_4K - 1)));
 }
 
-/* The module's refcount once it reached @want (or after a second). */
-static inline long long gas_refcnt_settle(long long want)
+/* What @get() returns once it returned @want (or after a second). */
+static inline long long gas_settle(long long (*get)(void), long long want)
 {
 	struct timespec ts = { 0, 10 * 1000 * 1000 };
-	long long now = gas_module_refcnt();
+	long long now = get();
 	int i;
 
 	for (i = 0; i < 100 && now != want; i++) {
 		nanosleep(&ts, NULL);
-		now = gas_module_refcnt();
+		now = get();
 	}
 	return now;
+}
+
+/* The module's refcount once it reached @want (or after a second). */
+static inline long long gas_refcnt_settle(long long want)
+{
+	return gas_settle(gas_module_refcnt, want);
 }
 
 /* Passes @fd over the unix socket @sock (SCM_RIGHTS); 0 or -errno. */
@@ -1128,6 +1145,42 @@ static inline int gas_recv_fd(int sock)
 		return -EPROTO;
 	memcpy(&fd, CMSG_DATA(cmsg), sizeof(int));
 	return fd;
+}
+
+#include <sys/stat.h>
+
+#define GAS_CGROUP_ROOT		"/sys/fs/cgroup"
+
+/*
+ * Makes a fresh cgroup below the cgroup2 root with the memory controller
+ * on, named gaspace-@tag-<pid>, its path in @cg: 0, -ENOENT when cgroup2
+ * has no memory controller (@cg is then ""), or -errno.
+ */
+static inline int gas_memcg_new(char *cg, size_t len, const char *tag)
+{
+	char ctl[256];
+	FILE *f;
+	int ret;
+
+	cg[0] = '\0';
+	f = fopen(GAS_CGROUP_ROOT "/cgroup.controllers", "re");
+	if (!f)
+		return -ENOENT;
+	ret = fgets(ctl, sizeof(ctl), f) && strstr(ctl, "memory") ? 0 :
+	      -ENOENT;
+	fclose(f);
+	if (ret)
+		return ret;
+	ret = gas_write_string(GAS_CGROUP_ROOT "/cgroup.subtree_control",
+			       "+memory");
+	if (ret)
+		return ret;
+	snprintf(cg, len, GAS_CGROUP_ROOT "/gaspace-%s-%d", tag, getpid());
+	if (mkdir(cg, 0755)) {
+		ret = -errno;
+		cg[0] = '\0';
+	}
+	return ret;
 }
 
 /* Moves the calling task into cgroup @cg (a path); 0 or -errno. */
