@@ -1008,30 +1008,15 @@ TEST_F(map, failed_calls_change_nothing)
 	EXPECT_EQ(4ULL, after.info.nr_areas);
 }
 
-#define CGROUP_ROOT	"/sys/fs/cgroup"
-
 /* A fresh memory cgroup with @max bytes, its path in @cg; 0 or -errno. */
 static int memcg_new(char *cg, size_t len, const char *max)
 {
-	char ctl[256], path[256];
-	FILE *f;
+	char path[256];
 	int ret;
 
-	f = fopen(CGROUP_ROOT "/cgroup.controllers", "re");
-	if (!f)
-		return -ENOENT;
-	ret = fgets(ctl, sizeof(ctl), f) && strstr(ctl, "memory") ? 0 :
-	      -ENOENT;
-	fclose(f);
+	ret = gas_memcg_new(cg, len, "map");
 	if (ret)
 		return ret;
-	ret = gas_write_string(CGROUP_ROOT "/cgroup.subtree_control",
-			       "+memory");
-	if (ret)
-		return ret;
-	snprintf(cg, len, CGROUP_ROOT "/gaspace-map-%d", getpid());
-	if (mkdir(cg, 0755))
-		return -errno;
 	snprintf(path, sizeof(path), "%s/memory.max", cg);
 	return gas_write_string(path, max);
 }

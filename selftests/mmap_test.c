@@ -706,7 +706,6 @@ TEST_F(mm, mlock_populates_and_unmap_still_zaps)
 	EXPECT_COUNTERS(fd, 0, self->s.root_pages, 0, 0);
 }
 
-#define CGROUP_ROOT	"/sys/fs/cgroup"
 #define MEMCG_SLACK	(128LL * 4096)	/* per-CPU charge batches, 2 CPUs */
 
 static long long memcg_current(const char *cg)
@@ -726,22 +725,14 @@ TEST_F(mm, last_reference_frees_frames_and_tables)
 {
 	long long tables0, tables1, cur0, cur1, cur2, cur3;
 	size_t len = 4 * SZ_2M;
-	char cg[128], ctl[256];
 	unsigned char *p;
-	FILE *f;
-	int fd;
+	char cg[128];
+	int fd, ret;
 
-	f = fopen(CGROUP_ROOT "/cgroup.controllers", "re");
-	if (!f || !fgets(ctl, sizeof(ctl), f) || !strstr(ctl, "memory")) {
-		if (f)
-			fclose(f);
+	ret = gas_memcg_new(cg, sizeof(cg), "mmap");
+	if (ret == -ENOENT)
 		SKIP(return, "no cgroup2 memory controller");
-	}
-	fclose(f);
-	ASSERT_EQ(0, gas_write_string(CGROUP_ROOT "/cgroup.subtree_control",
-				      "+memory"));
-	snprintf(cg, sizeof(cg), CGROUP_ROOT "/gaspace-mmap-%d", getpid());
-	ASSERT_EQ(0, mkdir(cg, 0755));
+	ASSERT_EQ(0, ret) TH_LOG("memory cgroup: %s", strerror(-ret));
 	ASSERT_EQ(0, gas_cgroup_join(cg));
 
 	tables0 = gas_sec_page_tables_kb();
@@ -773,7 +764,7 @@ TEST_F(mm, last_reference_frees_frames_and_tables)
 		TH_LOG("memory.current %lld -> %lld -> %lld -> %lld", cur0,
 		       cur1, cur2, cur3);
 
-	ASSERT_EQ(0, gas_cgroup_join(CGROUP_ROOT));
+	ASSERT_EQ(0, gas_cgroup_join(GAS_CGROUP_ROOT));
 	EXPECT_EQ(0, rmdir(cg));
 }
 
