@@ -826,6 +826,59 @@ static inline void gas_space_close(struct gas_space *s)
 }
 
 /*
+ * A module parameter (GASPACE_PARAM() of its name) as it was, to be
+ * written back after a test that changes it.
+ */
+struct gas_param {
+	const char *path;
+	char val[32];
+};
+
+/* Keeps the value of parameter @path in @p; 0 or -errno. */
+static inline int gas_param_save(struct gas_param *p, const char *path)
+{
+	int ret = gas_read_string(path, p->val, sizeof(p->val));
+
+	p->path = ret ? NULL : path;
+	return ret;
+}
+
+/* Writes the kept value back (nothing when none was kept). */
+static inline void gas_param_restore(const struct gas_param *p)
+{
+	if (p->path)
+		gas_write_string(p->path, p->val);
+}
+
+/*
+ * Fixtures over the table geometries: the fixture's FIXTURE_VARIANT()
+ * holds format and bits; GAS_GEOMETRY() adds one variant (a macro of the
+ * harness's macros, so kselftest_harness.h comes first where it is used).
+ * GAS_GEOMETRIES() adds six: every format, both x86 widths and Arm with
+ * two levels (no 1 GiB block); GAS_GEOMETRIES_MORE() the other shapes:
+ * 5-level NPT, Arm with two levels and 16 root pages and with four
+ * levels, RISC-V Sv57x4.
+ */
+#define GAS_GEOMETRY(f, name, fmt, width)				\
+	FIXTURE_VARIANT_ADD(f, name) {					\
+		.format = GASPACE_FMT_##fmt, .bits = (width),		\
+	}
+
+#define GAS_GEOMETRIES(f)						\
+	GAS_GEOMETRY(f, ept, EPT, 48);					\
+	GAS_GEOMETRY(f, ept_5level, EPT, 57);				\
+	GAS_GEOMETRY(f, npt, NPT, 48);					\
+	GAS_GEOMETRY(f, arm64_s2, ARM64_S2, 40);			\
+	GAS_GEOMETRY(f, arm64_s2_32, ARM64_S2, 32);			\
+	GAS_GEOMETRY(f, riscv_g, RISCV_G, 41)
+
+#define GAS_GEOMETRIES_MORE(f)						\
+	GAS_GEOMETRY(f, npt_5level, NPT, 57);				\
+	GAS_GEOMETRY(f, arm64_s2_34, ARM64_S2, 34);			\
+	GAS_GEOMETRY(f, arm64_s2_48, ARM64_S2, 48);			\
+	GAS_GEOMETRY(f, riscv_g_sv57x4, RISCV_G, 59)
+
+/*
  * GET_INFO's four counters, each checked (a macro, so that the harness
  * reports the line of the caller).
  */

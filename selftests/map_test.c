@@ -24,8 +24,8 @@
 
 FIXTURE(map) {
 	struct gas_space s;
-	char linear_ram[16];
-	char max_areas[32];
+	struct gas_param linear_ram;
+	struct gas_param max_areas;
 	char msg[512];
 };
 
@@ -34,47 +34,22 @@ FIXTURE_VARIANT(map) {
 	unsigned int bits;
 };
 
-FIXTURE_VARIANT_ADD(map, ept) {
-	.format = GASPACE_FMT_EPT, .bits = 48,
-};
-
-FIXTURE_VARIANT_ADD(map, ept_5level) {
-	.format = GASPACE_FMT_EPT, .bits = 57,
-};
-
-FIXTURE_VARIANT_ADD(map, npt) {
-	.format = GASPACE_FMT_NPT, .bits = 48,
-};
-
-FIXTURE_VARIANT_ADD(map, arm64_s2) {
-	.format = GASPACE_FMT_ARM64_S2, .bits = 40,
-};
-
-/* two levels: no 1 GiB block */
-FIXTURE_VARIANT_ADD(map, arm64_s2_32) {
-	.format = GASPACE_FMT_ARM64_S2, .bits = 32,
-};
-
-FIXTURE_VARIANT_ADD(map, riscv_g) {
-	.format = GASPACE_FMT_RISCV_G, .bits = 41,
-};
+GAS_GEOMETRIES(map);
 
 FIXTURE_SETUP(map)
 {
 	ASSERT_EQ(0, gas_space_open(&self->s, variant->format, variant->bits,
 				    BASE, SIZE));
-	ASSERT_EQ(0, gas_read_string(GASPACE_PARAM("linear_ram"),
-				     self->linear_ram,
-				     sizeof(self->linear_ram)));
-	ASSERT_EQ(0, gas_read_string(GASPACE_PARAM("max_areas"),
-				     self->max_areas,
-				     sizeof(self->max_areas)));
+	ASSERT_EQ(0, gas_param_save(&self->linear_ram,
+				    GASPACE_PARAM("linear_ram")));
+	ASSERT_EQ(0, gas_param_save(&self->max_areas,
+				    GASPACE_PARAM("max_areas")));
 }
 
 FIXTURE_TEARDOWN(map)
 {
-	gas_write_string(GASPACE_PARAM("linear_ram"), self->linear_ram);
-	gas_write_string(GASPACE_PARAM("max_areas"), self->max_areas);
+	gas_param_restore(&self->linear_ram);
+	gas_param_restore(&self->max_areas);
 	gas_space_close(&self->s);
 }
 
@@ -565,7 +540,7 @@ TEST_F(map, more_than_max_areas_is_enospc)
 	EXPECT_EQ(-ENOSPC, gas_map_alloc(fd, BASE + PAGE_4K, PAGE_4K,
 					 GAS_PROT_RW, GASPACE_MAP_REPLACE));
 	EXPECT_COUNTERS(fd, 1, self->s.root_pages, 0, 0);
-	ASSERT_EQ(0, set_param("max_areas", self->max_areas));
+	ASSERT_EQ(0, set_param("max_areas", self->max_areas.val));
 	EXPECT_EQ(0, gas_map_alloc(fd, BASE + PAGE_4K, PAGE_4K,
 				   GAS_PROT_RW, GASPACE_MAP_REPLACE));
 	EXPECT_COUNTERS(fd, 3, self->s.root_pages, 0, 0);

@@ -31,13 +31,8 @@ FIXTURE_VARIANT(mm) {
 	unsigned int bits;
 };
 
-FIXTURE_VARIANT_ADD(mm, ept) {
-	.format = GASPACE_FMT_EPT, .bits = 48,
-};
-
-FIXTURE_VARIANT_ADD(mm, arm64_s2) {
-	.format = GASPACE_FMT_ARM64_S2, .bits = 40,
-};
+GAS_GEOMETRY(mm, ept, EPT, 48);
+GAS_GEOMETRY(mm, arm64_s2, ARM64_S2, 40);
 
 FIXTURE_SETUP(mm)
 {

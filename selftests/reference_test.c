@@ -24,7 +24,7 @@
 
 FIXTURE(ref) {
 	struct gas_space s;
-	char linear_ram[16];
+	struct gas_param linear_ram;
 };
 
 FIXTURE_VARIANT(ref) {
@@ -32,43 +32,25 @@ FIXTURE_VARIANT(ref) {
 	unsigned int bits;
 };
 
-FIXTURE_VARIANT_ADD(ref, ept) {
-	.format = GASPACE_FMT_EPT, .bits = 48,
-};
-
-FIXTURE_VARIANT_ADD(ref, npt_5level) {
-	.format = GASPACE_FMT_NPT, .bits = 57,
-};
-
-FIXTURE_VARIANT_ADD(ref, arm64_s2) {
-	.format = GASPACE_FMT_ARM64_S2, .bits = 40,
-};
-
+GAS_GEOMETRY(ref, ept, EPT, 48);
+GAS_GEOMETRY(ref, npt_5level, NPT, 57);
+GAS_GEOMETRY(ref, arm64_s2, ARM64_S2, 40);
 /* two levels: no 1 GiB block */
-FIXTURE_VARIANT_ADD(ref, arm64_s2_32) {
-	.format = GASPACE_FMT_ARM64_S2, .bits = 32,
-};
-
-FIXTURE_VARIANT_ADD(ref, riscv_g) {
-	.format = GASPACE_FMT_RISCV_G, .bits = 41,
-};
-
-FIXTURE_VARIANT_ADD(ref, riscv_g_sv48x4) {
-	.format = GASPACE_FMT_RISCV_G, .bits = 50,
-};
+GAS_GEOMETRY(ref, arm64_s2_32, ARM64_S2, 32);
+GAS_GEOMETRY(ref, riscv_g, RISCV_G, 41);
+GAS_GEOMETRY(ref, riscv_g_sv48x4, RISCV_G, 50);
 
 FIXTURE_SETUP(ref)
 {
 	ASSERT_EQ(0, gas_space_open(&self->s, variant->format, variant->bits,
 				    RBASE, RSIZE));
-	ASSERT_EQ(0, gas_read_string(GASPACE_PARAM("linear_ram"),
-				     self->linear_ram,
-				     sizeof(self->linear_ram)));
+	ASSERT_EQ(0, gas_param_save(&self->linear_ram,
+				    GASPACE_PARAM("linear_ram")));
 }
 
 FIXTURE_TEARDOWN(ref)
 {
-	gas_write_string(GASPACE_PARAM("linear_ram"), self->linear_ram);
+	gas_param_restore(&self->linear_ram);
 	gas_space_close(&self->s);
 }
 

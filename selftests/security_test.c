@@ -28,23 +28,22 @@
 
 FIXTURE(sec) {
 	struct gas_space s;
-	char linear_ram[16];
+	struct gas_param linear_ram;
 };
 
 FIXTURE_SETUP(sec)
 {
 	ASSERT_EQ(0, gas_space_open(&self->s, GASPACE_FMT_EPT, 48, BASE,
 				    SIZE));
-	ASSERT_EQ(0, gas_read_string(GASPACE_PARAM("linear_ram"),
-				     self->linear_ram,
-				     sizeof(self->linear_ram)));
+	ASSERT_EQ(0, gas_param_save(&self->linear_ram,
+				    GASPACE_PARAM("linear_ram")));
 	ASSERT_TRUE(gas_have_cap(CAP_SYS_ADMIN));
 	ASSERT_TRUE(gas_have_cap(CAP_SYS_RAWIO));
 }
 
 FIXTURE_TEARDOWN(sec)
 {
-	gas_write_string(GASPACE_PARAM("linear_ram"), self->linear_ram);
+	gas_param_restore(&self->linear_ram);
 	gas_space_close(&self->s);
 }
 

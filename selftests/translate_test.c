@@ -27,50 +27,8 @@ FIXTURE_VARIANT(translate) {
 	unsigned int bits;
 };
 
-FIXTURE_VARIANT_ADD(translate, ept) {
-	.format = GASPACE_FMT_EPT, .bits = 48,
-};
-
-FIXTURE_VARIANT_ADD(translate, ept_5level) {
-	.format = GASPACE_FMT_EPT, .bits = 57,
-};
-
-FIXTURE_VARIANT_ADD(translate, npt) {
-	.format = GASPACE_FMT_NPT, .bits = 48,
-};
-
-FIXTURE_VARIANT_ADD(translate, arm64_s2) {
-	.format = GASPACE_FMT_ARM64_S2, .bits = 40,
-};
-
-/* two levels: no 1 GiB block */
-FIXTURE_VARIANT_ADD(translate, arm64_s2_32) {
-	.format = GASPACE_FMT_ARM64_S2, .bits = 32,
-};
-
-FIXTURE_VARIANT_ADD(translate, riscv_g) {
-	.format = GASPACE_FMT_RISCV_G, .bits = 41,
-};
-
-/*
- * The other geometries: 5-level NPT, Arm with two levels and 16 root pages
- * and with four levels, RISC-V Sv57x4.
- */
-FIXTURE_VARIANT_ADD(translate, npt_5level) {
-	.format = GASPACE_FMT_NPT, .bits = 57,
-};
-
-FIXTURE_VARIANT_ADD(translate, arm64_s2_34) {
-	.format = GASPACE_FMT_ARM64_S2, .bits = 34,
-};
-
-FIXTURE_VARIANT_ADD(translate, arm64_s2_48) {
-	.format = GASPACE_FMT_ARM64_S2, .bits = 48,
-};
-
-FIXTURE_VARIANT_ADD(translate, riscv_g_sv57x4) {
-	.format = GASPACE_FMT_RISCV_G, .bits = 59,
-};
+GAS_GEOMETRIES(translate);
+GAS_GEOMETRIES_MORE(translate);
 
 FIXTURE_SETUP(translate)
 {
