@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -376,6 +377,23 @@ static inline int gas_get_dirty_log(int fd, __u64 gpa, __u64 size,
 static inline int gas_userfault_fd(int fd, unsigned long flags)
 {
 	return gas_ioctl(fd, GASPACE_USERFAULT_FD, flags);
+}
+
+/*
+ * Waits up to @ms for the userfault fd @ufd to be readable, then reads up
+ * to @max events into @ev: how many it read (0 when none came, or the
+ * read failed).
+ */
+static inline int gas_ufd_read(int ufd, struct gaspace_fault_event *ev,
+			       int max, int ms)
+{
+	struct pollfd p = { .fd = ufd, .events = POLLIN };
+	ssize_t n;
+
+	if (poll(&p, 1, ms) != 1)
+		return 0;
+	n = read(ufd, ev, max * sizeof(*ev));
+	return n > 0 ? n / (ssize_t)sizeof(*ev) : 0;
 }
 
 static inline int gas_fill_args(int fd, const struct gaspace_fill *f)
