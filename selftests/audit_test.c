@@ -59,37 +59,14 @@ FIXTURE_VARIANT(audit) {
 	unsigned int bits;
 };
 
-FIXTURE_VARIANT_ADD(audit, ept) {
-	.format = GASPACE_FMT_EPT, .bits = 48,
-};
-
-FIXTURE_VARIANT_ADD(audit, ept_5level) {
-	.format = GASPACE_FMT_EPT, .bits = 57,
-};
-
-FIXTURE_VARIANT_ADD(audit, npt) {
-	.format = GASPACE_FMT_NPT, .bits = 48,
-};
-
-FIXTURE_VARIANT_ADD(audit, arm64_s2) {
-	.format = GASPACE_FMT_ARM64_S2, .bits = 40,
-};
-
-FIXTURE_VARIANT_ADD(audit, arm64_s2_32) {
-	.format = GASPACE_FMT_ARM64_S2, .bits = 32,
-};
-
-FIXTURE_VARIANT_ADD(audit, arm64_s2_48) {
-	.format = GASPACE_FMT_ARM64_S2, .bits = 48,
-};
-
-FIXTURE_VARIANT_ADD(audit, riscv_g) {
-	.format = GASPACE_FMT_RISCV_G, .bits = 41,
-};
-
-FIXTURE_VARIANT_ADD(audit, riscv_g_sv48x4) {
-	.format = GASPACE_FMT_RISCV_G, .bits = 50,
-};
+GAS_GEOMETRY(audit, ept, EPT, 48);
+GAS_GEOMETRY(audit, ept_5level, EPT, 57);
+GAS_GEOMETRY(audit, npt, NPT, 48);
+GAS_GEOMETRY(audit, arm64_s2, ARM64_S2, 40);
+GAS_GEOMETRY(audit, arm64_s2_32, ARM64_S2, 32);
+GAS_GEOMETRY(audit, arm64_s2_48, ARM64_S2, 48);
+GAS_GEOMETRY(audit, riscv_g, RISCV_G, 41);
+GAS_GEOMETRY(audit, riscv_g_sv48x4, RISCV_G, 50);
 
 FIXTURE_SETUP(audit)
 {

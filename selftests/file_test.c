@@ -45,21 +45,7 @@ FIXTURE_VARIANT(file) {
 	unsigned int bits;
 };
 
-FIXTURE_VARIANT_ADD(file, ept) {
-	.format = GASPACE_FMT_EPT, .bits = 48,
-};
-
-FIXTURE_VARIANT_ADD(file, npt) {
-	.format = GASPACE_FMT_NPT, .bits = 48,
-};
-
-FIXTURE_VARIANT_ADD(file, arm64_s2) {
-	.format = GASPACE_FMT_ARM64_S2, .bits = 40,
-};
-
-FIXTURE_VARIANT_ADD(file, riscv_g) {
-	.format = GASPACE_FMT_RISCV_G, .bits = 41,
-};
+GAS_FORMATS(file);
 
 FIXTURE_SETUP(file)
 {

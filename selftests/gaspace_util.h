@@ -870,17 +870,23 @@ static inline void gas_param_restore(const struct gas_param *p)
 
 /*
  * Fixtures over the table geometries: the fixture's FIXTURE_VARIANT()
- * holds format and bits; GAS_GEOMETRY() adds one variant (a macro of the
- * harness's macros, so kselftest_harness.h comes first where it is used).
- * GAS_GEOMETRIES() adds six: every format, both x86 widths and Arm with
- * two levels (no 1 GiB block); GAS_GEOMETRIES_MORE() the other shapes:
- * 5-level NPT, Arm with two levels and 16 root pages and with four
- * levels, RISC-V Sv57x4.
+ * holds format and bits; GAS_GEOMETRY() adds one variant (macros of the
+ * harness's macros, used after kselftest_harness.h).  GAS_FORMATS() adds
+ * one per format at its default width; GAS_GEOMETRIES() six: every
+ * format, both x86 widths and Arm with two levels (no 1 GiB block);
+ * GAS_GEOMETRIES_MORE() the other shapes: 5-level NPT, Arm with two levels
+ * and 16 root pages and with four levels, RISC-V Sv57x4.
  */
 #define GAS_GEOMETRY(f, name, fmt, width)				\
 	FIXTURE_VARIANT_ADD(f, name) {					\
 		.format = GASPACE_FMT_##fmt, .bits = (width),		\
 	}
+
+#define GAS_FORMATS(f)							\
+	GAS_GEOMETRY(f, ept, EPT, 48);					\
+	GAS_GEOMETRY(f, npt, NPT, 48);					\
+	GAS_GEOMETRY(f, arm64_s2, ARM64_S2, 40);			\
+	GAS_GEOMETRY(f, riscv_g, RISCV_G, 41)
 
 #define GAS_GEOMETRIES(f)						\
 	GAS_GEOMETRY(f, ept, EPT, 48);					\
@@ -1252,6 +1258,39 @@ static inline int gas_memcg_new(char *cg, size_t len, const char *tag)
 		cg[0] = '\0';
 	}
 	return ret;
+}
+
+/*
+ * Round @it of the churn that the race tests run on the @pages pages at
+ * @gpa while other threads touch them: an alloc area there (lazy,
+ * populated, or a 2 MiB HUGE one, by turns; read-write or prot 0), one page
+ * of it made read-only, then all of it unmapped in two calls.  Every call
+ * is made; 0, or the first one's -errno with its name in *@what.
+ */
+static inline int gas_churn_round(int fd, __u64 gpa, unsigned int pages,
+				  unsigned int it, const char **what)
+{
+	static const __u32 flags[] = {
+		0, GASPACE_MAP_POPULATE, GASPACE_MAP_HUGE,
+	};
+	static const char *const names[] = {
+		"map", "protect", "unmap", "unmap",
+	};
+	__u64 size = it % 3 == 2 ? SZ_2M : pages * PAGE_4K;
+	int ret[4], i;
+
+	ret[0] = gas_map_alloc(fd, gpa, size, it & 1 ? 0 : GAS_PROT_RW,
+			       flags[it % 3]);
+	ret[1] = gas_protect(fd, gpa + PAGE_4K, PAGE_4K, GAS_PROT_R);
+	ret[2] = gas_unmap(fd, gpa + (it & 4 ? PAGE_4K : 0), pages * PAGE_4K);
+	ret[3] = gas_unmap(fd, gpa, SZ_2M);
+	for (i = 0; i < 4; i++) {
+		if (ret[i]) {
+			*what = names[i];
+			return ret[i];
+		}
+	}
+	return 0;
 }
 
 /* Moves the calling task into cgroup @cg (a path); 0 or -errno. */

@@ -36,21 +36,7 @@ FIXTURE_VARIANT(gm) {
 	unsigned int bits;
 };
 
-FIXTURE_VARIANT_ADD(gm, ept) {
-	.format = GASPACE_FMT_EPT, .bits = 48,
-};
-
-FIXTURE_VARIANT_ADD(gm, npt) {
-	.format = GASPACE_FMT_NPT, .bits = 48,
-};
-
-FIXTURE_VARIANT_ADD(gm, arm64_s2) {
-	.format = GASPACE_FMT_ARM64_S2, .bits = 40,
-};
-
-FIXTURE_VARIANT_ADD(gm, riscv_g) {
-	.format = GASPACE_FMT_RISCV_G, .bits = 41,
-};
+GAS_FORMATS(gm);
 
 #define SCRATCH		(16 * SZ_2M / 2)
 
@@ -1054,26 +1040,11 @@ static void *churner(void *arg)
 
 	pthread_barrier_wait(&r->go);
 	for (it = 0; it < CHURN_ITERS; it++) {
-		static const __u32 flags[] = {
-			0, GASPACE_MAP_POPULATE, GASPACE_MAP_HUGE,
-		};
-		long ret;
+		const char *what;
+		int ret = gas_churn_round(r->fd, C_GPA, C_PAGES, it, &what);
 
-		ret = gas_map_alloc(r->fd, C_GPA, it % 3 == 2 ? SZ_2M :
-				    C_PAGES * PAGE_4K, it & 1 ? 0 : GAS_PROT_RW,
-				    flags[it % 3]);
 		if (ret)
-			surprise(r, "map C", C_GPA, ret);
-		ret = gas_protect(r->fd, C_GPA + PAGE_4K, PAGE_4K, GAS_PROT_R);
-		if (ret)
-			surprise(r, "protect C", C_GPA, ret);
-		ret = gas_unmap(r->fd, C_GPA + (it & 4 ? PAGE_4K : 0),
-				C_PAGES * PAGE_4K);
-		if (ret)
-			surprise(r, "unmap C", C_GPA, ret);
-		ret = gas_unmap(r->fd, C_GPA, SZ_2M);
-		if (ret)
-			surprise(r, "unmap C", C_GPA, ret);
+			surprise(r, what, C_GPA, ret);
 	}
 	__atomic_store_n(&r->stop, 1, __ATOMIC_RELEASE);
 	return NULL;

@@ -73,6 +73,14 @@ static int peek(void *p)
 	return gas_touch(p, false, 0, &c) ? -SIGBUS : c;
 }
 
+/* A lazy read-write alloc area of @len at BASE, and a shared mapping of it. */
+static unsigned char *rw_area_mapped(int fd, size_t len)
+{
+	if (gas_map_alloc(fd, BASE, len, GAS_PROT_RW, 0))
+		return NULL;
+	return gas_mmap(fd, BASE, len, MAP_SHARED);
+}
+
 TEST_F(mm, capability_says_mmap)
 {
 	EXPECT_EQ(1, gas_ioctl(self->s.dev, GASPACE_CHECK_EXTENSION,
@@ -158,8 +166,7 @@ TEST_F(mm, mapping_populates_nothing)
 	int fd = self->s.fd;
 	unsigned char *p;
 
-	ASSERT_EQ(0, gas_map_alloc(fd, BASE, 16 * PAGE_4K, GAS_PROT_RW, 0));
-	p = gas_mmap(fd, BASE, 16 * PAGE_4K, MAP_SHARED);
+	p = rw_area_mapped(fd, 16 * PAGE_4K);
 	ASSERT_NE(NULL, p);
 	EXPECT_EQ(0ULL, data_pages(fd));
 	EXPECT_EQ(0LL, gas_pagemap_hpa(p));
@@ -173,8 +180,7 @@ TEST_F(mm, touch_populates_a_lazy_page)
 	int fd = self->s.fd;
 	unsigned char *p;
 
-	ASSERT_EQ(0, gas_map_alloc(fd, BASE, 4 * PAGE_4K, GAS_PROT_RW, 0));
-	p = gas_mmap(fd, BASE, 4 * PAGE_4K, MAP_SHARED);
+	p = rw_area_mapped(fd, 4 * PAGE_4K);
 	ASSERT_NE(NULL, p);
 	/* a read touch: zeros, one frame */
 	EXPECT_EQ(0, peek(p + PAGE_4K + 5));
@@ -202,8 +208,7 @@ TEST_F(mm, vmm_and_guest_see_one_frame)
 	unsigned char *p;
 	unsigned int i;
 
-	ASSERT_EQ(0, gas_map_alloc(fd, BASE, 8 * PAGE_4K, GAS_PROT_RW, 0));
-	p = gas_mmap(fd, BASE, 8 * PAGE_4K, MAP_SHARED);
+	p = rw_area_mapped(fd, 8 * PAGE_4K);
 	ASSERT_NE(NULL, p);
 
 	/* write through the mapping, read with pread */
@@ -283,8 +288,7 @@ TEST_F(mm, unmap_zaps_and_touch_raises_sigbus)
 	int fd = self->s.fd;
 	unsigned char *p;
 
-	ASSERT_EQ(0, gas_map_alloc(fd, BASE, 4 * PAGE_4K, GAS_PROT_RW, 0));
-	p = gas_mmap(fd, BASE, 4 * PAGE_4K, MAP_SHARED);
+	p = rw_area_mapped(fd, 4 * PAGE_4K);
 	ASSERT_NE(NULL, p);
 	memset(p, 0x66, 3 * PAGE_4K);	/* page 3 stays lazy */
 	ASSERT_EQ(3ULL, data_pages(fd));
@@ -304,8 +308,7 @@ TEST_F(mm, partial_unmap_zaps_only_its_range)
 	int fd = self->s.fd;
 	unsigned char *p;
 
-	ASSERT_EQ(0, gas_map_alloc(fd, BASE, 4 * PAGE_4K, GAS_PROT_RW, 0));
-	p = gas_mmap(fd, BASE, 4 * PAGE_4K, MAP_SHARED);
+	p = rw_area_mapped(fd, 4 * PAGE_4K);
 	ASSERT_NE(NULL, p);
 	memset(p, 0x67, 4 * PAGE_4K);
 	ASSERT_EQ(0, gas_unmap(fd, BASE + PAGE_4K, 2 * PAGE_4K));
@@ -323,8 +326,7 @@ TEST_F(mm, mapped_again_reads_zeros)
 	int fd = self->s.fd;
 	unsigned char *p;
 
-	ASSERT_EQ(0, gas_map_alloc(fd, BASE, 2 * PAGE_4K, GAS_PROT_RW, 0));
-	p = gas_mmap(fd, BASE, 2 * PAGE_4K, MAP_SHARED);
+	p = rw_area_mapped(fd, 2 * PAGE_4K);
 	ASSERT_NE(NULL, p);
 	memset(p, 0x68, 2 * PAGE_4K);
 	ASSERT_EQ(0, gas_unmap(fd, BASE, 2 * PAGE_4K));
@@ -402,8 +404,7 @@ TEST_F(mm, protect_does_not_restrict_the_vmm)
 	unsigned char c, *p;
 	long long hpa;
 
-	ASSERT_EQ(0, gas_map_alloc(fd, BASE, 4 * PAGE_4K, GAS_PROT_RW, 0));
-	p = gas_mmap(fd, BASE, 4 * PAGE_4K, MAP_SHARED);
+	p = rw_area_mapped(fd, 4 * PAGE_4K);
 	ASSERT_NE(NULL, p);
 	p[0] = 1;
 	hpa = gas_pagemap_hpa(p);
@@ -436,8 +437,7 @@ TEST_F(mm, dontneed_keeps_the_guest_memory)
 	unsigned char *p;
 	long long hpa;
 
-	ASSERT_EQ(0, gas_map_alloc(fd, BASE, 2 * PAGE_4K, GAS_PROT_RW, 0));
-	p = gas_mmap(fd, BASE, 2 * PAGE_4K, MAP_SHARED);
+	p = rw_area_mapped(fd, 2 * PAGE_4K);
 	ASSERT_NE(NULL, p);
 	memset(p, 0x6b, 2 * PAGE_4K);
 	hpa = gas_pagemap_hpa(p);
@@ -496,8 +496,7 @@ TEST_F(mm, mapping_outlives_close)
 	fd = gas_create(self->s.dev, variant->format, variant->bits, BASE,
 			SIZE);
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, gas_map_alloc(fd, BASE, 4 * PAGE_4K, GAS_PROT_RW, 0));
-	p = gas_mmap(fd, BASE, 4 * PAGE_4K, MAP_SHARED);
+	p = rw_area_mapped(fd, 4 * PAGE_4K);
 	ASSERT_NE(NULL, p);
 	p[0] = 0x6c;
 	ASSERT_EQ(0, close(fd));
@@ -520,8 +519,7 @@ TEST_F(mm, a_mapping_of_a_closed_space_still_zaps)
 	unsigned char *p;
 	int dup_fd;
 
-	ASSERT_EQ(0, gas_map_alloc(fd, BASE, 2 * PAGE_4K, GAS_PROT_RW, 0));
-	p = gas_mmap(fd, BASE, 2 * PAGE_4K, MAP_SHARED);
+	p = rw_area_mapped(fd, 2 * PAGE_4K);
 	ASSERT_NE(NULL, p);
 	p[0] = 1;
 	dup_fd = dup(fd);
@@ -542,8 +540,7 @@ TEST_F(mm, fork_shares_the_mapping)
 	int status;
 	pid_t pid;
 
-	ASSERT_EQ(0, gas_map_alloc(fd, BASE, 4 * PAGE_4K, GAS_PROT_RW, 0));
-	p = gas_mmap(fd, BASE, 4 * PAGE_4K, MAP_SHARED);
+	p = rw_area_mapped(fd, 4 * PAGE_4K);
 	ASSERT_NE(NULL, p);
 	p[0] = 0x10;	/* populated before the fork */
 
@@ -572,8 +569,7 @@ TEST_F(mm, unmap_in_the_parent_zaps_the_child)
 	unsigned char *p;
 	pid_t pid;
 
-	ASSERT_EQ(0, gas_map_alloc(fd, BASE, 2 * PAGE_4K, GAS_PROT_RW, 0));
-	p = gas_mmap(fd, BASE, 2 * PAGE_4K, MAP_SHARED);
+	p = rw_area_mapped(fd, 2 * PAGE_4K);
 	ASSERT_NE(NULL, p);
 	memset(p, 0x13, 2 * PAGE_4K);
 	ASSERT_EQ(0, pipe(go));
@@ -616,8 +612,7 @@ TEST_F(mm, child_keeps_the_mapping_after_parent_unmaps_its_own)
 	fd = gas_create(self->s.dev, variant->format, variant->bits, BASE,
 			SIZE);
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, gas_map_alloc(fd, BASE, 2 * PAGE_4K, GAS_PROT_RW, 0));
-	p = gas_mmap(fd, BASE, 2 * PAGE_4K, MAP_SHARED);
+	p = rw_area_mapped(fd, 2 * PAGE_4K);
 	ASSERT_NE(NULL, p);
 	p[0] = 0x14;
 	ASSERT_EQ(0, pipe(go));
@@ -655,8 +650,7 @@ TEST_F(mm, proc_mem_goes_through_the_space)
 	unsigned char buf[8], *p;
 	int mem;
 
-	ASSERT_EQ(0, gas_map_alloc(fd, BASE, 2 * PAGE_4K, GAS_PROT_RW, 0));
-	p = gas_mmap(fd, BASE, 2 * PAGE_4K, MAP_SHARED);
+	p = rw_area_mapped(fd, 2 * PAGE_4K);
 	ASSERT_NE(NULL, p);
 	mem = open("/proc/self/mem", O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, mem);
@@ -685,8 +679,7 @@ TEST_F(mm, mlock_populates_and_unmap_still_zaps)
 	int fd = self->s.fd;
 	unsigned char *p;
 
-	ASSERT_EQ(0, gas_map_alloc(fd, BASE, 8 * PAGE_4K, GAS_PROT_RW, 0));
-	p = gas_mmap(fd, BASE, 8 * PAGE_4K, MAP_SHARED);
+	p = rw_area_mapped(fd, 8 * PAGE_4K);
 	ASSERT_NE(NULL, p);
 	ASSERT_EQ(0, mlock(p, 8 * PAGE_4K)) TH_LOG("%s", strerror(errno));
 	EXPECT_EQ(8ULL, data_pages(fd));
@@ -839,26 +832,11 @@ static void *churner(void *arg)
 
 	pthread_barrier_wait(&r->go);
 	for (it = 0; it < CHURN_ITERS; it++) {
-		static const __u32 flags[] = {
-			0, GASPACE_MAP_POPULATE, GASPACE_MAP_HUGE,
-		};
-		long ret;
+		const char *what;
+		int ret = gas_churn_round(r->fd, C_GPA, C_PAGES, it, &what);
 
-		ret = gas_map_alloc(r->fd, C_GPA, it % 3 == 2 ? SZ_2M :
-				    C_PAGES * PAGE_4K, it & 1 ? 0 : GAS_PROT_RW,
-				    flags[it % 3]);
 		if (ret)
-			surprise(r, "map C", 0, ret);
-		ret = gas_protect(r->fd, C_GPA + PAGE_4K, PAGE_4K, GAS_PROT_R);
-		if (ret)
-			surprise(r, "protect C", 0, ret);
-		ret = gas_unmap(r->fd, C_GPA + (it & 4 ? PAGE_4K : 0),
-				C_PAGES * PAGE_4K);
-		if (ret)
-			surprise(r, "unmap C", 0, ret);
-		ret = gas_unmap(r->fd, C_GPA, SZ_2M);
-		if (ret)
-			surprise(r, "unmap C", 0, ret);
+			surprise(r, what, 0, ret);
 	}
 	__atomic_store_n(&r->stop, 1, __ATOMIC_RELEASE);
 	return NULL;

@@ -35,21 +35,7 @@ FIXTURE_VARIANT(threads) {
 	unsigned int bits;
 };
 
-FIXTURE_VARIANT_ADD(threads, ept) {
-	.format = GASPACE_FMT_EPT, .bits = 48,
-};
-
-FIXTURE_VARIANT_ADD(threads, npt) {
-	.format = GASPACE_FMT_NPT, .bits = 48,
-};
-
-FIXTURE_VARIANT_ADD(threads, arm64_s2) {
-	.format = GASPACE_FMT_ARM64_S2, .bits = 40,
-};
-
-FIXTURE_VARIANT_ADD(threads, riscv_g) {
-	.format = GASPACE_FMT_RISCV_G, .bits = 41,
-};
+GAS_FORMATS(threads);
 
 FIXTURE_SETUP(threads)
 {

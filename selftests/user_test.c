@@ -148,21 +148,7 @@ FIXTURE_VARIANT(user) {
 	unsigned int bits;
 };
 
-FIXTURE_VARIANT_ADD(user, ept) {
-	.format = GASPACE_FMT_EPT, .bits = 48,
-};
-
-FIXTURE_VARIANT_ADD(user, npt) {
-	.format = GASPACE_FMT_NPT, .bits = 48,
-};
-
-FIXTURE_VARIANT_ADD(user, arm64_s2) {
-	.format = GASPACE_FMT_ARM64_S2, .bits = 40,
-};
-
-FIXTURE_VARIANT_ADD(user, riscv_g) {
-	.format = GASPACE_FMT_RISCV_G, .bits = 41,
-};
+GAS_FORMATS(user);
 
 FIXTURE_SETUP(user)
 {

@@ -104,21 +104,7 @@ FIXTURE_VARIANT(uf) {
 	unsigned int bits;
 };
 
-FIXTURE_VARIANT_ADD(uf, ept) {
-	.format = GASPACE_FMT_EPT, .bits = 48,
-};
-
-FIXTURE_VARIANT_ADD(uf, npt) {
-	.format = GASPACE_FMT_NPT, .bits = 48,
-};
-
-FIXTURE_VARIANT_ADD(uf, arm64_s2) {
-	.format = GASPACE_FMT_ARM64_S2, .bits = 40,
-};
-
-FIXTURE_VARIANT_ADD(uf, riscv_g) {
-	.format = GASPACE_FMT_RISCV_G, .bits = 41,
-};
+GAS_FORMATS(uf);
 
 FIXTURE_SETUP(uf)
 {
