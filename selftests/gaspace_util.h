@@ -869,38 +869,12 @@ static inline void gas_param_restore(const struct gas_param *p)
 }
 
 /*
- * Fixtures over the table geometries: the fixture's FIXTURE_VARIANT()
- * holds format and bits; GAS_GEOMETRY() adds one variant (macros of the
- * harness's macros, used after kselftest_harness.h).  GAS_FORMATS() adds
- * one per format at its default width; GAS_GEOMETRIES() six: every
- * format, both x86 widths and Arm with two levels (no 1 GiB block);
- * GAS_GEOMETRIES_MORE() the other shapes: 5-level NPT, Arm with two levels
- * and 16 root pages and with four levels, RISC-V Sv57x4.
+ * The initializer of a variant of a fixture over the table geometries,
+ * whose FIXTURE_VARIANT() holds format and bits:
+ * FIXTURE_VARIANT_ADD(f, ept) GAS_GEOMETRY(EPT, 48);
  */
-#define GAS_GEOMETRY(f, name, fmt, width)				\
-	FIXTURE_VARIANT_ADD(f, name) {					\
-		.format = GASPACE_FMT_##fmt, .bits = (width),		\
-	}
-
-#define GAS_FORMATS(f)							\
-	GAS_GEOMETRY(f, ept, EPT, 48);					\
-	GAS_GEOMETRY(f, npt, NPT, 48);					\
-	GAS_GEOMETRY(f, arm64_s2, ARM64_S2, 40);			\
-	GAS_GEOMETRY(f, riscv_g, RISCV_G, 41)
-
-#define GAS_GEOMETRIES(f)						\
-	GAS_GEOMETRY(f, ept, EPT, 48);					\
-	GAS_GEOMETRY(f, ept_5level, EPT, 57);				\
-	GAS_GEOMETRY(f, npt, NPT, 48);					\
-	GAS_GEOMETRY(f, arm64_s2, ARM64_S2, 40);			\
-	GAS_GEOMETRY(f, arm64_s2_32, ARM64_S2, 32);			\
-	GAS_GEOMETRY(f, riscv_g, RISCV_G, 41)
-
-#define GAS_GEOMETRIES_MORE(f)						\
-	GAS_GEOMETRY(f, npt_5level, NPT, 57);				\
-	GAS_GEOMETRY(f, arm64_s2_34, ARM64_S2, 34);			\
-	GAS_GEOMETRY(f, arm64_s2_48, ARM64_S2, 48);			\
-	GAS_GEOMETRY(f, riscv_g_sv57x4, RISCV_G, 59)
+#define GAS_GEOMETRY(fmt, width)					\
+	{ .format = GASPACE_FMT_##fmt, .bits = (width), }
 
 /*
  * GET_INFO's four counters, each checked (a macro, so that the harness

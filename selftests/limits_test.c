@@ -25,8 +25,8 @@ FIXTURE_VARIANT(limits) {
 	unsigned int bits;
 };
 
-GAS_GEOMETRY(limits, ept, EPT, 48);
-GAS_GEOMETRY(limits, arm64_s2, ARM64_S2, 40);
+FIXTURE_VARIANT_ADD(limits, ept) GAS_GEOMETRY(EPT, 48);
+FIXTURE_VARIANT_ADD(limits, arm64_s2) GAS_GEOMETRY(ARM64_S2, 40);
 
 FIXTURE_SETUP(limits)
 {

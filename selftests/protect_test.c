@@ -29,8 +29,22 @@ FIXTURE_VARIANT(protect) {
 	unsigned int bits;
 };
 
-GAS_GEOMETRIES(protect);
-GAS_GEOMETRIES_MORE(protect);
+FIXTURE_VARIANT_ADD(protect, ept) GAS_GEOMETRY(EPT, 48);
+FIXTURE_VARIANT_ADD(protect, ept_5level) GAS_GEOMETRY(EPT, 57);
+FIXTURE_VARIANT_ADD(protect, npt) GAS_GEOMETRY(NPT, 48);
+FIXTURE_VARIANT_ADD(protect, arm64_s2) GAS_GEOMETRY(ARM64_S2, 40);
+/* two levels: no 1 GiB block */
+FIXTURE_VARIANT_ADD(protect, arm64_s2_32) GAS_GEOMETRY(ARM64_S2, 32);
+FIXTURE_VARIANT_ADD(protect, riscv_g) GAS_GEOMETRY(RISCV_G, 41);
+
+/*
+ * The other geometries: 5-level NPT, Arm with two levels and 16 root pages
+ * and with four levels, RISC-V Sv57x4.
+ */
+FIXTURE_VARIANT_ADD(protect, npt_5level) GAS_GEOMETRY(NPT, 57);
+FIXTURE_VARIANT_ADD(protect, arm64_s2_34) GAS_GEOMETRY(ARM64_S2, 34);
+FIXTURE_VARIANT_ADD(protect, arm64_s2_48) GAS_GEOMETRY(ARM64_S2, 48);
+FIXTURE_VARIANT_ADD(protect, riscv_g_sv57x4) GAS_GEOMETRY(RISCV_G, 59);
 
 FIXTURE_SETUP(protect)
 {

@@ -1953,25 +1953,36 @@ FIXTURE_VARIANT(stress) {
 	unsigned int idx;
 };
 
-/* A geometry, the base of its space, and what its seed adds (idx) */
-#define STRESS_GEOMETRY(name, fmt, width, start, i)			\
-	FIXTURE_VARIANT_ADD(stress, name) {				\
+/* A geometry, the base of its space, what its seed adds: an initializer */
+#define STRESS_GEOMETRY(fmt, width, start, i)				\
+	{								\
 		.format = GASPACE_FMT_##fmt, .bits = (width),		\
 		.base = (start), .idx = (i),				\
 	}
 
-STRESS_GEOMETRY(ept, EPT, 48, 0, 0);
-STRESS_GEOMETRY(ept_5level, EPT, 57, SZ_2M, 1);
-STRESS_GEOMETRY(npt, NPT, 48, PAGE_4K, 2);
-STRESS_GEOMETRY(npt_5level, NPT, 57, 0, 3);
-STRESS_GEOMETRY(arm64_s2, ARM64_S2, 40, 0, 4);
+FIXTURE_VARIANT_ADD(stress, ept)
+	STRESS_GEOMETRY(EPT, 48, 0, 0);
+FIXTURE_VARIANT_ADD(stress, ept_5level)
+	STRESS_GEOMETRY(EPT, 57, SZ_2M, 1);
+FIXTURE_VARIANT_ADD(stress, npt)
+	STRESS_GEOMETRY(NPT, 48, PAGE_4K, 2);
+FIXTURE_VARIANT_ADD(stress, npt_5level)
+	STRESS_GEOMETRY(NPT, 57, 0, 3);
+FIXTURE_VARIANT_ADD(stress, arm64_s2)
+	STRESS_GEOMETRY(ARM64_S2, 40, 0, 4);
 /* two levels, a 4-page concatenated root: no 1 GiB leaf */
-STRESS_GEOMETRY(arm64_s2_32, ARM64_S2, 32, PAGE_4K, 5);
-STRESS_GEOMETRY(arm64_s2_39, ARM64_S2, 39, SZ_2M, 6);
-STRESS_GEOMETRY(arm64_s2_48, ARM64_S2, 48, 0, 7);
-STRESS_GEOMETRY(riscv_g, RISCV_G, 41, 0, 8);
-STRESS_GEOMETRY(riscv_g_sv48x4, RISCV_G, 50, PAGE_4K, 9);
-STRESS_GEOMETRY(riscv_g_sv57x4, RISCV_G, 59, SZ_2M, 10);
+FIXTURE_VARIANT_ADD(stress, arm64_s2_32)
+	STRESS_GEOMETRY(ARM64_S2, 32, PAGE_4K, 5);
+FIXTURE_VARIANT_ADD(stress, arm64_s2_39)
+	STRESS_GEOMETRY(ARM64_S2, 39, SZ_2M, 6);
+FIXTURE_VARIANT_ADD(stress, arm64_s2_48)
+	STRESS_GEOMETRY(ARM64_S2, 48, 0, 7);
+FIXTURE_VARIANT_ADD(stress, riscv_g)
+	STRESS_GEOMETRY(RISCV_G, 41, 0, 8);
+FIXTURE_VARIANT_ADD(stress, riscv_g_sv48x4)
+	STRESS_GEOMETRY(RISCV_G, 50, PAGE_4K, 9);
+FIXTURE_VARIANT_ADD(stress, riscv_g_sv57x4)
+	STRESS_GEOMETRY(RISCV_G, 59, SZ_2M, 10);
 
 FIXTURE_SETUP(stress)
 {

@@ -35,7 +35,10 @@ FIXTURE_VARIANT(threads) {
 	unsigned int bits;
 };
 
-GAS_FORMATS(threads);
+FIXTURE_VARIANT_ADD(threads, ept) GAS_GEOMETRY(EPT, 48);
+FIXTURE_VARIANT_ADD(threads, npt) GAS_GEOMETRY(NPT, 48);
+FIXTURE_VARIANT_ADD(threads, arm64_s2) GAS_GEOMETRY(ARM64_S2, 40);
+FIXTURE_VARIANT_ADD(threads, riscv_g) GAS_GEOMETRY(RISCV_G, 41);
 
 FIXTURE_SETUP(threads)
 {
