@@ -1147,49 +1147,55 @@ static inline long long gas_refcnt_settle(long long want)
 	return gas_settle(gas_module_refcnt, want);
 }
 
-/* Passes @fd over the unix socket @sock (SCM_RIGHTS); 0 or -errno. */
-static inline int gas_send_fd(int sock, int fd)
-{
-	char data = 'f';
-	struct iovec iov = { .iov_base = &data, .iov_len = 1 };
+/* A one-byte message with room for one fd, as SCM_RIGHTS passes it. */
+struct gas_fd_msg {
+	char data;
+	struct iovec iov;
 	union {
 		struct cmsghdr align;
 		char buf[CMSG_SPACE(sizeof(int))];
 	} u;
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = u.buf, .msg_controllen = sizeof(u.buf),
-	};
-	struct cmsghdr *cmsg;
+	struct msghdr msg;
+};
 
-	memset(&u, 0, sizeof(u));
-	cmsg = CMSG_FIRSTHDR(&msg);
+static inline struct msghdr *gas_fd_msg_init(struct gas_fd_msg *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->data = 'f';
+	m->iov.iov_base = &m->data;
+	m->iov.iov_len = 1;
+	m->msg.msg_iov = &m->iov;
+	m->msg.msg_iovlen = 1;
+	m->msg.msg_control = m->u.buf;
+	m->msg.msg_controllen = sizeof(m->u.buf);
+	return &m->msg;
+}
+
+/* Passes @fd over the unix socket @sock (SCM_RIGHTS); 0 or -errno. */
+static inline int gas_send_fd(int sock, int fd)
+{
+	struct gas_fd_msg m;
+	struct msghdr *msg = gas_fd_msg_init(&m);
+	struct cmsghdr *cmsg = CMSG_FIRSTHDR(msg);
+
 	cmsg->cmsg_level = SOL_SOCKET;
 	cmsg->cmsg_type = SCM_RIGHTS;
 	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
-	return sendmsg(sock, &msg, 0) == 1 ? 0 : -errno;
+	return sendmsg(sock, msg, 0) == 1 ? 0 : -errno;
 }
 
 /* The fd that gas_send_fd() passed, or -errno. */
 static inline int gas_recv_fd(int sock)
 {
-	char data;
-	struct iovec iov = { .iov_base = &data, .iov_len = 1 };
-	union {
-		struct cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} u;
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = u.buf, .msg_controllen = sizeof(u.buf),
-	};
+	struct gas_fd_msg m;
+	struct msghdr *msg = gas_fd_msg_init(&m);
 	struct cmsghdr *cmsg;
 	int fd;
 
-	if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) != 1)
+	if (recvmsg(sock, msg, MSG_CMSG_CLOEXEC) != 1)
 		return -EIO;
-	cmsg = CMSG_FIRSTHDR(&msg);
+	cmsg = CMSG_FIRSTHDR(msg);
 	if (!cmsg || cmsg->cmsg_level != SOL_SOCKET ||
 	    cmsg->cmsg_type != SCM_RIGHTS ||
 	    cmsg->cmsg_len != CMSG_LEN(sizeof(int)))
