@@ -174,7 +174,7 @@ TEST_F(info, base_and_size)
 	EXPECT_EQ(PAGE_4K, info.size);
 	EXPECT_EQ(variant->eff_bits, info.gpa_bits);
 	EXPECT_EQ(variant->levels, info.levels);
-	close(fd);
+	EXPECT_CLOSE_AUDITED(fd);
 }
 
 TEST_F(info, counters_of_empty_space)
@@ -335,15 +335,16 @@ TEST_F(info_misc, each_space_has_its_own_root)
 		ASSERT_EQ(0, gas_get_info(fb, &b));
 		EXPECT_NE(a.root_hpa, b.root_hpa);
 		EXPECT_NE(a.root_pointer, b.root_pointer);
-		close(fa);
-		close(fb);
+		EXPECT_CLOSE_AUDITED(fa);
+		EXPECT_CLOSE_AUDITED(fb);
 	}
 }
 
 /*
  * Root of a new user namespace has every capability there, none in the
  * initial namespace: a space it creates hides its root.  Exit codes: 0
- * hidden, 1 shown, 2 no user namespaces here, 3 CREATE or GET_INFO failed.
+ * hidden, 1 shown, 2 no user namespaces here, 3 CREATE, GET_INFO or AUDIT
+ * failed.
  */
 static int info_in_user_namespace(int dev)
 {
@@ -355,7 +356,7 @@ static int info_in_user_namespace(int dev)
 	if (!gas_have_cap(CAP_SYS_ADMIN))
 		return 2;	/* not what this test is about */
 	fd = gas_create(dev, GASPACE_FMT_EPT, 0, 0, PAGE_4K);
-	if (fd < 0 || gas_get_info(fd, &info))
+	if (fd < 0 || gas_get_info(fd, &info) || gas_audit_clean(fd))
 		return 3;
 	return info.root_hpa || info.root_pointer;
 }
@@ -376,7 +377,7 @@ TEST_F(info_misc, root_hidden_in_user_namespace)
 	EXPECT_EQ(0, WEXITSTATUS(status))
 		TH_LOG("%s", WEXITSTATUS(status) == 1 ?
 		       "root_hpa shown to a user namespace's root" :
-		       "CREATE or GET_INFO failed");
+		       "CREATE, GET_INFO or AUDIT failed");
 }
 
 TEST_F(info_misc, info_is_stable)
@@ -389,7 +390,7 @@ TEST_F(info_misc, info_is_stable)
 	ASSERT_EQ(0, gas_get_info(fd, &a));
 	ASSERT_EQ(0, gas_get_info(fd, &b));
 	EXPECT_EQ(0, memcmp(&a, &b, sizeof(a)));
-	close(fd);
+	EXPECT_CLOSE_AUDITED(fd);
 }
 
 TEST_F(info_misc, bad_pointer_is_efault)
@@ -410,7 +411,7 @@ TEST_F(info_misc, bad_pointer_is_efault)
 	ASSERT_NE(MAP_FAILED, ro);
 	EXPECT_EQ(-EFAULT, gas_ioctl_ptr(fd, GASPACE_GET_INFO, ro));
 	munmap(ro, page);
-	close(fd);
+	EXPECT_CLOSE_AUDITED(fd);
 }
 
 TEST_HARNESS_MAIN

@@ -480,7 +480,7 @@ TEST_F(mm, mremap_past_the_area_is_sigbus)
  */
 static long long refcnt_without_space(struct gas_space *s)
 {
-	close(s->fd);
+	gas_close_audited(s->fd);
 	s->fd = -1;
 	return gas_module_refcnt();
 }
@@ -499,7 +499,7 @@ TEST_F(mm, mapping_outlives_close)
 	p = rw_area_mapped(fd, 4 * PAGE_4K);
 	ASSERT_NE(NULL, p);
 	p[0] = 0x6c;
-	ASSERT_EQ(0, close(fd));
+	EXPECT_CLOSE_AUDITED(fd);
 
 	/* the fd is gone, the space and the module reference are not */
 	EXPECT_EQ(-EBADF, gas_get_info(fd, &info));
@@ -634,7 +634,7 @@ TEST_F(mm, child_keeps_the_mapping_after_parent_unmaps_its_own)
 	}
 	close(go[0]);
 	munmap(p, 2 * PAGE_4K);
-	close(fd);
+	EXPECT_CLOSE_AUDITED(fd);
 	EXPECT_LT(refcnt, gas_module_refcnt());
 	close(go[1]);
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
@@ -735,7 +735,7 @@ TEST_F(mm, last_reference_frees_frames_and_tables)
 	p[0] = 1;
 	tables1 = gas_sec_page_tables_kb();
 	cur1 = memcg_current(cg);
-	ASSERT_EQ(0, close(fd));
+	EXPECT_CLOSE_AUDITED(fd);
 
 	/* only the mapping holds the space now */
 	EXPECT_EQ(tables1, gas_sec_page_tables_kb());
