@@ -1241,6 +1241,43 @@ static inline int gas_memcg_new(char *cg, size_t len, const char *tag)
 }
 
 /*
+ * What the threads of a race test share: a flag that stops them, and the
+ * surprises they met (results the contract does not allow): how many, and
+ * the first in words.  Threads only count; the test's thread checks.
+ */
+struct gas_race {
+	int stop;
+	unsigned int bad;
+	char why[160];
+};
+
+static inline void gas_race_surprise(struct gas_race *r, const char *what,
+				     __u64 at, long v)
+{
+	if (__atomic_fetch_add(&r->bad, 1, __ATOMIC_SEQ_CST) == 0)
+		snprintf(r->why, sizeof(r->why), "%s %#llx: %ld", what,
+			 (unsigned long long)at, v);
+}
+
+static inline void gas_race_stop(struct gas_race *r)
+{
+	__atomic_store_n(&r->stop, 1, __ATOMIC_RELEASE);
+}
+
+static inline bool gas_race_stopped(struct gas_race *r)
+{
+	return __atomic_load_n(&r->stop, __ATOMIC_ACQUIRE);
+}
+
+/* In the test's thread: the race met no surprise. */
+#define EXPECT_NO_SURPRISE(race) do {					\
+	const struct gas_race *__r = (race);				\
+									\
+	EXPECT_EQ(0U, __r->bad) TH_LOG("%u surprises, first: %s",	\
+				       __r->bad, __r->why);		\
+} while (0)
+
+/*
  * Round @it of the churn that the race tests run on the @pages pages at
  * @gpa while other threads touch them: an alloc area there (lazy,
  * populated, or a 2 MiB HUGE one, by turns; read-write or prot 0), one page

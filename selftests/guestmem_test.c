@@ -962,9 +962,7 @@ TEST_F_TIMEOUT(gm, pread_blocked_in_user_copy_holds_no_lock, 60)
 
 struct race {
 	int fd;
-	int stop;
-	unsigned int bad;
-	char why[160];
+	struct gas_race race;
 	pthread_barrier_t go;
 };
 
@@ -974,16 +972,9 @@ struct worker {
 	unsigned char buf[2 * PAGE_4K];
 };
 
-static void surprise(struct race *r, const char *what, __u64 gpa, long v)
+static void surprise(struct race *r, const char *what, __u64 at, long v)
 {
-	if (__atomic_fetch_add(&r->bad, 1, __ATOMIC_SEQ_CST) == 0)
-		snprintf(r->why, sizeof(r->why), "%s %#llx: %ld", what,
-			 (unsigned long long)gpa, v);
-}
-
-static bool stopped(struct race *r)
-{
-	return __atomic_load_n(&r->stop, __ATOMIC_ACQUIRE);
+	gas_race_surprise(&r->race, what, at, v);
 }
 
 /*
@@ -999,7 +990,9 @@ static void *rw_worker(void *arg)
 	unsigned int it, i;
 
 	pthread_barrier_wait(&r->go);
-	for (it = 0; it < A_PAGES || (!stopped(r) && it < 100000); it++) {
+	for (it = 0;
+	     it < A_PAGES || (!gas_race_stopped(&r->race) && it < 100000);
+	     it++) {
 		unsigned int p = it % (A_PAGES / WORKERS) * WORKERS + w->idx;
 		__u64 gpa = BASE + p * PAGE_4K;
 		ssize_t n;
@@ -1049,7 +1042,7 @@ static void *churner(void *arg)
 		if (ret)
 			surprise(r, what, C_GPA, ret);
 	}
-	__atomic_store_n(&r->stop, 1, __ATOMIC_RELEASE);
+	gas_race_stop(&r->race);
 	return NULL;
 }
 
@@ -1077,8 +1070,7 @@ TEST_F_TIMEOUT(gm, threads_race_unmap, 120)
 	}
 	for (i = 0; i <= WORKERS; i++)
 		pthread_join(tid[i], NULL);
-	EXPECT_EQ(0U, r->bad) TH_LOG("%u surprises, first: %s", r->bad,
-				     r->why);
+	EXPECT_NO_SURPRISE(&r->race);
 	EXPECT_COUNTERS(self->s.fd, 1,
 			gas_tables_for(self->s.levels, self->s.root_pages,
 				       &run, 1),

@@ -766,9 +766,7 @@ TEST_F(mm, last_reference_frees_frames_and_tables)
 
 struct race {
 	int fd;
-	int stop;
-	unsigned int bad;
-	char why[160];
+	struct gas_race race;
 	unsigned char *a, *c;
 	pthread_barrier_t go;
 };
@@ -778,17 +776,9 @@ struct worker {
 	unsigned int idx;
 };
 
-static void surprise(struct race *r, const char *what, unsigned long off,
-		     long v)
+static void surprise(struct race *r, const char *what, __u64 at, long v)
 {
-	if (__atomic_fetch_add(&r->bad, 1, __ATOMIC_SEQ_CST) == 0)
-		snprintf(r->why, sizeof(r->why), "%s +%#lx: %ld", what, off,
-			 v);
-}
-
-static bool stopped(struct race *r)
-{
-	return __atomic_load_n(&r->stop, __ATOMIC_ACQUIRE);
+	gas_race_surprise(&r->race, what, at, v);
 }
 
 /*
@@ -804,7 +794,9 @@ static void *toucher(void *arg)
 	unsigned int it;
 
 	pthread_barrier_wait(&r->go);
-	for (it = 0; it < A_PAGES || (!stopped(r) && it < 200000); it++) {
+	for (it = 0;
+	     it < A_PAGES || (!gas_race_stopped(&r->race) && it < 200000);
+	     it++) {
 		unsigned long off;
 		unsigned char c = 0;
 		int sig;
@@ -838,7 +830,7 @@ static void *churner(void *arg)
 		if (ret)
 			surprise(r, what, 0, ret);
 	}
-	__atomic_store_n(&r->stop, 1, __ATOMIC_RELEASE);
+	gas_race_stop(&r->race);
 	return NULL;
 }
 
@@ -871,8 +863,7 @@ TEST_F_TIMEOUT(mm, threads_touch_while_unmapping, 120)
 	}
 	for (i = 0; i <= TOUCHERS; i++)
 		pthread_join(tid[i], NULL);
-	EXPECT_EQ(0U, r->bad) TH_LOG("%u surprises, first: %s", r->bad,
-				     r->why);
+	EXPECT_NO_SURPRISE(&r->race);
 	EXPECT_COUNTERS(self->s.fd, 1,
 			gas_tables_for(self->s.levels, self->s.root_pages,
 				       &run, 1),
