@@ -426,7 +426,8 @@ struct churn {
 
 /*
  * Each thread creates a space, checks it, and swaps it into a random slot,
- * closing whatever fd another thread had left there.
+ * closing whatever fd another thread had left there (one in 16 audited
+ * first; those left in the slots at the end all are).
  */
 static void *churn_thread(void *arg)
 {
@@ -450,7 +451,8 @@ static void *churn_thread(void *arg)
 		old = __atomic_exchange_n(&c->slots[rand_r(&seed) % SLOTS], fd,
 					  __ATOMIC_ACQ_REL);
 		if (old >= 0) {
-			if (gas_get_info(old, &info) || gas_audit_clean(old))
+			if (gas_get_info(old, &info) ||
+			    (!(i & 15) && gas_audit_clean(old)))
 				__atomic_add_fetch(&c->errors, 1,
 						   __ATOMIC_RELAXED);
 			close(old);
