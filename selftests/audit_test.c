@@ -59,37 +59,14 @@ FIXTURE_VARIANT(audit) {
 	unsigned int bits;
 };
 
-FIXTURE_VARIANT_ADD(audit, ept) {
-	.format = GASPACE_FMT_EPT, .bits = 48,
-};
-
-FIXTURE_VARIANT_ADD(audit, ept_5level) {
-	.format = GASPACE_FMT_EPT, .bits = 57,
-};
-
-FIXTURE_VARIANT_ADD(audit, npt) {
-	.format = GASPACE_FMT_NPT, .bits = 48,
-};
-
-FIXTURE_VARIANT_ADD(audit, arm64_s2) {
-	.format = GASPACE_FMT_ARM64_S2, .bits = 40,
-};
-
-FIXTURE_VARIANT_ADD(audit, arm64_s2_32) {
-	.format = GASPACE_FMT_ARM64_S2, .bits = 32,
-};
-
-FIXTURE_VARIANT_ADD(audit, arm64_s2_48) {
-	.format = GASPACE_FMT_ARM64_S2, .bits = 48,
-};
-
-FIXTURE_VARIANT_ADD(audit, riscv_g) {
-	.format = GASPACE_FMT_RISCV_G, .bits = 41,
-};
-
-FIXTURE_VARIANT_ADD(audit, riscv_g_sv48x4) {
-	.format = GASPACE_FMT_RISCV_G, .bits = 50,
-};
+FIXTURE_VARIANT_ADD(audit, ept) GAS_GEOMETRY(EPT, 48);
+FIXTURE_VARIANT_ADD(audit, ept_5level) GAS_GEOMETRY(EPT, 57);
+FIXTURE_VARIANT_ADD(audit, npt) GAS_GEOMETRY(NPT, 48);
+FIXTURE_VARIANT_ADD(audit, arm64_s2) GAS_GEOMETRY(ARM64_S2, 40);
+FIXTURE_VARIANT_ADD(audit, arm64_s2_32) GAS_GEOMETRY(ARM64_S2, 32);
+FIXTURE_VARIANT_ADD(audit, arm64_s2_48) GAS_GEOMETRY(ARM64_S2, 48);
+FIXTURE_VARIANT_ADD(audit, riscv_g) GAS_GEOMETRY(RISCV_G, 41);
+FIXTURE_VARIANT_ADD(audit, riscv_g_sv48x4) GAS_GEOMETRY(RISCV_G, 50);
 
 FIXTURE_SETUP(audit)
 {

@@ -86,6 +86,27 @@ FIXTURE_TEARDOWN(compat)
 	close(self->dev);
 }
 
+/*
+ * AUDIT of the space @fd through the compat path (its struct in @low) finds
+ * no error and says what the native call says; then @fd closes.
+ */
+static void close_audited32(struct __test_metadata *_metadata, int fd,
+			    void *low)
+{
+	struct gaspace_audit *a32 = (void *)((char *)low + 1024);
+	struct gaspace_audit native;
+
+	memset(a32, 0xa5, sizeof(*a32));
+	EXPECT_EQ(0, ioctl32(fd, GASPACE_AUDIT, ptr32(a32)));
+	EXPECT_EQ(0ULL, a32->nr_errors)
+		TH_LOG("AUDIT: %llu errors, first at gpa %#llx level %u",
+		       (unsigned long long)a32->nr_errors,
+		       (unsigned long long)a32->first_gpa, a32->first_level);
+	EXPECT_EQ(0, gas_audit(fd, &native));
+	EXPECT_EQ(0, memcmp(&native, a32, sizeof(native)));
+	EXPECT_EQ(0, close(fd));
+}
+
 TEST_F(compat, api_version)
 {
 	NEED_IA32();
@@ -146,7 +167,7 @@ TEST_F(compat, create_and_get_info_match_native)
 		EXPECT_EQ(1ULL << 30, info32->base);
 		EXPECT_EQ(1ULL << 32, info32->size);
 		EXPECT_NE(0ULL, info32->root_pointer);
-		close(fd);
+		close_audited32(_metadata, fd, self->low);
 	}
 }
 
@@ -184,7 +205,8 @@ TEST_F(compat, bad_pointer_is_efault)
 	fd = gas_create(self->dev, GASPACE_FMT_RISCV_G, 0, 0, PAGE_4K);
 	ASSERT_LE(0, fd);
 	EXPECT_EQ(-EFAULT, ioctl32(fd, GASPACE_GET_INFO, 0));
-	close(fd);
+	EXPECT_EQ(-EFAULT, ioctl32(fd, GASPACE_AUDIT, 0));
+	close_audited32(_metadata, fd, self->low);
 }
 
 TEST_F(compat, unknown_commands_are_enotty)
@@ -199,7 +221,7 @@ TEST_F(compat, unknown_commands_are_enotty)
 	ASSERT_LE(0, fd);
 	EXPECT_EQ(-ENOTTY, ioctl32(fd, GASPACE_CREATE, ptr32(self->low)));
 	EXPECT_EQ(-ENOTTY, ioctl32(fd, _IO(GASPACE_IO, 0x17), 0));
-	close(fd);
+	close_audited32(_metadata, fd, self->low);
 }
 
 TEST_HARNESS_MAIN

@@ -47,28 +47,27 @@ FIXTURE_TEARDOWN(create)
 	close(self->dev);
 }
 
-/* CREATE with @args; closes the fd it may get; returns 0 or -errno. */
-static int try_create(int dev, const struct gaspace_create *args)
+/*
+ * The result of a CREATE: a new space's fd is audited (an error found there
+ * fails the test) and closed.  Returns 0 or the CREATE's -errno.
+ */
+static int created(int fd)
 {
-	int fd = gas_create_args(dev, args);
-
 	if (fd < 0)
 		return fd;
-	close(fd);
+	gas_close_audited(fd);
 	return 0;
+}
+
+static int try_create(int dev, const struct gaspace_create *args)
+{
+	return created(gas_create_args(dev, args));
 }
 
 static int try_geometry(int dev, unsigned int format, unsigned int bits,
 			unsigned long long base, unsigned long long size)
 {
-	struct gaspace_create args = {
-		.format = format,
-		.gpa_bits = bits,
-		.base = base,
-		.size = size,
-	};
-
-	return try_create(dev, &args);
+	return created(gas_create(dev, format, bits, base, size));
 }
 
 TEST_F(create, each_format_default_width)
@@ -82,7 +81,7 @@ TEST_F(create, each_format_default_width)
 					gas_format_name(gas_formats[i]),
 					strerror(-fd));
 		if (fd >= 0) {
-			EXPECT_EQ(0, close(fd));
+			EXPECT_CLOSE_AUDITED(fd);
 		}
 	}
 }
@@ -384,7 +383,7 @@ TEST_F(create, fd_is_rdwr_and_cloexec)
 	fl = fcntl(fd, F_GETFD);
 	ASSERT_LE(0, fl);
 	EXPECT_EQ(FD_CLOEXEC, fl & FD_CLOEXEC);
-	EXPECT_EQ(0, close(fd));
+	EXPECT_CLOSE_AUDITED(fd);
 }
 
 TEST_F(create, fd_closed_across_execve)
@@ -409,7 +408,7 @@ TEST_F(create, fd_closed_across_execve)
 	EXPECT_EQ(0, WEXITSTATUS(status))
 		TH_LOG("%s", WEXITSTATUS(status) == 2 ? "execve failed" :
 			     "fd survived execve");
-	EXPECT_EQ(0, close(fd));
+	EXPECT_CLOSE_AUDITED(fd);
 }
 
 TEST_F(create, close_then_fd_is_gone)
@@ -420,7 +419,7 @@ TEST_F(create, close_then_fd_is_gone)
 	fd = gas_create(self->dev, GASPACE_FMT_NPT, 0, 0, PAGE_4K);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, gas_get_info(fd, &info));
-	EXPECT_EQ(0, close(fd));
+	EXPECT_CLOSE_AUDITED(fd);
 	EXPECT_EQ(-EBADF, gas_get_info(fd, &info));
 	/* the device itself is untouched */
 	EXPECT_EQ(1, gas_ioctl(self->dev, GASPACE_GET_API_VERSION, 0));
@@ -437,7 +436,7 @@ TEST_F(create, spaces_outlive_the_device_fd)
 	self->dev = -1;
 	EXPECT_EQ(0, gas_get_info(fd, &info));
 	EXPECT_EQ((__u32)GASPACE_FMT_ARM64_S2, info.format);
-	EXPECT_EQ(0, close(fd));
+	EXPECT_CLOSE_AUDITED(fd);
 }
 
 #define MANY 512
@@ -465,7 +464,7 @@ TEST_F_TIMEOUT(create, many_at_once, 120)
 		EXPECT_EQ((unsigned long long)i << 12, info.base);
 	}
 	for (i = 0; i < MANY; i++) {
-		EXPECT_EQ(0, close(fds[i]));
+		EXPECT_CLOSE_AUDITED(fds[i]);
 	}
 }
 
@@ -478,6 +477,7 @@ TEST_F_TIMEOUT(create, many_in_a_row, 120)
 		int fd = gas_create(self->dev, format, 0, 0, PAGE_4K);
 
 		ASSERT_LE(0, fd) TH_LOG("space %u: %s", i, strerror(-fd));
+		ASSERT_EQ(0, gas_audit_clean(fd)) TH_LOG("space %u", i);
 		ASSERT_EQ(0, close(fd));
 	}
 }

@@ -242,7 +242,7 @@ TEST_F(dev, device_commands_on_space_are_enotty)
 	fd = gas_create(self->dev, GASPACE_FMT_EPT, 0, 0, 1ULL << 30);
 	ASSERT_LE(0, fd) TH_LOG("CREATE: %s", strerror(-fd));
 	expect_enotty(_metadata, fd, cmds, ARRAY_LEN(cmds));
-	EXPECT_EQ(0, close(fd));
+	EXPECT_CLOSE_AUDITED(fd);
 }
 
 TEST_F(dev, space_unknown_numbers_are_enotty)
@@ -278,7 +278,7 @@ TEST_F(dev, space_unknown_numbers_are_enotty)
 	fd = gas_create(self->dev, GASPACE_FMT_NPT, 0, 0, 1ULL << 30);
 	ASSERT_LE(0, fd) TH_LOG("CREATE: %s", strerror(-fd));
 	expect_enotty(_metadata, fd, cmds, ARRAY_LEN(cmds));
-	EXPECT_EQ(0, close(fd));
+	EXPECT_CLOSE_AUDITED(fd);
 }
 
 TEST_HARNESS_MAIN

@@ -27,30 +27,13 @@ FIXTURE_VARIANT(fault) {
 	unsigned int bits;
 };
 
-FIXTURE_VARIANT_ADD(fault, ept) {
-	.format = GASPACE_FMT_EPT, .bits = 48,
-};
-
-FIXTURE_VARIANT_ADD(fault, ept_5level) {
-	.format = GASPACE_FMT_EPT, .bits = 57,
-};
-
-FIXTURE_VARIANT_ADD(fault, npt) {
-	.format = GASPACE_FMT_NPT, .bits = 48,
-};
-
-FIXTURE_VARIANT_ADD(fault, arm64_s2) {
-	.format = GASPACE_FMT_ARM64_S2, .bits = 40,
-};
-
+FIXTURE_VARIANT_ADD(fault, ept) GAS_GEOMETRY(EPT, 48);
+FIXTURE_VARIANT_ADD(fault, ept_5level) GAS_GEOMETRY(EPT, 57);
+FIXTURE_VARIANT_ADD(fault, npt) GAS_GEOMETRY(NPT, 48);
+FIXTURE_VARIANT_ADD(fault, arm64_s2) GAS_GEOMETRY(ARM64_S2, 40);
 /* two levels: no 1 GiB block */
-FIXTURE_VARIANT_ADD(fault, arm64_s2_32) {
-	.format = GASPACE_FMT_ARM64_S2, .bits = 32,
-};
-
-FIXTURE_VARIANT_ADD(fault, riscv_g) {
-	.format = GASPACE_FMT_RISCV_G, .bits = 41,
-};
+FIXTURE_VARIANT_ADD(fault, arm64_s2_32) GAS_GEOMETRY(ARM64_S2, 32);
+FIXTURE_VARIANT_ADD(fault, riscv_g) GAS_GEOMETRY(RISCV_G, 41);
 
 FIXTURE_SETUP(fault)
 {

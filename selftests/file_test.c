@@ -45,21 +45,10 @@ FIXTURE_VARIANT(file) {
 	unsigned int bits;
 };
 
-FIXTURE_VARIANT_ADD(file, ept) {
-	.format = GASPACE_FMT_EPT, .bits = 48,
-};
-
-FIXTURE_VARIANT_ADD(file, npt) {
-	.format = GASPACE_FMT_NPT, .bits = 48,
-};
-
-FIXTURE_VARIANT_ADD(file, arm64_s2) {
-	.format = GASPACE_FMT_ARM64_S2, .bits = 40,
-};
-
-FIXTURE_VARIANT_ADD(file, riscv_g) {
-	.format = GASPACE_FMT_RISCV_G, .bits = 41,
-};
+FIXTURE_VARIANT_ADD(file, ept) GAS_GEOMETRY(EPT, 48);
+FIXTURE_VARIANT_ADD(file, npt) GAS_GEOMETRY(NPT, 48);
+FIXTURE_VARIANT_ADD(file, arm64_s2) GAS_GEOMETRY(ARM64_S2, 40);
+FIXTURE_VARIANT_ADD(file, riscv_g) GAS_GEOMETRY(RISCV_G, 41);
 
 FIXTURE_SETUP(file)
 {

@@ -1206,14 +1206,9 @@ static void *resolver_main(void *arg)
 	struct gaspace_fault_event ev[8];
 
 	while (!__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) {
-		struct pollfd p = { .fd = r->ufd, .events = POLLIN };
-		ssize_t n;
-		int i;
+		int i, n = gas_ufd_read(r->ufd, ev, ARRAY_LEN(ev), 20);
 
-		if (poll(&p, 1, 20) != 1)
-			continue;
-		n = read(r->ufd, ev, sizeof(ev));
-		for (i = 0; n > 0 && i < n / (ssize_t)sizeof(ev[0]); i++)
+		for (i = 0; i < n; i++)
 			gas_fill(r->fd, ev[i].gpa, PAGE_4K, NULL);
 	}
 	return NULL;

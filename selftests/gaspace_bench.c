@@ -91,6 +91,16 @@ static int new_space(void)
 	return fd;
 }
 
+/* Closes the space @fd once AUDIT found its table healthy. */
+static void close_space(int fd)
+{
+	int ret = gas_audit_clean(fd);
+
+	if (ret)
+		die("GASPACE_AUDIT", ret == -1 ? -EUCLEAN : ret);
+	close(fd);
+}
+
 static void map_alloc(int fd, __u64 gpa, __u64 size, __u32 flags)
 {
 	int ret = gas_map_alloc(fd, gpa, size, GAS_PROT_RW, flags);
@@ -132,7 +142,7 @@ static double gas_populate(__u64 size, __u32 flags)
 
 	map_alloc(fd, 0, size, GASPACE_MAP_POPULATE | flags);
 	t = now_ns() - t;
-	close(fd);
+	close_space(fd);
 	return t;
 }
 
@@ -176,7 +186,7 @@ static double gas_fault_ioctl(__u64 size)
 			die("GASPACE_FAULT", ret);
 	}
 	t = now_ns() - t;
-	close(fd);
+	close_space(fd);
 	return t / (size / PAGE_4K);
 }
 
@@ -192,7 +202,7 @@ static double touch_pages(char *p, size_t size)
 	return now_ns() - t;
 }
 
-static double anon_fault(size_t size)
+static double anon_fault(__u64 size)
 {
 	char *p = anon(size, MADV_NOHUGEPAGE);
 	double t = touch_pages(p, size);
@@ -213,7 +223,7 @@ static double gas_fault_mmap(__u64 size)
 		die("mmap of the space", 0);
 	t = touch_pages(p, size);
 	munmap(p, size);
-	close(fd);
+	close_space(fd);
 	return t / (size / PAGE_4K);
 }
 
@@ -229,11 +239,11 @@ static double gas_unmap_time(__u64 size)
 	t = now_ns() - t;
 	if (ret)
 		die("GASPACE_UNMAP", ret);
-	close(fd);
+	close_space(fd);
 	return t;
 }
 
-static double anon_unmap_time(size_t size)
+static double anon_unmap_time(__u64 size)
 {
 	char *p = anon(size, MADV_NOHUGEPAGE);
 	double t;
@@ -337,11 +347,11 @@ static double gas_fault_parallel(__u64 size)
 
 	map_alloc(fd, 0, size, 0);
 	t = fault_threads(fd, NULL, size);
-	close(fd);
+	close_space(fd);
 	return t;
 }
 
-static double anon_fault_parallel(size_t size)
+static double anon_fault_parallel(__u64 size)
 {
 	char *p = anon(size, MADV_NOHUGEPAGE);
 	double t = fault_threads(-1, p, size);
@@ -510,7 +520,7 @@ static void table_pages(double *got, double *min)
 	*got = info.nr_table_pages;
 	*min = 1 + distinct(left, n, 39) + distinct(left, n, 30) +
 	       distinct(left, n, 21);
-	close(fd);
+	close_space(fd);
 }
 
 /* ---- harvesting a dirty log --------------------------------------------- */
@@ -566,7 +576,7 @@ static double gas_dirty_harvest(void)
 		   (HARVEST_SIZE / PAGE_4K + HARVEST_STRIDE - 1) / HARVEST_STRIDE)
 		die("GASPACE_GET_DIRTY_LOG", ret);
 	munmap(p, HARVEST_SIZE);
-	close(fd);
+	close_space(fd);
 	free(bits);
 	return t;
 }
@@ -705,7 +715,7 @@ static double gas_userfault_rtt(char *src)
 	t = now_ns() - t;
 	pthread_join(s.thread, NULL);
 	close(ufd);
-	close(fd);
+	close_space(fd);
 	return t / UF_PAGES;
 }
 
@@ -763,7 +773,7 @@ static double gas_discard_time(__u64 size)
 
 	map_alloc(fd, 0, size, GASPACE_MAP_POPULATE);
 	t = punch_time(fd, 0, size);
-	close(fd);
+	close_space(fd);
 	return t;
 }
 
@@ -860,31 +870,34 @@ static void fig_populate_2m(void)
 	report("populate_2m", g, b, reps, 1e6, "ms");
 }
 
-static void fig_fault(void)
+/*
+ * Figure @name: @gas and @anon in turn, @reps times each, over @size bytes;
+ * their medians reported in @unit (nanoseconds / @scale).
+ */
+static void compare(const char *name, double (*gas)(__u64),
+		    double (*anon)(__u64), __u64 size, double scale,
+		    const char *unit)
 {
 	int i;
 
 	for (i = 0; i < reps; i++) {
-		g[i] = gas_fault_ioctl(SMALL);
-		b[i] = anon_fault(SMALL);
+		g[i] = gas(size);
+		b[i] = anon(size);
 	}
-	report("fault_ioctl", g, b, reps, 1, "ns/page");
-	for (i = 0; i < reps; i++) {
-		g[i] = gas_fault_mmap(SMALL);
-		b[i] = anon_fault(SMALL);
-	}
-	report("fault_mmap", g, b, reps, 1, "ns/page");
+	report(name, g, b, reps, scale, unit);
+}
+
+static void fig_fault(void)
+{
+	compare("fault_ioctl", gas_fault_ioctl, anon_fault, SMALL, 1,
+		"ns/page");
+	compare("fault_mmap", gas_fault_mmap, anon_fault, SMALL, 1, "ns/page");
 }
 
 static void fig_fault_parallel(void)
 {
-	int i;
-
-	for (i = 0; i < reps; i++) {
-		g[i] = gas_fault_parallel(SMALL);
-		b[i] = anon_fault_parallel(SMALL);
-	}
-	report("fault_parallel", g, b, reps, 1, "ns/page");
+	compare("fault_parallel", gas_fault_parallel, anon_fault_parallel,
+		SMALL, 1, "ns/page");
 }
 
 static void fig_translate_1(void)
@@ -898,7 +911,7 @@ static void fig_translate_1(void)
 		b[i] = noop_ioctl_time();
 	}
 	report("translate_1", g, b, reps, 1, "ns");
-	close(one.fd);
+	close_space(one.fd);
 }
 
 static void fig_translate_100k(void)
@@ -914,22 +927,16 @@ static void fig_translate_100k(void)
 		s[i] = slab;
 		g[i] = translate_time(&big);
 		b[i] = translate_time(&one);
-		close(big.fd);
+		close_space(big.fd);
 	}
 	report("translate_100k", g, b, reps, 1, "ns");
-	close(one.fd);
+	close_space(one.fd);
 	area_bytes = median(s, reps) / 100000;
 }
 
 static void fig_unmap(void)
 {
-	int i;
-
-	for (i = 0; i < reps; i++) {
-		g[i] = gas_unmap_time(BIG);
-		b[i] = anon_unmap_time(BIG);
-	}
-	report("unmap", g, b, reps, 1e6, "ms");
+	compare("unmap", gas_unmap_time, anon_unmap_time, BIG, 1e6, "ms");
 }
 
 static void fig_pread(void)
@@ -952,7 +959,7 @@ static void fig_pread(void)
 	}
 	report("pread", g, b, reps, 1e6, "ms");
 	close(mfd);
-	close(fd);
+	close_space(fd);
 	munmap(buf, PREAD_SIZE);
 }
 
@@ -1016,13 +1023,8 @@ static void fig_table_pages(void)
 
 static void fig_discard(void)
 {
-	int i;
-
-	for (i = 0; i < reps; i++) {
-		g[i] = gas_discard_time(256 * MIB);
-		b[i] = memfd_discard_time(256 * MIB);
-	}
-	report("discard", g, b, reps, 1e6, "ms");
+	compare("discard", gas_discard_time, memfd_discard_time, 256 * MIB,
+		1e6, "ms");
 }
 
 static void fig_seek_data(void)
@@ -1041,7 +1043,7 @@ static void fig_seek_data(void)
 	}
 	report("seek_data", g, b, reps, 1e6, "ms");
 	close(mfd);
-	close(fd);
+	close_space(fd);
 }
 
 /* In the order of the performance goals; BENCH_ONLY=name runs one. */
@@ -1133,9 +1135,9 @@ static void scaling(void)
 			b[i] = translate_time(&one);
 		}
 		csv("translate", n, g, b, scale_reps, 1, "ns");
-		close(ts.fd);
+		close_space(ts.fd);
 	}
-	close(one.fd);
+	close_space(one.fd);
 	printf("GASPACE-BENCH-CSV-END\n");
 	fflush(stdout);
 }

@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -376,6 +377,23 @@ static inline int gas_get_dirty_log(int fd, __u64 gpa, __u64 size,
 static inline int gas_userfault_fd(int fd, unsigned long flags)
 {
 	return gas_ioctl(fd, GASPACE_USERFAULT_FD, flags);
+}
+
+/*
+ * Waits up to @ms for the userfault fd @ufd to be readable, then reads up
+ * to @max events into @ev: how many it read (0 when none came, or the
+ * read failed).
+ */
+static inline int gas_ufd_read(int ufd, struct gaspace_fault_event *ev,
+			       int max, int ms)
+{
+	struct pollfd p = { .fd = ufd, .events = POLLIN };
+	ssize_t n;
+
+	if (poll(&p, 1, ms) != 1)
+		return 0;
+	n = read(ufd, ev, max * sizeof(*ev));
+	return n > 0 ? n / (ssize_t)sizeof(*ev) : 0;
 }
 
 static inline int gas_fill_args(int fd, const struct gaspace_fill *f)
@@ -826,6 +844,39 @@ static inline void gas_space_close(struct gas_space *s)
 }
 
 /*
+ * A module parameter (GASPACE_PARAM() of its name) as it was, to be
+ * written back after a test that changes it.
+ */
+struct gas_param {
+	const char *path;
+	char val[32];
+};
+
+/* Keeps the value of parameter @path in @p; 0 or -errno. */
+static inline int gas_param_save(struct gas_param *p, const char *path)
+{
+	int ret = gas_read_string(path, p->val, sizeof(p->val));
+
+	p->path = ret ? NULL : path;
+	return ret;
+}
+
+/* Writes the kept value back (nothing when none was kept). */
+static inline void gas_param_restore(const struct gas_param *p)
+{
+	if (p->path)
+		gas_write_string(p->path, p->val);
+}
+
+/*
+ * The initializer of a variant of a fixture over the table geometries,
+ * whose FIXTURE_VARIANT() holds format and bits:
+ * FIXTURE_VARIANT_ADD(f, ept) GAS_GEOMETRY(EPT, 48);
+ */
+#define GAS_GEOMETRY(fmt, width)					\
+	{ .format = GASPACE_FMT_##fmt, .bits = (width), }
+
+/*
  * GET_INFO's four counters, each checked (a macro, so that the harness
  * reports the line of the caller).
  */
@@ -837,6 +888,17 @@ static inline void gas_space_close(struct gas_space *s)
 	EXPECT_EQ((__u64)(tables), __gi.nr_table_pages);		\
 	EXPECT_EQ((__u64)(data), __gi.nr_data_pages);			\
 	EXPECT_EQ((__u64)(mapped), __gi.mapped_bytes);			\
+} while (0)
+
+/*
+ * In a test body: AUDIT finds the table of @fd healthy, then @fd closes (a
+ * macro, so that the harness reports the line of the caller).
+ */
+#define EXPECT_CLOSE_AUDITED(fd) do {					\
+	int __cfd = (fd);						\
+									\
+	EXPECT_EQ(0, gas_audit_clean(__cfd));				\
+	EXPECT_EQ(0, close(__cfd));					\
 } while (0)
 
 /*
@@ -1065,69 +1127,187 @@ static inline long long gas_pagemap_hpa(const void *addr)
 	return (long long)(entry * PAGE_4K + (va & (PAGE_4K - 1)));
 }
 
-/* The module's refcount once it reached @want (or after a second). */
-static inline long long gas_refcnt_settle(long long want)
+/* What @get() returns once it returned @want (or after a second). */
+static inline long long gas_settle(long long (*get)(void), long long want)
 {
 	struct timespec ts = { 0, 10 * 1000 * 1000 };
-	long long now = gas_module_refcnt();
+	long long now = get();
 	int i;
 
 	for (i = 0; i < 100 && now != want; i++) {
 		nanosleep(&ts, NULL);
-		now = gas_module_refcnt();
+		now = get();
 	}
 	return now;
+}
+
+/* The module's refcount once it reached @want (or after a second). */
+static inline long long gas_refcnt_settle(long long want)
+{
+	return gas_settle(gas_module_refcnt, want);
+}
+
+/* A one-byte message with room for one fd, as SCM_RIGHTS passes it. */
+struct gas_fd_msg {
+	char data;
+	struct iovec iov;
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} u;
+	struct msghdr msg;
+};
+
+static inline struct msghdr *gas_fd_msg_init(struct gas_fd_msg *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->data = 'f';
+	m->iov.iov_base = &m->data;
+	m->iov.iov_len = 1;
+	m->msg.msg_iov = &m->iov;
+	m->msg.msg_iovlen = 1;
+	m->msg.msg_control = m->u.buf;
+	m->msg.msg_controllen = sizeof(m->u.buf);
+	return &m->msg;
 }
 
 /* Passes @fd over the unix socket @sock (SCM_RIGHTS); 0 or -errno. */
 static inline int gas_send_fd(int sock, int fd)
 {
-	char data = 'f';
-	struct iovec iov = { .iov_base = &data, .iov_len = 1 };
-	union {
-		struct cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} u;
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = u.buf, .msg_controllen = sizeof(u.buf),
-	};
-	struct cmsghdr *cmsg;
+	struct gas_fd_msg m;
+	struct msghdr *msg = gas_fd_msg_init(&m);
+	struct cmsghdr *cmsg = CMSG_FIRSTHDR(msg);
 
-	memset(&u, 0, sizeof(u));
-	cmsg = CMSG_FIRSTHDR(&msg);
 	cmsg->cmsg_level = SOL_SOCKET;
 	cmsg->cmsg_type = SCM_RIGHTS;
 	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
-	return sendmsg(sock, &msg, 0) == 1 ? 0 : -errno;
+	return sendmsg(sock, msg, 0) == 1 ? 0 : -errno;
 }
 
 /* The fd that gas_send_fd() passed, or -errno. */
 static inline int gas_recv_fd(int sock)
 {
-	char data;
-	struct iovec iov = { .iov_base = &data, .iov_len = 1 };
-	union {
-		struct cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} u;
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = u.buf, .msg_controllen = sizeof(u.buf),
-	};
+	struct gas_fd_msg m;
+	struct msghdr *msg = gas_fd_msg_init(&m);
 	struct cmsghdr *cmsg;
 	int fd;
 
-	if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) != 1)
+	if (recvmsg(sock, msg, MSG_CMSG_CLOEXEC) != 1)
 		return -EIO;
-	cmsg = CMSG_FIRSTHDR(&msg);
+	cmsg = CMSG_FIRSTHDR(msg);
 	if (!cmsg || cmsg->cmsg_level != SOL_SOCKET ||
 	    cmsg->cmsg_type != SCM_RIGHTS ||
 	    cmsg->cmsg_len != CMSG_LEN(sizeof(int)))
 		return -EPROTO;
 	memcpy(&fd, CMSG_DATA(cmsg), sizeof(int));
 	return fd;
+}
+
+#include <sys/stat.h>
+
+#define GAS_CGROUP_ROOT		"/sys/fs/cgroup"
+
+/*
+ * Makes a fresh cgroup below the cgroup2 root with the memory controller
+ * on, named gaspace-@tag-<pid>, its path in @cg: 0, -ENOENT when cgroup2
+ * has no memory controller (@cg is then ""), or -errno.
+ */
+static inline int gas_memcg_new(char *cg, size_t len, const char *tag)
+{
+	char ctl[256];
+	FILE *f;
+	int ret;
+
+	cg[0] = '\0';
+	f = fopen(GAS_CGROUP_ROOT "/cgroup.controllers", "re");
+	if (!f)
+		return -ENOENT;
+	ret = fgets(ctl, sizeof(ctl), f) && strstr(ctl, "memory") ? 0 :
+	      -ENOENT;
+	fclose(f);
+	if (ret)
+		return ret;
+	ret = gas_write_string(GAS_CGROUP_ROOT "/cgroup.subtree_control",
+			       "+memory");
+	if (ret)
+		return ret;
+	snprintf(cg, len, GAS_CGROUP_ROOT "/gaspace-%s-%d", tag, getpid());
+	if (mkdir(cg, 0755)) {
+		ret = -errno;
+		cg[0] = '\0';
+	}
+	return ret;
+}
+
+/*
+ * What the threads of a race test share: a flag that stops them, and the
+ * surprises they met (results the contract does not allow): how many, and
+ * the first in words.  Threads only count; the test's thread checks.
+ */
+struct gas_race {
+	int stop;
+	unsigned int bad;
+	char why[160];
+};
+
+static inline void gas_race_surprise(struct gas_race *r, const char *what,
+				     __u64 at, long v)
+{
+	if (__atomic_fetch_add(&r->bad, 1, __ATOMIC_SEQ_CST) == 0)
+		snprintf(r->why, sizeof(r->why), "%s %#llx: %ld", what,
+			 (unsigned long long)at, v);
+}
+
+static inline void gas_race_stop(struct gas_race *r)
+{
+	__atomic_store_n(&r->stop, 1, __ATOMIC_RELEASE);
+}
+
+static inline bool gas_race_stopped(struct gas_race *r)
+{
+	return __atomic_load_n(&r->stop, __ATOMIC_ACQUIRE);
+}
+
+/* In the test's thread: the race met no surprise. */
+#define EXPECT_NO_SURPRISE(race) do {					\
+	const struct gas_race *__r = (race);				\
+									\
+	EXPECT_EQ(0U, __r->bad) TH_LOG("%u surprises, first: %s",	\
+				       __r->bad, __r->why);		\
+} while (0)
+
+/*
+ * Round @it of the churn that the race tests run on the @pages pages at
+ * @gpa while other threads touch them: an alloc area there (lazy,
+ * populated, or a 2 MiB HUGE one, by turns; read-write or prot 0), one page
+ * of it made read-only, then all of it unmapped in two calls.  Every call
+ * is made; 0, or the first one's -errno with its name in *@what.
+ */
+static inline int gas_churn_round(int fd, __u64 gpa, unsigned int pages,
+				  unsigned int it, const char **what)
+{
+	static const __u32 flags[] = {
+		0, GASPACE_MAP_POPULATE, GASPACE_MAP_HUGE,
+	};
+	static const char *const names[] = {
+		"map", "protect", "unmap", "unmap",
+	};
+	__u64 size = it % 3 == 2 ? SZ_2M : pages * PAGE_4K;
+	int ret[4], i;
+
+	ret[0] = gas_map_alloc(fd, gpa, size, it & 1 ? 0 : GAS_PROT_RW,
+			       flags[it % 3]);
+	ret[1] = gas_protect(fd, gpa + PAGE_4K, PAGE_4K, GAS_PROT_R);
+	ret[2] = gas_unmap(fd, gpa + (it & 4 ? PAGE_4K : 0), pages * PAGE_4K);
+	ret[3] = gas_unmap(fd, gpa, SZ_2M);
+	for (i = 0; i < 4; i++) {
+		if (ret[i]) {
+			*what = names[i];
+			return ret[i];
+		}
+	}
+	return 0;
 }
 
 /* Moves the calling task into cgroup @cg (a path); 0 or -errno. */

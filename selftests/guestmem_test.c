@@ -36,21 +36,10 @@ FIXTURE_VARIANT(gm) {
 	unsigned int bits;
 };
 
-FIXTURE_VARIANT_ADD(gm, ept) {
-	.format = GASPACE_FMT_EPT, .bits = 48,
-};
-
-FIXTURE_VARIANT_ADD(gm, npt) {
-	.format = GASPACE_FMT_NPT, .bits = 48,
-};
-
-FIXTURE_VARIANT_ADD(gm, arm64_s2) {
-	.format = GASPACE_FMT_ARM64_S2, .bits = 40,
-};
-
-FIXTURE_VARIANT_ADD(gm, riscv_g) {
-	.format = GASPACE_FMT_RISCV_G, .bits = 41,
-};
+FIXTURE_VARIANT_ADD(gm, ept) GAS_GEOMETRY(EPT, 48);
+FIXTURE_VARIANT_ADD(gm, npt) GAS_GEOMETRY(NPT, 48);
+FIXTURE_VARIANT_ADD(gm, arm64_s2) GAS_GEOMETRY(ARM64_S2, 40);
+FIXTURE_VARIANT_ADD(gm, riscv_g) GAS_GEOMETRY(RISCV_G, 41);
 
 #define SCRATCH		(16 * SZ_2M / 2)
 
@@ -973,9 +962,7 @@ TEST_F_TIMEOUT(gm, pread_blocked_in_user_copy_holds_no_lock, 60)
 
 struct race {
 	int fd;
-	int stop;
-	unsigned int bad;
-	char why[160];
+	struct gas_race race;
 	pthread_barrier_t go;
 };
 
@@ -985,16 +972,9 @@ struct worker {
 	unsigned char buf[2 * PAGE_4K];
 };
 
-static void surprise(struct race *r, const char *what, __u64 gpa, long v)
+static void surprise(struct race *r, const char *what, __u64 at, long v)
 {
-	if (__atomic_fetch_add(&r->bad, 1, __ATOMIC_SEQ_CST) == 0)
-		snprintf(r->why, sizeof(r->why), "%s %#llx: %ld", what,
-			 (unsigned long long)gpa, v);
-}
-
-static bool stopped(struct race *r)
-{
-	return __atomic_load_n(&r->stop, __ATOMIC_ACQUIRE);
+	gas_race_surprise(&r->race, what, at, v);
 }
 
 /*
@@ -1010,7 +990,9 @@ static void *rw_worker(void *arg)
 	unsigned int it, i;
 
 	pthread_barrier_wait(&r->go);
-	for (it = 0; it < A_PAGES || (!stopped(r) && it < 100000); it++) {
+	for (it = 0;
+	     it < A_PAGES || (!gas_race_stopped(&r->race) && it < 100000);
+	     it++) {
 		unsigned int p = it % (A_PAGES / WORKERS) * WORKERS + w->idx;
 		__u64 gpa = BASE + p * PAGE_4K;
 		ssize_t n;
@@ -1054,28 +1036,13 @@ static void *churner(void *arg)
 
 	pthread_barrier_wait(&r->go);
 	for (it = 0; it < CHURN_ITERS; it++) {
-		static const __u32 flags[] = {
-			0, GASPACE_MAP_POPULATE, GASPACE_MAP_HUGE,
-		};
-		long ret;
+		const char *what;
+		int ret = gas_churn_round(r->fd, C_GPA, C_PAGES, it, &what);
 
-		ret = gas_map_alloc(r->fd, C_GPA, it % 3 == 2 ? SZ_2M :
-				    C_PAGES * PAGE_4K, it & 1 ? 0 : GAS_PROT_RW,
-				    flags[it % 3]);
 		if (ret)
-			surprise(r, "map C", C_GPA, ret);
-		ret = gas_protect(r->fd, C_GPA + PAGE_4K, PAGE_4K, GAS_PROT_R);
-		if (ret)
-			surprise(r, "protect C", C_GPA, ret);
-		ret = gas_unmap(r->fd, C_GPA + (it & 4 ? PAGE_4K : 0),
-				C_PAGES * PAGE_4K);
-		if (ret)
-			surprise(r, "unmap C", C_GPA, ret);
-		ret = gas_unmap(r->fd, C_GPA, SZ_2M);
-		if (ret)
-			surprise(r, "unmap C", C_GPA, ret);
+			surprise(r, what, C_GPA, ret);
 	}
-	__atomic_store_n(&r->stop, 1, __ATOMIC_RELEASE);
+	gas_race_stop(&r->race);
 	return NULL;
 }
 
@@ -1103,8 +1070,7 @@ TEST_F_TIMEOUT(gm, threads_race_unmap, 120)
 	}
 	for (i = 0; i <= WORKERS; i++)
 		pthread_join(tid[i], NULL);
-	EXPECT_EQ(0U, r->bad) TH_LOG("%u surprises, first: %s", r->bad,
-				     r->why);
+	EXPECT_NO_SURPRISE(&r->race);
 	EXPECT_COUNTERS(self->s.fd, 1,
 			gas_tables_for(self->s.levels, self->s.root_pages,
 				       &run, 1),

@@ -40,91 +40,38 @@ FIXTURE_VARIANT(info) {
 	unsigned long long walk_config;	/* Arm */
 };
 
-FIXTURE_VARIANT_ADD(info, ept_default) {
-	.format = GASPACE_FMT_EPT,
-	.bits = 0,
-	.eff_bits = 48,
-	.levels = 4,
-	.root_pages = 1,
-};
+/* A width asked for, as it comes out: a variant's initializer. */
+#define INFO_GEOMETRY(fmt, asked, width, lv, roots, hgatp, vtcr)	\
+	{								\
+		.format = GASPACE_FMT_##fmt, .bits = (asked),		\
+		.eff_bits = (width), .levels = (lv),			\
+		.root_pages = (roots), .hgatp_mode = (hgatp),		\
+		.walk_config = (vtcr),					\
+	}
 
-FIXTURE_VARIANT_ADD(info, ept_48) {
-	.format = GASPACE_FMT_EPT,
-	.bits = 48,
-	.eff_bits = 48,
-	.levels = 4,
-	.root_pages = 1,
-};
-
-FIXTURE_VARIANT_ADD(info, ept_57) {
-	.format = GASPACE_FMT_EPT,
-	.bits = 57,
-	.eff_bits = 57,
-	.levels = 5,
-	.root_pages = 1,
-};
-
-FIXTURE_VARIANT_ADD(info, npt_default) {
-	.format = GASPACE_FMT_NPT,
-	.bits = 0,
-	.eff_bits = 48,
-	.levels = 4,
-	.root_pages = 1,
-};
-
-FIXTURE_VARIANT_ADD(info, npt_48) {
-	.format = GASPACE_FMT_NPT,
-	.bits = 48,
-	.eff_bits = 48,
-	.levels = 4,
-	.root_pages = 1,
-};
-
-FIXTURE_VARIANT_ADD(info, npt_57) {
-	.format = GASPACE_FMT_NPT,
-	.bits = 57,
-	.eff_bits = 57,
-	.levels = 5,
-	.root_pages = 1,
-};
+/* format, bits, in effect, levels, root pages, hgatp MODE, walk_config */
+FIXTURE_VARIANT_ADD(info, ept_default)
+	INFO_GEOMETRY(EPT, 0, 48, 4, 1, 0, 0);
+FIXTURE_VARIANT_ADD(info, ept_48)
+	INFO_GEOMETRY(EPT, 48, 48, 4, 1, 0, 0);
+FIXTURE_VARIANT_ADD(info, ept_57)
+	INFO_GEOMETRY(EPT, 57, 57, 5, 1, 0, 0);
+FIXTURE_VARIANT_ADD(info, npt_default)
+	INFO_GEOMETRY(NPT, 0, 48, 4, 1, 0, 0);
+FIXTURE_VARIANT_ADD(info, npt_48)
+	INFO_GEOMETRY(NPT, 48, 48, 4, 1, 0, 0);
+FIXTURE_VARIANT_ADD(info, npt_57)
+	INFO_GEOMETRY(NPT, 57, 57, 5, 1, 0, 0);
 
 /* RISC-V: a 16 KiB root; hgatp MODE 8, 9, 10 for Sv39x4, Sv48x4, Sv57x4 */
-
-FIXTURE_VARIANT_ADD(info, riscv_g_default) {
-	.format = GASPACE_FMT_RISCV_G,
-	.bits = 0,
-	.eff_bits = 41,
-	.levels = 3,
-	.root_pages = 4,
-	.hgatp_mode = 8,
-};
-
-FIXTURE_VARIANT_ADD(info, riscv_g_41) {
-	.format = GASPACE_FMT_RISCV_G,
-	.bits = 41,
-	.eff_bits = 41,
-	.levels = 3,
-	.root_pages = 4,
-	.hgatp_mode = 8,
-};
-
-FIXTURE_VARIANT_ADD(info, riscv_g_50) {
-	.format = GASPACE_FMT_RISCV_G,
-	.bits = 50,
-	.eff_bits = 50,
-	.levels = 4,
-	.root_pages = 4,
-	.hgatp_mode = 9,
-};
-
-FIXTURE_VARIANT_ADD(info, riscv_g_59) {
-	.format = GASPACE_FMT_RISCV_G,
-	.bits = 59,
-	.eff_bits = 59,
-	.levels = 5,
-	.root_pages = 4,
-	.hgatp_mode = 10,
-};
+FIXTURE_VARIANT_ADD(info, riscv_g_default)
+	INFO_GEOMETRY(RISCV_G, 0, 41, 3, 4, 8, 0);
+FIXTURE_VARIANT_ADD(info, riscv_g_41)
+	INFO_GEOMETRY(RISCV_G, 41, 41, 3, 4, 8, 0);
+FIXTURE_VARIANT_ADD(info, riscv_g_50)
+	INFO_GEOMETRY(RISCV_G, 50, 50, 4, 4, 9, 0);
+FIXTURE_VARIANT_ADD(info, riscv_g_59)
+	INFO_GEOMETRY(RISCV_G, 59, 59, 5, 4, 10, 0);
 
 /*
  * Arm, as KVM: levels = (bits - 8) / 9; the root resolves
@@ -132,168 +79,42 @@ FIXTURE_VARIANT_ADD(info, riscv_g_59) {
  * when that exceeds 9; walk_config = T0SZ | SL0 << 6 | 0x3500 with SL0 = 2,
  * 1, 0 for start level 0, 1, 2.
  */
-
-FIXTURE_VARIANT_ADD(info, arm64_s2_default) {
-	.format = GASPACE_FMT_ARM64_S2,
-	.bits = 0,
-	.eff_bits = 40,
-	.levels = 3,
-	.root_pages = 2,
-	.walk_config = 0x3558,
-};
-
-FIXTURE_VARIANT_ADD(info, arm64_s2_32) {
-	.format = GASPACE_FMT_ARM64_S2,
-	.bits = 32,
-	.eff_bits = 32,
-	.levels = 2,
-	.root_pages = 4,
-	.walk_config = 0x3520,
-};
-
-FIXTURE_VARIANT_ADD(info, arm64_s2_33) {
-	.format = GASPACE_FMT_ARM64_S2,
-	.bits = 33,
-	.eff_bits = 33,
-	.levels = 2,
-	.root_pages = 8,
-	.walk_config = 0x351f,
-};
-
-FIXTURE_VARIANT_ADD(info, arm64_s2_34) {
-	.format = GASPACE_FMT_ARM64_S2,
-	.bits = 34,
-	.eff_bits = 34,
-	.levels = 2,
-	.root_pages = 16,
-	.walk_config = 0x351e,
-};
-
-FIXTURE_VARIANT_ADD(info, arm64_s2_35) {
-	.format = GASPACE_FMT_ARM64_S2,
-	.bits = 35,
-	.eff_bits = 35,
-	.levels = 3,
-	.root_pages = 1,
-	.walk_config = 0x355d,
-};
-
-FIXTURE_VARIANT_ADD(info, arm64_s2_36) {
-	.format = GASPACE_FMT_ARM64_S2,
-	.bits = 36,
-	.eff_bits = 36,
-	.levels = 3,
-	.root_pages = 1,
-	.walk_config = 0x355c,
-};
-
-FIXTURE_VARIANT_ADD(info, arm64_s2_37) {
-	.format = GASPACE_FMT_ARM64_S2,
-	.bits = 37,
-	.eff_bits = 37,
-	.levels = 3,
-	.root_pages = 1,
-	.walk_config = 0x355b,
-};
-
-FIXTURE_VARIANT_ADD(info, arm64_s2_38) {
-	.format = GASPACE_FMT_ARM64_S2,
-	.bits = 38,
-	.eff_bits = 38,
-	.levels = 3,
-	.root_pages = 1,
-	.walk_config = 0x355a,
-};
-
-FIXTURE_VARIANT_ADD(info, arm64_s2_39) {
-	.format = GASPACE_FMT_ARM64_S2,
-	.bits = 39,
-	.eff_bits = 39,
-	.levels = 3,
-	.root_pages = 1,
-	.walk_config = 0x3559,
-};
-
-FIXTURE_VARIANT_ADD(info, arm64_s2_40) {
-	.format = GASPACE_FMT_ARM64_S2,
-	.bits = 40,
-	.eff_bits = 40,
-	.levels = 3,
-	.root_pages = 2,
-	.walk_config = 0x3558,
-};
-
-FIXTURE_VARIANT_ADD(info, arm64_s2_41) {
-	.format = GASPACE_FMT_ARM64_S2,
-	.bits = 41,
-	.eff_bits = 41,
-	.levels = 3,
-	.root_pages = 4,
-	.walk_config = 0x3557,
-};
-
-FIXTURE_VARIANT_ADD(info, arm64_s2_42) {
-	.format = GASPACE_FMT_ARM64_S2,
-	.bits = 42,
-	.eff_bits = 42,
-	.levels = 3,
-	.root_pages = 8,
-	.walk_config = 0x3556,
-};
-
-FIXTURE_VARIANT_ADD(info, arm64_s2_43) {
-	.format = GASPACE_FMT_ARM64_S2,
-	.bits = 43,
-	.eff_bits = 43,
-	.levels = 3,
-	.root_pages = 16,
-	.walk_config = 0x3555,
-};
-
-FIXTURE_VARIANT_ADD(info, arm64_s2_44) {
-	.format = GASPACE_FMT_ARM64_S2,
-	.bits = 44,
-	.eff_bits = 44,
-	.levels = 4,
-	.root_pages = 1,
-	.walk_config = 0x3594,
-};
-
-FIXTURE_VARIANT_ADD(info, arm64_s2_45) {
-	.format = GASPACE_FMT_ARM64_S2,
-	.bits = 45,
-	.eff_bits = 45,
-	.levels = 4,
-	.root_pages = 1,
-	.walk_config = 0x3593,
-};
-
-FIXTURE_VARIANT_ADD(info, arm64_s2_46) {
-	.format = GASPACE_FMT_ARM64_S2,
-	.bits = 46,
-	.eff_bits = 46,
-	.levels = 4,
-	.root_pages = 1,
-	.walk_config = 0x3592,
-};
-
-FIXTURE_VARIANT_ADD(info, arm64_s2_47) {
-	.format = GASPACE_FMT_ARM64_S2,
-	.bits = 47,
-	.eff_bits = 47,
-	.levels = 4,
-	.root_pages = 1,
-	.walk_config = 0x3591,
-};
-
-FIXTURE_VARIANT_ADD(info, arm64_s2_48) {
-	.format = GASPACE_FMT_ARM64_S2,
-	.bits = 48,
-	.eff_bits = 48,
-	.levels = 4,
-	.root_pages = 1,
-	.walk_config = 0x3590,
-};
+FIXTURE_VARIANT_ADD(info, arm64_s2_default)
+	INFO_GEOMETRY(ARM64_S2, 0, 40, 3, 2, 0, 0x3558);
+FIXTURE_VARIANT_ADD(info, arm64_s2_32)
+	INFO_GEOMETRY(ARM64_S2, 32, 32, 2, 4, 0, 0x3520);
+FIXTURE_VARIANT_ADD(info, arm64_s2_33)
+	INFO_GEOMETRY(ARM64_S2, 33, 33, 2, 8, 0, 0x351f);
+FIXTURE_VARIANT_ADD(info, arm64_s2_34)
+	INFO_GEOMETRY(ARM64_S2, 34, 34, 2, 16, 0, 0x351e);
+FIXTURE_VARIANT_ADD(info, arm64_s2_35)
+	INFO_GEOMETRY(ARM64_S2, 35, 35, 3, 1, 0, 0x355d);
+FIXTURE_VARIANT_ADD(info, arm64_s2_36)
+	INFO_GEOMETRY(ARM64_S2, 36, 36, 3, 1, 0, 0x355c);
+FIXTURE_VARIANT_ADD(info, arm64_s2_37)
+	INFO_GEOMETRY(ARM64_S2, 37, 37, 3, 1, 0, 0x355b);
+FIXTURE_VARIANT_ADD(info, arm64_s2_38)
+	INFO_GEOMETRY(ARM64_S2, 38, 38, 3, 1, 0, 0x355a);
+FIXTURE_VARIANT_ADD(info, arm64_s2_39)
+	INFO_GEOMETRY(ARM64_S2, 39, 39, 3, 1, 0, 0x3559);
+FIXTURE_VARIANT_ADD(info, arm64_s2_40)
+	INFO_GEOMETRY(ARM64_S2, 40, 40, 3, 2, 0, 0x3558);
+FIXTURE_VARIANT_ADD(info, arm64_s2_41)
+	INFO_GEOMETRY(ARM64_S2, 41, 41, 3, 4, 0, 0x3557);
+FIXTURE_VARIANT_ADD(info, arm64_s2_42)
+	INFO_GEOMETRY(ARM64_S2, 42, 42, 3, 8, 0, 0x3556);
+FIXTURE_VARIANT_ADD(info, arm64_s2_43)
+	INFO_GEOMETRY(ARM64_S2, 43, 43, 3, 16, 0, 0x3555);
+FIXTURE_VARIANT_ADD(info, arm64_s2_44)
+	INFO_GEOMETRY(ARM64_S2, 44, 44, 4, 1, 0, 0x3594);
+FIXTURE_VARIANT_ADD(info, arm64_s2_45)
+	INFO_GEOMETRY(ARM64_S2, 45, 45, 4, 1, 0, 0x3593);
+FIXTURE_VARIANT_ADD(info, arm64_s2_46)
+	INFO_GEOMETRY(ARM64_S2, 46, 46, 4, 1, 0, 0x3592);
+FIXTURE_VARIANT_ADD(info, arm64_s2_47)
+	INFO_GEOMETRY(ARM64_S2, 47, 47, 4, 1, 0, 0x3591);
+FIXTURE_VARIANT_ADD(info, arm64_s2_48)
+	INFO_GEOMETRY(ARM64_S2, 48, 48, 4, 1, 0, 0x3590);
 
 FIXTURE_SETUP(info)
 {
@@ -353,7 +174,7 @@ TEST_F(info, base_and_size)
 	EXPECT_EQ(PAGE_4K, info.size);
 	EXPECT_EQ(variant->eff_bits, info.gpa_bits);
 	EXPECT_EQ(variant->levels, info.levels);
-	close(fd);
+	EXPECT_CLOSE_AUDITED(fd);
 }
 
 TEST_F(info, counters_of_empty_space)
@@ -514,15 +335,16 @@ TEST_F(info_misc, each_space_has_its_own_root)
 		ASSERT_EQ(0, gas_get_info(fb, &b));
 		EXPECT_NE(a.root_hpa, b.root_hpa);
 		EXPECT_NE(a.root_pointer, b.root_pointer);
-		close(fa);
-		close(fb);
+		EXPECT_CLOSE_AUDITED(fa);
+		EXPECT_CLOSE_AUDITED(fb);
 	}
 }
 
 /*
  * Root of a new user namespace has every capability there, none in the
  * initial namespace: a space it creates hides its root.  Exit codes: 0
- * hidden, 1 shown, 2 no user namespaces here, 3 CREATE or GET_INFO failed.
+ * hidden, 1 shown, 2 no user namespaces here, 3 CREATE, GET_INFO or AUDIT
+ * failed.
  */
 static int info_in_user_namespace(int dev)
 {
@@ -534,7 +356,7 @@ static int info_in_user_namespace(int dev)
 	if (!gas_have_cap(CAP_SYS_ADMIN))
 		return 2;	/* not what this test is about */
 	fd = gas_create(dev, GASPACE_FMT_EPT, 0, 0, PAGE_4K);
-	if (fd < 0 || gas_get_info(fd, &info))
+	if (fd < 0 || gas_get_info(fd, &info) || gas_audit_clean(fd))
 		return 3;
 	return info.root_hpa || info.root_pointer;
 }
@@ -555,7 +377,7 @@ TEST_F(info_misc, root_hidden_in_user_namespace)
 	EXPECT_EQ(0, WEXITSTATUS(status))
 		TH_LOG("%s", WEXITSTATUS(status) == 1 ?
 		       "root_hpa shown to a user namespace's root" :
-		       "CREATE or GET_INFO failed");
+		       "CREATE, GET_INFO or AUDIT failed");
 }
 
 TEST_F(info_misc, info_is_stable)
@@ -568,7 +390,7 @@ TEST_F(info_misc, info_is_stable)
 	ASSERT_EQ(0, gas_get_info(fd, &a));
 	ASSERT_EQ(0, gas_get_info(fd, &b));
 	EXPECT_EQ(0, memcmp(&a, &b, sizeof(a)));
-	close(fd);
+	EXPECT_CLOSE_AUDITED(fd);
 }
 
 TEST_F(info_misc, bad_pointer_is_efault)
@@ -589,7 +411,7 @@ TEST_F(info_misc, bad_pointer_is_efault)
 	ASSERT_NE(MAP_FAILED, ro);
 	EXPECT_EQ(-EFAULT, gas_ioctl_ptr(fd, GASPACE_GET_INFO, ro));
 	munmap(ro, page);
-	close(fd);
+	EXPECT_CLOSE_AUDITED(fd);
 }
 
 TEST_HARNESS_MAIN

@@ -63,17 +63,19 @@ FIXTURE_SETUP(life)
 
 FIXTURE_TEARDOWN(life)
 {
-	if (self->fd >= 0)
-		close(self->fd);
+	gas_close_audited(self->fd);
 	if (self->dev >= 0)
 		close(self->dev);
 	free(self->buf);
 }
 
-/* The space and /dev/gaspace closed: only mappings may hold it now. */
+/*
+ * The space (audited) and /dev/gaspace closed: only mappings may hold it
+ * now.
+ */
 static void close_all(struct _test_data_life *self)
 {
-	close(self->fd);
+	gas_close_audited(self->fd);
 	close(self->dev);
 	self->fd = -1;
 	self->dev = -1;
@@ -82,15 +84,7 @@ static void close_all(struct _test_data_life *self)
 /* SecPageTables once the space is gone again. */
 static long long sec_kb_settles_at(long long want)
 {
-	struct timespec ts = { 0, 10 * 1000 * 1000 };
-	long long now = gas_sec_page_tables_kb();
-	int i;
-
-	for (i = 0; i < 100 && now != want; i++) {
-		nanosleep(&ts, NULL);
-		now = gas_sec_page_tables_kb();
-	}
-	return now;
+	return gas_settle(gas_sec_page_tables_kb, want);
 }
 
 TEST_F(life, mapping_outlives_close)
@@ -429,7 +423,7 @@ TEST_F(life, refcnt_counts_the_mount_while_a_space_lives)
 	unsigned char *p;
 	int fd2;
 
-	close(self->fd);
+	gas_close_audited(self->fd);
 	self->fd = -1;
 	base = gas_refcnt_settle(self->refcnt + 2);
 	ASSERT_EQ(self->refcnt + 2, base)
@@ -450,10 +444,10 @@ TEST_F(life, refcnt_counts_the_mount_while_a_space_lives)
 	close(self->dev);
 	self->dev = -1;
 	EXPECT_EQ(base + 1, gas_refcnt_settle(base + 1));
-	close(self->fd);
+	gas_close_audited(self->fd);
 	self->fd = -1;
 	EXPECT_EQ(base, gas_refcnt_settle(base));
-	close(fd2);
+	EXPECT_CLOSE_AUDITED(fd2);
 	EXPECT_EQ(base, gas_module_refcnt()) TH_LOG("the mapping's file");
 	ASSERT_EQ(0, munmap(p, SZ_2M));
 	EXPECT_EQ(self->refcnt, gas_refcnt_settle(self->refcnt))
@@ -465,7 +459,7 @@ TEST_F(life, refcnt_counts_the_mount_while_a_space_lives)
 	self->fd = gas_create(self->dev, GASPACE_FMT_RISCV_G, 0, 0, SZ_1G);
 	ASSERT_LE(0, self->fd);
 	EXPECT_EQ(base + 1, gas_module_refcnt());
-	close(self->fd);
+	gas_close_audited(self->fd);
 	self->fd = -1;
 	EXPECT_EQ(base, gas_refcnt_settle(base));
 }
@@ -574,7 +568,7 @@ TEST_F(life, unload_refused_while_mapping_lives_works_after)
 	EXPECT_TRUE(ret == -EBUSY || ret == -EAGAIN) TH_LOG("%d", ret);
 	ASSERT_TRUE(module_loaded());
 
-	close(self->fd);
+	gas_close_audited(self->fd);
 	self->fd = -1;
 	ASSERT_LT(0, gas_module_refcnt())
 		TH_LOG("a mapping does not hold the module");
@@ -603,7 +597,7 @@ TEST_F(life, unload_refused_while_mapping_lives_works_after)
 				   GASPACE_MAP_POPULATE));
 	EXPECT_EQ(0, gas_get_info(fd, &info));
 	EXPECT_EQ(512ULL, info.nr_data_pages);
-	close(fd);
+	EXPECT_CLOSE_AUDITED(fd);
 	close(dev);
 }
 
@@ -684,6 +678,7 @@ TEST_F_TIMEOUT(life, unload_races_last_close, 300)
 		c.map = gas_mmap(c.fd, 0, SZ_2M, MAP_SHARED);
 		ASSERT_NE(NULL, c.map);
 		EXPECT_EQ(0, gas_touch(c.map + round * PAGE_4K, true, 1, NULL));
+		EXPECT_EQ(0, gas_audit_clean(c.fd)) TH_LOG("round %u", round);
 		ret = try_unload();
 		EXPECT_TRUE(ret == -EBUSY || ret == -EAGAIN)
 			TH_LOG("round %u: %d with a space open", round, ret);

@@ -22,23 +22,6 @@
 #include "gaspace_util.h"
 #include "kselftest_harness.h"
 
-/*
- * The refcount once the last reference is gone.  close() drops it before
- * returning; allow a second for a module that frees a space in a work item.
- */
-static long long refcnt_settles_at(long long want)
-{
-	struct timespec ts = { 0, 10 * 1000 * 1000 };
-	long long now = gas_module_refcnt();
-	int i;
-
-	for (i = 0; i < 100 && now != want; i++) {
-		nanosleep(&ts, NULL);
-		now = gas_module_refcnt();
-	}
-	return now;
-}
-
 static int try_unload(void)
 {
 	return syscall(SYS_delete_module, GASPACE_MODULE, O_NONBLOCK) ?
@@ -103,8 +86,8 @@ TEST_F(life, refcnt_follows_one_space)
 		ASSERT_LE(0, fd);
 		EXPECT_LT(self->refcnt, gas_module_refcnt())
 			TH_LOG("%s", gas_format_name(gas_formats[i]));
-		ASSERT_EQ(0, close(fd));
-		EXPECT_EQ(self->refcnt, refcnt_settles_at(self->refcnt))
+		EXPECT_CLOSE_AUDITED(fd);
+		EXPECT_EQ(self->refcnt, gas_refcnt_settle(self->refcnt))
 			TH_LOG("%s", gas_format_name(gas_formats[i]));
 	}
 }
@@ -124,12 +107,12 @@ TEST_F(life, refcnt_counts_every_space)
 		prev = now;
 	}
 	for (i = 0; i < ARRAY_LEN(fds); i++) {
-		ASSERT_EQ(0, close(fds[i]));
+		EXPECT_CLOSE_AUDITED(fds[i]);
 		now = gas_module_refcnt();
 		EXPECT_GT(prev, now) TH_LOG("close %u", i);
 		prev = now;
 	}
-	EXPECT_EQ(self->refcnt, refcnt_settles_at(self->refcnt));
+	EXPECT_EQ(self->refcnt, gas_refcnt_settle(self->refcnt));
 }
 
 TEST_F(life, dup_keeps_space_until_last_close)
@@ -146,8 +129,8 @@ TEST_F(life, dup_keeps_space_until_last_close)
 	EXPECT_LT(self->refcnt, gas_module_refcnt());
 	ASSERT_EQ(0, gas_get_info(fd2, &b));
 	EXPECT_TRUE(same_space(&a, &b));
-	ASSERT_EQ(0, close(fd2));
-	EXPECT_EQ(self->refcnt, refcnt_settles_at(self->refcnt));
+	EXPECT_CLOSE_AUDITED(fd2);
+	EXPECT_EQ(self->refcnt, gas_refcnt_settle(self->refcnt));
 }
 
 TEST_F(life, space_holds_module_without_device_fd)
@@ -162,7 +145,7 @@ TEST_F(life, space_holds_module_without_device_fd)
 	/* the space alone holds the module */
 	EXPECT_LT(0, gas_module_refcnt());
 	EXPECT_EQ(0, gas_get_info(fd, &info));
-	ASSERT_EQ(0, close(fd));
+	EXPECT_CLOSE_AUDITED(fd);
 }
 
 TEST_F(life, unload_refused_while_space_lives)
@@ -193,7 +176,7 @@ TEST_F(life, unload_refused_while_space_lives)
 	EXPECT_EQ(refcnt, gas_module_refcnt());
 	EXPECT_EQ(0, gas_get_info(fd, &info));
 	EXPECT_EQ((__u32)GASPACE_FMT_NPT, info.format);
-	ASSERT_EQ(0, close(fd));
+	EXPECT_CLOSE_AUDITED(fd);
 }
 
 TEST_F(life, fork_child_uses_inherited_space)
@@ -220,10 +203,12 @@ TEST_F(life, fork_child_uses_inherited_space)
 			_exit(2);
 		if (gas_get_info(fd, &child))
 			_exit(3);
+		if (gas_audit_clean(fd))
+			_exit(5);
 		_exit(same_space(&info, &child) ? 0 : 4);
 	}
 	close(go[0]);
-	ASSERT_EQ(0, close(fd));
+	EXPECT_CLOSE_AUDITED(fd);
 	ASSERT_EQ(0, close(go[1]));
 	/* the child's copy still holds the module */
 	EXPECT_LT(self->refcnt, gas_module_refcnt());
@@ -231,7 +216,7 @@ TEST_F(life, fork_child_uses_inherited_space)
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status));
-	EXPECT_EQ(self->refcnt, refcnt_settles_at(self->refcnt));
+	EXPECT_EQ(self->refcnt, gas_refcnt_settle(self->refcnt));
 }
 
 TEST_F(life, scm_rights_space_works_in_receiver)
@@ -262,13 +247,13 @@ TEST_F(life, scm_rights_space_works_in_receiver)
 			_exit(3);
 		if (write(sv[1], &child, sizeof(child)) != sizeof(child))
 			_exit(4);
-		close(rfd);
-		_exit(0);
+		/* the received space audits clean too */
+		_exit(gas_audit_clean(rfd) ? 5 : 0);
 	}
 	close(sv[1]);
 	ASSERT_EQ(0, gas_send_fd(sv[0], fd));
 	/* in flight, the message holds the space */
-	ASSERT_EQ(0, close(fd));
+	EXPECT_CLOSE_AUDITED(fd);
 
 	ASSERT_EQ((ssize_t)sizeof(got), read(sv[0], &got, sizeof(got)));
 	EXPECT_TRUE(same_space(&info, &got));
@@ -276,7 +261,7 @@ TEST_F(life, scm_rights_space_works_in_receiver)
 	ASSERT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status));
 	close(sv[0]);
-	EXPECT_EQ(self->refcnt, refcnt_settles_at(self->refcnt));
+	EXPECT_EQ(self->refcnt, gas_refcnt_settle(self->refcnt));
 }
 
 #define NR_SEC_SPACES 64
@@ -299,8 +284,9 @@ TEST_F(life, table_pages_count_in_secpagetables)
 		want_kb += g.root_pages * 4;
 	}
 	during = gas_sec_page_tables_kb();
-	for (i = 0; i < NR_SEC_SPACES; i++)
-		close(fds[i]);
+	for (i = 0; i < NR_SEC_SPACES; i++) {
+		EXPECT_CLOSE_AUDITED(fds[i]);
+	}
 	after = gas_sec_page_tables_kb();
 
 	EXPECT_EQ(want_kb, during - before)
@@ -308,8 +294,6 @@ TEST_F(life, table_pages_count_in_secpagetables)
 		       before, during, NR_SEC_SPACES);
 	EXPECT_EQ(before, after);
 }
-
-#define CGROUP_ROOT "/sys/fs/cgroup"
 
 /* A field of a cgroup's memory.stat, in bytes; -errno if absent. */
 static long long memcg_stat(const char *cg, const char *field)
@@ -344,26 +328,16 @@ FIXTURE(memcg) {
 
 FIXTURE_SETUP(memcg)
 {
-	char ctl[256];
-	FILE *f;
+	int ret;
 
 	self->cg[0] = '\0';
 	self->dev = gas_open_dev();
 	ASSERT_LE(0, self->dev);
 
-	f = fopen(CGROUP_ROOT "/cgroup.controllers", "re");
-	if (!f || !fgets(ctl, sizeof(ctl), f) || !strstr(ctl, "memory")) {
-		if (f)
-			fclose(f);
+	ret = gas_memcg_new(self->cg, sizeof(self->cg), "test");
+	if (ret == -ENOENT)
 		SKIP(return, "no cgroup2 memory controller");
-	}
-	fclose(f);
-	ASSERT_EQ(0, gas_write_string(CGROUP_ROOT "/cgroup.subtree_control",
-				      "+memory"));
-	snprintf(self->cg, sizeof(self->cg), CGROUP_ROOT "/gaspace-test-%d",
-		 getpid());
-	ASSERT_EQ(0, mkdir(self->cg, 0755)) TH_LOG("%s: %s", self->cg,
-						   strerror(errno));
+	ASSERT_EQ(0, ret) TH_LOG("memory cgroup: %s", strerror(-ret));
 }
 
 FIXTURE_TEARDOWN(memcg)
@@ -409,8 +383,11 @@ TEST_F(memcg, table_pages_charged_to_creator)
 		/* parent measures; then close everything and wait again */
 		if (write(done[1], "o", 1) != 1 || read(go[0], &c, 1) != 1)
 			_exit(4);
-		for (i = 0; i < NR_CG_SPACES; i++)
+		for (i = 0; i < NR_CG_SPACES; i++) {
+			if (gas_audit_clean(fds[i]))
+				_exit(6);
 			close(fds[i]);
+		}
 		if (write(done[1], "c", 1) != 1 || read(go[0], &c, 1) != 1)
 			_exit(5);
 		_exit(0);
@@ -449,7 +426,8 @@ struct churn {
 
 /*
  * Each thread creates a space, checks it, and swaps it into a random slot,
- * closing whatever fd another thread had left there.
+ * closing whatever fd another thread had left there (one in 16 audited
+ * first; those left in the slots at the end all are).
  */
 static void *churn_thread(void *arg)
 {
@@ -473,7 +451,8 @@ static void *churn_thread(void *arg)
 		old = __atomic_exchange_n(&c->slots[rand_r(&seed) % SLOTS], fd,
 					  __ATOMIC_ACQ_REL);
 		if (old >= 0) {
-			if (gas_get_info(old, &info))
+			if (gas_get_info(old, &info) ||
+			    (!(i & 15) && gas_audit_clean(old)))
 				__atomic_add_fetch(&c->errors, 1,
 						   __ATOMIC_RELAXED);
 			close(old);
@@ -503,10 +482,11 @@ TEST_F_TIMEOUT(life, threads_create_and_close_each_others, 300)
 	}
 	EXPECT_EQ(0, c.errors);
 	for (i = 0; i < SLOTS; i++) {
-		if (c.slots[i] >= 0)
-			close(c.slots[i]);
+		if (c.slots[i] >= 0) {
+			EXPECT_CLOSE_AUDITED(c.slots[i]);
+		}
 	}
-	EXPECT_EQ(self->refcnt, refcnt_settles_at(self->refcnt));
+	EXPECT_EQ(self->refcnt, gas_refcnt_settle(self->refcnt));
 }
 
 TEST_HARNESS_MAIN

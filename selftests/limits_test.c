@@ -17,7 +17,7 @@
 
 FIXTURE(limits) {
 	struct gas_space s;
-	char max_areas[32];
+	struct gas_param max_areas;
 };
 
 FIXTURE_VARIANT(limits) {
@@ -25,26 +25,20 @@ FIXTURE_VARIANT(limits) {
 	unsigned int bits;
 };
 
-FIXTURE_VARIANT_ADD(limits, ept) {
-	.format = GASPACE_FMT_EPT, .bits = 48,
-};
-
-FIXTURE_VARIANT_ADD(limits, arm64_s2) {
-	.format = GASPACE_FMT_ARM64_S2, .bits = 40,
-};
+FIXTURE_VARIANT_ADD(limits, ept) GAS_GEOMETRY(EPT, 48);
+FIXTURE_VARIANT_ADD(limits, arm64_s2) GAS_GEOMETRY(ARM64_S2, 40);
 
 FIXTURE_SETUP(limits)
 {
 	ASSERT_EQ(0, gas_space_open(&self->s, variant->format, variant->bits,
 				    BASE, SIZE));
-	ASSERT_EQ(0, gas_read_string(GASPACE_PARAM("max_areas"),
-				     self->max_areas,
-				     sizeof(self->max_areas)));
+	ASSERT_EQ(0, gas_param_save(&self->max_areas,
+				    GASPACE_PARAM("max_areas")));
 }
 
 FIXTURE_TEARDOWN(limits)
 {
-	gas_write_string(GASPACE_PARAM("max_areas"), self->max_areas);
+	gas_param_restore(&self->max_areas);
 	gas_space_close(&self->s);
 }
 

@@ -24,8 +24,8 @@
 
 FIXTURE(map) {
 	struct gas_space s;
-	char linear_ram[16];
-	char max_areas[32];
+	struct gas_param linear_ram;
+	struct gas_param max_areas;
 	char msg[512];
 };
 
@@ -34,47 +34,28 @@ FIXTURE_VARIANT(map) {
 	unsigned int bits;
 };
 
-FIXTURE_VARIANT_ADD(map, ept) {
-	.format = GASPACE_FMT_EPT, .bits = 48,
-};
-
-FIXTURE_VARIANT_ADD(map, ept_5level) {
-	.format = GASPACE_FMT_EPT, .bits = 57,
-};
-
-FIXTURE_VARIANT_ADD(map, npt) {
-	.format = GASPACE_FMT_NPT, .bits = 48,
-};
-
-FIXTURE_VARIANT_ADD(map, arm64_s2) {
-	.format = GASPACE_FMT_ARM64_S2, .bits = 40,
-};
-
+FIXTURE_VARIANT_ADD(map, ept) GAS_GEOMETRY(EPT, 48);
+FIXTURE_VARIANT_ADD(map, ept_5level) GAS_GEOMETRY(EPT, 57);
+FIXTURE_VARIANT_ADD(map, npt) GAS_GEOMETRY(NPT, 48);
+FIXTURE_VARIANT_ADD(map, arm64_s2) GAS_GEOMETRY(ARM64_S2, 40);
 /* two levels: no 1 GiB block */
-FIXTURE_VARIANT_ADD(map, arm64_s2_32) {
-	.format = GASPACE_FMT_ARM64_S2, .bits = 32,
-};
-
-FIXTURE_VARIANT_ADD(map, riscv_g) {
-	.format = GASPACE_FMT_RISCV_G, .bits = 41,
-};
+FIXTURE_VARIANT_ADD(map, arm64_s2_32) GAS_GEOMETRY(ARM64_S2, 32);
+FIXTURE_VARIANT_ADD(map, riscv_g) GAS_GEOMETRY(RISCV_G, 41);
 
 FIXTURE_SETUP(map)
 {
 	ASSERT_EQ(0, gas_space_open(&self->s, variant->format, variant->bits,
 				    BASE, SIZE));
-	ASSERT_EQ(0, gas_read_string(GASPACE_PARAM("linear_ram"),
-				     self->linear_ram,
-				     sizeof(self->linear_ram)));
-	ASSERT_EQ(0, gas_read_string(GASPACE_PARAM("max_areas"),
-				     self->max_areas,
-				     sizeof(self->max_areas)));
+	ASSERT_EQ(0, gas_param_save(&self->linear_ram,
+				    GASPACE_PARAM("linear_ram")));
+	ASSERT_EQ(0, gas_param_save(&self->max_areas,
+				    GASPACE_PARAM("max_areas")));
 }
 
 FIXTURE_TEARDOWN(map)
 {
-	gas_write_string(GASPACE_PARAM("linear_ram"), self->linear_ram);
-	gas_write_string(GASPACE_PARAM("max_areas"), self->max_areas);
+	gas_param_restore(&self->linear_ram);
+	gas_param_restore(&self->max_areas);
 	gas_space_close(&self->s);
 }
 
@@ -565,7 +546,7 @@ TEST_F(map, more_than_max_areas_is_enospc)
 	EXPECT_EQ(-ENOSPC, gas_map_alloc(fd, BASE + PAGE_4K, PAGE_4K,
 					 GAS_PROT_RW, GASPACE_MAP_REPLACE));
 	EXPECT_COUNTERS(fd, 1, self->s.root_pages, 0, 0);
-	ASSERT_EQ(0, set_param("max_areas", self->max_areas));
+	ASSERT_EQ(0, set_param("max_areas", self->max_areas.val));
 	EXPECT_EQ(0, gas_map_alloc(fd, BASE + PAGE_4K, PAGE_4K,
 				   GAS_PROT_RW, GASPACE_MAP_REPLACE));
 	EXPECT_COUNTERS(fd, 3, self->s.root_pages, 0, 0);
@@ -1008,30 +989,15 @@ TEST_F(map, failed_calls_change_nothing)
 	EXPECT_EQ(4ULL, after.info.nr_areas);
 }
 
-#define CGROUP_ROOT	"/sys/fs/cgroup"
-
 /* A fresh memory cgroup with @max bytes, its path in @cg; 0 or -errno. */
 static int memcg_new(char *cg, size_t len, const char *max)
 {
-	char ctl[256], path[256];
-	FILE *f;
+	char path[256];
 	int ret;
 
-	f = fopen(CGROUP_ROOT "/cgroup.controllers", "re");
-	if (!f)
-		return -ENOENT;
-	ret = fgets(ctl, sizeof(ctl), f) && strstr(ctl, "memory") ? 0 :
-	      -ENOENT;
-	fclose(f);
+	ret = gas_memcg_new(cg, len, "map");
 	if (ret)
 		return ret;
-	ret = gas_write_string(CGROUP_ROOT "/cgroup.subtree_control",
-			       "+memory");
-	if (ret)
-		return ret;
-	snprintf(cg, len, CGROUP_ROOT "/gaspace-map-%d", getpid());
-	if (mkdir(cg, 0755))
-		return -errno;
 	snprintf(path, sizeof(path), "%s/memory.max", cg);
 	return gas_write_string(path, max);
 }

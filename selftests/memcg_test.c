@@ -27,7 +27,6 @@
 #include "gaspace_util.h"
 #include "kselftest_harness.h"
 
-#define CGROUP_ROOT	"/sys/fs/cgroup"
 #define LIMIT		(16ULL << 20)
 #define BIG		(64ULL << 20)	/* well past the limit */
 #define BATCH		(64 * PAGE_4K)	/* MEMCG_CHARGE_BATCH */
@@ -61,23 +60,14 @@ static long long cg_current(const char *cg)
 
 FIXTURE_SETUP(memcg)
 {
-	char ctl[256], path[256], max[32];
-	FILE *f;
+	char path[256], max[32];
+	int ret;
 
-	self->cg[0] = '\0';
 	self->pid = 0;
-	f = fopen(CGROUP_ROOT "/cgroup.controllers", "re");
-	if (!f || !fgets(ctl, sizeof(ctl), f) || !strstr(ctl, "memory")) {
-		if (f)
-			fclose(f);
+	ret = gas_memcg_new(self->cg, sizeof(self->cg), "memcg");
+	if (ret == -ENOENT)
 		SKIP(return, "no cgroup2 memory controller");
-	}
-	fclose(f);
-	ASSERT_EQ(0, gas_write_string(CGROUP_ROOT "/cgroup.subtree_control",
-				      "+memory"));
-	snprintf(self->cg, sizeof(self->cg), CGROUP_ROOT "/gaspace-memcg-%d",
-		 getpid());
-	ASSERT_EQ(0, mkdir(self->cg, 0755));
+	ASSERT_EQ(0, ret) TH_LOG("memory cgroup: %s", strerror(-ret));
 	snprintf(path, sizeof(path), "%s/memory.max", self->cg);
 	snprintf(max, sizeof(max), "%llu", LIMIT);
 	ASSERT_EQ(0, gas_write_string(path, max));
@@ -155,6 +145,13 @@ static void child_stage(struct report *r, int stage)
 	}								\
 } while (0)
 
+/* Child: AUDIT finds no error in the space @fd; then it closes. */
+static void child_close(struct report *r, int fd)
+{
+	CHILD_CHECK(r, !gas_audit_clean(fd));
+	close(fd);
+}
+
 /* Parent: the child exited on its own with 0, and no OOM in the cgroup. */
 static void reap(struct __test_metadata *_metadata,
 		 struct _test_data_memcg *self)
@@ -215,7 +212,7 @@ TEST_F_TIMEOUT(memcg, charge_is_frames_plus_tables, 120)
 						      maps[i].flags));
 		CHILD_CHECK(r, !gas_get_info(fd, &r->info[0]));
 		child_stage(r, 2);	/* parent measures the space */
-		close(fd);
+		child_close(r, fd);
 		close(dev);
 		child_stage(r, 3);	/* parent measures it gone */
 		_exit(0);
@@ -312,7 +309,7 @@ TEST_F_TIMEOUT(memcg, past_limit_is_enomem, 300)
 					  GASPACE_MAP_REPLACE);
 		snap(fd, &after);
 		r->same = gas_snapshot_equal(&before, &after);
-		close(fd);
+		child_close(r, fd);
 
 		/* FAULT, one page at a time, until the limit */
 		fd = space_new(r, dev);
@@ -328,7 +325,7 @@ TEST_F_TIMEOUT(memcg, past_limit_is_enomem, 300)
 		r->same &= gas_snapshot_equal(&before, &after);
 		r->ret[4] = gas_fault(fd, SZ_1G + i * PAGE_4K, GASPACE_PROT_READ);
 		CHILD_CHECK(r, !gas_get_info(fd, &r->info[0]));
-		close(fd);
+		child_close(r, fd);
 
 		/* pwrite: a short count at the limit, then -ENOMEM */
 		fd = space_new(r, dev);
@@ -344,14 +341,14 @@ TEST_F_TIMEOUT(memcg, past_limit_is_enomem, 300)
 		CHILD_CHECK(r, !gas_get_info(fd, &r->info[1]));
 		CHILD_CHECK(r, gas_pread(fd, self->back, BIG, 2 * SZ_1G) ==
 			       (ssize_t)BIG);
-		close(fd);
+		child_close(r, fd);
 
 		/* all freed: a space works again */
 		fd = space_new(r, dev);
 		r->ret[7] = gas_map_alloc(fd, SZ_1G, 4 << 20, GAS_PROT_RW,
 					  GASPACE_MAP_POPULATE);
 		CHILD_CHECK(r, !gas_get_info(fd, &r->info[2]));
-		close(fd);
+		child_close(r, fd);
 		close(dev);
 		_exit(0);
 	}
@@ -478,6 +475,8 @@ TEST_F_TIMEOUT(memcg, vmm_touch_at_the_limit_is_oom_killed, 120)
 					    (off_t)i * SZ_2M) != MAP_FAILED);
 		/* block 0: the window's page table and the space's tables */
 		__atomic_store_n(&win[0], 1, __ATOMIC_RELAXED);
+		/* the space dies with the child: audit it while it can */
+		CHILD_CHECK(r, !gas_audit_clean(fd));
 		child_stage(r, 1);
 		for (i = 1; i < TOUCH_BLOCKS; i++)
 			__atomic_store_n(&win[i * PAGE_4K], 1, __ATOMIC_RELAXED);

@@ -31,13 +31,8 @@ FIXTURE_VARIANT(mm) {
 	unsigned int bits;
 };
 
-FIXTURE_VARIANT_ADD(mm, ept) {
-	.format = GASPACE_FMT_EPT, .bits = 48,
-};
-
-FIXTURE_VARIANT_ADD(mm, arm64_s2) {
-	.format = GASPACE_FMT_ARM64_S2, .bits = 40,
-};
+FIXTURE_VARIANT_ADD(mm, ept) GAS_GEOMETRY(EPT, 48);
+FIXTURE_VARIANT_ADD(mm, arm64_s2) GAS_GEOMETRY(ARM64_S2, 40);
 
 FIXTURE_SETUP(mm)
 {
@@ -76,6 +71,14 @@ static int peek(void *p)
 	unsigned char c;
 
 	return gas_touch(p, false, 0, &c) ? -SIGBUS : c;
+}
+
+/* A lazy read-write alloc area of @len at BASE, and a shared mapping of it. */
+static unsigned char *rw_area_mapped(int fd, size_t len)
+{
+	if (gas_map_alloc(fd, BASE, len, GAS_PROT_RW, 0))
+		return NULL;
+	return gas_mmap(fd, BASE, len, MAP_SHARED);
 }
 
 TEST_F(mm, capability_says_mmap)
@@ -163,8 +166,7 @@ TEST_F(mm, mapping_populates_nothing)
 	int fd = self->s.fd;
 	unsigned char *p;
 
-	ASSERT_EQ(0, gas_map_alloc(fd, BASE, 16 * PAGE_4K, GAS_PROT_RW, 0));
-	p = gas_mmap(fd, BASE, 16 * PAGE_4K, MAP_SHARED);
+	p = rw_area_mapped(fd, 16 * PAGE_4K);
 	ASSERT_NE(NULL, p);
 	EXPECT_EQ(0ULL, data_pages(fd));
 	EXPECT_EQ(0LL, gas_pagemap_hpa(p));
@@ -178,8 +180,7 @@ TEST_F(mm, touch_populates_a_lazy_page)
 	int fd = self->s.fd;
 	unsigned char *p;
 
-	ASSERT_EQ(0, gas_map_alloc(fd, BASE, 4 * PAGE_4K, GAS_PROT_RW, 0));
-	p = gas_mmap(fd, BASE, 4 * PAGE_4K, MAP_SHARED);
+	p = rw_area_mapped(fd, 4 * PAGE_4K);
 	ASSERT_NE(NULL, p);
 	/* a read touch: zeros, one frame */
 	EXPECT_EQ(0, peek(p + PAGE_4K + 5));
@@ -207,8 +208,7 @@ TEST_F(mm, vmm_and_guest_see_one_frame)
 	unsigned char *p;
 	unsigned int i;
 
-	ASSERT_EQ(0, gas_map_alloc(fd, BASE, 8 * PAGE_4K, GAS_PROT_RW, 0));
-	p = gas_mmap(fd, BASE, 8 * PAGE_4K, MAP_SHARED);
+	p = rw_area_mapped(fd, 8 * PAGE_4K);
 	ASSERT_NE(NULL, p);
 
 	/* write through the mapping, read with pread */
@@ -288,8 +288,7 @@ TEST_F(mm, unmap_zaps_and_touch_raises_sigbus)
 	int fd = self->s.fd;
 	unsigned char *p;
 
-	ASSERT_EQ(0, gas_map_alloc(fd, BASE, 4 * PAGE_4K, GAS_PROT_RW, 0));
-	p = gas_mmap(fd, BASE, 4 * PAGE_4K, MAP_SHARED);
+	p = rw_area_mapped(fd, 4 * PAGE_4K);
 	ASSERT_NE(NULL, p);
 	memset(p, 0x66, 3 * PAGE_4K);	/* page 3 stays lazy */
 	ASSERT_EQ(3ULL, data_pages(fd));
@@ -309,8 +308,7 @@ TEST_F(mm, partial_unmap_zaps_only_its_range)
 	int fd = self->s.fd;
 	unsigned char *p;
 
-	ASSERT_EQ(0, gas_map_alloc(fd, BASE, 4 * PAGE_4K, GAS_PROT_RW, 0));
-	p = gas_mmap(fd, BASE, 4 * PAGE_4K, MAP_SHARED);
+	p = rw_area_mapped(fd, 4 * PAGE_4K);
 	ASSERT_NE(NULL, p);
 	memset(p, 0x67, 4 * PAGE_4K);
 	ASSERT_EQ(0, gas_unmap(fd, BASE + PAGE_4K, 2 * PAGE_4K));
@@ -328,8 +326,7 @@ TEST_F(mm, mapped_again_reads_zeros)
 	int fd = self->s.fd;
 	unsigned char *p;
 
-	ASSERT_EQ(0, gas_map_alloc(fd, BASE, 2 * PAGE_4K, GAS_PROT_RW, 0));
-	p = gas_mmap(fd, BASE, 2 * PAGE_4K, MAP_SHARED);
+	p = rw_area_mapped(fd, 2 * PAGE_4K);
 	ASSERT_NE(NULL, p);
 	memset(p, 0x68, 2 * PAGE_4K);
 	ASSERT_EQ(0, gas_unmap(fd, BASE, 2 * PAGE_4K));
@@ -407,8 +404,7 @@ TEST_F(mm, protect_does_not_restrict_the_vmm)
 	unsigned char c, *p;
 	long long hpa;
 
-	ASSERT_EQ(0, gas_map_alloc(fd, BASE, 4 * PAGE_4K, GAS_PROT_RW, 0));
-	p = gas_mmap(fd, BASE, 4 * PAGE_4K, MAP_SHARED);
+	p = rw_area_mapped(fd, 4 * PAGE_4K);
 	ASSERT_NE(NULL, p);
 	p[0] = 1;
 	hpa = gas_pagemap_hpa(p);
@@ -441,8 +437,7 @@ TEST_F(mm, dontneed_keeps_the_guest_memory)
 	unsigned char *p;
 	long long hpa;
 
-	ASSERT_EQ(0, gas_map_alloc(fd, BASE, 2 * PAGE_4K, GAS_PROT_RW, 0));
-	p = gas_mmap(fd, BASE, 2 * PAGE_4K, MAP_SHARED);
+	p = rw_area_mapped(fd, 2 * PAGE_4K);
 	ASSERT_NE(NULL, p);
 	memset(p, 0x6b, 2 * PAGE_4K);
 	hpa = gas_pagemap_hpa(p);
@@ -485,7 +480,7 @@ TEST_F(mm, mremap_past_the_area_is_sigbus)
  */
 static long long refcnt_without_space(struct gas_space *s)
 {
-	close(s->fd);
+	gas_close_audited(s->fd);
 	s->fd = -1;
 	return gas_module_refcnt();
 }
@@ -501,11 +496,10 @@ TEST_F(mm, mapping_outlives_close)
 	fd = gas_create(self->s.dev, variant->format, variant->bits, BASE,
 			SIZE);
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, gas_map_alloc(fd, BASE, 4 * PAGE_4K, GAS_PROT_RW, 0));
-	p = gas_mmap(fd, BASE, 4 * PAGE_4K, MAP_SHARED);
+	p = rw_area_mapped(fd, 4 * PAGE_4K);
 	ASSERT_NE(NULL, p);
 	p[0] = 0x6c;
-	ASSERT_EQ(0, close(fd));
+	EXPECT_CLOSE_AUDITED(fd);
 
 	/* the fd is gone, the space and the module reference are not */
 	EXPECT_EQ(-EBADF, gas_get_info(fd, &info));
@@ -525,8 +519,7 @@ TEST_F(mm, a_mapping_of_a_closed_space_still_zaps)
 	unsigned char *p;
 	int dup_fd;
 
-	ASSERT_EQ(0, gas_map_alloc(fd, BASE, 2 * PAGE_4K, GAS_PROT_RW, 0));
-	p = gas_mmap(fd, BASE, 2 * PAGE_4K, MAP_SHARED);
+	p = rw_area_mapped(fd, 2 * PAGE_4K);
 	ASSERT_NE(NULL, p);
 	p[0] = 1;
 	dup_fd = dup(fd);
@@ -547,8 +540,7 @@ TEST_F(mm, fork_shares_the_mapping)
 	int status;
 	pid_t pid;
 
-	ASSERT_EQ(0, gas_map_alloc(fd, BASE, 4 * PAGE_4K, GAS_PROT_RW, 0));
-	p = gas_mmap(fd, BASE, 4 * PAGE_4K, MAP_SHARED);
+	p = rw_area_mapped(fd, 4 * PAGE_4K);
 	ASSERT_NE(NULL, p);
 	p[0] = 0x10;	/* populated before the fork */
 
@@ -577,8 +569,7 @@ TEST_F(mm, unmap_in_the_parent_zaps_the_child)
 	unsigned char *p;
 	pid_t pid;
 
-	ASSERT_EQ(0, gas_map_alloc(fd, BASE, 2 * PAGE_4K, GAS_PROT_RW, 0));
-	p = gas_mmap(fd, BASE, 2 * PAGE_4K, MAP_SHARED);
+	p = rw_area_mapped(fd, 2 * PAGE_4K);
 	ASSERT_NE(NULL, p);
 	memset(p, 0x13, 2 * PAGE_4K);
 	ASSERT_EQ(0, pipe(go));
@@ -621,8 +612,7 @@ TEST_F(mm, child_keeps_the_mapping_after_parent_unmaps_its_own)
 	fd = gas_create(self->s.dev, variant->format, variant->bits, BASE,
 			SIZE);
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, gas_map_alloc(fd, BASE, 2 * PAGE_4K, GAS_PROT_RW, 0));
-	p = gas_mmap(fd, BASE, 2 * PAGE_4K, MAP_SHARED);
+	p = rw_area_mapped(fd, 2 * PAGE_4K);
 	ASSERT_NE(NULL, p);
 	p[0] = 0x14;
 	ASSERT_EQ(0, pipe(go));
@@ -644,7 +634,7 @@ TEST_F(mm, child_keeps_the_mapping_after_parent_unmaps_its_own)
 	}
 	close(go[0]);
 	munmap(p, 2 * PAGE_4K);
-	close(fd);
+	EXPECT_CLOSE_AUDITED(fd);
 	EXPECT_LT(refcnt, gas_module_refcnt());
 	close(go[1]);
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
@@ -660,8 +650,7 @@ TEST_F(mm, proc_mem_goes_through_the_space)
 	unsigned char buf[8], *p;
 	int mem;
 
-	ASSERT_EQ(0, gas_map_alloc(fd, BASE, 2 * PAGE_4K, GAS_PROT_RW, 0));
-	p = gas_mmap(fd, BASE, 2 * PAGE_4K, MAP_SHARED);
+	p = rw_area_mapped(fd, 2 * PAGE_4K);
 	ASSERT_NE(NULL, p);
 	mem = open("/proc/self/mem", O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, mem);
@@ -690,8 +679,7 @@ TEST_F(mm, mlock_populates_and_unmap_still_zaps)
 	int fd = self->s.fd;
 	unsigned char *p;
 
-	ASSERT_EQ(0, gas_map_alloc(fd, BASE, 8 * PAGE_4K, GAS_PROT_RW, 0));
-	p = gas_mmap(fd, BASE, 8 * PAGE_4K, MAP_SHARED);
+	p = rw_area_mapped(fd, 8 * PAGE_4K);
 	ASSERT_NE(NULL, p);
 	ASSERT_EQ(0, mlock(p, 8 * PAGE_4K)) TH_LOG("%s", strerror(errno));
 	EXPECT_EQ(8ULL, data_pages(fd));
@@ -706,7 +694,6 @@ TEST_F(mm, mlock_populates_and_unmap_still_zaps)
 	EXPECT_COUNTERS(fd, 0, self->s.root_pages, 0, 0);
 }
 
-#define CGROUP_ROOT	"/sys/fs/cgroup"
 #define MEMCG_SLACK	(128LL * 4096)	/* per-CPU charge batches, 2 CPUs */
 
 static long long memcg_current(const char *cg)
@@ -726,22 +713,14 @@ TEST_F(mm, last_reference_frees_frames_and_tables)
 {
 	long long tables0, tables1, cur0, cur1, cur2, cur3;
 	size_t len = 4 * SZ_2M;
-	char cg[128], ctl[256];
 	unsigned char *p;
-	FILE *f;
-	int fd;
+	char cg[128];
+	int fd, ret;
 
-	f = fopen(CGROUP_ROOT "/cgroup.controllers", "re");
-	if (!f || !fgets(ctl, sizeof(ctl), f) || !strstr(ctl, "memory")) {
-		if (f)
-			fclose(f);
+	ret = gas_memcg_new(cg, sizeof(cg), "mmap");
+	if (ret == -ENOENT)
 		SKIP(return, "no cgroup2 memory controller");
-	}
-	fclose(f);
-	ASSERT_EQ(0, gas_write_string(CGROUP_ROOT "/cgroup.subtree_control",
-				      "+memory"));
-	snprintf(cg, sizeof(cg), CGROUP_ROOT "/gaspace-mmap-%d", getpid());
-	ASSERT_EQ(0, mkdir(cg, 0755));
+	ASSERT_EQ(0, ret) TH_LOG("memory cgroup: %s", strerror(-ret));
 	ASSERT_EQ(0, gas_cgroup_join(cg));
 
 	tables0 = gas_sec_page_tables_kb();
@@ -756,7 +735,7 @@ TEST_F(mm, last_reference_frees_frames_and_tables)
 	p[0] = 1;
 	tables1 = gas_sec_page_tables_kb();
 	cur1 = memcg_current(cg);
-	ASSERT_EQ(0, close(fd));
+	EXPECT_CLOSE_AUDITED(fd);
 
 	/* only the mapping holds the space now */
 	EXPECT_EQ(tables1, gas_sec_page_tables_kb());
@@ -773,7 +752,7 @@ TEST_F(mm, last_reference_frees_frames_and_tables)
 		TH_LOG("memory.current %lld -> %lld -> %lld -> %lld", cur0,
 		       cur1, cur2, cur3);
 
-	ASSERT_EQ(0, gas_cgroup_join(CGROUP_ROOT));
+	ASSERT_EQ(0, gas_cgroup_join(GAS_CGROUP_ROOT));
 	EXPECT_EQ(0, rmdir(cg));
 }
 
@@ -787,9 +766,7 @@ TEST_F(mm, last_reference_frees_frames_and_tables)
 
 struct race {
 	int fd;
-	int stop;
-	unsigned int bad;
-	char why[160];
+	struct gas_race race;
 	unsigned char *a, *c;
 	pthread_barrier_t go;
 };
@@ -799,17 +776,9 @@ struct worker {
 	unsigned int idx;
 };
 
-static void surprise(struct race *r, const char *what, unsigned long off,
-		     long v)
+static void surprise(struct race *r, const char *what, __u64 at, long v)
 {
-	if (__atomic_fetch_add(&r->bad, 1, __ATOMIC_SEQ_CST) == 0)
-		snprintf(r->why, sizeof(r->why), "%s +%#lx: %ld", what, off,
-			 v);
-}
-
-static bool stopped(struct race *r)
-{
-	return __atomic_load_n(&r->stop, __ATOMIC_ACQUIRE);
+	gas_race_surprise(&r->race, what, at, v);
 }
 
 /*
@@ -825,7 +794,9 @@ static void *toucher(void *arg)
 	unsigned int it;
 
 	pthread_barrier_wait(&r->go);
-	for (it = 0; it < A_PAGES || (!stopped(r) && it < 200000); it++) {
+	for (it = 0;
+	     it < A_PAGES || (!gas_race_stopped(&r->race) && it < 200000);
+	     it++) {
 		unsigned long off;
 		unsigned char c = 0;
 		int sig;
@@ -853,28 +824,13 @@ static void *churner(void *arg)
 
 	pthread_barrier_wait(&r->go);
 	for (it = 0; it < CHURN_ITERS; it++) {
-		static const __u32 flags[] = {
-			0, GASPACE_MAP_POPULATE, GASPACE_MAP_HUGE,
-		};
-		long ret;
+		const char *what;
+		int ret = gas_churn_round(r->fd, C_GPA, C_PAGES, it, &what);
 
-		ret = gas_map_alloc(r->fd, C_GPA, it % 3 == 2 ? SZ_2M :
-				    C_PAGES * PAGE_4K, it & 1 ? 0 : GAS_PROT_RW,
-				    flags[it % 3]);
 		if (ret)
-			surprise(r, "map C", 0, ret);
-		ret = gas_protect(r->fd, C_GPA + PAGE_4K, PAGE_4K, GAS_PROT_R);
-		if (ret)
-			surprise(r, "protect C", 0, ret);
-		ret = gas_unmap(r->fd, C_GPA + (it & 4 ? PAGE_4K : 0),
-				C_PAGES * PAGE_4K);
-		if (ret)
-			surprise(r, "unmap C", 0, ret);
-		ret = gas_unmap(r->fd, C_GPA, SZ_2M);
-		if (ret)
-			surprise(r, "unmap C", 0, ret);
+			surprise(r, what, 0, ret);
 	}
-	__atomic_store_n(&r->stop, 1, __ATOMIC_RELEASE);
+	gas_race_stop(&r->race);
 	return NULL;
 }
 
@@ -907,8 +863,7 @@ TEST_F_TIMEOUT(mm, threads_touch_while_unmapping, 120)
 	}
 	for (i = 0; i <= TOUCHERS; i++)
 		pthread_join(tid[i], NULL);
-	EXPECT_EQ(0U, r->bad) TH_LOG("%u surprises, first: %s", r->bad,
-				     r->why);
+	EXPECT_NO_SURPRISE(&r->race);
 	EXPECT_COUNTERS(self->s.fd, 1,
 			gas_tables_for(self->s.levels, self->s.root_pages,
 				       &run, 1),

@@ -24,7 +24,7 @@
 
 FIXTURE(ref) {
 	struct gas_space s;
-	char linear_ram[16];
+	struct gas_param linear_ram;
 };
 
 FIXTURE_VARIANT(ref) {
@@ -32,43 +32,25 @@ FIXTURE_VARIANT(ref) {
 	unsigned int bits;
 };
 
-FIXTURE_VARIANT_ADD(ref, ept) {
-	.format = GASPACE_FMT_EPT, .bits = 48,
-};
-
-FIXTURE_VARIANT_ADD(ref, npt_5level) {
-	.format = GASPACE_FMT_NPT, .bits = 57,
-};
-
-FIXTURE_VARIANT_ADD(ref, arm64_s2) {
-	.format = GASPACE_FMT_ARM64_S2, .bits = 40,
-};
-
+FIXTURE_VARIANT_ADD(ref, ept) GAS_GEOMETRY(EPT, 48);
+FIXTURE_VARIANT_ADD(ref, npt_5level) GAS_GEOMETRY(NPT, 57);
+FIXTURE_VARIANT_ADD(ref, arm64_s2) GAS_GEOMETRY(ARM64_S2, 40);
 /* two levels: no 1 GiB block */
-FIXTURE_VARIANT_ADD(ref, arm64_s2_32) {
-	.format = GASPACE_FMT_ARM64_S2, .bits = 32,
-};
-
-FIXTURE_VARIANT_ADD(ref, riscv_g) {
-	.format = GASPACE_FMT_RISCV_G, .bits = 41,
-};
-
-FIXTURE_VARIANT_ADD(ref, riscv_g_sv48x4) {
-	.format = GASPACE_FMT_RISCV_G, .bits = 50,
-};
+FIXTURE_VARIANT_ADD(ref, arm64_s2_32) GAS_GEOMETRY(ARM64_S2, 32);
+FIXTURE_VARIANT_ADD(ref, riscv_g) GAS_GEOMETRY(RISCV_G, 41);
+FIXTURE_VARIANT_ADD(ref, riscv_g_sv48x4) GAS_GEOMETRY(RISCV_G, 50);
 
 FIXTURE_SETUP(ref)
 {
 	ASSERT_EQ(0, gas_space_open(&self->s, variant->format, variant->bits,
 				    RBASE, RSIZE));
-	ASSERT_EQ(0, gas_read_string(GASPACE_PARAM("linear_ram"),
-				     self->linear_ram,
-				     sizeof(self->linear_ram)));
+	ASSERT_EQ(0, gas_param_save(&self->linear_ram,
+				    GASPACE_PARAM("linear_ram")));
 }
 
 FIXTURE_TEARDOWN(ref)
 {
-	gas_write_string(GASPACE_PARAM("linear_ram"), self->linear_ram);
+	gas_param_restore(&self->linear_ram);
 	gas_space_close(&self->s);
 }
 

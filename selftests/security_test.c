@@ -28,23 +28,22 @@
 
 FIXTURE(sec) {
 	struct gas_space s;
-	char linear_ram[16];
+	struct gas_param linear_ram;
 };
 
 FIXTURE_SETUP(sec)
 {
 	ASSERT_EQ(0, gas_space_open(&self->s, GASPACE_FMT_EPT, 48, BASE,
 				    SIZE));
-	ASSERT_EQ(0, gas_read_string(GASPACE_PARAM("linear_ram"),
-				     self->linear_ram,
-				     sizeof(self->linear_ram)));
+	ASSERT_EQ(0, gas_param_save(&self->linear_ram,
+				    GASPACE_PARAM("linear_ram")));
 	ASSERT_TRUE(gas_have_cap(CAP_SYS_ADMIN));
 	ASSERT_TRUE(gas_have_cap(CAP_SYS_RAWIO));
 }
 
 FIXTURE_TEARDOWN(sec)
 {
-	gas_write_string(GASPACE_PARAM("linear_ram"), self->linear_ram);
+	gas_param_restore(&self->linear_ram);
 	gas_space_close(&self->s);
 }
 
@@ -231,7 +230,7 @@ TEST_F(sec, space_created_in_user_namespace_hides_hpa)
 	ASSERT_EQ(0, gas_get_info(fd, &info));
 	EXPECT_EQ(0ULL, info.root_hpa);
 	EXPECT_EQ(0ULL, info.root_pointer);
-	close(fd);
+	EXPECT_CLOSE_AUDITED(fd);
 }
 
 /*
@@ -285,7 +284,7 @@ TEST_F(sec, host_addresses_follow_the_creator)
 	/* the caller's CAP_SYS_RAWIO is what MAP_LINEAR needs */
 	EXPECT_EQ(0, gas_map_linear(fd, BASE + SZ_2M, PAGE_4K, HPA,
 				    GAS_PROT_RW, 0));
-	close(fd);
+	EXPECT_CLOSE_AUDITED(fd);
 }
 
 TEST_F(sec, map_linear_needs_rawio)
@@ -491,7 +490,7 @@ TEST_F(sec, frames_are_zeroed_before_anyone_sees_them)
 					   GASPACE_MAP_POPULATE | flags));
 		memset(buf, 0xc3, len);
 		ASSERT_EQ((ssize_t)len, gas_pwrite(fd, buf, len, BASE));
-		close(fd);
+		EXPECT_CLOSE_AUDITED(fd);
 
 		/* eager, lazy by pwrite, lazy by a touch, lazy by FAULT */
 		fd = self->s.fd;

@@ -176,21 +176,6 @@ static int bad(struct model *m, const char *fmt, ...)
 
 /* ---- areas ---- */
 
-static int area_at(struct model *m, __u64 gpa)
-{
-	int lo = 0, hi = m->nr;
-
-	while (lo < hi) {
-		int mid = (lo + hi) / 2;
-
-		if (m->a[mid].end <= gpa)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < m->nr && m->a[lo].start <= gpa ? lo : -1;
-}
-
 /* Index of the first area that ends after @gpa. */
 static int area_from(struct model *m, __u64 gpa)
 {
@@ -205,6 +190,14 @@ static int area_from(struct model *m, __u64 gpa)
 			hi = mid;
 	}
 	return lo;
+}
+
+/* Index of the area that holds @gpa, or -1. */
+static int area_at(struct model *m, __u64 gpa)
+{
+	int i = area_from(m, gpa);
+
+	return i < m->nr && m->a[i].start <= gpa ? i : -1;
 }
 
 static bool overlaps(struct model *m, __u64 s, __u64 e)
@@ -428,14 +421,9 @@ static void *resolver_main(void *arg)
 	unsigned char page[PAGE_4K];
 
 	while (!__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) {
-		struct pollfd p = { .fd = r->ufd, .events = POLLIN };
-		ssize_t n;
-		int i;
+		int i, n = gas_ufd_read(r->ufd, ev, ARRAY_LEN(ev), 20);
 
-		if (poll(&p, 1, 20) != 1)
-			continue;
-		n = read(r->ufd, ev, sizeof(ev));
-		for (i = 0; n > 0 && i < n / (ssize_t)sizeof(ev[0]); i++) {
+		for (i = 0; i < n; i++) {
 			unsigned int k = __atomic_load_n(&r->n,
 							 __ATOMIC_RELAXED);
 			struct uf_event *e = &r->got[k < UF_EVENTS ? k :
@@ -1066,6 +1054,52 @@ static int spoil(struct model *m)
 				       BAD_NONE;
 }
 
+/*
+ * The bad arguments of @how that concern *@gpa and *@size alone, made the
+ * way every call makes them: the errno they must get, or 0 (none made, or
+ * BAD_RANGE, whose -ERANGE the caller works out).  BAD_RANGE puts the
+ * range across the end of the space or just below its base; with
+ * @new_size it draws a new size too, else it keeps one that reaches past
+ * the end.
+ */
+static int spoil_range(struct model *m, int how, __u64 *gpa, __u64 *size,
+		       bool new_size)
+{
+	switch (how) {
+	case BAD_ALIGN:
+		if (rnd(m) & 1)
+			*gpa += 1 + rnd_below(m, PAGE_4K - 1);
+		else
+			*size += 1 + rnd_below(m, PAGE_4K - 1);
+		return -EINVAL;
+	case BAD_ZERO:
+		*size = 0;
+		return -EINVAL;
+	case BAD_WRAP:
+		*size = -*gpa + (*gpa > SZ_16K ? PAGE_4K * rnd_below(m, 4) : 0);
+		return -EINVAL;
+	case BAD_RANGE:
+		if (rnd(m) & 1 || m->base < PAGE_4K) {
+			if (new_size) {
+				*gpa = m->end - PAGE_4K * (1 + rnd_below(m, 3));
+				*size = PAGE_4K * (4 + rnd_below(m, 4));
+			} else {
+				__u64 k = rnd_below(m, 4);
+
+				*gpa = m->end - PAGE_4K * k;
+				if (*size <= PAGE_4K * k)
+					*size = PAGE_4K * (k + 1);
+			}
+		} else {
+			*gpa = m->base - PAGE_4K;
+			if (new_size)
+				*size = PAGE_4K * (1 + rnd_below(m, 4));
+		}
+		break;
+	}
+	return 0;
+}
+
 static int do_map(struct model *m, bool linear)
 {
 	struct gaspace_map a = { 0 };
@@ -1146,14 +1180,6 @@ static int do_map(struct model *m, bool linear)
 			a.hpa += 1 + rnd_below(m, PAGE_4K - 1);
 		want = -EINVAL;
 		break;
-	case BAD_ZERO:
-		a.size = 0;
-		want = -EINVAL;
-		break;
-	case BAD_WRAP:
-		a.size = -a.gpa + (a.gpa > SZ_16K ? PAGE_4K * rnd_below(m, 4) : 0);
-		want = -EINVAL;
-		break;
 	case BAD_HPA:
 		if (linear)
 			a.hpa = BIT_ULL(m->pa_bits) - PAGE_4K *
@@ -1162,16 +1188,8 @@ static int do_map(struct model *m, bool linear)
 			a.hpa = PAGE_4K << rnd_below(m, 40);
 		want = -EINVAL;
 		break;
-	case BAD_RANGE:
-		if (rnd(m) & 1 || m->base < PAGE_4K) {
-			__u64 k = rnd_below(m, 4);
-
-			a.gpa = m->end - PAGE_4K * k;
-			if (a.size <= PAGE_4K * k)
-				a.size = PAGE_4K * (k + 1);
-		} else {
-			a.gpa = m->base - PAGE_4K;
-		}
+	default:
+		want = spoil_range(m, how, &a.gpa, &a.size, false);
 		break;
 	}
 	if (!want && (a.gpa < m->base || a.gpa + a.size > m->end))
@@ -1313,31 +1331,8 @@ static int do_range(struct model *m, int op)
 			r.prot = 1 + rnd_below(m, 7);
 		want = -EINVAL;
 		break;
-	case BAD_ALIGN:
-		if (rnd(m) & 1)
-			r.gpa += 1 + rnd_below(m, PAGE_4K - 1);
-		else
-			r.size += 1 + rnd_below(m, PAGE_4K - 1);
-		want = -EINVAL;
-		break;
-	case BAD_ZERO:
-		r.size = 0;
-		want = -EINVAL;
-		break;
-	case BAD_WRAP:
-		r.size = -r.gpa + (r.gpa > SZ_16K ? PAGE_4K * rnd_below(m, 4) : 0);
-		want = -EINVAL;
-		break;
-	case BAD_RANGE:
-		if (rnd(m) & 1 || m->base < PAGE_4K) {
-			__u64 k = rnd_below(m, 4);
-
-			r.gpa = m->end - PAGE_4K * k;
-			if (r.size <= PAGE_4K * k)
-				r.size = PAGE_4K * (k + 1);
-		} else {
-			r.gpa = m->base - PAGE_4K;
-		}
+	default:
+		want = spoil_range(m, how, &r.gpa, &r.size, false);
 		break;
 	}
 	if (!want && (r.gpa < m->base || r.gpa + r.size > m->end))
@@ -1501,30 +1496,8 @@ static int do_get_log(struct model *m)
 		d.pad = 1u << rnd_below(m, 32);
 		want = -EINVAL;
 		break;
-	case BAD_ALIGN:
-		if (rnd(m) & 1)
-			d.gpa += 1 + rnd_below(m, PAGE_4K - 1);
-		else
-			d.size += 1 + rnd_below(m, PAGE_4K - 1);
-		want = -EINVAL;
-		break;
-	case BAD_ZERO:
-		d.size = 0;
-		want = -EINVAL;
-		break;
-	case BAD_WRAP:
-		d.size = -d.gpa +
-			 (d.gpa > SZ_16K ? PAGE_4K * rnd_below(m, 4) : 0);
-		want = -EINVAL;
-		break;
-	case BAD_RANGE:
-		if (rnd(m) & 1 || m->base < PAGE_4K) {
-			d.gpa = m->end - PAGE_4K * (1 + rnd_below(m, 3));
-			d.size = PAGE_4K * (4 + rnd_below(m, 4));
-		} else {
-			d.gpa = m->base - PAGE_4K;
-			d.size = PAGE_4K * (1 + rnd_below(m, 4));
-		}
+	default:
+		want = spoil_range(m, how, &d.gpa, &d.size, true);
 		break;
 	}
 	if (!want && (d.gpa < m->base || d.gpa + d.size > m->end))
@@ -1719,30 +1692,8 @@ static int do_fill(struct model *m)
 		f.pad = 1u << rnd_below(m, 32);
 		want = -EINVAL;
 		break;
-	case BAD_ALIGN:
-		if (rnd(m) & 1)
-			f.gpa += 1 + rnd_below(m, PAGE_4K - 1);
-		else
-			f.size += 1 + rnd_below(m, PAGE_4K - 1);
-		want = -EINVAL;
-		break;
-	case BAD_ZERO:
-		f.size = 0;
-		want = -EINVAL;
-		break;
-	case BAD_WRAP:
-		f.size = -f.gpa +
-			 (f.gpa > SZ_16K ? PAGE_4K * rnd_below(m, 4) : 0);
-		want = -EINVAL;
-		break;
-	case BAD_RANGE:
-		if (rnd(m) & 1 || m->base < PAGE_4K) {
-			f.gpa = m->end - PAGE_4K * (1 + rnd_below(m, 3));
-			f.size = PAGE_4K * (4 + rnd_below(m, 4));
-		} else {
-			f.gpa = m->base - PAGE_4K;
-			f.size = PAGE_4K * (1 + rnd_below(m, 4));
-		}
+	default:
+		want = spoil_range(m, how, &f.gpa, &f.size, true);
 		break;
 	}
 	if (!want && (f.gpa < m->base || f.gpa + f.size > m->end))
@@ -2002,50 +1953,36 @@ FIXTURE_VARIANT(stress) {
 	unsigned int idx;
 };
 
-FIXTURE_VARIANT_ADD(stress, ept) {
-	.format = GASPACE_FMT_EPT, .bits = 48, .base = 0, .idx = 0,
-};
+/* A geometry, the base of its space, what its seed adds: an initializer */
+#define STRESS_GEOMETRY(fmt, width, start, i)				\
+	{								\
+		.format = GASPACE_FMT_##fmt, .bits = (width),		\
+		.base = (start), .idx = (i),				\
+	}
 
-FIXTURE_VARIANT_ADD(stress, ept_5level) {
-	.format = GASPACE_FMT_EPT, .bits = 57, .base = SZ_2M, .idx = 1,
-};
-
-FIXTURE_VARIANT_ADD(stress, npt) {
-	.format = GASPACE_FMT_NPT, .bits = 48, .base = PAGE_4K, .idx = 2,
-};
-
-FIXTURE_VARIANT_ADD(stress, npt_5level) {
-	.format = GASPACE_FMT_NPT, .bits = 57, .base = 0, .idx = 3,
-};
-
-FIXTURE_VARIANT_ADD(stress, arm64_s2) {
-	.format = GASPACE_FMT_ARM64_S2, .bits = 40, .base = 0, .idx = 4,
-};
-
+FIXTURE_VARIANT_ADD(stress, ept)
+	STRESS_GEOMETRY(EPT, 48, 0, 0);
+FIXTURE_VARIANT_ADD(stress, ept_5level)
+	STRESS_GEOMETRY(EPT, 57, SZ_2M, 1);
+FIXTURE_VARIANT_ADD(stress, npt)
+	STRESS_GEOMETRY(NPT, 48, PAGE_4K, 2);
+FIXTURE_VARIANT_ADD(stress, npt_5level)
+	STRESS_GEOMETRY(NPT, 57, 0, 3);
+FIXTURE_VARIANT_ADD(stress, arm64_s2)
+	STRESS_GEOMETRY(ARM64_S2, 40, 0, 4);
 /* two levels, a 4-page concatenated root: no 1 GiB leaf */
-FIXTURE_VARIANT_ADD(stress, arm64_s2_32) {
-	.format = GASPACE_FMT_ARM64_S2, .bits = 32, .base = PAGE_4K, .idx = 5,
-};
-
-FIXTURE_VARIANT_ADD(stress, arm64_s2_39) {
-	.format = GASPACE_FMT_ARM64_S2, .bits = 39, .base = SZ_2M, .idx = 6,
-};
-
-FIXTURE_VARIANT_ADD(stress, arm64_s2_48) {
-	.format = GASPACE_FMT_ARM64_S2, .bits = 48, .base = 0, .idx = 7,
-};
-
-FIXTURE_VARIANT_ADD(stress, riscv_g) {
-	.format = GASPACE_FMT_RISCV_G, .bits = 41, .base = 0, .idx = 8,
-};
-
-FIXTURE_VARIANT_ADD(stress, riscv_g_sv48x4) {
-	.format = GASPACE_FMT_RISCV_G, .bits = 50, .base = PAGE_4K, .idx = 9,
-};
-
-FIXTURE_VARIANT_ADD(stress, riscv_g_sv57x4) {
-	.format = GASPACE_FMT_RISCV_G, .bits = 59, .base = SZ_2M, .idx = 10,
-};
+FIXTURE_VARIANT_ADD(stress, arm64_s2_32)
+	STRESS_GEOMETRY(ARM64_S2, 32, PAGE_4K, 5);
+FIXTURE_VARIANT_ADD(stress, arm64_s2_39)
+	STRESS_GEOMETRY(ARM64_S2, 39, SZ_2M, 6);
+FIXTURE_VARIANT_ADD(stress, arm64_s2_48)
+	STRESS_GEOMETRY(ARM64_S2, 48, 0, 7);
+FIXTURE_VARIANT_ADD(stress, riscv_g)
+	STRESS_GEOMETRY(RISCV_G, 41, 0, 8);
+FIXTURE_VARIANT_ADD(stress, riscv_g_sv48x4)
+	STRESS_GEOMETRY(RISCV_G, 50, PAGE_4K, 9);
+FIXTURE_VARIANT_ADD(stress, riscv_g_sv57x4)
+	STRESS_GEOMETRY(RISCV_G, 59, SZ_2M, 10);
 
 FIXTURE_SETUP(stress)
 {

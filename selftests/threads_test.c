@@ -35,21 +35,10 @@ FIXTURE_VARIANT(threads) {
 	unsigned int bits;
 };
 
-FIXTURE_VARIANT_ADD(threads, ept) {
-	.format = GASPACE_FMT_EPT, .bits = 48,
-};
-
-FIXTURE_VARIANT_ADD(threads, npt) {
-	.format = GASPACE_FMT_NPT, .bits = 48,
-};
-
-FIXTURE_VARIANT_ADD(threads, arm64_s2) {
-	.format = GASPACE_FMT_ARM64_S2, .bits = 40,
-};
-
-FIXTURE_VARIANT_ADD(threads, riscv_g) {
-	.format = GASPACE_FMT_RISCV_G, .bits = 41,
-};
+FIXTURE_VARIANT_ADD(threads, ept) GAS_GEOMETRY(EPT, 48);
+FIXTURE_VARIANT_ADD(threads, npt) GAS_GEOMETRY(NPT, 48);
+FIXTURE_VARIANT_ADD(threads, arm64_s2) GAS_GEOMETRY(ARM64_S2, 40);
+FIXTURE_VARIANT_ADD(threads, riscv_g) GAS_GEOMETRY(RISCV_G, 41);
 
 FIXTURE_SETUP(threads)
 {
@@ -64,9 +53,7 @@ FIXTURE_TEARDOWN(threads)
 
 struct race {
 	int fd;
-	int stop;
-	unsigned int bad;
-	char why[160];
+	struct gas_race race;
 	pthread_barrier_t go;
 	__u64 hpa[A_PAGES];	/* first frame seen per page of A, or 0 */
 };
@@ -76,16 +63,9 @@ struct worker {
 	unsigned int idx;
 };
 
-static void surprise(struct race *r, const char *what, __u64 gpa, long ret)
+static void surprise(struct race *r, const char *what, __u64 at, long v)
 {
-	if (__atomic_fetch_add(&r->bad, 1, __ATOMIC_SEQ_CST) == 0)
-		snprintf(r->why, sizeof(r->why), "%s %#llx: %ld", what,
-			 (unsigned long long)gpa, ret);
-}
-
-static bool stopped(struct race *r)
-{
-	return __atomic_load_n(&r->stop, __ATOMIC_ACQUIRE);
+	gas_race_surprise(&r->race, what, at, v);
 }
 
 /* Remember the first frame of a page of A; any other later is a move. */
@@ -106,7 +86,9 @@ static void *faulter(void *arg)
 	unsigned int pass;
 
 	pthread_barrier_wait(&r->go);
-	for (pass = 0; pass < 1000 && (!pass || !stopped(r)); pass++) {
+	for (pass = 0;
+	     pass < 1000 && (!pass || !gas_race_stopped(&r->race));
+	     pass++) {
 		unsigned int i;
 
 		for (i = 0; i < A_PAGES; i++) {
@@ -188,7 +170,7 @@ static void *mapper(void *arg)
 		if (ret)
 			surprise(r, "unmap B", B_GPA, ret);
 	}
-	__atomic_store_n(&r->stop, 1, __ATOMIC_RELEASE);
+	gas_race_stop(&r->race);
 	return NULL;
 }
 
@@ -231,8 +213,7 @@ TEST_F_TIMEOUT(threads, fault_translate_while_mapping, 300)
 	}
 	for (i = 0; i <= FAULTERS; i++)
 		pthread_join(tid[i], NULL);
-	EXPECT_EQ(0U, r->bad) TH_LOG("%u surprises, first: %s", r->bad,
-				     r->why);
+	EXPECT_NO_SURPRISE(&r->race);
 	/* A split in three by the PROTECTs, every page faulted, C, B gone */
 	EXPECT_COUNTERS(self->s.fd, 3, tables_a(&self->s), A_PAGES,
 			A_PAGES * PAGE_4K);
@@ -298,8 +279,7 @@ TEST_F_TIMEOUT(threads, one_frame_per_page, 300)
 	}
 	for (i = 0; i < 4; i++)
 		pthread_join(tid[i], NULL);
-	EXPECT_EQ(0U, r->bad) TH_LOG("%u surprises, first: %s", r->bad,
-				     r->why);
+	EXPECT_NO_SURPRISE(&r->race);
 	ASSERT_EQ(0, gas_translate(self->s.fd, A_GPA + SZ_2M, &t));
 	ASSERT_EQ(SZ_2M, t.page_size)
 		TH_LOG("no 2 MiB frame (an order-9 allocation failed?)");
@@ -338,10 +318,10 @@ static void *churn(void *arg)
 			if (ret)
 				surprise(r, "unmap", C_GPA, ret);
 		}
-		__atomic_store_n(&r->stop, 1, __ATOMIC_RELEASE);
+		gas_race_stop(&r->race);
 		return NULL;
 	}
-	for (it = 0; !stopped(r) && it < 1000000; it++) {
+	for (it = 0; !gas_race_stopped(&r->race) && it < 1000000; it++) {
 		__u64 gpa = C_GPA + ((it * 13 + w->idx * 5) % 64) * PAGE_4K;
 		long ret = gas_fault(r->fd, gpa, GAS_PROT_RW);
 
@@ -367,8 +347,7 @@ TEST_F_TIMEOUT(threads, fault_racing_unmap, 300)
 	}
 	for (i = 0; i < 3; i++)
 		pthread_join(tid[i], NULL);
-	EXPECT_EQ(0U, r->bad) TH_LOG("%u surprises, first: %s", r->bad,
-				     r->why);
+	EXPECT_NO_SURPRISE(&r->race);
 	EXPECT_COUNTERS(self->s.fd, 0, self->s.root_pages, 0, 0);
 	free(r);
 }

@@ -27,50 +27,22 @@ FIXTURE_VARIANT(translate) {
 	unsigned int bits;
 };
 
-FIXTURE_VARIANT_ADD(translate, ept) {
-	.format = GASPACE_FMT_EPT, .bits = 48,
-};
-
-FIXTURE_VARIANT_ADD(translate, ept_5level) {
-	.format = GASPACE_FMT_EPT, .bits = 57,
-};
-
-FIXTURE_VARIANT_ADD(translate, npt) {
-	.format = GASPACE_FMT_NPT, .bits = 48,
-};
-
-FIXTURE_VARIANT_ADD(translate, arm64_s2) {
-	.format = GASPACE_FMT_ARM64_S2, .bits = 40,
-};
-
+FIXTURE_VARIANT_ADD(translate, ept) GAS_GEOMETRY(EPT, 48);
+FIXTURE_VARIANT_ADD(translate, ept_5level) GAS_GEOMETRY(EPT, 57);
+FIXTURE_VARIANT_ADD(translate, npt) GAS_GEOMETRY(NPT, 48);
+FIXTURE_VARIANT_ADD(translate, arm64_s2) GAS_GEOMETRY(ARM64_S2, 40);
 /* two levels: no 1 GiB block */
-FIXTURE_VARIANT_ADD(translate, arm64_s2_32) {
-	.format = GASPACE_FMT_ARM64_S2, .bits = 32,
-};
-
-FIXTURE_VARIANT_ADD(translate, riscv_g) {
-	.format = GASPACE_FMT_RISCV_G, .bits = 41,
-};
+FIXTURE_VARIANT_ADD(translate, arm64_s2_32) GAS_GEOMETRY(ARM64_S2, 32);
+FIXTURE_VARIANT_ADD(translate, riscv_g) GAS_GEOMETRY(RISCV_G, 41);
 
 /*
  * The other geometries: 5-level NPT, Arm with two levels and 16 root pages
  * and with four levels, RISC-V Sv57x4.
  */
-FIXTURE_VARIANT_ADD(translate, npt_5level) {
-	.format = GASPACE_FMT_NPT, .bits = 57,
-};
-
-FIXTURE_VARIANT_ADD(translate, arm64_s2_34) {
-	.format = GASPACE_FMT_ARM64_S2, .bits = 34,
-};
-
-FIXTURE_VARIANT_ADD(translate, arm64_s2_48) {
-	.format = GASPACE_FMT_ARM64_S2, .bits = 48,
-};
-
-FIXTURE_VARIANT_ADD(translate, riscv_g_sv57x4) {
-	.format = GASPACE_FMT_RISCV_G, .bits = 59,
-};
+FIXTURE_VARIANT_ADD(translate, npt_5level) GAS_GEOMETRY(NPT, 57);
+FIXTURE_VARIANT_ADD(translate, arm64_s2_34) GAS_GEOMETRY(ARM64_S2, 34);
+FIXTURE_VARIANT_ADD(translate, arm64_s2_48) GAS_GEOMETRY(ARM64_S2, 48);
+FIXTURE_VARIANT_ADD(translate, riscv_g_sv57x4) GAS_GEOMETRY(RISCV_G, 59);
 
 FIXTURE_SETUP(translate)
 {

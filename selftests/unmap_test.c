@@ -20,7 +20,7 @@
 
 FIXTURE(unmap) {
 	struct gas_space s;
-	char max_areas[32];
+	struct gas_param max_areas;
 	char msg[512];
 };
 
@@ -29,43 +29,25 @@ FIXTURE_VARIANT(unmap) {
 	unsigned int bits;
 };
 
-FIXTURE_VARIANT_ADD(unmap, ept) {
-	.format = GASPACE_FMT_EPT, .bits = 48,
-};
-
-FIXTURE_VARIANT_ADD(unmap, ept_5level) {
-	.format = GASPACE_FMT_EPT, .bits = 57,
-};
-
-FIXTURE_VARIANT_ADD(unmap, npt) {
-	.format = GASPACE_FMT_NPT, .bits = 48,
-};
-
-FIXTURE_VARIANT_ADD(unmap, arm64_s2) {
-	.format = GASPACE_FMT_ARM64_S2, .bits = 40,
-};
-
+FIXTURE_VARIANT_ADD(unmap, ept) GAS_GEOMETRY(EPT, 48);
+FIXTURE_VARIANT_ADD(unmap, ept_5level) GAS_GEOMETRY(EPT, 57);
+FIXTURE_VARIANT_ADD(unmap, npt) GAS_GEOMETRY(NPT, 48);
+FIXTURE_VARIANT_ADD(unmap, arm64_s2) GAS_GEOMETRY(ARM64_S2, 40);
 /* two levels: no 1 GiB block */
-FIXTURE_VARIANT_ADD(unmap, arm64_s2_32) {
-	.format = GASPACE_FMT_ARM64_S2, .bits = 32,
-};
-
-FIXTURE_VARIANT_ADD(unmap, riscv_g) {
-	.format = GASPACE_FMT_RISCV_G, .bits = 41,
-};
+FIXTURE_VARIANT_ADD(unmap, arm64_s2_32) GAS_GEOMETRY(ARM64_S2, 32);
+FIXTURE_VARIANT_ADD(unmap, riscv_g) GAS_GEOMETRY(RISCV_G, 41);
 
 FIXTURE_SETUP(unmap)
 {
 	ASSERT_EQ(0, gas_space_open(&self->s, variant->format, variant->bits,
 				    BASE, SIZE));
-	ASSERT_EQ(0, gas_read_string(GASPACE_PARAM("max_areas"),
-				     self->max_areas,
-				     sizeof(self->max_areas)));
+	ASSERT_EQ(0, gas_param_save(&self->max_areas,
+				    GASPACE_PARAM("max_areas")));
 }
 
 FIXTURE_TEARDOWN(unmap)
 {
-	gas_write_string(GASPACE_PARAM("max_areas"), self->max_areas);
+	gas_param_restore(&self->max_areas);
 	gas_space_close(&self->s);
 }
 

@@ -137,6 +137,25 @@ static void huge_release(const char *path, long long old)
 	gas_write_string(path, buf);
 }
 
+/*
+ * @n hugetlbfs pages of @size bytes (@path: their pool; @flag: their
+ * MAP_HUGE_* size) reserved, and a private mapping of them in *@p
+ * (MAP_FAILED if mmap failed): the pool's size before, for
+ * huge_release(), or -1 (nothing reserved) when the kernel has none.
+ */
+static long long huge_map(const char *path, long long n, __u64 size,
+			  int flag, char **p)
+{
+	long long old = huge_reserve(path, n);
+
+	*p = MAP_FAILED;
+	if (old >= 0)
+		*p = mmap(NULL, n * size, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | flag,
+			  -1, 0);
+	return old;
+}
+
 FIXTURE(user) {
 	struct gas_space s;
 	char *mem;		/* LEN bytes of anonymous memory, 2 MiB aligned */
@@ -148,21 +167,10 @@ FIXTURE_VARIANT(user) {
 	unsigned int bits;
 };
 
-FIXTURE_VARIANT_ADD(user, ept) {
-	.format = GASPACE_FMT_EPT, .bits = 48,
-};
-
-FIXTURE_VARIANT_ADD(user, npt) {
-	.format = GASPACE_FMT_NPT, .bits = 48,
-};
-
-FIXTURE_VARIANT_ADD(user, arm64_s2) {
-	.format = GASPACE_FMT_ARM64_S2, .bits = 40,
-};
-
-FIXTURE_VARIANT_ADD(user, riscv_g) {
-	.format = GASPACE_FMT_RISCV_G, .bits = 41,
-};
+FIXTURE_VARIANT_ADD(user, ept) GAS_GEOMETRY(EPT, 48);
+FIXTURE_VARIANT_ADD(user, npt) GAS_GEOMETRY(NPT, 48);
+FIXTURE_VARIANT_ADD(user, arm64_s2) GAS_GEOMETRY(ARM64_S2, 40);
+FIXTURE_VARIANT_ADD(user, riscv_g) GAS_GEOMETRY(RISCV_G, 41);
 
 FIXTURE_SETUP(user)
 {
@@ -636,12 +644,9 @@ TEST_F(user, hugetlb_2m)
 	long long old;
 	char *p;
 
-	old = huge_reserve(HUGE_2M, 2);
+	old = huge_map(HUGE_2M, 2, SZ_2M, MAP_HUGE_2MB, &p);
 	if (old < 0)
 		SKIP(return, "no hugetlbfs 2 MiB pages in this kernel (or none free)");
-	p = mmap(NULL, 2 * SZ_2M, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_HUGE_2MB,
-		 -1, 0);
 	ASSERT_NE(MAP_FAILED, p);
 	strcpy(p + SZ_2M + 8, "huge");
 	ASSERT_EQ(0, map_user(fd, GPA, 2 * SZ_2M, p, GAS_PROT_RW, 0));
@@ -669,12 +674,9 @@ TEST_F(user, hugetlb_1g)
 	long long old;
 	char *p;
 
-	old = huge_reserve(HUGE_1G, 1);
+	old = huge_map(HUGE_1G, 1, SZ_1G, MAP_HUGE_1GB, &p);
 	if (old < 0)
 		SKIP(return, "no hugetlbfs 1 GiB page in this kernel (or none free)");
-	p = mmap(NULL, SZ_1G, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_HUGE_1GB,
-		 -1, 0);
 	ASSERT_NE(MAP_FAILED, p);
 	strcpy(p + SZ_2M, "gigantic");
 	ASSERT_EQ(0, map_user(fd, GPA, SZ_1G, p, GAS_PROT_RW, 0));
