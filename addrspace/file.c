@@ -693,8 +693,6 @@ int gaspace_install_fd(struct gaspace *as)
 	inode->i_private = as;
 	/* a regular file: vfs_fallocate() refuses other kinds */
 	inode->i_mode = S_IFREG | 0600;
-	/* no time update on every VMM write fault (file_update_time()) */
-	inode->i_flags |= S_NOCMTIME;
 	inode->i_op = &gaspace_inode_ops;
 	inode->i_size = as->base + as->size;
 	/* open() of /proc/pid/fd/N: gaspace_file_open() */
