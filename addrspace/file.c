@@ -256,32 +256,17 @@ static int gaspace_ioctl_audit(struct gaspace *as, void __user *argp)
 	return copy_to_user(argp, &a, sizeof(a)) ? -EFAULT : 0;
 }
 
-/*
- * The other ioctls of one command each, whose argument points to their
- * struct (TRANSLATE, taken per VMM exit, is called directly).
- */
-static const struct gaspace_file_ioctl {
-	unsigned int cmd;
-	int (*fn)(struct gaspace *as, void __user *argp);
-} gaspace_file_ioctls[] = {
-	{ GASPACE_FAULT,	 gaspace_ioctl_fault },
-	{ GASPACE_GET_INFO,	 gaspace_ioctl_get_info },
-	{ GASPACE_GET_DIRTY_LOG, gaspace_ioctl_dirty_log },
-	{ GASPACE_FILL,		 gaspace_ioctl_fill },
-	{ GASPACE_MAP_USER,	 gaspace_ioctl_map_user },
-	{ GASPACE_AUDIT,	 gaspace_ioctl_audit },
-};
-
 static long gaspace_file_ioctl(struct file *file, unsigned int cmd,
 			       unsigned long arg)
 {
 	struct gaspace *as = file->private_data;
 	void __user *argp = (void __user *)arg;
-	unsigned int i;
 
 	switch (cmd) {
 	case GASPACE_TRANSLATE:
 		return gaspace_ioctl_translate(as, argp);
+	case GASPACE_FAULT:
+		return gaspace_ioctl_fault(as, argp);
 	case GASPACE_MAP_LINEAR:
 	case GASPACE_MAP_ALLOC:
 		return gaspace_ioctl_map(as, argp, cmd);
@@ -292,11 +277,19 @@ static long gaspace_file_ioctl(struct file *file, unsigned int cmd,
 		return gaspace_ioctl_range(as, argp, cmd);
 	case GASPACE_USERFAULT_FD:	/* its argument is flags */
 		return gaspace_userfault_fd(as, arg);
+	case GASPACE_GET_INFO:
+		return gaspace_ioctl_get_info(as, argp);
+	case GASPACE_GET_DIRTY_LOG:
+		return gaspace_ioctl_dirty_log(as, argp);
+	case GASPACE_FILL:
+		return gaspace_ioctl_fill(as, argp);
+	case GASPACE_MAP_USER:
+		return gaspace_ioctl_map_user(as, argp);
+	case GASPACE_AUDIT:
+		return gaspace_ioctl_audit(as, argp);
+	default:
+		return -ENOTTY;
 	}
-	for (i = 0; i < ARRAY_SIZE(gaspace_file_ioctls); i++)
-		if (gaspace_file_ioctls[i].cmd == cmd)
-			return gaspace_file_ioctls[i].fn(as, argp);
-	return -ENOTTY;
 }
 
 /* pread and pwrite: the file position is the guest-physical address. */
