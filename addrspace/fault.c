@@ -19,6 +19,8 @@
 #include <linux/sched/signal.h>
 #include <linux/sizes.h>
 
+#include "../npt/lookup.h"
+#include "areas.h"
 #include "internal.h"
 #include "trace.h"
 
@@ -76,9 +78,9 @@ gaspace_translate_look(struct gaspace *as, struct gaspace_lookup *l)
 	struct gaspace_translation *out = l->out;
 	struct gpt_leaf leaf;
 
-	if (!gaspace_area_find(as, l->gpa, &l->area) || !l->area.prot)
+	if (!__gaspace_area_find(as, l->gpa, &l->area) || !l->area.prot)
 		return -ENOENT;
-	if (gpt_query(&as->pt, l->gpa, &leaf) || !(leaf.prot & GPT_PROT_RWX))
+	if (__gpt_query(&as->pt, l->gpa, &leaf) || !(leaf.prot & GPT_PROT_RWX))
 		return -ENOENT;
 	/* field by field: a memset is a rep stos, costly under emulation */
 	out->gpa = l->gpa;
@@ -108,10 +110,13 @@ gaspace_translate_look(struct gaspace *as, struct gaspace_lookup *l)
 int gaspace_translate(struct gaspace *as, u64 gpa,
 		      struct gaspace_translation *out)
 {
-	struct gaspace_lookup l = { .gpa = gpa, .out = out };
+	/* no zeroing (INIT_STACK_ALL_ZERO): the lookup fills what it reads */
+	struct gaspace_lookup l __uninitialized;
 
 	if (gpa < as->base || gpa - as->base >= as->size)
 		return -ERANGE;
+	l.gpa = gpa;
+	l.out = out;
 	return gaspace_look(as, gaspace_translate_look, &l);
 }
 EXPORT_SYMBOL_GPL(gaspace_translate);
@@ -374,11 +379,11 @@ static int gaspace_fault_look(struct gaspace *as, struct gaspace_lookup *l)
 {
 	struct gpt_leaf leaf;
 
-	if (!gaspace_area_find(as, l->gpa, &l->area))
+	if (!__gaspace_area_find(as, l->gpa, &l->area))
 		return -ENOENT;
 	if (l->access & ~l->area.prot)
 		return -EACCES;
-	if (gpt_query(&as->pt, l->gpa, &leaf))
+	if (__gpt_query(&as->pt, l->gpa, &leaf))
 		return gaspace_backend(&l->area)->lazy ?
 		       GASPACE_FAULT_POPULATE : 0;
 	if (l->access & ~leaf.prot & GASPACE_PROT_WRITE)

@@ -187,7 +187,8 @@ efault:
 static int gaspace_ioctl_translate(struct gaspace *as, void __user *argp)
 {
 	struct gaspace_translation __user *u = argp;
-	struct gaspace_translation t;
+	/* written whole by a successful lookup, copied out only then */
+	struct gaspace_translation t __uninitialized;
 	u64 gpa;
 	int ret;
 

@@ -90,29 +90,3 @@ u64 gpt_leaf_tmpl(const struct gpt_fmt *fmt, u32 prot, u32 level)
 }
 EXPORT_SYMBOL_NS_GPL(gpt_leaf_tmpl, GASPACE_INTERNAL);
 
-/**
- * gpt_leaf_prot() - what a leaf allows, read back from its bits
- * @fmt: the format
- * @pte: a leaf
- *
- * Return: its portable prot (what the hardware allows: every present NPT
- * leaf reads) and attributes; no GASPACE_PROT_* bit for a non-present one.
- */
-u32 gpt_leaf_prot(const struct gpt_fmt *fmt, u64 pte)
-{
-	const struct gpt_leaf_bits *b = &fmt->leaf;
-	bool present = (pte & b->present) == b->present &&
-		       !(pte & GPT_SW_PROTNONE);
-	u32 prot = 0;
-
-	if (b->read ? pte & b->read : present)
-		prot |= GASPACE_PROT_READ;
-	if (pte & b->write)
-		prot |= GASPACE_PROT_WRITE;
-	if (b->exec ? pte & b->exec : present && !(pte & b->noexec))
-		prot |= GASPACE_PROT_EXEC;
-	if (b->type_mask && (pte & b->type_mask) == b->device)
-		prot |= GPT_ATTR_DEVICE;
-	return prot;
-}
-EXPORT_SYMBOL_NS_GPL(gpt_leaf_prot, GASPACE_INTERNAL);

@@ -405,7 +405,6 @@ void gpt_report_leaves(struct gpt *pt, u64 start, u64 end, gpt_leaf_fn fn,
 
 const struct gpt_fmt *gpt_fmt_get(u32 format);
 u64 gpt_leaf_tmpl(const struct gpt_fmt *fmt, u32 prot, u32 level);
-u32 gpt_leaf_prot(const struct gpt_fmt *fmt, u64 pte);
 int gpt_geometry(u32 format, u32 *gpa_bits, u32 *levels, u32 *root_order);
 int gpt_init(struct gpt *pt, u32 format, u32 gpa_bits,
 	     const struct gpt_mm_ops *mm_ops, void *priv, gfp_t gfp);
@@ -460,6 +459,32 @@ static inline phys_addr_t gpt_entry_pa(const struct gpt_fmt *fmt, u64 pte)
 static inline bool gpt_is_table(const struct gpt_fmt *fmt, u64 pte, u32 level)
 {
 	return level && (pte & fmt->table.mask) == fmt->table.bits;
+}
+
+/**
+ * gpt_leaf_prot() - what a leaf allows, read back from its bits
+ * @fmt: the format
+ * @pte: a leaf
+ *
+ * Return: its portable prot (what the hardware allows: every present NPT
+ * leaf reads) and attributes; no GASPACE_PROT_* bit for a non-present one.
+ */
+static inline u32 gpt_leaf_prot(const struct gpt_fmt *fmt, u64 pte)
+{
+	const struct gpt_leaf_bits *b = &fmt->leaf;
+	bool present = (pte & b->present) == b->present &&
+		       !(pte & GPT_SW_PROTNONE);
+	u32 prot = 0;
+
+	if (b->read ? pte & b->read : present)
+		prot |= GASPACE_PROT_READ;
+	if (pte & b->write)
+		prot |= GASPACE_PROT_WRITE;
+	if (b->exec ? pte & b->exec : present && !(pte & b->noexec))
+		prot |= GASPACE_PROT_EXEC;
+	if (b->type_mask && (pte & b->type_mask) == b->device)
+		prot |= GPT_ATTR_DEVICE;
+	return prot;
 }
 
 /* A leaf: not empty, not a table. */

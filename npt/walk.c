@@ -28,7 +28,6 @@
 #include "walk.h"
 
 #define GPT_PAGE_SIZE		BIT_ULL(GPT_PAGE_SHIFT)
-#define GPT_PTES		BIT(GPT_LEVEL_BITS)
 
 /* ---- table pages ---- */
 
@@ -160,23 +159,6 @@ EXPORT_SYMBOL_NS_GPL(gpt_init, GASPACE_INTERNAL);
  * up, never from the top again.  A walk that stops at its first leaf (a
  * lookup) never sleeps, so it may run under rcu_read_lock().
  */
-static inline u32 gpt_top(const struct gpt *pt)
-{
-	return pt->levels - 1;
-}
-
-static inline u64 gpt_limit(const struct gpt *pt)
-{
-	return 1ULL << pt->gpa_bits;
-}
-
-static inline u32 gpt_nr_ptes(const struct gpt *pt, u32 level)
-{
-	if (level == gpt_top(pt))
-		return 1u << gpt_root_index_bits(pt->gpa_bits, pt->levels);
-	return GPT_PTES;
-}
-
 /* Bytes a table at @level maps. */
 static inline u64 gpt_table_span(const struct gpt *pt, u32 level)
 {
@@ -186,23 +168,6 @@ static inline u64 gpt_table_span(const struct gpt *pt, u32 level)
 static inline bool gpt_aligned(u64 addr, u32 level)
 {
 	return !(addr & (gpt_level_size(level) - 1));
-}
-
-static inline u32 gpt_index(const struct gpt *pt, u64 addr, u32 level)
-{
-	return (addr >> gpt_level_shift(level)) & (gpt_nr_ptes(pt, level) - 1);
-}
-
-/* The entry of @table (at @level) that maps @addr. */
-static inline u64 *gpt_entry(const struct gpt *pt, u64 *table, u32 level,
-			     u64 addr)
-{
-	return table + gpt_index(pt, addr, level);
-}
-
-static inline u64 *gpt_table_va(const struct gpt *pt, u64 pte)
-{
-	return phys_to_virt(gpt_entry_pa(pt->fmt, pte));
 }
 
 static void gpt_invalidate(struct gpt *pt, u64 gpa, u64 size)
@@ -490,31 +455,6 @@ static void gpt_unlinked_free(struct gpt *pt, struct list_head *unlinked,
 
 /* ---- lookups ---- */
 
-struct gpt_lookup {
-	u64 *ptep;
-	u64 pte;
-	u32 level;
-};
-
-/*
- * The entry that maps @gpa, or the empty entry where its leaf would go: the
- * walker's descent (gpt_entry(), gpt_table_va()) without a visitor, since
- * it is the whole cost of TRANSLATE and of a fault's checks.
- */
-static __always_inline void gpt_lookup(const struct gpt *pt, u64 gpa,
-				       struct gpt_lookup *l)
-{
-	u64 *table = pt->root;
-
-	for (l->level = gpt_top(pt);; l->level--) {
-		l->ptep = gpt_entry(pt, table, l->level, gpa);
-		l->pte = READ_ONCE(*l->ptep);
-		if (!gpt_is_table(pt->fmt, l->pte, l->level))
-			return;
-		table = gpt_table_va(pt, l->pte);
-	}
-}
-
 /**
  * gpt_query() - the leaf that holds a guest-physical address
  * @pt: the table
@@ -530,15 +470,7 @@ static __always_inline void gpt_lookup(const struct gpt *pt, u64 gpa,
  */
 int gpt_query(const struct gpt *pt, u64 gpa, struct gpt_leaf *leaf)
 {
-	struct gpt_lookup l;
-
-	if (gpa >= gpt_limit(pt))
-		return -ERANGE;
-	gpt_lookup(pt, gpa, &l);
-	if (!l.pte)
-		return -ENOENT;
-	gpt_fill_leaf(pt, l.pte, l.level, gpa, leaf);
-	return 0;
+	return __gpt_query(pt, gpa, leaf);
 }
 EXPORT_SYMBOL_NS_GPL(gpt_query, GASPACE_INTERNAL);
 

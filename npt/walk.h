@@ -6,6 +6,7 @@
 #ifndef _GASPACE_NPT_WALK_H
 #define _GASPACE_NPT_WALK_H
 
+#include "lookup.h"
 #include "pgtable.h"
 
 enum gpt_visit_kind {
@@ -64,16 +65,5 @@ struct gpt_walker {
 };
 
 int gpt_walk(struct gpt_walker *w, struct gpt *pt, u64 start, u64 end);
-
-/* @leaf from the entry @pte at @level that maps @gpa. */
-static inline void gpt_fill_leaf(const struct gpt *pt, u64 pte, u32 level,
-				 u64 gpa, struct gpt_leaf *leaf)
-{
-	leaf->size = gpt_level_size(level);
-	leaf->gpa = gpa & ~(leaf->size - 1);
-	leaf->level = level;
-	leaf->pa = gpt_entry_pa(pt->fmt, pte);
-	leaf->prot = gpt_leaf_prot(pt->fmt, pte);
-}
 
 #endif /* _GASPACE_NPT_WALK_H */
