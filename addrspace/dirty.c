@@ -33,6 +33,8 @@
 #include <linux/slab.h>
 #include <linux/xarray.h>
 
+#include "../npt/lookup.h"
+#include "areas.h"
 #include "internal.h"
 #include "trace.h"
 
@@ -272,8 +274,8 @@ static struct page *gaspace_dirty_peek(struct gaspace *as, u64 gpa,
 {
 	struct gpt_leaf leaf;
 
-	if (!gaspace_area_find(as, gpa, a) || !gaspace_backend(a)->mmap ||
-	    gpt_query(&as->pt, gpa, &leaf))
+	if (!__gaspace_area_find(as, gpa, a) || !gaspace_backend(a)->mmap ||
+	    __gpt_query(&as->pt, gpa, &leaf))
 		return NULL;
 	return gaspace_backend(a)->frame(&leaf, gpa);
 }

@@ -236,7 +236,7 @@ static int gaspace_fault_link(struct gaspace *as, struct gaspace_pop *f)
 	int ret = -EAGAIN;
 
 	mutex_lock(&as->pt_lock);
-	if (!gaspace_area_find(as, f->gpa, &now) ||
+	if (!__gaspace_area_find(as, f->gpa, &now) ||
 	    !gaspace_area_same(f->a, &now))
 		goto out;
 	need = gpt_leaf_bound(&as->pt, f->gpa, f->size == SZ_2M ? 1 : 0);

@@ -941,6 +941,34 @@ static int gpt_check_prot(u32 prot, u32 attrs)
 	return 0;
 }
 
+/*
+ * A map of one 4 KiB page whose tables all exist, most faults: the
+ * lookup's descent finds its entry, which gpt_map_leaves() writes as the
+ * walk's visitor would.  Return: 0 or the source's error, as the walk; 1
+ * when the walk must do it (tables to link, or an entry in the way).
+ */
+static int gpt_map_page(struct gpt_walker *w, struct gpt *pt, u64 gpa,
+			struct gpt_map_st *st)
+{
+	struct gpt_lookup l;
+	struct gpt_visit v;
+	u32 want;
+	int ret;
+
+	gpt_lookup(pt, gpa, &l);
+	if (l.level || l.pte)
+		return 1;
+	w->pt = pt;
+	w->start = gpa;
+	w->end = gpa + GPT_PAGE_SIZE;
+	st->pos = gpa;
+	ret = gpt_map_want(w, st, gpa, 0, &want);
+	if (ret)
+		return ret;
+	v = (struct gpt_visit){ .ptep = l.ptep, .addr = gpa, .nr = 1 };
+	return gpt_map_leaves(w, &v, st, gpa);
+}
+
 static int gpt_do_map(struct gpt *pt, struct gpt_cache *mc, u64 gpa,
 		      u64 size, u32 prot, u32 flags, struct gpt_map_st *st)
 {
@@ -962,9 +990,13 @@ static int gpt_do_map(struct gpt *pt, struct gpt_cache *mc, u64 gpa,
 	st->killable = flags & GPT_MAP_KILLABLE;
 	st->prot = prot;
 	st->max_level = gpt_max_level(pt, flags);
-	for (l = 0; l <= st->max_level; l++)
-		st->tmpl[l] = gpt_leaf_tmpl(pt->fmt, prot, l);
-	ret = gpt_walk(&w, pt, gpa, gpa + size);
+	st->tmpl[0] = gpt_leaf_tmpl(pt->fmt, prot, 0);
+	ret = size == GPT_PAGE_SIZE ? gpt_map_page(&w, pt, gpa, st) : 1;
+	if (ret > 0) {
+		for (l = 1; l <= st->max_level; l++)
+			st->tmpl[l] = gpt_leaf_tmpl(pt->fmt, prot, l);
+		ret = gpt_walk(&w, pt, gpa, gpa + size);
+	}
 	if (!ret)
 		return 0;
 
