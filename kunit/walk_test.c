@@ -851,6 +851,57 @@ static void walk_map_src(struct kunit *test)
 	gpt_test_env_fini(&c->env);
 }
 
+/* ---- one page into tables that exist: written without a walk ---- */
+
+static void walk_map_page(struct kunit *test)
+{
+	struct walk_ctx *c = ctx_init(test);
+	struct gpt *pt = c->pt;
+	struct src_ctx s = { .base = SZ_4G, .fail_at = -1 };
+	u64 g = SZ_1G, tables, bytes, h;
+	struct gpt_leaf leaf;
+
+	/* the first page links its tables, the next one finds them */
+	KUNIT_ASSERT_EQ(test, do_map(c, g, SZ_4K, SZ_2G, RW, 0), 0);
+	tables = pt->nr_table_pages;
+	KUNIT_ASSERT_EQ(test, do_map(c, g + SZ_4K, SZ_4K, SZ_2G + SZ_8K, RW,
+				     0), 0);
+	KUNIT_EXPECT_EQ(test, pt->nr_table_pages, tables);
+	check_all(c, 0, c->limit);
+
+	/* from a source: one page asked for, one given */
+	bytes = pt->present_bytes;
+	KUNIT_ASSERT_EQ(test, gpt_test_map_src(pt, g + SZ_8K, SZ_4K, RW, 0,
+					       &test_src, &s), 0);
+	KUNIT_EXPECT_EQ(test, s.gets, 1);
+	KUNIT_EXPECT_EQ(test, s.puts, 0);
+	KUNIT_ASSERT_EQ(test, gpt_query(pt, g + SZ_8K + 8, &leaf), 0);
+	KUNIT_EXPECT_EQ(test, leaf.pa, s.base);
+	KUNIT_EXPECT_EQ(test, leaf.level, 0);
+	KUNIT_EXPECT_EQ(test, leaf.prot, RW);
+	KUNIT_EXPECT_EQ(test, pt->present_bytes, bytes + SZ_4K);
+	KUNIT_EXPECT_EQ(test, pt->nr_table_pages, tables);
+
+	/* a leaf in the way, then a failing source: nothing changes */
+	h = gpt_test_hash(test, pt);
+	s = (struct src_ctx){ .base = SZ_4G, .fail_at = -1 };
+	KUNIT_EXPECT_EQ(test, gpt_test_map_src(pt, g + SZ_8K, SZ_4K, RW, 0,
+					       &test_src, &s), -EEXIST);
+	KUNIT_EXPECT_EQ(test, s.gets, 0);
+	s.fail_at = 0;
+	KUNIT_EXPECT_EQ(test, gpt_test_map_src(pt, g + SZ_16K, SZ_4K, RW, 0,
+					       &test_src, &s), -EINTR);
+	KUNIT_EXPECT_EQ(test, s.gets, 0);
+	KUNIT_EXPECT_EQ(test, s.puts, 0);
+	KUNIT_EXPECT_EQ(test, gpt_test_hash(test, pt), h);
+	KUNIT_EXPECT_EQ(test, pt->nr_table_pages, tables);
+	KUNIT_EXPECT_EQ(test, pt->present_bytes, bytes + SZ_4K);
+
+	gpt_test_unmap(pt, 0, c->limit, NULL, NULL);
+	KUNIT_EXPECT_EQ(test, pt->nr_table_pages, 1ULL << pt->root_order);
+	gpt_test_env_fini(&c->env);
+}
+
 /* ---- a fatal signal stops a killable map, which is undone ---- */
 
 static void walk_killable(struct kunit *test)
@@ -1199,6 +1250,7 @@ static struct kunit_case walk_cases[] = {
 	KUNIT_CASE_PARAM(walk_unmap_report, walk_gen_params),
 	KUNIT_CASE_PARAM(walk_alloc_fail, walk_gen_params),
 	KUNIT_CASE_PARAM(walk_map_src, walk_gen_params),
+	KUNIT_CASE_PARAM(walk_map_page, walk_gen_params),
 	KUNIT_CASE_PARAM(walk_killable, walk_gen_params),
 	KUNIT_CASE_PARAM(walk_random, walk_gen_params),
 	{}
