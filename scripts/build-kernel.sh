@@ -22,9 +22,11 @@ arm64) arch=arm64 cross=aarch64-linux-gnu- ;;
 esac
 config=$GASPACE_ROOT/scripts/$flavor.config
 src=$(src_tree)
-# Bump GASPACE_KERNEL_BUILD when the way the kernels are built changes.
+# Bump GASPACE_KERNEL_BUILD when the way the kernels are built changes.  The
+# hash covers the options, not the comments.
 GASPACE_KERNEL_BUILD=1
-hash=$( (echo "$GASPACE_KERNEL_BUILD"; cat "$config") | sha256sum | cut -c1-12)
+hash=$( (echo "$GASPACE_KERNEL_BUILD"; grep -v -e '^#' -e '^$' "$config") |
+	sha256sum | cut -c1-12)
 out=$CACHE/$flavor-$(src_version)-$hash
 mk=(make -C "$src" O="$out" ARCH="$arch" ${cross:+CROSS_COMPILE=$cross})
 mkdir -p "$CACHE"

@@ -165,6 +165,8 @@ kunit_suites=$(sed -n '/struct kunit_suite [a-z0-9_]* = {/,/};/s/.*\.name[ \t]*=
 # not skip, at least six must pass, and no EPT misconfiguration may be logged.
 # qemu_test runs Debian's qemu-system-x86_64, which the initramfs of an x86
 # kernel carries (qemu_cpio): there its cases may not skip.
+# trace_test, debugfs_test and audit_test may skip on no kernel: each one
+# make check boots has tracing and debugfs.
 # arm64_test and riscv_test run on their own architecture's kernel: no case
 # may skip, and at least six must pass for each gpa width (the variant, the
 # second part of a case's name).
@@ -192,6 +194,8 @@ parse_log() {
 		}
 		if (name ~ /^qemu_test:/ && skip)
 			qemu_skip++
+		if (name ~ /^(trace|debugfs|audit)_test[.:]/ && skip)
+			obs_skip[name] = 1
 		if (name ~ /^vmx_test:/) {
 			if (skip) vmx_skip++
 			else if (ok) vmx_pass++
@@ -277,6 +281,8 @@ parse_log() {
 			    want_svm && svm_run_skip[p[i]])
 				res(0, p[i] ": " svm_run_skip[p[i]] " cases skipped under QEMU -cpu max")
 		}
+		for (o in obs_skip)
+			res(0, o ": skipped (every kernel has tracing and debugfs)")
 		if (user_1g_skip)
 			res(0, "user_test: the 1 GiB hugetlbfs case skipped " user_1g_skip " times")
 		for (i = 1; i <= nbad; i++)

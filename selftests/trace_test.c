@@ -8,7 +8,7 @@
  * dirty-log calls, a userspace fault that FILL resolves) and checks that
  * the trace holds each call's event, in order, with its fields: the space's
  * inode number, gpa, size, prot, backend, flags, access, result, level.
- * Skips on a kernel without tracing.
+ * Skips on a kernel without tracing (make check boots none).
  */
 #include <poll.h>
 #include <pthread.h>
