@@ -902,6 +902,57 @@ static void walk_map_page(struct kunit *test)
 	gpt_test_env_fini(&c->env);
 }
 
+/* ---- the change generation ---- */
+
+/*
+ * gpt->gen moves (by two: odd during the change) when an entry that was
+ * not empty changes, and only then: filling empty entries, tables
+ * included, keeps it; inside the owner's own generation a change adds
+ * nothing to it.
+ */
+static void walk_change_gen(struct kunit *test)
+{
+	struct walk_ctx *c = ctx_init(test);
+	struct gpt *pt = c->pt;
+	u64 g = SZ_1G, gen = pt->gen;
+
+	KUNIT_EXPECT_EQ(test, gen & 1, 0);
+	KUNIT_ASSERT_EQ(test, do_map(c, g, SZ_4K, SZ_2G, RW, 0), 0);
+	KUNIT_ASSERT_EQ(test, do_map(c, g + SZ_4K, SZ_4K, SZ_2G + SZ_4K, RW,
+				     0), 0);
+	KUNIT_ASSERT_EQ(test, do_map(c, g + SZ_2M, SZ_2M, SZ_2G + SZ_2M, RW,
+				     0), 0);
+	KUNIT_EXPECT_EQ(test, pt->gen, gen);
+
+	/* a leaf's prot, a block split, a leaf removed */
+	KUNIT_ASSERT_EQ(test, gpt_test_protect(pt, g, SZ_4K,
+					       GASPACE_PROT_READ), 0);
+	KUNIT_EXPECT_GT(test, pt->gen, gen);
+	KUNIT_EXPECT_EQ(test, pt->gen & 1, 0);
+	gen = pt->gen;
+	KUNIT_ASSERT_EQ(test, gpt_test_protect(pt, g + SZ_2M, SZ_4K,
+					       GASPACE_PROT_READ), 0);
+	KUNIT_EXPECT_GT(test, pt->gen, gen);
+	gen = pt->gen;
+	KUNIT_ASSERT_EQ(test, gpt_test_unmap(pt, g + SZ_4K, SZ_4K, NULL, NULL),
+			0);
+	KUNIT_EXPECT_GT(test, pt->gen, gen);
+	KUNIT_EXPECT_EQ(test, pt->gen & 1, 0);
+
+	/* nothing to change: nothing moves */
+	gen = pt->gen;
+	KUNIT_ASSERT_EQ(test, gpt_test_protect(pt, g, SZ_4K,
+					       GASPACE_PROT_READ), 0);
+	KUNIT_EXPECT_EQ(test, pt->gen, gen);
+
+	/* the owner's generation holds the walk's changes */
+	gpt_gen_begin(pt);
+	KUNIT_ASSERT_EQ(test, gpt_test_unmap(pt, 0, c->limit, NULL, NULL), 0);
+	gpt_gen_end(pt);
+	KUNIT_EXPECT_EQ(test, pt->gen, gen + 2);
+	gpt_test_env_fini(&c->env);
+}
+
 /* ---- a fatal signal stops a killable map, which is undone ---- */
 
 static void walk_killable(struct kunit *test)
@@ -1251,6 +1302,7 @@ static struct kunit_case walk_cases[] = {
 	KUNIT_CASE_PARAM(walk_alloc_fail, walk_gen_params),
 	KUNIT_CASE_PARAM(walk_map_src, walk_gen_params),
 	KUNIT_CASE_PARAM(walk_map_page, walk_gen_params),
+	KUNIT_CASE_PARAM(walk_change_gen, walk_gen_params),
 	KUNIT_CASE_PARAM(walk_killable, walk_gen_params),
 	KUNIT_CASE_PARAM(walk_random, walk_gen_params),
 	{}

@@ -31,10 +31,12 @@
 #define _GASPACE_NPT_PGTABLE_H
 
 #include <linux/bits.h>
+#include <linux/compiler.h>
 #include <linux/gfp.h>
 #include <linux/list.h>
 #include <linux/types.h>
 #include <uapi/linux/gaspace.h>
+#include <asm/barrier.h>
 
 #define GPT_PAGE_SHIFT		12
 #define GPT_LEVEL_BITS		9
@@ -218,6 +220,10 @@ struct gpt_mm_ops {
  * @nr_table_pages: 4 KiB table pages linked in, root included
  * @present_bytes: bytes covered by present leaves (prot 0 leaves excluded)
  * @nr_present: present leaves at each level
+ * @gen: the change generation: odd while an entry that was not empty
+ *	changes (gpt_set()) or while the owner changes what a lookup reports
+ *	beside the table (gpt_gen_begin()); an answer read while it was even
+ *	holds while it stays at that value
  * @priv: the owner's
  */
 struct gpt {
@@ -231,8 +237,42 @@ struct gpt {
 	u64 nr_table_pages;
 	u64 present_bytes;
 	u64 nr_present[GPT_MAX_LEVELS];
+	u64 gen;
 	void *priv;
 };
+
+/*
+ * @pt->gen, written under the owner's table lock: begin makes it odd before
+ * a change, end even after it.  64 bits: it never comes back to a value.
+ */
+static inline void gpt_gen_begin(struct gpt *pt)
+{
+	WRITE_ONCE(pt->gen, pt->gen + 1);
+	/* odd before the change is visible */
+	smp_wmb();
+}
+
+static inline void gpt_gen_end(struct gpt *pt)
+{
+	/* the change before the even value */
+	smp_wmb();
+	WRITE_ONCE(pt->gen, pt->gen + 1);
+}
+
+/* @pt->gen for a lockless reader; odd: a change is under way. */
+static inline u64 gpt_gen_read(const struct gpt *pt)
+{
+	/* before the reader's loads: pairs with gpt_gen_begin()'s smp_wmb() */
+	return smp_load_acquire(&pt->gen);
+}
+
+/* What a reader read since gpt_gen_read() gave @gen may have changed. */
+static inline bool gpt_gen_retry(const struct gpt *pt, u64 gen)
+{
+	/* the reader's loads before the second look */
+	smp_rmb();
+	return READ_ONCE(pt->gen) != gen;
+}
 
 /**
  * struct gpt_cache - zeroed table pages one change may link

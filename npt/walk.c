@@ -342,13 +342,17 @@ static void gpt_count_present(struct gpt *pt, u32 level, bool add)
  * Keeps the counts (present bytes, linked table pages) and the order the
  * hardware and lockless readers need: a table's entries are visible before
  * the entry that links it.  A table the entry pointed to is unlinked
- * (gpt_unlinked()).
+ * (gpt_unlinked()).  An entry that was not empty changes inside a change
+ * generation (@pt->gen), the owner's or one of its own.
  */
 static void gpt_set(struct gpt_walker *w, struct gpt_visit *v, u64 new)
 {
 	struct gpt *pt = w->pt;
 	const struct gpt_fmt *fmt = pt->fmt;
+	bool gen = v->old && v->old != new && !(pt->gen & 1);
 
+	if (gen)
+		gpt_gen_begin(pt);
 	if (gpt_is_table(fmt, v->old, v->level))
 		gpt_unlinked(w, v);
 	else if (gpt_is_present(fmt, v->old, v->level))
@@ -363,6 +367,8 @@ static void gpt_set(struct gpt_walker *w, struct gpt_visit *v, u64 new)
 		WRITE_ONCE(*v->ptep, new);
 	}
 	v->old = new;
+	if (gen)
+		gpt_gen_end(pt);
 }
 
 /* Link a table page from the walk's cache at @v. */
