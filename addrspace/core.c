@@ -31,6 +31,7 @@
 #include <linux/sizes.h>
 
 #include "internal.h"
+#include "tcache.h"
 #include "trace.h"
 
 bool gaspace_linear_ram;
@@ -91,6 +92,7 @@ struct gaspace *gaspace_create(u32 format, u32 gpa_bits, u64 base, u64 size)
 	gaspace_areas_init(as);
 	gaspace_dirty_init(as);
 	gaspace_userfault_init(as);
+	gaspace_tcache_init(as);
 	as->base = base;
 	as->size = size;
 	ret = gpt_init(&as->pt, format, gpa_bits, &gaspace_mm_ops, as,
@@ -149,6 +151,7 @@ static void gaspace_free(struct gaspace *as)
 	gaspace_areas_destroy(as);
 	gaspace_dirty_destroy(as);
 	gaspace_userfault_destroy(as);
+	gaspace_tcache_free(as);
 	mutex_destroy(&as->pt_lock);
 	mutex_destroy(&as->map_lock);
 	kfree(as);
@@ -844,7 +847,9 @@ static int gaspace_change(struct gaspace *as, struct gaspace_change *ch)
 	if (!ret) {
 		/* readers never wait for it: a sleeping writer is fine */
 		raw_write_seqcount_begin(&as->seq);
+		gpt_gen_begin(&as->pt);
 		ret = gaspace_commit_locked[ch->op](as, ch);
+		gpt_gen_end(&as->pt);
 		raw_write_seqcount_end(&as->seq);
 		mutex_unlock(&as->pt_lock);
 		if (!ret)

@@ -22,6 +22,7 @@
 #include "../npt/lookup.h"
 #include "areas.h"
 #include "internal.h"
+#include "tcache.h"
 #include "trace.h"
 
 /* ---- lookups without a lock ---- */
@@ -95,6 +96,23 @@ gaspace_translate_look(struct gaspace *as, struct gaspace_lookup *l)
 	return 0;
 }
 
+/* Out of line: a hit needs none of its stack. */
+static noinline int gaspace_translate_miss(struct gaspace *as, u64 gpa,
+					   struct gaspace_translation *out)
+{
+	/* no zeroing (INIT_STACK_ALL_ZERO): the lookup fills what it reads */
+	struct gaspace_lookup l __uninitialized;
+	u64 gen = gpt_gen_read(&as->pt);
+	int ret;
+
+	l.gpa = gpa;
+	l.out = out;
+	ret = gaspace_look(as, gaspace_translate_look, &l);
+	if (!ret)
+		gaspace_tcache_put(as, gen, out);
+	return ret;
+}
+
 /**
  * gaspace_translate() - where a guest-physical byte is
  * @as: the space
@@ -102,7 +120,9 @@ gaspace_translate_look(struct gaspace *as, struct gaspace_lookup *l)
  * @out: filled in on success: hpa of the byte, leaf size and level, the
  *	area's prot and backend, bytes to the end of the area
  *
- * Takes no lock unless a MAP, UNMAP or PROTECT commits meanwhile.
+ * Takes no lock unless a MAP, UNMAP or PROTECT commits meanwhile.  Answers
+ * from the space's translation cache when it holds a current answer for
+ * @gpa's page (tcache.h), and keeps what it looked up there.
  *
  * Return: 0; -ERANGE outside the space; -ENOENT when no present leaf holds
  * @gpa (no area, prot 0, or a lazy page not yet faulted).
@@ -110,14 +130,11 @@ gaspace_translate_look(struct gaspace *as, struct gaspace_lookup *l)
 int gaspace_translate(struct gaspace *as, u64 gpa,
 		      struct gaspace_translation *out)
 {
-	/* no zeroing (INIT_STACK_ALL_ZERO): the lookup fills what it reads */
-	struct gaspace_lookup l __uninitialized;
-
 	if (gpa < as->base || gpa - as->base >= as->size)
 		return -ERANGE;
-	l.gpa = gpa;
-	l.out = out;
-	return gaspace_look(as, gaspace_translate_look, &l);
+	if (gaspace_tcache_get(as, gpa, out))
+		return 0;
+	return gaspace_translate_miss(as, gpa, out);
 }
 EXPORT_SYMBOL_GPL(gaspace_translate);
 

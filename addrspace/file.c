@@ -24,6 +24,7 @@
 #include <linux/vmalloc.h>
 
 #include "internal.h"
+#include "tcache.h"
 
 #define GASPACE_FS_MAGIC	0x67617370	/* "gasp" */
 
@@ -179,30 +180,36 @@ efault:
 
 /*
  * TRANSLATE is the one lookup a VMM makes per exit, so its copies are the
- * cheapest the kernel has: one user-access section that reads the gpa
- * (the other fields are output) and one that stores the result field by
- * field (the same bytes copy_to_user() of the struct would write, which
- * proves the struct writable, and so readable, whole).
+ * cheapest the kernel has.  One user-access section reads the gpa and,
+ * when the translation cache holds the answer (tcache.h: inline, no call
+ * to make inside the section), writes it field by field (the same bytes
+ * copy_to_user() of the struct would write, which proves the struct
+ * writable, and so readable, whole).  A miss ends the section, looks up,
+ * and writes the answer in a second one.
  */
 static int gaspace_ioctl_translate(struct gaspace *as, void __user *argp)
 {
 	struct gaspace_translation __user *u = argp;
 	/* written whole by a successful lookup, copied out only then */
 	struct gaspace_translation t __uninitialized;
+	/* read outside the section: UBSAN checks a bool's load with a call */
+	bool hide_hpa = READ_ONCE(as->hide_hpa);
 	u64 gpa;
 	int ret;
 
-	if (!user_read_access_begin(&u->gpa, sizeof(u->gpa)))
+	if (!user_access_begin(u, sizeof(*u)))
 		return -EFAULT;
-	unsafe_get_user(gpa, &u->gpa, efault_read);
-	user_read_access_end();
-	ret = gaspace_translate(as, gpa, &t);
-	if (ret)
-		return gaspace_translate_error(u, ret);
-	if (as->hide_hpa)
+	unsafe_get_user(gpa, &u->gpa, efault);
+	if (!gaspace_tcache_get(as, gpa, &t)) {
+		user_access_end();
+		ret = gaspace_translate(as, gpa, &t);
+		if (ret)
+			return gaspace_translate_error(u, ret);
+		if (!user_access_begin(u, sizeof(*u)))
+			return -EFAULT;
+	}
+	if (hide_hpa)
 		t.hpa = 0;
-	if (!user_write_access_begin(u, sizeof(*u)))
-		return -EFAULT;
 	unsafe_put_user(t.gpa, &u->gpa, efault);
 	unsafe_put_user(t.hpa, &u->hpa, efault);
 	unsafe_put_user(t.page_size, &u->page_size, efault);
@@ -211,13 +218,10 @@ static int gaspace_ioctl_translate(struct gaspace *as, void __user *argp)
 	unsafe_put_user(t.backend, &u->backend, efault);
 	unsafe_put_user(t.level, &u->level, efault);
 	unsafe_put_user(t.pad, &u->pad, efault);
-	user_write_access_end();
+	user_access_end();
 	return 0;
 efault:
-	user_write_access_end();
-	return -EFAULT;
-efault_read:
-	user_read_access_end();
+	user_access_end();
 	return -EFAULT;
 }
 

@@ -63,6 +63,22 @@
  * @read_wq: readers and pollers of the userfault fd
  * @nr_events: events raised so far
  */
+struct gaspace_tc_entry;
+
+/**
+ * struct gaspace_tcache - TRANSLATE's recent answers (tcache.c)
+ * @lock: taken (trylock) by whoever stores an answer
+ * @seq: odd while an answer is stored: a reader that saw it odd or moving
+ *	ignores what it read
+ * @e: GASPACE_TCACHE_SIZE answers by hash of the page number, or NULL
+ *	before the first
+ */
+struct gaspace_tcache {
+	spinlock_t lock;		/* stores */
+	seqcount_spinlock_t seq;
+	struct gaspace_tc_entry *e;
+};
+
 struct gaspace_uf {
 	struct mutex lock;		/* protects the rest */
 	bool open;
@@ -107,6 +123,7 @@ struct gaspace_uf {
  * @ino: the inode number of the space's file (its name in traces and
  *	debugfs); 0 for a space created in the kernel
  * @debugfs: its debugfs directory, or NULL
+ * @tcache: TRANSLATE's recent answers
  */
 struct gaspace {
 	refcount_t refcount;
@@ -134,6 +151,7 @@ struct gaspace {
 	struct gaspace_uf uf;
 	unsigned long ino;
 	struct dentry *debugfs;
+	struct gaspace_tcache tcache;
 };
 
 /* Bookkeeping memory: charged, and failing at the cgroup's limit. */

@@ -331,6 +331,83 @@ TEST_F(translate, limit_is_bytes_left_in_the_area)
 }
 
 /*
+ * TRANSLATE of @gpa twice, the second answer possibly from the space's
+ * translation cache: the result, or 1 when the two answers differ.
+ */
+static int translate_twice(int fd, __u64 gpa, struct gaspace_translation *t)
+{
+	struct gaspace_translation again;
+	int ret = gas_translate(fd, gpa, t);
+
+	if (gas_translate(fd, gpa, &again) != ret ||
+	    (!ret && memcmp(t, &again, sizeof(again))))
+		return 1;
+	return ret;
+}
+
+/*
+ * gaspace.rst 5.5: an answer is what a lookup finds now, however recently
+ * the page was translated.  Each step translates a page twice, changes it
+ * or its area one way, and translates it again: a split, a fault, an area
+ * that shrinks with no leaf touched, a logged page made clean, written and
+ * cleared, a discard, an unmap and a map of another backend.
+ */
+TEST_F(translate, answers_follow_every_change)
+{
+	const __u64 lazy = BASE + 2 * SZ_1G;
+	struct gaspace_translation t;
+	__u64 bits[SZ_2M / PAGE_4K / 64];
+	int fd = self->s.fd;
+
+	ASSERT_EQ(0, translate_twice(fd, BASE + 5, &t));
+	EXPECT_EQ(SZ_1G + PAGE_4K - 5, t.limit);
+	ASSERT_EQ(0, gas_protect(fd, BASE + SZ_2M, SZ_2M, GAS_PROT_R));
+	ASSERT_EQ(0, translate_twice(fd, BASE + 5, &t));
+	EXPECT_EQ(SZ_2M, t.page_size);
+	EXPECT_EQ(1u, t.level);
+	EXPECT_EQ(SZ_2M - 5, t.limit);
+
+	EXPECT_EQ(-ENOENT, translate_twice(fd, lazy, &t));
+	ASSERT_EQ(0, gas_fault(fd, lazy, GASPACE_PROT_WRITE));
+	ASSERT_EQ(0, translate_twice(fd, lazy, &t));
+	EXPECT_EQ(2 * SZ_2M, t.limit);
+	EXPECT_EQ((__u32)GAS_PROT_RWX, t.prot);
+	ASSERT_EQ(0, gas_unmap(fd, lazy + SZ_2M, SZ_2M));
+	ASSERT_EQ(0, translate_twice(fd, lazy, &t));
+	EXPECT_EQ(SZ_2M, t.limit);
+
+	ASSERT_EQ(0, gas_dirty_log_enable(fd, lazy, SZ_2M));
+	ASSERT_EQ(0, translate_twice(fd, lazy, &t));
+	EXPECT_EQ((__u32)GAS_PROT_RX, t.prot);
+	ASSERT_EQ(0, gas_fault(fd, lazy, GASPACE_PROT_WRITE));
+	ASSERT_EQ(0, translate_twice(fd, lazy, &t));
+	EXPECT_EQ((__u32)GAS_PROT_RWX, t.prot);
+	ASSERT_EQ(0, gas_get_dirty_log(fd, lazy, SZ_2M, bits,
+				       GASPACE_DIRTY_CLEAR));
+	EXPECT_EQ(1ULL, bits[0]);
+	ASSERT_EQ(0, translate_twice(fd, lazy, &t));
+	EXPECT_EQ((__u32)GAS_PROT_RX, t.prot);
+	ASSERT_EQ(0, gas_dirty_log_disable(fd, lazy, SZ_2M));
+
+	ASSERT_EQ(0, translate_twice(fd, lazy, &t));
+	ASSERT_EQ(0, fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			       lazy, PAGE_4K));
+	EXPECT_EQ(-ENOENT, translate_twice(fd, lazy, &t));
+	ASSERT_EQ(0, gas_fault(fd, lazy, GASPACE_PROT_READ));
+	ASSERT_EQ(0, translate_twice(fd, lazy + 3, &t));
+	EXPECT_EQ((__u64)GASPACE_BACKEND_ALLOC, t.backend);
+	ASSERT_EQ(0, gas_unmap(fd, lazy, PAGE_4K));
+	EXPECT_EQ(-ENOENT, translate_twice(fd, lazy + 3, &t));
+	ASSERT_EQ(0, gas_map_linear(fd, lazy, PAGE_4K, HPA + SZ_2M,
+				    GAS_PROT_R, 0));
+	ASSERT_EQ(0, translate_twice(fd, lazy + 3, &t));
+	EXPECT_EQ((__u64)GASPACE_BACKEND_LINEAR, t.backend);
+	EXPECT_EQ(HPA + SZ_2M + 3, t.hpa);
+	EXPECT_EQ(PAGE_4K - 3, t.limit);
+	EXPECT_EQ((__u32)GAS_PROT_R, t.prot);
+}
+
+/*
  * gaspace.rst 3, commands: the whole 32-bit number counts.  A known nr with
  * another direction or size, another magic, the device's commands and
  * unknown nrs all get -ENOTTY, and change nothing.
