@@ -96,15 +96,22 @@ gaspace_translate_look(struct gaspace *as, struct gaspace_lookup *l)
 	return 0;
 }
 
-/* Out of line: a hit needs none of its stack. */
-static noinline int gaspace_translate_miss(struct gaspace *as, u64 gpa,
-					   struct gaspace_translation *out)
+/*
+ * gaspace_translate() without asking the translation cache, for a caller
+ * that asked it already (the ioctl); keeps the answer there.  Out of line:
+ * a hit needs none of its stack.
+ */
+noinline int gaspace_translate_lookup(struct gaspace *as, u64 gpa,
+				      struct gaspace_translation *out)
 {
 	/* no zeroing (INIT_STACK_ALL_ZERO): the lookup fills what it reads */
 	struct gaspace_lookup l __uninitialized;
-	u64 gen = gpt_gen_read(&as->pt);
+	u64 gen;
 	int ret;
 
+	if (gpa < as->base || gpa - as->base >= as->size)
+		return -ERANGE;
+	gen = gpt_gen_read(&as->pt);
 	l.gpa = gpa;
 	l.out = out;
 	ret = gaspace_look(as, gaspace_translate_look, &l);
@@ -130,11 +137,10 @@ static noinline int gaspace_translate_miss(struct gaspace *as, u64 gpa,
 int gaspace_translate(struct gaspace *as, u64 gpa,
 		      struct gaspace_translation *out)
 {
-	if (gpa < as->base || gpa - as->base >= as->size)
-		return -ERANGE;
+	/* a hit is inside the space: only its pages are stored */
 	if (gaspace_tcache_get(as, gpa, out))
 		return 0;
-	return gaspace_translate_miss(as, gpa, out);
+	return gaspace_translate_lookup(as, gpa, out);
 }
 EXPORT_SYMBOL_GPL(gaspace_translate);
 

@@ -184,8 +184,8 @@ efault:
  * when the translation cache holds the answer (tcache.h: inline, no call
  * to make inside the section), writes it field by field (the same bytes
  * copy_to_user() of the struct would write, which proves the struct
- * writable, and so readable, whole).  A miss ends the section, looks up,
- * and writes the answer in a second one.
+ * writable, and so readable, whole).  A miss ends the section, looks up
+ * without asking the cache again, and writes the answer in a second one.
  */
 static int gaspace_ioctl_translate(struct gaspace *as, void __user *argp)
 {
@@ -202,7 +202,7 @@ static int gaspace_ioctl_translate(struct gaspace *as, void __user *argp)
 	unsafe_get_user(gpa, &u->gpa, efault);
 	if (!gaspace_tcache_get(as, gpa, &t)) {
 		user_access_end();
-		ret = gaspace_translate(as, gpa, &t);
+		ret = gaspace_translate_lookup(as, gpa, &t);
 		if (ret)
 			return gaspace_translate_error(u, ret);
 		if (!user_access_begin(u, sizeof(*u)))

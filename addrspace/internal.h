@@ -54,15 +54,6 @@
  * (checked enough there), so it never has anything to undo or invalidate.
  */
 
-/**
- * struct gaspace_uf - userspace fault delivery (userfault.c)
- * @lock: protects the rest
- * @open: a userfault fd is open
- * @waits: struct gaspace_uwait of missing pages, by page index
- * @events: waits whose events are unread, oldest first
- * @read_wq: readers and pollers of the userfault fd
- * @nr_events: events raised so far
- */
 struct gaspace_tc_entry;
 
 /**
@@ -79,6 +70,15 @@ struct gaspace_tcache {
 	struct gaspace_tc_entry *e;
 };
 
+/**
+ * struct gaspace_uf - userspace fault delivery (userfault.c)
+ * @lock: protects the rest
+ * @open: a userfault fd is open
+ * @waits: struct gaspace_uwait of missing pages, by page index
+ * @events: waits whose events are unread, oldest first
+ * @read_wq: readers and pollers of the userfault fd
+ * @nr_events: events raised so far
+ */
 struct gaspace_uf {
 	struct mutex lock;		/* protects the rest */
 	bool open;
@@ -205,6 +205,8 @@ int gaspace_do_map_user(struct gaspace *as, u64 gpa, u64 size, u64 uaddr,
 			u32 prot, u32 flags);
 
 /* fault.c */
+int gaspace_translate_lookup(struct gaspace *as, u64 gpa,
+			     struct gaspace_translation *out);
 
 /**
  * struct gaspace_inflight - a fault that is allocating for its page
